@@ -1,0 +1,46 @@
+# Fathom in a container: the builder compiles and runs the unit tests; the runtime image
+# holds the binary, the policies and the bundled problems, and runs as a non-root user.
+#
+#   podman build -t fathom . && podman run --rm fathom doctor
+#
+# Inside an unprivileged container some isolation layers are usually unavailable (user
+# namespaces, cgroup delegation); `fathom doctor` says which, runs record it, and
+# `--require LAYER` fails closed instead of degrading.
+
+FROM debian:bookworm AS build
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      build-essential cmake ninja-build pkg-config \
+      libseccomp-dev libboost1.81-dev libyaml-cpp-dev libgtest-dev libgmock-dev \
+      libabsl-dev nlohmann-json3-dev zlib1g-dev \
+      libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev \
+      python3 python3-numpy \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY sandbox sandbox
+COPY grader grader
+COPY cli cli
+COPY tests tests
+COPY bench bench
+COPY policies policies
+COPY problems problems
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+ && cmake --build build -j"$(nproc)"
+# The unit tests need no isolation privileges; the sandbox and corpus tests run on the
+# host, where the layers exist (see README).
+RUN cd build && ctest --output-on-failure -L unit
+
+FROM debian:bookworm
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      python3 python3-numpy libseccomp2 libyaml-cpp0.7 libabsl20220623 zlib1g \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 fathom
+COPY --from=build /src/build/fathom /opt/fathom/bin/fathom
+COPY policies /opt/fathom/policies
+COPY problems /opt/fathom/problems
+USER fathom
+WORKDIR /home/fathom
+ENTRYPOINT ["/opt/fathom/bin/fathom"]
+CMD ["doctor"]

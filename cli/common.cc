@@ -1,0 +1,93 @@
+// Shared subcommand helpers (see common.h).
+#include "cli/common.h"
+
+#include <iostream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace fathom::cli {
+
+absl::StatusOr<grader::Policy> LoadPolicyOrDefault(const std::string& dir) {
+  return grader::LoadPolicy(dir.empty() ? grader::DefaultPolicyDir() : dir);
+}
+
+absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(
+    const grader::Policy& policy, const std::vector<std::string>& require) {
+  sandbox::SandboxOptions options;
+  options.wanted = policy.wanted_layers;
+  for (const std::string& name : require) {
+    if (name == "namespaces") {
+      options.required.AddAll(sandbox::LayerSet::Namespaces());
+      continue;
+    }
+    sandbox::Layer layer;
+    if (!sandbox::ParseLayer(name, &layer)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--require ", name, ": unknown layer (known: namespaces, ",
+          absl::StrJoin(sandbox::LayerSet::All().Names(), ", "), ")"));
+    }
+    options.required.Add(layer);
+  }
+  // A required layer the policy switched off cannot be satisfied either.
+  sandbox::LayerSet off = options.required.Minus(options.wanted);
+  if (!off.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("required layers switched off by the policy in ", policy.dir, ": ",
+                     absl::StrJoin(off.Names(), ", ")));
+  }
+  return sandbox::Sandbox::Create(options);
+}
+
+std::string BytesToUtf8(const std::string& bytes, bool* lossy) {
+  std::string out;
+  out.reserve(bytes.size());
+  size_t i = 0;
+  while (i < bytes.size()) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool valid = len > 0 && i + len <= bytes.size();
+    for (int k = 1; valid && k < len; ++k) {
+      valid = (static_cast<unsigned char>(bytes[i + k]) >> 6) == 2;
+    }
+    if (valid && len == 2 && c < 0xC2) valid = false;  // overlong
+    if (valid) {
+      out.append(bytes, i, len);
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");  // U+FFFD
+      if (lossy != nullptr) *lossy = true;
+      ++i;
+    }
+  }
+  return out;
+}
+
+nlohmann::json RunResultJson(const sandbox::RunResult& r) {
+  nlohmann::json j;
+  j["status"] = std::string(sandbox::RunStatusName(r.status));
+  j["exit_code"] = r.exit_code;
+  j["signal"] = r.signal;
+  j["syscall"] = r.syscall;
+  j["cpu_ms"] = r.cpu_ms;
+  j["wall_ms"] = r.wall_ms;
+  j["max_rss_kb"] = r.max_rss_kb;
+  // Text when the bytes are UTF-8; otherwise text with U+FFFD plus the exact bytes.
+  for (auto [name, data] : {std::pair{"stdout", &r.stdout_data},
+                            std::pair{"stderr", &r.stderr_data}}) {
+    bool lossy = false;
+    j[name] = BytesToUtf8(*data, &lossy);
+    if (lossy) j[absl::StrCat(name, "_base64")] = absl::Base64Escape(*data);
+  }
+  j["stdout_truncated"] = r.stdout_truncated;
+  j["stderr_truncated"] = r.stderr_truncated;
+  j["layers"] = r.layers.Names();
+  return j;
+}
+
+void PrintError(const std::string& cmd, const std::string& message) {
+  std::cerr << "fathom " << cmd << ": " << message << "\n";
+}
+
+}  // namespace fathom::cli

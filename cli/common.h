@@ -1,0 +1,47 @@
+// Pieces every subcommand shares: loading the policy named by --policies, creating the
+// sandbox with --require'd layers, rendering a RunResult.
+#ifndef FATHOM_CLI_COMMON_H_
+#define FATHOM_CLI_COMMON_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grader/policy.h"
+#include "nlohmann/json.hpp"
+#include "sandbox/run_spec.h"
+#include "sandbox/sandbox.h"
+
+namespace fathom::cli {
+
+inline constexpr char kFathomVersion[] = "0.1.0";
+
+// Exit codes shared by the subcommands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitSandboxErrors = 1;
+inline constexpr int kExitUsage = 2;
+
+// Loads `dir`, or DefaultPolicyDir() when empty.
+absl::StatusOr<grader::Policy> LoadPolicyOrDefault(const std::string& dir);
+
+// Creates the sandbox with the policy's wanted layers; every name in `require` (layer
+// names, or "namespaces" for all six) must be active or this fails closed.
+absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(
+    const grader::Policy& policy, const std::vector<std::string>& require);
+
+// The RunResult as one JSON object with the field names of sandbox/run_spec.h. Output
+// that is not valid UTF-8 is given as text with U+FFFD and, exactly, as
+// stdout_base64 / stderr_base64.
+nlohmann::json RunResultJson(const sandbox::RunResult& r);
+
+// Bytes -> valid UTF-8: valid sequences kept, every other byte becomes U+FFFD (and
+// *lossy, when given, is set).
+std::string BytesToUtf8(const std::string& bytes, bool* lossy = nullptr);
+
+// Prints "fathom <cmd>: <message>" to stderr.
+void PrintError(const std::string& cmd, const std::string& message);
+
+}  // namespace fathom::cli
+
+#endif  // FATHOM_CLI_COMMON_H_

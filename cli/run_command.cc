@@ -1,0 +1,149 @@
+// `fathom run`: runs one program in the sandbox and prints its RunResult.
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/flags.h"
+
+namespace fathom::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: fathom run [--runtime python] [--limit key=value ...] [--json]\n"
+    "                  [--stdin FILE] [--require LAYER ...] [--policies DIR] FILE|-\n"
+    "Runs one program in the sandbox and prints what happened. Exits 0 whenever the\n"
+    "sandbox did its job, whatever the program did; 2 for usage or sandbox errors.\n";
+
+bool ReadAll(const std::string& path, std::string* out) {
+  std::stringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    ss << in.rdbuf();
+  }
+  *out = ss.str();
+  return true;
+}
+
+void PrintTable(const sandbox::RunResult& r) {
+  auto row = [](const std::string& k, const std::string& v) {
+    std::string key = k;
+    key.resize(18, ' ');
+    std::cout << key << v << "\n";
+  };
+  row("status", std::string(sandbox::RunStatusName(r.status)));
+  if (r.exit_code >= 0) row("exit_code", absl::StrCat(r.exit_code));
+  if (r.signal > 0) row("signal", absl::StrCat(r.signal, " (", strsignal(r.signal), ")"));
+  if (r.syscall >= 0) row("syscall", absl::StrCat(r.syscall));
+  row("cpu_ms", absl::StrCat(r.cpu_ms));
+  row("wall_ms", absl::StrCat(r.wall_ms));
+  row("max_rss_kb", absl::StrCat(r.max_rss_kb));
+  std::string layers;
+  for (const auto& n : r.layers.Names()) absl::StrAppend(&layers, layers.empty() ? "" : " ", n);
+  row("layers", layers.empty() ? "(none)" : layers);
+  for (auto [name, data, cut] : {std::tuple{"stdout", &r.stdout_data, r.stdout_truncated},
+                                 std::tuple{"stderr", &r.stderr_data, r.stderr_truncated}}) {
+    row(name, absl::StrCat(data->size(), " bytes", cut ? " (truncated)" : ""));
+    if (!data->empty()) {
+      std::string shown = BytesToUtf8(data->substr(0, 4096));
+      std::cout << shown << (shown.back() == '\n' ? "" : "\n");
+      if (data->size() > 4096) std::cout << "... (" << data->size() - 4096 << " more bytes)\n";
+    }
+  }
+}
+
+}  // namespace
+
+int RunMain(int argc, char** argv) {
+  Flags flags;
+  flags.Value("runtime", "runtime from the policy (default python)");
+  flags.Value("limit", "override a limit, e.g. cpu_time_ms=1000", true);
+  flags.Value("stdin", "file given to the program as stdin (default /dev/null)");
+  flags.Value("require", "fail unless this isolation layer is active", true);
+  flags.Value("policies", "policy directory (default: next to the binary)");
+  flags.Bool("json", "print one JSON object");
+  flags.Bool("help", "show this help");
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
+    PrintError("run", absl::StrCat(s.message(), "\n", kUsage));
+    return kExitUsage;
+  }
+  if (flags.GetBool("help")) {
+    std::cout << kUsage << flags.Help();
+    return kExitOk;
+  }
+  if (flags.positionals().size() != 1) {
+    PrintError("run", absl::StrCat("expected exactly one program file (or -)\n", kUsage));
+    return kExitUsage;
+  }
+  std::string program;
+  if (!ReadAll(flags.positionals()[0], &program)) {
+    PrintError("run", absl::StrCat("cannot read ", flags.positionals()[0]));
+    return kExitUsage;
+  }
+  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
+  if (!policy.ok()) {
+    PrintError("run", std::string(policy.status().message()));
+    return kExitUsage;
+  }
+  absl::StatusOr<const grader::RuntimePolicy*> rt =
+      policy->Runtime(flags.Get("runtime", "python"));
+  if (!rt.ok()) {
+    PrintError("run", std::string(rt.status().message()));
+    return kExitUsage;
+  }
+  sandbox::Limits limits = (*rt)->limits;
+  for (const std::string& kv : flags.GetAll("limit")) {
+    auto eq = kv.find('=');
+    absl::Status s = eq == std::string::npos
+                         ? absl::InvalidArgumentError(
+                               absl::StrCat("--limit ", kv, ": expected key=value"))
+                         : sandbox::SetLimit(limits, kv.substr(0, eq), kv.substr(eq + 1));
+    if (!s.ok()) {
+      PrintError("run", std::string(s.message()));
+      return kExitUsage;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
+      MakeSandbox(*policy, flags.GetAll("require"));
+  if (!sb.ok()) {
+    PrintError("run", absl::StrCat(sb.status().message(),
+                                   "\n(run `fathom doctor` to see what this host allows)"));
+    return kExitUsage;
+  }
+  absl::StatusOr<grader::PreparedRuntime> prepared = grader::PrepareRuntime(
+      *policy, (*rt)->name, (*sb)->active_layers().Has(sandbox::Layer::kSeccomp));
+  if (!prepared.ok()) {
+    PrintError("run", std::string(prepared.status().message()));
+    return kExitUsage;
+  }
+  sandbox::RunSpec spec = grader::MakeRunSpec(*prepared, std::move(program), limits);
+  if (flags.Has("stdin")) {
+    spec.has_stdin = true;
+    if (!ReadAll(flags.Get("stdin"), &spec.stdin_data)) {
+      PrintError("run", absl::StrCat("cannot read --stdin ", flags.Get("stdin")));
+      return kExitUsage;
+    }
+  }
+  absl::StatusOr<sandbox::RunResult> result = (*sb)->Run(spec);
+  if (!result.ok()) {
+    PrintError("run", absl::StrCat("sandbox error: ", result.status().message(),
+                                   "\n(run `fathom doctor`; this is our failure, not the "
+                                   "program's)"));
+    return kExitUsage;
+  }
+  if (flags.GetBool("json")) {
+    std::cout << RunResultJson(*result).dump() << "\n";
+  } else {
+    PrintTable(*result);
+  }
+  return kExitOk;
+}
+
+}  // namespace fathom::cli

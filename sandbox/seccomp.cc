@@ -1,0 +1,206 @@
+// Seccomp layer: compiles a SeccompProfile with libseccomp in the parent; the child only
+// installs the exported BPF program (two raw syscalls, async-signal-safe).
+#include "sandbox/seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace fathom::sandbox {
+namespace {
+
+absl::Status LibError(const std::string& what, int rc) {
+  return absl::InternalError(absl::StrCat("libseccomp: ", what, ": ", strerror(-rc)));
+}
+
+absl::StatusOr<int> Resolve(const std::string& name) {
+  int nr = seccomp_syscall_resolve_name(name.c_str());
+  if (nr == __NR_SCMP_ERROR) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown syscall '", name, "'"));
+  }
+  return nr;
+}
+
+uint32_t ToScmp(SeccompAction action, int errno_value) {
+  switch (action) {
+    case SeccompAction::kAllow:
+      return SCMP_ACT_ALLOW;
+    case SeccompAction::kErrno:
+      return SCMP_ACT_ERRNO(errno_value);
+    case SeccompAction::kKill:
+      return SCMP_ACT_KILL_PROCESS;
+  }
+  return SCMP_ACT_KILL_PROCESS;
+}
+
+// Adds an unconditional rule; a syscall named twice with different actions is an error
+// in the profile, not something to resolve silently.
+absl::Status AddRule(scmp_filter_ctx ctx, uint32_t default_action, const std::string& profile,
+                     const std::string& name, uint32_t action) {
+  absl::StatusOr<int> nr = Resolve(name);
+  if (!nr.ok()) return nr.status();
+  if (action == default_action) return absl::OkStatus();
+  int rc = seccomp_rule_add(ctx, action, *nr, 0);
+  if (rc == -EEXIST) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("seccomp profile '", profile, "': syscall '", name, "' is listed twice"));
+  }
+  if (rc < 0) return LibError(absl::StrCat("rule for ", name), rc);
+  return absl::OkStatus();
+}
+
+bool Listed(const SeccompProfile& p, const std::string& name) {
+  for (const auto& n : p.allow) {
+    if (n == name) return true;
+  }
+  for (const auto& n : p.kill) {
+    if (n == name) return true;
+  }
+  for (const auto& r : p.errno_rules) {
+    if (r.syscall == name) return true;
+  }
+  return false;
+}
+
+// seccomp_rule_add, except that a rule whose action is the default action is a no-op
+// (libseccomp refuses those with -EACCES).
+int RuleAdd(scmp_filter_ctx ctx, uint32_t default_action, uint32_t action, int nr,
+            unsigned argc, const scmp_arg_cmp* args) {
+  if (action == default_action) return 0;
+  return seccomp_rule_add_array(ctx, action, nr, argc, args);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
+    const SeccompProfile& profile, const std::string& exec_path) {
+  // Process creation and exec are decided here, by argument, not by the lists.
+  for (const char* special : {"clone", "clone3", "fork", "vfork", "execve", "execveat"}) {
+    if (Listed(profile, special)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("seccomp profile '", profile.name, "': '", special,
+                       "' is governed by allow_threads / allow_process_creation and the "
+                       "exec rule; remove it from the lists"));
+    }
+  }
+  // A syscall on two lists is a contradiction in the profile, not something to resolve
+  // silently by list order.
+  std::map<std::string, int> seen;
+  for (const auto* list : {&profile.allow, &profile.kill}) {
+    for (const auto& name : *list) ++seen[name];
+  }
+  for (const auto& r : profile.errno_rules) ++seen[r.syscall];
+  for (const auto& [name, count] : seen) {
+    if (count > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "seccomp profile '", profile.name, "': syscall '", name, "' is listed twice"));
+    }
+  }
+  auto filter = std::shared_ptr<SeccompFilter>(new SeccompFilter());
+  filter->profile_name_ = profile.name;
+  filter->exec_path_ = std::make_unique<char[]>(exec_path.size() + 1);
+  memcpy(filter->exec_path_.get(), exec_path.c_str(), exec_path.size() + 1);
+
+  const uint32_t def = ToScmp(profile.default_action, profile.default_errno);
+  scmp_filter_ctx ctx = seccomp_init(def);
+  if (ctx == nullptr) return absl::InternalError("libseccomp: seccomp_init failed");
+  absl::Cleanup release = [ctx] { seccomp_release(ctx); };
+
+  // Syscalls of any other ABI (32-bit int 0x80, x32) kill: the filter only knows the
+  // native numbers, so letting another ABI through would bypass every rule.
+  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (rc < 0) return LibError("set bad-arch action", rc);
+  // The kernel must not reorder our rules into something we did not test.
+  (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+  for (const auto& name : profile.allow) {
+    if (absl::Status s = AddRule(ctx, def, profile.name, name, SCMP_ACT_ALLOW); !s.ok()) return s;
+  }
+  for (const auto& r : profile.errno_rules) {
+    if (absl::Status s = AddRule(ctx, def, profile.name, r.syscall, SCMP_ACT_ERRNO(r.errno_value));
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& name : profile.kill) {
+    if (absl::Status s = AddRule(ctx, def, profile.name, name, SCMP_ACT_KILL_PROCESS); !s.ok()) {
+      return s;
+    }
+  }
+
+  // clone3 passes its flags in memory the filter cannot read: make libc fall back to
+  // clone(), whose flags are an argument.
+  rc = RuleAdd(ctx, def, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, nullptr);
+  if (rc < 0) return LibError("clone3 rule", rc);
+  const uint32_t deny_process = SCMP_ACT_ERRNO(profile.process_errno);
+  if (profile.allow_process_creation) {
+    for (int nr : {SCMP_SYS(clone), SCMP_SYS(fork), SCMP_SYS(vfork)}) {
+      rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, nr, 0, nullptr);
+      if (rc < 0) return LibError("process rule", rc);
+    }
+  } else {
+    const scmp_arg_cmp thread[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)};
+    const scmp_arg_cmp process[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)};
+    rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(fork), 0, nullptr);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(vfork), 0, nullptr);
+    if (rc == 0) {
+      rc = RuleAdd(ctx, def, profile.allow_threads ? SCMP_ACT_ALLOW : deny_process,
+                   SCMP_SYS(clone), 1, thread);
+    }
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(clone), 1, process);
+    if (rc < 0) return LibError("process rules", rc);
+  }
+  // Only the sandbox's own exec of the runtime, identified by the path pointer it passes.
+  const auto exec_addr = reinterpret_cast<scmp_datum_t>(filter->exec_path_.get());
+  const scmp_arg_cmp is_runtime[] = {SCMP_A0(SCMP_CMP_EQ, exec_addr)};
+  const scmp_arg_cmp not_runtime[] = {SCMP_A0(SCMP_CMP_NE, exec_addr)};
+  const uint32_t deny_exec = SCMP_ACT_ERRNO(profile.exec_errno);
+  if (profile.allow_any_exec) {
+    rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execve), 0, nullptr);
+    if (rc == 0) rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 0, nullptr);
+  } else {
+    rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execve), 1, is_runtime);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execve), 1, not_runtime);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execveat), 0, nullptr);
+  }
+  if (rc < 0) return LibError("exec rules", rc);
+
+  // libseccomp 2.5 exports only to a file descriptor.
+  int fd = memfd_create("fathom-seccomp", MFD_CLOEXEC);
+  if (fd < 0) return absl::InternalError(absl::StrCat("memfd_create: ", strerror(errno)));
+  absl::Cleanup close_fd = [fd] { close(fd); };
+  rc = seccomp_export_bpf(ctx, fd);
+  if (rc < 0) return LibError("export", rc);
+  off_t size = lseek(fd, 0, SEEK_END);
+  if (size <= 0 || size % sizeof(sock_filter) != 0) {
+    return absl::InternalError("libseccomp: exported filter has a bad size");
+  }
+  filter->insns_.resize(size / sizeof(sock_filter));
+  if (pread(fd, filter->insns_.data(), size, 0) != size) {
+    return absl::InternalError("libseccomp: short read of the exported filter");
+  }
+  filter->fprog_.len = static_cast<unsigned short>(filter->insns_.size());
+  filter->fprog_.filter = filter->insns_.data();
+  return std::shared_ptr<const SeccompFilter>(std::move(filter));
+}
+
+int InstallSeccompInChild(const SeccompFilter& filter) {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter.prog()) != 0) return errno;
+  return 0;
+}
+
+}  // namespace fathom::sandbox

@@ -1,0 +1,86 @@
+// Seccomp layer: a profile (lists of syscall names) compiled in the parent into a BPF
+// program that the child installs last, right before exec.
+//
+// Thread safety: SeccompFilter is immutable after CompileSeccomp and may be shared by any
+// number of concurrent runs.
+#ifndef FATHOM_SANDBOX_SECCOMP_H_
+#define FATHOM_SANDBOX_SECCOMP_H_
+
+#include <linux/filter.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace fathom::sandbox {
+
+enum class SeccompAction {
+  kAllow,
+  kErrno,  // fail the call with `errno_value`
+  kKill,   // kill the whole process: the run ends as syscall_violation
+};
+
+struct SeccompErrnoRule {
+  std::string syscall;
+  int errno_value = 0;
+};
+
+// A profile as written in policies/seccomp/*.yaml.
+struct SeccompProfile {
+  std::string name;
+  // What happens to a syscall on no list. kErrno uses default_errno (ENOSYS by default:
+  // runtimes treat it as "not implemented here" and carry on).
+  SeccompAction default_action = SeccompAction::kErrno;
+  int default_errno = 38;  // ENOSYS
+  std::vector<std::string> allow;
+  std::vector<SeccompErrnoRule> errno_rules;
+  std::vector<std::string> kill;
+  // clone() with CLONE_THREAD (threads) is allowed; clone() without it (new processes),
+  // fork and vfork fail with process_errno. clone3 always fails with ENOSYS so libc falls
+  // back to clone(), whose flags the filter can see.
+  bool allow_threads = true;
+  bool allow_process_creation = false;
+  int process_errno = 1;  // EPERM
+  // execve is allowed only for the sandbox's own exec of the runtime (matched by the
+  // address of the path it passes, which the program cannot know); any other execve or
+  // execveat fails with exec_errno.
+  int exec_errno = 1;  // EPERM
+  // Runtimes that are shells or compilers drivers need to exec other programs; they get
+  // execve unrestricted (still confined by every other layer).
+  bool allow_any_exec = false;
+};
+
+// A compiled BPF program plus the exec path string whose address the filter allows.
+class SeccompFilter {
+ public:
+  // The BPF program to install with seccomp(SECCOMP_SET_MODE_FILTER).
+  const sock_fprog* prog() const { return &fprog_; }
+  // The path the child must pass to execve (a stable copy; its address is in the filter).
+  const char* exec_path() const { return exec_path_.get(); }
+  const std::string& profile_name() const { return profile_name_; }
+
+ private:
+  friend absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
+      const SeccompProfile&, const std::string&);
+  std::string profile_name_;
+  std::vector<sock_filter> insns_;
+  sock_fprog fprog_{};
+  std::unique_ptr<char[]> exec_path_;
+};
+
+// Compiles `profile` for the native architecture (other ABIs, such as the 32-bit
+// int 0x80 ABI and x32, kill the process). `exec_path` is the only program execve may
+// start. Errors: InvalidArgument for an unknown syscall name, Internal for libseccomp
+// failures.
+absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
+    const SeccompProfile& profile, const std::string& exec_path);
+
+// Installs `filter` in the calling process after PR_SET_NO_NEW_PRIVS. Async-signal-safe
+// (two raw syscalls): meant for the child between fork and exec. Returns 0 or an errno.
+int InstallSeccompInChild(const SeccompFilter& filter);
+
+}  // namespace fathom::sandbox
+
+#endif  // FATHOM_SANDBOX_SECCOMP_H_

@@ -1,0 +1,53 @@
+// Status decision (see verdict.h).
+#include "sandbox/verdict.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+namespace fathom::sandbox {
+
+void DecideStatus(const Observation& obs, RunResult* r) {
+  if (obs.have_program_status) {
+    if (WIFEXITED(obs.program_status)) r->exit_code = WEXITSTATUS(obs.program_status);
+    if (WIFSIGNALED(obs.program_status)) r->signal = WTERMSIG(obs.program_status);
+  }
+  switch (obs.kill_reason) {
+    case KillReason::kOutput:
+      r->status = RunStatus::kOutputLimit;
+      return;
+    case KillReason::kCpu:
+      r->status = RunStatus::kCpuTimeout;
+      return;
+    case KillReason::kWall:
+      r->status = RunStatus::kWallTimeout;
+      return;
+    case KillReason::kNone:
+      break;
+  }
+  const bool exited_ok = obs.have_program_status && WIFEXITED(obs.program_status) &&
+                         WEXITSTATUS(obs.program_status) == 0;
+  if (obs.oom_kills > 0 && !exited_ok) {
+    r->status = RunStatus::kMemoryLimit;
+    return;
+  }
+  if (!obs.have_program_status) {
+    // The init died without reporting: only an OOM kill (handled above) or a kill from
+    // outside does that; the caller treats it as a sandbox error.
+    r->status = RunStatus::kSandboxError;
+    return;
+  }
+  if (WIFSIGNALED(obs.program_status)) {
+    const int sig = WTERMSIG(obs.program_status);
+    if (sig == SIGSYS) {
+      r->status = RunStatus::kSyscallViolation;
+    } else if (sig == SIGXCPU || (sig == SIGKILL && obs.cpu_ms >= obs.cpu_limit_ms)) {
+      r->status = RunStatus::kCpuTimeout;
+    } else {
+      r->status = RunStatus::kSignaled;
+    }
+    return;
+  }
+  r->status = r->exit_code == 0 ? RunStatus::kOk : RunStatus::kNonzeroExit;
+}
+
+}  // namespace fathom::sandbox

@@ -1,0 +1,117 @@
+// DecideStatus: every status from the observations that produce it, and the precedence.
+#include "sandbox/verdict.h"
+
+#include <signal.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace fathom::sandbox {
+namespace {
+
+int Exited(int code) { return code << 8; }
+int Signaled(int sig) { return sig; }
+
+RunResult Decide(Observation obs) {
+  obs.cpu_limit_ms = obs.cpu_limit_ms ? obs.cpu_limit_ms : 1000;
+  RunResult r;
+  DecideStatus(obs, &r);
+  return r;
+}
+
+TEST(VerdictTest, ExitStatuses) {
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Exited(0)}).status,
+            RunStatus::kOk);
+  RunResult r = Decide({.have_program_status = true, .program_status = Exited(3)});
+  EXPECT_EQ(r.status, RunStatus::kNonzeroExit);
+  EXPECT_EQ(r.exit_code, 3);
+}
+
+TEST(VerdictTest, Signals) {
+  RunResult r = Decide({.have_program_status = true, .program_status = Signaled(SIGSEGV)});
+  EXPECT_EQ(r.status, RunStatus::kSignaled);
+  EXPECT_EQ(r.signal, SIGSEGV);
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Signaled(SIGSYS)}).status,
+            RunStatus::kSyscallViolation);
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Signaled(SIGXCPU)}).status,
+            RunStatus::kCpuTimeout);
+}
+
+TEST(VerdictTest, SigkillPastTheCpuLimitIsTheRlimitBackstop) {
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Signaled(SIGKILL),
+                    .cpu_ms = 1500})
+                .status,
+            RunStatus::kCpuTimeout);
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Signaled(SIGKILL),
+                    .cpu_ms = 10})
+                .status,
+            RunStatus::kSignaled);
+}
+
+TEST(VerdictTest, OomKillWinsOverItsSigkill) {
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Signaled(SIGKILL),
+                    .oom_kills = 1})
+                .status,
+            RunStatus::kMemoryLimit);
+  // An OOM kill with no report from init (init died with it) is still memory.
+  EXPECT_EQ(Decide({.oom_kills = 1}).status, RunStatus::kMemoryLimit);
+  // A program that finished fine despite an OOM kill elsewhere in its tree is ok.
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Exited(0), .oom_kills = 1})
+                .status,
+            RunStatus::kOk);
+}
+
+TEST(VerdictTest, ParentKillsWin) {
+  Observation base{.have_program_status = true, .program_status = Signaled(SIGKILL)};
+  base.kill_reason = KillReason::kOutput;
+  EXPECT_EQ(Decide(base).status, RunStatus::kOutputLimit);
+  base.kill_reason = KillReason::kCpu;
+  EXPECT_EQ(Decide(base).status, RunStatus::kCpuTimeout);
+  base.kill_reason = KillReason::kWall;
+  base.oom_kills = 1;
+  EXPECT_EQ(Decide(base).status, RunStatus::kWallTimeout);
+}
+
+TEST(VerdictTest, NoReportIsSandboxError) {
+  EXPECT_EQ(Decide({}).status, RunStatus::kSandboxError);
+}
+
+TEST(RunSpecTest, StatusNamesRoundTrip) {
+  for (RunStatus s : {RunStatus::kOk, RunStatus::kNonzeroExit, RunStatus::kSignaled,
+                      RunStatus::kCpuTimeout, RunStatus::kWallTimeout, RunStatus::kMemoryLimit,
+                      RunStatus::kOutputLimit, RunStatus::kSyscallViolation,
+                      RunStatus::kSandboxError}) {
+    RunStatus back;
+    ASSERT_TRUE(ParseRunStatus(RunStatusName(s), &back));
+    EXPECT_EQ(back, s);
+  }
+  RunStatus x;
+  EXPECT_FALSE(ParseRunStatus("passed", &x));
+}
+
+TEST(RunSpecTest, SetLimit) {
+  Limits l;
+  EXPECT_TRUE(SetLimit(l, "cpu_time_ms", "1500").ok());
+  EXPECT_EQ(l.cpu_time_ms, 1500);
+  EXPECT_EQ(SetLimit(l, "cpu_time_ms", "abc").message(),
+            "limit cpu_time_ms: 'abc' is not an integer");
+  EXPECT_EQ(SetLimit(l, "cpu_time_ms", "0").message(),
+            "limit cpu_time_ms: 0 is below the minimum 1");
+  EXPECT_THAT(std::string(SetLimit(l, "cpu", "1").message()),
+              ::testing::StartsWith("unknown limit 'cpu' (known: cpu_time_ms, "));
+  EXPECT_EQ(Limits{}.EffectiveWallTimeMs(), 2 * Limits::kDefaultCpuTimeMs + 2000);
+}
+
+TEST(LayersTest, NamesRoundTrip) {
+  EXPECT_EQ(LayerSet::All().Names().size(), static_cast<size_t>(Layer::kCount));
+  EXPECT_EQ(LayerSet::Namespaces().Names(),
+            (std::vector<std::string>{"user_ns", "pid_ns", "net_ns", "mount_ns", "ipc_ns",
+                                      "uts_ns"}));
+  Layer l;
+  EXPECT_TRUE(ParseLayer("seccomp", &l));
+  EXPECT_EQ(l, Layer::kSeccomp);
+  EXPECT_FALSE(ParseLayer("selinux", &l));
+}
+
+}  // namespace
+}  // namespace fathom::sandbox
