@@ -141,10 +141,18 @@ void ArrangeFds(const ChildPlan& p) {
   fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
 }
 
+void BecomeSandboxUser(const ChildPlan& p) {
+  int stage = 0;
+  if (int e = BecomeInChild(p.identity, p.user_ns, &stage); e != 0) {
+    ChildFail(static_cast<ChildStage>(stage), e);
+  }
+}
+
 [[noreturn]] void ProgramMain(const ChildPlan& p) {
   close(kSyncFd);
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!p.user_ns) BecomeSandboxUser(p);
   if (!p.mount_ns && chdir(p.work_dir) != 0) ChildFail(ChildStage::kChdir, errno);
   if (p.mount_ns && chdir(kSandboxWorkDir) != 0) ChildFail(ChildStage::kChdir, errno);
   if (p.rlimits) {
@@ -182,10 +190,11 @@ void DropCapabilities() {
   } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(125);  // the parent gave up on us
 
-  int stage = 0;
-  if (int e = BecomeInChild(p.identity, p.user_ns, &stage); e != 0) {
-    ChildFail(static_cast<ChildStage>(stage), e);
-  }
+  // In a user namespace init becomes the sandbox user at once (it then owns nothing of
+  // the host). Without one, init keeps our identity and only the program drops to the
+  // sandbox user, so the program cannot signal its init and get its run reported as
+  // our failure.
+  if (p.user_ns) BecomeSandboxUser(p);
   if (p.uts_ns && sethostname("fathom", 6) != 0) ChildFail(ChildStage::kHostname, errno);
   if (p.mount_ns) {
     int err = 0, proc_err = 0;

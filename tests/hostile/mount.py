@@ -1,0 +1,13 @@
+# mount (165) with NULL arguments.
+# The kernel attack surface kills the whole process (SECCOMP_RET_KILL_PROCESS), the same
+# in both modes since seccomp does not depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
+# expect: syscall_violation
+# expect-no-ns: syscall_violation
+# stdout-contains: BEFORE mount
+# stdout-not-contains: SURVIVED
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+print("BEFORE mount", flush=True)
+r = libc.syscall(*[ctypes.c_long(a) for a in (165, 0, 0, 0, 0, 0)])
+print("SURVIVED mount ->", r, ctypes.get_errno(), flush=True)

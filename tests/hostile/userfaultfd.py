@@ -1,0 +1,13 @@
+# userfaultfd (323): a favourite primitive for kernel race exploits.
+# The kernel attack surface kills the whole process (SECCOMP_RET_KILL_PROCESS), the same
+# in both modes since seccomp does not depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
+# expect: syscall_violation
+# expect-no-ns: syscall_violation
+# stdout-contains: BEFORE userfaultfd
+# stdout-not-contains: SURVIVED
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+print("BEFORE userfaultfd", flush=True)
+r = libc.syscall(*[ctypes.c_long(a) for a in (323, 0)])
+print("SURVIVED userfaultfd ->", r, ctypes.get_errno(), flush=True)
