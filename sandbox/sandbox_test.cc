@@ -152,6 +152,30 @@ TEST_P(SandboxTest, SleeperIsWallTimeout) {
   EXPECT_LT(r.wall_ms, 5000);
 }
 
+TEST_P(SandboxTest, BusyMachineIsNotAWallTimeout) {
+  // Needs about a second of CPU; the wall backstop is 500 ms; spinners on every core make the
+  // run wait for a CPU for most of its life. Time spent runnable but not running is not
+  // charged to the backstop, so it ends ok, not wall_timeout.
+  RunSpec spec = Shell("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo done");
+  spec.limits.cpu_time_ms = 5000;
+  spec.limits.wall_time_ms = 500;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> spinners;
+  const unsigned n = 2 * std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) {
+    spinners.emplace_back([&stop] {
+      while (!stop.load(std::memory_order_relaxed)) {
+      }
+    });
+  }
+  RunResult r = MustRun(spec);
+  stop = true;
+  for (auto& t : spinners) t.join();
+  EXPECT_EQ(r.status, RunStatus::kOk) << RunStatusName(r.status) << " cpu_ms=" << r.cpu_ms
+                                      << " wall_ms=" << r.wall_ms;
+  EXPECT_EQ(r.stdout_data, "done\n");
+}
+
 TEST_P(SandboxTest, EnvironmentIsExactlyTheGivenOne) {
   setenv("FATHOM_SANDBOX_TEST_SECRET", "hunter2", 1);
   RunSpec spec = Shell("env | sort");

@@ -1,0 +1,73 @@
+// Summary rendering.
+#include "grader/summary.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace fathom::grader {
+
+std::string SummaryText(const GradeReport& r) {
+  std::string out = HumanEvalPassAtKLine(r.pass_at_k) + "\n";
+  double rate = r.elapsed_s > 0 ? static_cast<double>(r.ran + r.cache_hits) / r.elapsed_s : 0;
+  absl::StrAppendFormat(&out, "  tasks      %d / %d covered\n", r.tasks.size(), r.tasks_total);
+  absl::StrAppendFormat(&out, "  samples    %d graded", r.samples);
+  if (r.resumed > 0) absl::StrAppendFormat(&out, " (%d from the resumed run)", r.resumed);
+  if (r.cache_hits > 0) absl::StrAppendFormat(&out, ", %d cache hits", r.cache_hits);
+  if (r.bad_records > 0) absl::StrAppendFormat(&out, ", %d bad input records", r.bad_records);
+  out += "\n  status    ";
+  for (size_t i = 0; i < static_cast<size_t>(SampleStatus::kCount); ++i) {
+    if (r.status_counts[i] == 0) continue;
+    absl::StrAppendFormat(&out, " %s %d", SampleStatusName(static_cast<SampleStatus>(i)),
+                          r.status_counts[i]);
+  }
+  absl::StrAppendFormat(&out, "\n  time       %.1f s, %.1f samples/s\n", r.elapsed_s, rate);
+  absl::StrAppendFormat(&out, "  results    %s%s\n", r.results_path,
+                        r.completed ? "" : " (incomplete: rerun the same command to resume)");
+  return out;
+}
+
+nlohmann::ordered_json SummaryJson(const GradeReport& r, const RunInfo& info) {
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json pass = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : r.pass_at_k) pass[absl::StrCat("pass@", k)] = v;
+  j["pass_at_k"] = pass;
+  nlohmann::ordered_json tasks = nlohmann::ordered_json::object();
+  for (const auto& [id, t] : r.tasks) tasks[id] = {{"n", t.n}, {"c", t.c}};
+  j["tasks"] = tasks;
+  nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+  for (size_t i = 0; i < static_cast<size_t>(SampleStatus::kCount); ++i) {
+    counts[SampleStatusName(static_cast<SampleStatus>(i))] = r.status_counts[i];
+  }
+  j["status_counts"] = counts;
+  j["coverage"] = {{"tasks_covered", r.tasks.size()},
+                   {"tasks_total", r.tasks_total},
+                   {"samples", r.samples},
+                   {"bad_input", r.bad_records}};
+  const sandbox::Limits& l = info.limits;
+  j["limits"] = {{"cpu_time_ms", l.cpu_time_ms},
+                 {"wall_time_ms", l.EffectiveWallTimeMs()},
+                 {"memory_bytes", l.memory_bytes},
+                 {"max_output_bytes", l.max_output_bytes},
+                 {"max_processes", l.max_processes},
+                 {"max_file_bytes", l.max_file_bytes},
+                 {"max_open_files", l.max_open_files},
+                 {"tmpfs_bytes", l.tmpfs_bytes},
+                 {"stack_bytes", l.stack_bytes}};
+  j["runtime"] = {{"name", info.runtime_name},
+                  {"interpreter", info.interpreter},
+                  {"interpreter_version", info.interpreter_version},
+                  {"policy_hash", info.policy_hash},
+                  {"layers", info.layers},
+                  {"fathom_version", info.fathom_version}};
+  j["run"] = {{"workers", info.workers},
+              {"elapsed_s", r.elapsed_s},
+              {"ran", r.ran},
+              {"cache_hits", r.cache_hits},
+              {"resumed", r.resumed},
+              {"completed", r.completed},
+              {"results_file", r.results_path}};
+  if (!r.completed) j["run"]["stop_reason"] = r.stop_reason;
+  return j;
+}
+
+}  // namespace fathom::grader
