@@ -40,6 +40,21 @@ absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(
   return sandbox::Sandbox::Create(options);
 }
 
+absl::Status ApplyLimitFlags(const std::vector<std::string>& key_values,
+                             sandbox::Limits& limits) {
+  for (const std::string& kv : key_values) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("--limit ", kv, ": expected key=value"));
+    }
+    if (absl::Status s = sandbox::SetLimit(limits, kv.substr(0, eq), kv.substr(eq + 1));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::string BytesToUtf8(const std::string& bytes, bool* lossy) {
   std::string out;
   out.reserve(bytes.size());

@@ -30,6 +30,10 @@ absl::StatusOr<grader::Policy> LoadPolicyOrDefault(const std::string& dir);
 absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(
     const grader::Policy& policy, const std::vector<std::string>& require);
 
+// Applies every "key=value" of --limit to `limits`; InvalidArgument names the bad one.
+absl::Status ApplyLimitFlags(const std::vector<std::string>& key_values,
+                             sandbox::Limits& limits);
+
 // The RunResult as one JSON object with the field names of sandbox/run_spec.h. Output
 // that is not valid UTF-8 is given as text with U+FFFD and, exactly, as
 // stdout_base64 / stderr_base64.

@@ -120,13 +120,8 @@ int GradeMain(int argc, char** argv) {
     }
     options.limits.cpu_time_ms = static_cast<int64_t>(std::llround(seconds * 1000));
   }
-  for (const std::string& kv : flags.GetAll("limit")) {
-    auto eq = kv.find('=');
-    absl::Status s = eq == std::string::npos
-                         ? absl::InvalidArgumentError(
-                               absl::StrCat("--limit ", kv, ": expected key=value"))
-                         : sandbox::SetLimit(options.limits, kv.substr(0, eq), kv.substr(eq + 1));
-    if (!s.ok()) return Usage(std::string(s.message()));
+  if (absl::Status s = ApplyLimitFlags(flags.GetAll("limit"), options.limits); !s.ok()) {
+    return Usage(std::string(s.message()));
   }
 
   absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));

@@ -99,16 +99,9 @@ int RunMain(int argc, char** argv) {
     return kExitUsage;
   }
   sandbox::Limits limits = (*rt)->limits;
-  for (const std::string& kv : flags.GetAll("limit")) {
-    auto eq = kv.find('=');
-    absl::Status s = eq == std::string::npos
-                         ? absl::InvalidArgumentError(
-                               absl::StrCat("--limit ", kv, ": expected key=value"))
-                         : sandbox::SetLimit(limits, kv.substr(0, eq), kv.substr(eq + 1));
-    if (!s.ok()) {
-      PrintError("run", std::string(s.message()));
-      return kExitUsage;
-    }
+  if (absl::Status s = ApplyLimitFlags(flags.GetAll("limit"), limits); !s.ok()) {
+    PrintError("run", std::string(s.message()));
+    return kExitUsage;
   }
   absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
       MakeSandbox(*policy, flags.GetAll("require"));

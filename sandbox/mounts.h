@@ -32,7 +32,7 @@ struct MountPlan {
   std::vector<MountOp> ops;
 };
 
-// Builds the plan for `spec`: inspects the host paths in spec.ro_binds (a missing one is
+// Builds the plan for `spec` (whose file names Sandbox::Run has checked): inspects the host paths in spec.ro_binds (a missing one is
 // skipped; a relative one or one under /tmp is InvalidArgument) and computes the mount
 // flags each read-only remount must keep.
 absl::StatusOr<MountPlan> BuildMountPlan(const RunSpec& spec);

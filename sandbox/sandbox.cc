@@ -306,11 +306,7 @@ class HostWorkDir {
     std::string templ = absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/fathom-run-XXXXXX");
     if (mkdtemp(templ.data()) == nullptr) return ErrnoStatus("mkdtemp");
     path_ = templ;
-    for (const File& f : spec.files) {
-      if (f.name.empty() || f.name.find('/') != std::string::npos || f.name == "..") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("files: '", f.name, "' must be a plain file name"));
-      }
+    for (const File& f : spec.files) {  // names checked by Sandbox::Run
       std::ofstream out(path_ + "/" + f.name, std::ios::binary);
       out << f.content;
       if (!out) return ErrnoStatus(absl::StrCat("write ", path_, "/", f.name));
@@ -401,6 +397,14 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& o
 absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
     return absl::InvalidArgumentError("argv[0] must be an absolute path");
+  }
+  // Program files land in the work dir, never outside it, whichever layers are active.
+  for (const File& f : spec.files) {
+    if (f.name.empty() || f.name == "." || f.name == ".." ||
+        f.name.find('/') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("files: '", f.name, "' must be a plain file name"));
+    }
   }
   const Limits& limits = spec.limits;
   const LayerSet layers = [&] {
