@@ -104,6 +104,15 @@ void RemoveStaleParents(const std::string& dir) {
   for (const auto& s : stale) rmdir(s.c_str());
 }
 
+// Our own cgroup directory under `mount`. Inside a cgroup namespace (containers)
+// /proc/self/cgroup names a path the mounted hierarchy does not have: the mount's root is
+// then our cgroup.
+std::string OwnDir(const std::string& mount, const std::string& own_path) {
+  if (own_path.empty() || own_path == "/") return mount;
+  std::string dir = absl::StrCat(mount, own_path);
+  return IsDir(dir) ? dir : mount;
+}
+
 absl::StatusOr<std::string> MakeParent(const std::string& own_dir) {
   if (!IsDir(own_dir)) return absl::NotFoundError(absl::StrCat(own_dir, " does not exist"));
   RemoveStaleParents(own_dir);
@@ -127,7 +136,7 @@ bool TryV2(CgroupLayout* layout, std::string* why) {
       return false;
     }
   }
-  std::string own = absl::StrCat(mount_point, OwnCgroup(""));
+  std::string own = OwnDir(mount_point, OwnCgroup(""));
   std::string own_controllers;
   ReadFile(own + "/cgroup.controllers", &own_controllers);
   std::vector<absl::string_view> have = absl::StrSplit(
@@ -184,7 +193,7 @@ bool TryV1(CgroupLayout* layout, std::string* why) {
       }
     }
     absl::StatusOr<std::string> parent =
-        MakeParent(absl::StrCat(mount, OwnCgroup(controllers[i])));
+        MakeParent(OwnDir(mount, OwnCgroup(controllers[i])));
     if (!parent.ok()) {
       for (int j = 0; j < i; ++j) rmdir(dirs[j].c_str());
       *why = absl::StrCat("cgroup v1 ", controllers[i], ": ", parent.status().message());

@@ -25,7 +25,7 @@
 namespace fathom::sandbox {
 namespace {
 
-enum class Check { kNone, kMountTmpfs, kMountProc, kSeccomp };
+enum class Check { kNone, kHostname, kMountTmpfs, kMountProc, kSeccomp };
 
 // Child side of a probe: waits for the parent (id maps), then tries `check`.
 [[noreturn]] void ProbeChild(int sync_fd, Check check, bool user_ns) {
@@ -38,6 +38,10 @@ enum class Check { kNone, kMountTmpfs, kMountProc, kSeccomp };
   if (user_ns && BecomeInChild(ChooseIdentity(-1, -1), true, &stage) != 0) _exit(errno);
   switch (check) {
     case Check::kNone:
+      break;
+    case Check::kHostname:
+      // A container's seccomp profile may refuse sethostname even in our own namespace.
+      if (sethostname("fathom", 6) != 0) rc = errno;
       break;
     case Check::kMountTmpfs:
       if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
@@ -137,7 +141,7 @@ HostProbe ProbeHost() {
       {Layer::kNetNs, CLONE_NEWNET, Check::kNone, "empty network namespace"},
       {Layer::kMountNs, CLONE_NEWNS, Check::kMountTmpfs, "tmpfs root, runtime read-only"},
       {Layer::kIpcNs, CLONE_NEWIPC, Check::kNone, "own SysV IPC and POSIX queues"},
-      {Layer::kUtsNs, CLONE_NEWUTS, Check::kNone, "own hostname"},
+      {Layer::kUtsNs, CLONE_NEWUTS, Check::kHostname, "own hostname"},
   };
   for (const auto& n : ns) {
     std::string why = TryClone(base | n.flag, n.check);

@@ -36,6 +36,8 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "absl/types/optional.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -56,6 +58,43 @@
 
 namespace fathom::sandbox {
 namespace {
+
+// Status payload naming the ChildStage a failed setup stopped at.
+constexpr char kStagePayload[] = "fathom.sandbox.stage";
+
+// The layer a setup stage belongs to, for turning off what this host refuses.
+bool LayerOfStage(ChildStage stage, Layer* layer) {
+  switch (stage) {
+    case ChildStage::kSetGroups:
+    case ChildStage::kSetGid:
+    case ChildStage::kSetUid:
+      *layer = Layer::kUserNs;
+      return true;
+    case ChildStage::kHostname:
+      *layer = Layer::kUtsNs;
+      return true;
+    case ChildStage::kMountPrivate:
+    case ChildStage::kMountRoot:
+    case ChildStage::kMountBind:
+    case ChildStage::kMountRemount:
+    case ChildStage::kMountMkdir:
+    case ChildStage::kMountSymlink:
+    case ChildStage::kMountTmpfs:
+    case ChildStage::kMountProc:
+    case ChildStage::kWriteFile:
+    case ChildStage::kPivotRoot:
+      *layer = Layer::kMountNs;
+      return true;
+    case ChildStage::kRlimit:
+      *layer = Layer::kRlimits;
+      return true;
+    case ChildStage::kSeccomp:
+      *layer = Layer::kSeccomp;
+      return true;
+    default:
+      return false;
+  }
+}
 
 // Fixed descriptor numbers inside the child.
 constexpr int kStatusFd = 3;
@@ -391,7 +430,41 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& o
     }
   }
   if (!active.Has(Layer::kCgroup)) RemoveCgroupParents(probe.cgroups);
-  return std::unique_ptr<Sandbox>(new Sandbox(options, std::move(probe), active));
+  auto sandbox = std::unique_ptr<Sandbox>(new Sandbox(options, std::move(probe), active));
+  if (absl::Status s = sandbox->TrialRun(); !s.ok()) return s;
+  return sandbox;
+}
+
+absl::Status Sandbox::TrialRun() {
+  // The per-layer probes try each kernel feature alone; a whole run also bind-mounts,
+  // pivots, sets the hostname... and a container's own seccomp profile may refuse one of
+  // those. Run /bin/true once with everything active; a layer whose setup step fails is
+  // switched off with the reason, unless it is required.
+  if (access("/bin/true", X_OK) != 0) return absl::OkStatus();
+  RunSpec spec;
+  spec.argv = {"/bin/true"};
+  spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+  spec.limits.cpu_time_ms = 2000;
+  for (int attempt = 0; attempt < static_cast<int>(Layer::kCount); ++attempt) {
+    absl::StatusOr<RunResult> r = Run(spec);
+    if (r.ok()) return absl::OkStatus();
+    absl::optional<absl::Cord> stage_text = r.status().GetPayload(kStagePayload);
+    int stage = 0;
+    Layer layer;
+    if (!stage_text || !absl::SimpleAtoi(std::string(*stage_text), &stage) ||
+        !LayerOfStage(static_cast<ChildStage>(stage), &layer) || !active_.Has(layer)) {
+      return absl::OkStatus();  // not a layer problem; runs will report it themselves
+    }
+    const std::string why = absl::StrCat("a trial run failed: ", r.status().message());
+    if (options_.required.Has(layer)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "required isolation unavailable: ", LayerName(layer), " (", why, ")"));
+    }
+    active_.Remove(layer);
+    probe_.at(layer).available = false;
+    probe_.at(layer).reason = why;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
@@ -643,10 +716,12 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   cgroup.reset();  // kills stragglers, removes the cgroup
 
   if (setup_stage != 0) {
-    return absl::InternalError(
+    absl::Status s = absl::InternalError(
         absl::StrCat("sandbox setup failed while ",
                      ChildStageName(static_cast<ChildStage>(setup_stage)), ": ",
                      strerror(setup_errno)));
+    s.SetPayload(kStagePayload, absl::Cord(absl::StrCat(setup_stage)));
+    return s;
   }
   DecideStatus(obs, &result);
   if (result.status == RunStatus::kSandboxError) {

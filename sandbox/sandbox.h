@@ -44,8 +44,10 @@ struct SandboxOptions {
 
 class Sandbox final : public Runner {
  public:
-  // Probes the host, decides the active layers (wanted minus unavailable) and fails with
-  // FailedPrecondition naming the layer and the reason when a required one is missing.
+  // Probes the host, decides the active layers (wanted minus unavailable), confirms them
+  // with one trial run of /bin/true (a layer whose setup fails there is switched off with
+  // the reason), and fails with FailedPrecondition naming the layer and the reason when a
+  // required one is missing.
   static absl::StatusOr<std::unique_ptr<Sandbox>> Create(const SandboxOptions& options);
   ~Sandbox() override;
 
@@ -55,6 +57,8 @@ class Sandbox final : public Runner {
 
  private:
   Sandbox(const SandboxOptions& options, HostProbe probe, LayerSet active);
+  // Runs /bin/true once and switches off layers whose setup this host refuses.
+  absl::Status TrialRun();
   SandboxOptions options_;
   HostProbe probe_;
   LayerSet active_;

@@ -3,6 +3,8 @@
 #include "sandbox/sandbox.h"
 
 #include <dirent.h>
+#include <seccomp.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -293,6 +295,44 @@ TEST_P(SandboxTest, FullIsolationHidesTheHost) {
   // Only what the sandbox put there, and only the run's own processes.
   EXPECT_THAT(r.stdout_data, ::testing::StartsWith("bin\ndev\nlib\nlib64\nproc\ntmp\nusr\n"));
   EXPECT_THAT(r.stdout_data, HasSubstr("fathom\n65534\n"));
+}
+
+// A container whose seccomp profile refuses sethostname (podman's does for non-root
+// users): the probe and the trial run switch the UTS namespace off with the reason, runs
+// still work, and --require uts_ns fails closed.
+TEST(SandboxHostTest, LayerTheHostRefusesIsSwitchedOffNotFatal) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (ctx == nullptr || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(sethostname), 0) ||
+        seccomp_load(ctx) != 0) {
+      _exit(10);
+    }
+    absl::StatusOr<std::unique_ptr<Sandbox>> sb = Sandbox::Create(SandboxOptions{});
+    if (!sb.ok()) _exit(11);
+    if ((*sb)->active_layers().Has(Layer::kUtsNs)) _exit(12);
+    if ((*sb)->probe().at(Layer::kUtsNs).reason.find("Operation not permitted") ==
+        std::string::npos) {
+      _exit(13);
+    }
+    RunSpec spec;
+    spec.argv = {"/bin/true"};
+    spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+    absl::StatusOr<RunResult> r = (*sb)->Run(spec);
+    if (!r.ok() || r->status != RunStatus::kOk || r->layers.Has(Layer::kUtsNs)) _exit(14);
+    SandboxOptions strict;
+    strict.required.Add(Layer::kUtsNs);
+    absl::StatusOr<std::unique_ptr<Sandbox>> closed = Sandbox::Create(strict);
+    if (closed.ok() || closed.status().code() != absl::StatusCode::kFailedPrecondition) {
+      _exit(15);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "see the _exit codes in the test";
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SandboxTest,
