@@ -105,4 +105,31 @@ void PrintError(const std::string& cmd, const std::string& message) {
   std::cerr << "fathom " << cmd << ": " << message << "\n";
 }
 
+RunnerChoice MakeRunner(sandbox::Sandbox& sb, const grader::PreparedRuntime& runtime,
+                        int slots, bool use_zygote) {
+  RunnerChoice choice;
+  choice.runner = &sb;
+  const grader::RuntimePolicy& policy = *runtime.policy;
+  if (!policy.zygote) {
+    choice.description = "fresh interpreters (the runtime has no zygote)";
+    return choice;
+  }
+  if (!use_zygote) {
+    choice.description = "fresh interpreters (--no-zygote)";
+    return choice;
+  }
+  sandbox::ZygoteOptions opts = grader::MakeZygoteOptions(runtime, slots);
+  absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+      sandbox::ZygoteRunner::Create(&sb, std::move(opts));
+  if (!z.ok()) {
+    choice.description =
+        absl::StrCat("fresh interpreters (no zygote: ", z.status().message(), ")");
+    return choice;
+  }
+  choice.zygote = *std::move(z);
+  choice.runner = choice.zygote.get();
+  choice.description = absl::StrCat("warm zygotes (", std::max(1, slots), ")");
+  return choice;
+}
+
 }  // namespace fathom::cli

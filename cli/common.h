@@ -12,6 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/zygote.h"
 
 namespace fathom::cli {
 
@@ -29,6 +30,18 @@ absl::StatusOr<grader::Policy> LoadPolicyOrDefault(const std::string& dir);
 // names, or "namespaces" for all six) must be active or this fails closed.
 absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(
     const grader::Policy& policy, const std::vector<std::string>& require);
+
+// What runs the programs of one runtime: a ZygoteRunner when the runtime has a zygote
+// (policy `zygote_preload:`), `use_zygote` is set and the sandbox has the namespaces it
+// needs; otherwise the sandbox itself (fresh interpreters). `description` says which and
+// why, for the log and the summary. The sandbox must outlive it.
+struct RunnerChoice {
+  std::unique_ptr<sandbox::ZygoteRunner> zygote;  // null on the fresh path
+  sandbox::Runner* runner = nullptr;              // zygote.get() or the sandbox
+  std::string description;
+};
+RunnerChoice MakeRunner(sandbox::Sandbox& sb, const grader::PreparedRuntime& runtime,
+                        int slots, bool use_zygote);
 
 // Applies every "key=value" of --limit to `limits`; InvalidArgument names the bad one.
 absl::Status ApplyLimitFlags(const std::vector<std::string>& key_values,

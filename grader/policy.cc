@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -629,9 +630,9 @@ absl::Status LoadEnv(const PolicyFile& file, const Entry& env,
 }
 
 absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
-  static constexpr std::array<absl::string_view, 8> kKeys = {
-      "name", "interpreter",     "flags",    "file_name",
-      "env",  "seccomp_profile", "ro_binds", "limits"};
+  static constexpr std::array<absl::string_view, 9> kKeys = {
+      "name",     "interpreter", "flags",         "file_name", "env", "seccomp_profile",
+      "ro_binds", "limits",      "zygote_preload"};
   absl::StatusOr<YAML::Node> root = file.Parse();
   if (!root.ok()) return root.status();
   absl::StatusOr<Entries> entries = file.Root(*root, kKeys);
@@ -733,6 +734,27 @@ absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
         !s.ok()) {
       return s;
     }
+  }
+
+  if (const Entry* e = Find(*entries, "zygote_preload")) {
+    auto modules = file.StringList(*e, "zygote_preload");
+    if (!modules.ok()) return modules.status();
+    for (size_t i = 0; i < modules->size(); ++i) {
+      const auto& [module, node] = (*modules)[i];
+      const bool valid =
+          !module.empty() && module.front() != '.' && module.back() != '.' &&
+          module.find("..") == std::string::npos &&
+          std::all_of(module.begin(), module.end(), [](char ch) {
+            return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                   ch == '.';
+          });
+      if (!valid) {
+        return file.Error(node, absl::StrCat("zygote_preload[", i, "]"),
+                          absl::StrCat("'", module, "' is not a module name"));
+      }
+      runtime.zygote_preload.push_back(module);
+    }
+    runtime.zygote = true;
   }
 
   policy.runtimes.emplace(runtime.name, std::move(runtime));
@@ -890,7 +912,29 @@ absl::StatusOr<PreparedRuntime> PrepareRuntime(const Policy& policy,
       sandbox::CompileSeccomp(profile->second, (*runtime)->interpreter);
   if (!filter.ok()) return filter.status();
   prepared.filter = *std::move(filter);
+  if ((*runtime)->zygote) {
+    absl::StatusOr<std::shared_ptr<const sandbox::SeccompFilter>> child =
+        sandbox::CompileSeccomp(profile->second, /*exec_path=*/"");
+    if (!child.ok()) return child.status();
+    prepared.zygote_child_filter = *std::move(child);
+  }
   return prepared;
+}
+
+sandbox::ZygoteOptions MakeZygoteOptions(const PreparedRuntime& runtime, int slots) {
+  const RuntimePolicy& policy = *runtime.policy;
+  sandbox::ZygoteOptions opts;
+  opts.command.push_back(policy.interpreter);
+  opts.command.insert(opts.command.end(), policy.flags.begin(), policy.flags.end());
+  // The environment and binds every program of this runtime gets.
+  sandbox::RunSpec shape = MakeRunSpec(runtime, "", policy.limits);
+  opts.env = std::move(shape.env);
+  opts.ro_binds = std::move(shape.ro_binds);
+  opts.fresh_filter = runtime.filter;
+  opts.child_filter = runtime.filter != nullptr ? runtime.zygote_child_filter : nullptr;
+  opts.preload = policy.zygote_preload;
+  opts.slots = std::max(1, slots);
+  return opts;
 }
 
 sandbox::RunSpec MakeRunSpec(const PreparedRuntime& runtime,

@@ -15,6 +15,7 @@
 #include "sandbox/layers.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/zygote.h"
 
 namespace fathom::grader {
 
@@ -29,6 +30,10 @@ struct RuntimePolicy {
   std::string seccomp_profile;         // name of a profile in policies/seccomp/
   std::vector<std::string> ro_binds;   // host paths bound read-only into the sandbox
   sandbox::Limits limits;              // the sandbox defaults overlaid by the file
+  // `zygote_preload:` present: programs run in children of a warm Python zygote
+  // (sandbox/zygote.h) that imported these modules once. Python runtimes only.
+  bool zygote = false;
+  std::vector<std::string> zygote_preload;
   std::string source;                  // file it was loaded from
 };
 
@@ -65,11 +70,18 @@ std::string DefaultPolicyDir();
 struct PreparedRuntime {
   const RuntimePolicy* policy = nullptr;  // owned by the Policy, which must outlive this
   std::shared_ptr<const sandbox::SeccompFilter> filter;  // null when seccomp is off
+  // For a runtime with a zygote: the same profile with every exec denied, which the
+  // zygote's children install (they run the program without an exec).
+  std::shared_ptr<const sandbox::SeccompFilter> zygote_child_filter;
 };
 
 // Looks up `name` and compiles its seccomp profile (unless `with_seccomp` is false).
 absl::StatusOr<PreparedRuntime> PrepareRuntime(const Policy& policy, const std::string& name,
                                                bool with_seccomp);
+
+// The zygote of `runtime` (policy `zygote_preload:`): its command, environment, binds,
+// filters and preloads, with `slots` zygotes. REQUIRES: runtime.policy->zygote.
+sandbox::ZygoteOptions MakeZygoteOptions(const PreparedRuntime& runtime, int slots);
 
 // Builds the RunSpec that runs `program` (the source text) with `runtime`: argv from the
 // interpreter, flags and file name; env from env_set plus the allowed names present in

@@ -389,7 +389,9 @@ const BrokenCase kBrokenCases[] = {
     {"runtime_unknown_key",
      "runtimes/python.yaml:5:1: timeout: unknown key (expected one of: name, "
      "interpreter, "
-     "flags, file_name, env, seccomp_profile, ro_binds, limits)"},
+     "flags, file_name, env, seccomp_profile, ro_binds, limits, zygote_preload)"},
+    {"runtime_zygote_bad_module",
+     "runtimes/python.yaml:5:24: zygote_preload[1]: 'os; import evil' is not a module name"},
     {"runtime_env_unknown_key",
      "runtimes/python.yaml:8:3: env.deny: unknown key (expected one of: set, "
      "allow)"},

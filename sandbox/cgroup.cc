@@ -298,6 +298,32 @@ CgroupStats RunCgroup::ReadStats() const {
   return st;
 }
 
+absl::Status RunCgroup::SetLimits(const CgroupLimits& limits) {
+  const std::string mem = absl::StrCat(limits.memory_bytes);
+  const std::string pids = absl::StrCat(limits.max_processes);
+  if (!v2_dir_.empty()) {
+    if (absl::Status s = WriteFile(v2_dir_ + "/memory.max", mem); !s.ok()) return s;
+    return WriteFile(v2_dir_ + "/pids.max", pids);
+  }
+  if (!mem_dir_.empty()) {
+    // v1 refuses a limit_in_bytes above memsw.limit_in_bytes: raise memsw first when
+    // growing, lower it last when shrinking (either write may fail harmlessly).
+    (void)WriteFile(mem_dir_ + "/memory.memsw.limit_in_bytes", mem);
+    if (absl::Status s = WriteFile(mem_dir_ + "/memory.limit_in_bytes", mem); !s.ok()) {
+      return s;
+    }
+    (void)WriteFile(mem_dir_ + "/memory.memsw.limit_in_bytes", mem);
+  }
+  if (!pids_dir_.empty()) return WriteFile(pids_dir_ + "/pids.max", pids);
+  return absl::OkStatus();
+}
+
+int64_t RunCgroup::MemoryUsageBytes() const {
+  if (!v2_dir_.empty()) return ReadInt(v2_dir_ + "/memory.current");
+  if (!mem_dir_.empty()) return ReadInt(mem_dir_ + "/memory.usage_in_bytes");
+  return 0;
+}
+
 void RunCgroup::KillAll() {
   if (!v2_dir_.empty()) {
     if (WriteFile(v2_dir_ + "/cgroup.kill", "1").ok()) return;

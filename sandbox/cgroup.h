@@ -65,6 +65,10 @@ class RunCgroup {
   CgroupStats ReadStats() const;
   // SIGKILLs every process in the cgroup (cgroup.kill on v2, a procs sweep on v1).
   void KillAll();
+  // Changes the limits of a live cgroup (the zygote's, between the programs it runs).
+  absl::Status SetLimits(const CgroupLimits& limits);
+  // Memory charged to the cgroup now.
+  int64_t MemoryUsageBytes() const;
 
  private:
   RunCgroup(const CgroupLayout& layout) : layout_(layout) {}

@@ -44,6 +44,7 @@
 #include "absl/strings/str_split.h"
 #include "sandbox/child_error.h"
 #include "sandbox/mounts.h"
+#include "sandbox/process_util.h"
 #include "sandbox/rlimits.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/user_ns.h"
@@ -100,43 +101,6 @@ bool LayerOfStage(ChildStage stage, Layer* layer) {
 constexpr int kStatusFd = 3;
 constexpr int kSyncFd = 4;
 
-absl::Status ErrnoStatus(absl::string_view what, int err = errno) {
-  return absl::InternalError(absl::StrCat(what, ": ", strerror(err)));
-}
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    reset(o.release());
-    return *this;
-  }
-  ~UniqueFd() { reset(); }
-  int get() const { return fd_; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-absl::Status MakePipe(UniqueFd* r, UniqueFd* w) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return ErrnoStatus("pipe2");
-  r->reset(p[0]);
-  w->reset(p[1]);
-  return absl::OkStatus();
-}
-
 // Everything the child needs, computed before clone so the child never allocates.
 struct ChildPlan {
   std::vector<char*> argv;
@@ -152,6 +116,10 @@ struct ChildPlan {
   RlimitPlan rlimit_plan;
   const SeccompFilter* seccomp = nullptr;
   const char* work_dir = nullptr;  // chdir target without a mount namespace
+  // A long-lived service (the zygote): init execs it in place, as PID 1 of the run,
+  // instead of forking a program; it may keep CAP_SYS_ADMIN in its own user namespace.
+  bool service = false;
+  bool service_keeps_sys_admin = false;
   // Child-side descriptors (in the parent's numbering), moved to 0..4 in the child.
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, status_fd = -1, sync_fd = -1;
 };
@@ -212,6 +180,29 @@ void DropCapabilities() {
   syscall(SYS_capset, &hdr, data);
 }
 
+// Service mode: init becomes the service (PID 1 of the run). A pid namespace's init gets
+// no signal from inside the namespace that it has no handler for, so the programs the
+// service forks cannot kill it. It outlives the thread that started it (no parent-death
+// signal; it leaves when its control socket closes).
+[[noreturn]] void ServiceExec(const ChildPlan& p) {
+  close(kSyncFd);
+  prctl(PR_SET_PDEATHSIG, 0);
+  if (p.service_keeps_sys_admin) {
+    // Ambient CAP_SYS_ADMIN survives the exec of a non-root uid: the zygote needs it (in
+    // its own user namespace only) to give each child a fresh mount and IPC namespace.
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (syscall(SYS_capget, &hdr, data) != 0) ChildFail(ChildStage::kCapabilities, errno);
+    data[0].inheritable |= 1u << CAP_SYS_ADMIN;
+    if (syscall(SYS_capset, &hdr, data) != 0) ChildFail(ChildStage::kCapabilities, errno);
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0, 0) != 0) {
+      ChildFail(ChildStage::kCapabilities, errno);
+    }
+  }
+  execve(p.exec_path, p.argv.data(), p.envp.data());
+  ChildFail(ChildStage::kExec, errno);
+}
+
 [[noreturn]] void InitMain(const ChildPlan& p) {
   ArrangeFds(p);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -241,6 +232,7 @@ void DropCapabilities() {
     if (s != ChildStage::kNone) ChildFail(s, err);
     if (proc_err != 0) SendChildMessage(kStatusFd, ChildMessage::kProcUnavailable, proc_err, 0);
   }
+  if (p.service) ServiceExec(p);
   if (!p.pid_ns) prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   // vfork, not fork: the program shares init's memory until its exec, so no page tables
@@ -283,59 +275,6 @@ void DropCapabilities() {
   _exit(0);
 }
 
-int64_t MonotonicMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// The host pid of init's first child (the program), found once.
-pid_t ProgramPid(pid_t init_pid, pid_t* cached) {
-  if (*cached <= 0) {
-    std::ifstream in(absl::StrCat("/proc/", init_pid, "/task/", init_pid, "/children"));
-    int pid = 0;
-    if (in >> pid) *cached = pid;
-  }
-  return *cached;
-}
-
-// CPU time (ms) of the program when no cgroup counts it: utime + stime of init's child.
-int64_t ProcCpuMs(pid_t init_pid, pid_t* program_pid) {
-  if (ProgramPid(init_pid, program_pid) <= 0) return 0;
-  std::ifstream in(absl::StrCat("/proc/", *program_pid, "/stat"));
-  std::string line;
-  std::getline(in, line);
-  auto close_paren = line.rfind(')');
-  if (close_paren == std::string::npos) return 0;
-  std::vector<absl::string_view> f =
-      absl::StrSplit(absl::string_view(line).substr(close_paren + 2), ' ');
-  // Fields after "pid (comm) ": state is f[0]; utime and stime are fields 14 and 15.
-  int64_t ut = 0, stime = 0;
-  if (f.size() < 13 || !absl::SimpleAtoi(f[11], &ut) || !absl::SimpleAtoi(f[12], &stime)) {
-    return 0;
-  }
-  static const long ticks = sysconf(_SC_CLK_TCK);
-  return (ut + stime) * 1000 / ticks;
-}
-
-// Milliseconds the run's init and program spent runnable but waiting for a CPU (the
-// run_delay of /proc/<pid>/task/*/schedstat): time a busy machine took from the run, not
-// time it slept.
-int64_t RunQueueWaitMs(pid_t init_pid, pid_t* program_pid) {
-  int64_t total_ns = 0;
-  for (pid_t pid : {init_pid, ProgramPid(init_pid, program_pid)}) {
-    if (pid <= 0) continue;
-    std::error_code ec;
-    for (const auto& e :
-         std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
-      std::ifstream in(e.path() / "schedstat");
-      int64_t on_cpu = 0, waiting = 0;
-      if (in >> on_cpu >> waiting) total_ns += waiting;
-    }
-  }
-  return total_ns / 1000000;
-}
-
 // Host work dir for runs without a mount namespace: private, owned by the run's user,
 // removed afterwards.
 class HostWorkDir {
@@ -367,33 +306,6 @@ class HostWorkDir {
 
  private:
   std::string path_;
-};
-
-void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-struct OutputStream {
-  int fd = -1;
-  std::string* data = nullptr;
-  bool* truncated = nullptr;
-  // Reads what is available. Returns true when the stream went over `cap`.
-  bool Drain(int64_t cap) {
-    char buf[65536];
-    for (;;) {
-      ssize_t n = read(fd, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        if (n == 0) fd = -1;  // EOF
-        return false;
-      }
-      const int64_t room = cap - static_cast<int64_t>(data->size());
-      if (n > room) {
-        data->append(buf, room > 0 ? room : 0);
-        *truncated = true;
-        return true;
-      }
-      data->append(buf, n);
-    }
-  }
 };
 
 }  // namespace
@@ -473,7 +385,34 @@ absl::Status Sandbox::TrialRun() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
+// One started run: init cloned into its namespaces, in its cgroup, released. Owns the
+// process: destroying it without Reap() kills and reaps the whole run.
+struct Sandbox::Launched {
+  long pid = -1;
+  UniqueFd pidfd;
+  std::unique_ptr<RunCgroup> cgroup;
+  UniqueFd out_r, err_r, status_r, in_w;
+  LayerSet layers;
+  int64_t start_ms = 0;
+  HostWorkDir host_dir;
+  bool reaped = false;
+  int init_status = 0;
+  rusage ru{};
+
+  void Reap() {
+    while (!reaped && wait4(pid, &init_status, __WALL, &ru) < 0 && errno == EINTR) {
+    }
+    reaped = true;
+  }
+  ~Launched() {
+    if (pid > 0 && !reaped) {
+      kill(pid, SIGKILL);
+      Reap();
+    }
+  }
+};
+
+absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Launched* out) {
   if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
     return absl::InvalidArgumentError("argv[0] must be an absolute path");
   }
@@ -491,6 +430,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
     if (spec.seccomp == nullptr) l.Remove(Layer::kSeccomp);
     return l;
   }();
+  out->layers = layers;
 
   ChildPlan plan;
   plan.user_ns = layers.Has(Layer::kUserNs);
@@ -498,20 +438,21 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   plan.mount_ns = layers.Has(Layer::kMountNs);
   plan.uts_ns = layers.Has(Layer::kUtsNs);
   plan.rlimits = layers.Has(Layer::kRlimits);
+  plan.service = how.service;
+  plan.service_keeps_sys_admin = how.keep_sys_admin;
   plan.identity = ChooseIdentity(options_.outside_uid, options_.outside_gid);
   std::vector<std::string> env = spec.env;
-  HostWorkDir host_dir;
   if (plan.mount_ns) {
     absl::StatusOr<MountPlan> mounts = BuildMountPlan(spec);
     if (!mounts.ok()) return mounts.status();
     plan.mounts = std::move(*mounts);
   } else {
-    if (absl::Status s = host_dir.Create(spec, plan.identity); !s.ok()) return s;
-    plan.work_dir = host_dir.path().c_str();
+    if (absl::Status s = out->host_dir.Create(spec, plan.identity); !s.ok()) return s;
+    plan.work_dir = out->host_dir.path().c_str();
     // The program's idea of $HOME and $TMPDIR follows its private work dir.
     for (std::string& e : env) {
-      if (e.rfind("HOME=", 0) == 0) e = "HOME=" + host_dir.path();
-      if (e.rfind("TMPDIR=", 0) == 0) e = "TMPDIR=" + host_dir.path();
+      if (e.rfind("HOME=", 0) == 0) e = "HOME=" + out->host_dir.path();
+      if (e.rfind("TMPDIR=", 0) == 0) e = "TMPDIR=" + out->host_dir.path();
     }
   }
   if (plan.rlimits) {
@@ -529,13 +470,16 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
         spec.argv[0]));
   }
 
-  UniqueFd out_r, out_w, err_r, err_w, status_r, status_w, sync_r, sync_w, in_r, in_w;
-  if (absl::Status s = MakePipe(&out_r, &out_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&err_r, &err_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&status_r, &status_w); !s.ok()) return s;
+  UniqueFd out_w, err_w, status_w, sync_r, sync_w, in_r;
+  if (absl::Status s = MakePipe(&out->out_r, &out_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&out->err_r, &err_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&out->status_r, &status_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&sync_r, &sync_w); !s.ok()) return s;
-  if (spec.has_stdin) {
-    if (absl::Status s = MakePipe(&in_r, &in_w); !s.ok()) return s;
+  if (how.stdin_fd >= 0) {
+    in_r.reset(fcntl(how.stdin_fd, F_DUPFD_CLOEXEC, 0));
+    if (in_r.get() < 0) return ErrnoStatus("dup stdin");
+  } else if (spec.has_stdin) {
+    if (absl::Status s = MakePipe(&in_r, &out->in_w); !s.ok()) return s;
   } else {
     in_r.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (in_r.get() < 0) return ErrnoStatus("open /dev/null");
@@ -546,12 +490,11 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   plan.status_fd = status_w.get();
   plan.sync_fd = sync_r.get();
 
-  std::unique_ptr<RunCgroup> cgroup;
   if (layers.Has(Layer::kCgroup)) {
     CgroupLimits cl{limits.memory_bytes, limits.max_processes};
     absl::StatusOr<std::unique_ptr<RunCgroup>> cg = RunCgroup::Create(probe_.cgroups, cl);
     if (!cg.ok()) return cg.status();
-    cgroup = std::move(*cg);
+    out->cgroup = std::move(*cg);
   }
 
   unsigned long flags = SIGCHLD | CLONE_PIDFD;
@@ -562,23 +505,13 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   if (layers.Has(Layer::kIpcNs)) flags |= CLONE_NEWIPC;
   if (plan.uts_ns) flags |= CLONE_NEWUTS;
 
-  const int64_t start_ms = MonotonicMs();
+  out->start_ms = MonotonicMs();
   int pidfd_raw = -1;
   const long pid = syscall(SYS_clone, flags, 0, &pidfd_raw, 0, 0);
   if (pid == 0) InitMain(plan);
   if (pid < 0) return ErrnoStatus("clone");
-  UniqueFd pidfd(pidfd_raw);
-  bool reaped = false;
-  int init_status = 0;
-  rusage ru{};
-  // On every early return: the whole run dies and is reaped.
-  absl::Cleanup reap = [&] {
-    if (!reaped) {
-      kill(pid, SIGKILL);
-      while (wait4(pid, &init_status, __WALL, &ru) < 0 && errno == EINTR) {
-      }
-    }
-  };
+  out->pid = pid;
+  out->pidfd.reset(pidfd_raw);
   in_r.reset();
   out_w.reset();
   err_w.reset();
@@ -588,25 +521,39 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   if (plan.user_ns) {
     if (absl::Status s = WriteIdMaps(pid, plan.identity); !s.ok()) return s;
   }
-  if (cgroup) {
-    if (absl::Status s = cgroup->AddProcess(pid); !s.ok()) return s;
+  if (out->cgroup) {
+    if (absl::Status s = out->cgroup->AddProcess(pid); !s.ok()) return s;
   }
   if (write(sync_w.get(), "g", 1) != 1) return ErrnoStatus("release the child");
-  sync_w.reset();
+  return absl::OkStatus();
+}
+
+absl::Status Sandbox::SetupErrorStatus(int stage, int err) {
+  absl::Status s = absl::InternalError(
+      absl::StrCat("sandbox setup failed while ",
+                   ChildStageName(static_cast<ChildStage>(stage)), ": ", strerror(err)));
+  s.SetPayload(kStagePayload, absl::Cord(absl::StrCat(stage)));
+  return s;
+}
+
+absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
+  Launched l;
+  if (absl::Status s = Launch(spec, LaunchOptions{}, &l); !s.ok()) return s;
+  const Limits& limits = spec.limits;
+  const LayerSet layers = l.layers;
+  const long pid = l.pid;
+  UniqueFd& pidfd = l.pidfd;
+  std::unique_ptr<RunCgroup>& cgroup = l.cgroup;
+  UniqueFd& out_r = l.out_r;
+  UniqueFd& err_r = l.err_r;
+  UniqueFd& status_r = l.status_r;
+  UniqueFd& in_w = l.in_w;
+  const int64_t start_ms = l.start_ms;
 
   RunResult result;
   result.layers = layers;
-  OutputStream streams[2] = {{out_r.get(), &result.stdout_data, &result.stdout_truncated},
-                             {err_r.get(), &result.stderr_data, &result.stderr_truncated}};
-  SetNonBlocking(out_r.get());
-  SetNonBlocking(err_r.get());
-  size_t stdin_done = 0;
-  if (in_w.get() >= 0) {
-    SetNonBlocking(in_w.get());
-    if (spec.stdin_data.empty()) in_w.reset();
-  }
+  StdioPump pump = StdioPump::For(&result, out_r.get(), err_r.get(), &in_w, spec.stdin_data);
 
-  static const int64_t ncpu = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
   const int64_t wall_limit = limits.EffectiveWallTimeMs();
   KillReason reason = KillReason::kNone;
   pid_t program_pid = 0;  // host pid, looked up when first needed
@@ -620,69 +567,34 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
     if (cgroup) cgroup->KillAll();
   };
 
-  // The wall backstop does not count time the program spent waiting for a CPU: on an
-  // overloaded machine a program that wants to run is not a sleeper. The allowance is
-  // bounded (3 x the backstop) so every run still ends.
-  int64_t wall_allowance_ms = 0;
-  const int64_t max_wall_allowance_ms = 3 * wall_limit;
+  RunClock clock(start_ms, limits.cpu_time_ms, wall_limit);
   for (;;) {
-    const int64_t elapsed = MonotonicMs() - start_ms;
-    int64_t timeout = wall_limit + wall_allowance_ms - elapsed;
-    if (timeout <= 0 && reason == KillReason::kNone &&
-        wall_allowance_ms < max_wall_allowance_ms) {
-      const int64_t waited =
-          std::min(RunQueueWaitMs(pid, &program_pid), max_wall_allowance_ms);
-      if (waited > wall_allowance_ms) {
-        wall_allowance_ms = waited;
-        continue;
-      }
-    }
+    int64_t timeout = 50;  // once killed: waiting for the tree to go
     if (reason == KillReason::kNone) {
-      // CPU can accrue at most ncpu ms per wall ms: sleep until the limit could be hit.
-      const int64_t cpu_left = limits.cpu_time_ms - cpu_ms_now();
-      if (cpu_left <= 0) {
-        kill_run(KillReason::kCpu);
+      KillReason due = clock.Check(
+          cpu_ms_now, [&] { return RunQueueWaitMs(pid, &program_pid); }, &timeout);
+      if (due != KillReason::kNone) {
+        kill_run(due);
         continue;
       }
-      timeout = std::min(timeout, std::max<int64_t>(1, cpu_left / ncpu));
-      if (timeout <= 0) {
-        kill_run(KillReason::kWall);
-        continue;
-      }
-    } else {
-      timeout = 50;  // killed: waiting for the tree to go
     }
     pollfd fds[4];
     int nfds = 0;
     fds[nfds++] = {pidfd.get(), POLLIN, 0};
-    for (auto& s : streams) {
-      if (s.fd >= 0) fds[nfds++] = {s.fd, POLLIN, 0};
-    }
-    if (in_w.get() >= 0) fds[nfds++] = {in_w.get(), POLLOUT, 0};
+    pump.AddPollFds(fds, &nfds);
     int pr = poll(fds, nfds, static_cast<int>(std::min<int64_t>(timeout, 1000)));
     if (pr < 0 && errno != EINTR) return ErrnoStatus("poll");
-    for (auto& s : streams) {
-      if (s.fd >= 0 && s.Drain(limits.max_output_bytes) && reason == KillReason::kNone) {
-        kill_run(KillReason::kOutput);
-      }
-    }
-    if (in_w.get() >= 0) {
-      ssize_t n = write(in_w.get(), spec.stdin_data.data() + stdin_done,
-                        spec.stdin_data.size() - stdin_done);
-      if (n > 0) stdin_done += n;
-      if ((n < 0 && errno != EAGAIN && errno != EINTR) || stdin_done == spec.stdin_data.size()) {
-        in_w.reset();
-      }
+    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone) {
+      kill_run(KillReason::kOutput);
     }
     pollfd done = {pidfd.get(), POLLIN, 0};
     if (poll(&done, 1, 0) == 1) break;
   }
   const int64_t final_cpu_ms = cpu_ms_now();
-  while (wait4(pid, &init_status, __WALL, &ru) < 0 && errno == EINTR) {
-  }
-  reaped = true;
+  l.Reap();
+  const rusage& ru = l.ru;
   result.wall_ms = MonotonicMs() - start_ms;
-  for (auto& s : streams) {
+  for (auto& s : pump.streams) {
     if (s.fd >= 0 && s.Drain(limits.max_output_bytes) && reason == KillReason::kNone) {
       reason = KillReason::kOutput;
     }
@@ -721,20 +633,81 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   obs.cpu_ms = result.cpu_ms;
   cgroup.reset();  // kills stragglers, removes the cgroup
 
-  if (setup_stage != 0) {
-    absl::Status s = absl::InternalError(
-        absl::StrCat("sandbox setup failed while ",
-                     ChildStageName(static_cast<ChildStage>(setup_stage)), ": ",
-                     strerror(setup_errno)));
-    s.SetPayload(kStagePayload, absl::Cord(absl::StrCat(setup_stage)));
-    return s;
-  }
+  if (setup_stage != 0) return SetupErrorStatus(setup_stage, setup_errno);
   DecideStatus(obs, &result);
   if (result.status == RunStatus::kSandboxError) {
     return absl::InternalError(absl::StrCat(
-        "the sandbox's init ended without reporting (wait status ", init_status, ")"));
+        "the sandbox's init ended without reporting (wait status ", l.init_status, ")"));
   }
   return result;
+}
+
+struct ServiceProcess::State {
+  Sandbox::Launched launched;
+};
+
+ServiceProcess::ServiceProcess(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+ServiceProcess::~ServiceProcess() {
+  Sandbox::Launched& l = state_->launched;
+  if (l.pid > 0 && !l.reaped) {
+    kill(l.pid, SIGKILL);
+    l.Reap();
+  }
+  if (l.cgroup) l.cgroup->KillAll();
+}
+
+pid_t ServiceProcess::pid() const { return static_cast<pid_t>(state_->launched.pid); }
+int ServiceProcess::pidfd() const { return state_->launched.pidfd.get(); }
+RunCgroup* ServiceProcess::cgroup() const { return state_->launched.cgroup.get(); }
+LayerSet ServiceProcess::layers() const { return state_->launched.layers; }
+
+std::string ServiceProcess::StderrTail() {
+  constexpr size_t kKeep = 4096;
+  int fd = state_->launched.err_r.get();
+  char buf[4096];
+  ssize_t n;
+  while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
+    stderr_tail_.append(buf, n);
+    if (stderr_tail_.size() > kKeep) stderr_tail_.erase(0, stderr_tail_.size() - kKeep);
+  }
+  return stderr_tail_;
+}
+
+absl::StatusOr<std::unique_ptr<ServiceProcess>> Sandbox::StartService(const ServiceSpec& spec) {
+  for (Layer need : {Layer::kUserNs, Layer::kPidNs, Layer::kMountNs}) {
+    if (!active_.Has(need)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "a sandboxed service needs the ", LayerName(need), " layer, which is not active"));
+    }
+  }
+  if (spec.run.seccomp != nullptr) {
+    return absl::InvalidArgumentError("a service runs without its own seccomp filter");
+  }
+  auto state = std::make_unique<ServiceProcess::State>();
+  Launched& l = state->launched;
+  LaunchOptions how;
+  how.service = true;
+  how.keep_sys_admin = spec.keep_sys_admin;
+  how.stdin_fd = spec.control_fd;
+  if (absl::Status s = Launch(spec.run, how, &l); !s.ok()) return s;
+  // The status pipe closes on exec (close-on-exec); a failed setup step reports first.
+  for (;;) {
+    pollfd pfd = {l.status_r.get(), POLLIN, 0};
+    int pr = poll(&pfd, 1, 30000);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr != 1) return absl::DeadlineExceededError("the service did not start in 30 s");
+    ChildMessage m;
+    ssize_t n = read(l.status_r.get(), &m, sizeof(m));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // exec'd
+    if (n == sizeof(m) && m.type == ChildMessage::kSetupError) {
+      return SetupErrorStatus(m.a, m.b);
+    }
+  }
+  SetNonBlocking(l.err_r.get());
+  SetNonBlocking(l.out_r.get());
+  return std::make_unique<ServiceProcess>(std::move(state));
 }
 
 }  // namespace fathom::sandbox

@@ -31,6 +31,41 @@ class Runner {
   virtual LayerSet active_layers() const = 0;
 };
 
+class RunCgroup;  // sandbox/cgroup.h
+
+// A long-lived process started inside the run layers: the zygote (sandbox/zygote.h).
+// It gets the namespaces, the mount plan (ro_binds, files, fresh /tmp...) and its own
+// cgroup sized by run.limits; no rlimits and no seccomp filter (it runs only our code,
+// and the filters of the children it forks would stack on top of one). Init execs it in
+// place, so it is PID 1 of its pid namespace: nothing inside can signal it.
+struct ServiceSpec {
+  RunSpec run;          // run.seccomp must be null
+  int control_fd = -1;  // becomes the service's stdin; the caller keeps its own copy
+  // Keep CAP_SYS_ADMIN (ambient, in the service's own user namespace only).
+  bool keep_sys_admin = false;
+};
+
+// A running service. Thread safety: const methods may be called from any thread;
+// StderrTail() from one thread at a time.
+class ServiceProcess {
+ public:
+  struct State;
+  explicit ServiceProcess(std::unique_ptr<State> state);
+  // SIGKILLs the service (its pid namespace dies with it), reaps it, removes its cgroup.
+  ~ServiceProcess();
+  pid_t pid() const;  // host pid
+  int pidfd() const;  // readable once it has exited
+  // The service's cgroup; null without the cgroup layer.
+  RunCgroup* cgroup() const;
+  LayerSet layers() const;
+  // The last 4 KiB it wrote to stderr (reads what is pending without blocking).
+  std::string StderrTail();
+
+ private:
+  std::unique_ptr<State> state_;
+  std::string stderr_tail_;
+};
+
 struct SandboxOptions {
   // Layers wanted. Unavailable ones are skipped (and reported) unless also in `required`.
   LayerSet wanted = LayerSet::All();
@@ -53,12 +88,30 @@ class Sandbox final : public Runner {
 
   absl::StatusOr<RunResult> Run(const RunSpec& spec) override;
   LayerSet active_layers() const override { return active_; }
+
+  // Starts `spec`'s service and waits until it has been exec'd. FailedPrecondition when
+  // the user, pid or mount namespace is not active (a service shares them between the
+  // programs it runs, which is only safe with all three); Internal with the setup stage
+  // when the child's setup failed.
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> StartService(const ServiceSpec& spec);
   const HostProbe& probe() const { return probe_; }
 
  private:
+  friend class ServiceProcess;
   Sandbox(const SandboxOptions& options, HostProbe probe, LayerSet active);
   // Runs /bin/true once and switches off layers whose setup this host refuses.
   absl::Status TrialRun();
+
+  struct Launched;  // a started run (sandbox.cc)
+  struct LaunchOptions {
+    bool service = false;
+    bool keep_sys_admin = false;
+    int stdin_fd = -1;  // given to the child as stdin instead of spec's
+  };
+  // Clones init into the run's layers, puts it in its cgroup and releases it.
+  absl::Status Launch(const RunSpec& spec, const LaunchOptions& how, Launched* out);
+  // The error a failed child setup step becomes (with the stage as payload).
+  static absl::Status SetupErrorStatus(int stage, int err);
   SandboxOptions options_;
   HostProbe probe_;
   LayerSet active_;

@@ -168,7 +168,11 @@ absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
   const scmp_arg_cmp is_runtime[] = {SCMP_A0(SCMP_CMP_EQ, exec_addr)};
   const scmp_arg_cmp not_runtime[] = {SCMP_A0(SCMP_CMP_NE, exec_addr)};
   const uint32_t deny_exec = SCMP_ACT_ERRNO(profile.exec_errno);
-  if (profile.allow_any_exec) {
+  if (exec_path.empty()) {
+    // A program that is already running (the zygote's children): no exec at all.
+    rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execve), 0, nullptr);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execveat), 0, nullptr);
+  } else if (profile.allow_any_exec) {
     rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execve), 0, nullptr);
     if (rc == 0) rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 0, nullptr);
   } else {

@@ -60,6 +60,12 @@ class SeccompFilter {
   // The path the child must pass to execve (a stable copy; its address is in the filter).
   const char* exec_path() const { return exec_path_.get(); }
   const std::string& profile_name() const { return profile_name_; }
+  // The raw BPF program (sock_filter array) as bytes, for a process that installs it
+  // itself (the zygote's children).
+  std::string bpf_bytes() const {
+    return std::string(reinterpret_cast<const char*>(insns_.data()),
+                       insns_.size() * sizeof(sock_filter));
+  }
 
  private:
   friend absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
@@ -72,7 +78,8 @@ class SeccompFilter {
 
 // Compiles `profile` for the native architecture (other ABIs, such as the 32-bit
 // int 0x80 ABI and x32, kill the process). `exec_path` is the only program execve may
-// start. Errors: InvalidArgument for an unknown syscall name, Internal for libseccomp
+// start; an empty `exec_path` denies every exec (for a program that runs inside an
+// already started process, as under the zygote; allow_any_exec is then ignored). Errors: InvalidArgument for an unknown syscall name, Internal for libseccomp
 // failures.
 absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
     const SeccompProfile& profile, const std::string& exec_path);

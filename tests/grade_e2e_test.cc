@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox.h"
+#include "sandbox/zygote.h"
 
 namespace fathom::grader {
 namespace {
@@ -53,6 +54,11 @@ class GradeE2eTest : public ::testing::Test {
         *policy_, "python", sandbox_->active_layers().Has(sandbox::Layer::kSeccomp));
     ASSERT_TRUE(rt.ok()) << rt.status();
     runtime_ = new PreparedRuntime(*rt);
+    // `fathom grade`'s default path for Python: warm zygotes, one per worker.
+    absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+        sandbox::ZygoteRunner::Create(sandbox_, MakeZygoteOptions(*runtime_, 2));
+    ASSERT_TRUE(z.ok()) << z.status();
+    zygote_ = z->release();
   }
 
   void SetUp() override {
@@ -83,7 +89,8 @@ class GradeE2eTest : public ::testing::Test {
       for (const auto& s : samples) out << s.dump() << "\n";
     }
     options_.samples_path = Path("samples.jsonl");
-    absl::StatusOr<GradeReport> report = Grade(options_, problems, *sandbox_, context_);
+    sandbox::Runner* runner = fresh_ ? static_cast<sandbox::Runner*>(sandbox_) : zygote_;
+    absl::StatusOr<GradeReport> report = Grade(options_, problems, *runner, context_);
     EXPECT_TRUE(report.ok()) << report.status();
     if (!report.ok()) return {};
     EXPECT_TRUE(report->completed) << report->stop_reason;
@@ -134,7 +141,9 @@ class GradeE2eTest : public ::testing::Test {
 
   static Policy* policy_;
   static sandbox::Sandbox* sandbox_;
+  static sandbox::ZygoteRunner* zygote_;
   static PreparedRuntime* runtime_;
+  bool fresh_ = false;  // grade with fresh interpreters (--no-zygote) instead
   fs::path dir_;
   RuntimeContext context_;
   GradeOptions options_;
@@ -143,6 +152,7 @@ class GradeE2eTest : public ::testing::Test {
 
 Policy* GradeE2eTest::policy_ = nullptr;
 sandbox::Sandbox* GradeE2eTest::sandbox_ = nullptr;
+sandbox::ZygoteRunner* GradeE2eTest::zygote_ = nullptr;
 PreparedRuntime* GradeE2eTest::runtime_ = nullptr;
 
 TEST_F(GradeE2eTest, HumanEvalExampleGivesHumanEvalsResultStrings) {
@@ -216,6 +226,44 @@ TEST_F(GradeE2eTest, HarnessReproducesHumanEvalsEnvironment) {
   for (size_t i = 0; i < cases.size(); ++i) {
     EXPECT_EQ(results[i]["status"], cases[i].status) << cases[i].completion;
     EXPECT_EQ(results[i]["result"], cases[i].result) << cases[i].completion;
+  }
+}
+
+// The bundled set's 160 labelled samples (every outcome: passes, wrong answers, errors,
+// timeouts, a syscall violation) get the same status from the zygote and from fresh
+// interpreters, and the verdicts problems/fathom-mini.expected.jsonl records.
+TEST_F(GradeE2eTest, FathomMiniSameVerdictsOnZygoteAndFreshPaths) {
+  const std::string dir = std::string(FATHOM_SOURCE_DIR) + "/problems/";
+  absl::StatusOr<ProblemSet> problems = LoadProblems(dir + "fathom-mini.jsonl");
+  ASSERT_TRUE(problems.ok()) << problems.status();
+  auto read_lines = [](const std::string& path) {
+    std::vector<nlohmann::json> v;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty()) v.push_back(nlohmann::json::parse(line));
+    }
+    return v;
+  };
+  std::vector<nlohmann::json> samples = read_lines(dir + "fathom-mini.samples.jsonl");
+  std::vector<nlohmann::json> expected = read_lines(dir + "fathom-mini.expected.jsonl");
+  ASSERT_EQ(samples.size(), 160u);
+  ASSERT_EQ(expected.size(), samples.size());
+  std::vector<nlohmann::json> by_zygote = GradeLines(*problems, samples);
+  const int64_t zygote_runs = zygote_->stats().runs;
+  fresh_ = true;
+  options_.resume = false;
+  std::vector<nlohmann::json> by_fresh = GradeLines(*problems, samples);
+  ASSERT_EQ(by_zygote.size(), samples.size());
+  ASSERT_EQ(by_fresh.size(), samples.size());
+  EXPECT_GE(zygote_runs, 150);  // all but in-run duplicates went through the zygote
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const std::string id = absl::StrCat(samples[i]["task_id"].get<std::string>(), " #",
+                                        samples[i].value("completion_id", -1));
+    EXPECT_EQ(by_zygote[i]["status"], by_fresh[i]["status"]) << id;
+    EXPECT_EQ(by_zygote[i]["result"], by_fresh[i]["result"]) << id;
+    EXPECT_EQ(by_zygote[i]["passed"], expected[i]["passed"]) << id;
+    EXPECT_EQ(by_fresh[i]["passed"], expected[i]["passed"]) << id;
   }
 }
 

@@ -50,6 +50,7 @@
 #include "gtest/gtest.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/zygote.h"
 
 namespace fathom {
 namespace {
@@ -103,13 +104,21 @@ std::vector<std::string> ProcessesWith(const std::string& needle) {
   return found;
 }
 
-// Children (zombies included) of every thread of this test process.
-std::string OurChildren() {
-  std::string all;
+// Children (zombies included) of every thread of this test process, but `except` (the
+// zygotes, which live as long as the test).
+std::string OurChildren(const std::vector<pid_t>& except = {}) {
+  std::vector<std::string> kept;
   for (const auto& t : fs::directory_iterator("/proc/self/task")) {
-    all += ReadAll(t.path().string() + "/children");
+    for (absl::string_view p :
+         absl::StrSplit(ReadAll(t.path().string() + "/children"), ' ', absl::SkipWhitespace())) {
+      int pid = 0;
+      if (absl::SimpleAtoi(p, &pid) && std::find(except.begin(), except.end(), pid) != except.end()) {
+        continue;
+      }
+      kept.emplace_back(p);
+    }
   }
-  return std::string(absl::StripAsciiWhitespace(all));
+  return absl::StrJoin(kept, " ");
 }
 
 // Whether `name` ends in "-<pid>" of another process: the fixtures of another instance
@@ -165,7 +174,10 @@ bool HostHasIa32() {
 // ---------------------------------------------------------------------------------------
 // The corpus: one program and its header directives.
 
-enum class Mode { kFull, kNoNamespaces };
+// kZygote: full isolation, programs run by the python zygote (sandbox/zygote.h); every
+// "expect"/"-full" promise holds for it too, which is what makes the zygote and the
+// fresh-exec path give identical statuses on this corpus.
+enum class Mode { kFull, kNoNamespaces, kZygote };
 
 struct Directive {
   std::string key;
@@ -325,6 +337,7 @@ class HostileEnvironment : public ::testing::Environment {
   }
 
   void TearDown() override {
+    zygote_.reset();
     full_.reset();
     no_ns_.reset();
     if (fx_.listen_fd >= 0) close(fx_.listen_fd);
@@ -338,10 +351,30 @@ class HostileEnvironment : public ::testing::Environment {
   const HostFixtures& fixtures() const { return fx_; }
   const grader::PreparedRuntime& runtime() const { return runtime_; }
 
+  // What runs the programs of `mode`: its sandbox, or for kZygote a zygote runner (two
+  // slots, for the concurrent pair) over the full sandbox.
+  absl::StatusOr<sandbox::Runner*> RunnerFor(Mode mode) {
+    if (mode != Mode::kZygote) {
+      absl::StatusOr<sandbox::Sandbox*> sb = SandboxFor(mode);
+      if (!sb.ok()) return sb.status();
+      return *sb;
+    }
+    if (!zygote_) {
+      absl::StatusOr<sandbox::Sandbox*> sb = SandboxFor(Mode::kFull);
+      if (!sb.ok()) return sb.status();
+      absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z = sandbox::ZygoteRunner::Create(
+          *sb, grader::MakeZygoteOptions(runtime_, /*slots=*/2));
+      if (!z.ok()) return z.status();
+      zygote_ = *std::move(z);
+    }
+    return zygote_.get();
+  }
+  sandbox::ZygoteRunner* zygote() { return zygote_.get(); }
+
   // The sandbox of `mode`, created on first use. Every wanted layer is also required:
   // the corpus's expectations assume them, so a host lacking one fails closed here.
   absl::StatusOr<sandbox::Sandbox*> SandboxFor(Mode mode) {
-    std::unique_ptr<sandbox::Sandbox>& slot = mode == Mode::kFull ? full_ : no_ns_;
+    std::unique_ptr<sandbox::Sandbox>& slot = mode == Mode::kNoNamespaces ? no_ns_ : full_;
     if (!slot) {
       sandbox::SandboxOptions opts;
       if (mode == Mode::kNoNamespaces) {
@@ -367,6 +400,7 @@ class HostileEnvironment : public ::testing::Environment {
   std::unique_ptr<grader::Policy> policy_;
   grader::PreparedRuntime runtime_;
   std::unique_ptr<sandbox::Sandbox> full_, no_ns_;
+  std::unique_ptr<sandbox::ZygoteRunner> zygote_;
 };
 
 HostileEnvironment* HostileEnvironment::instance_ = nullptr;
@@ -431,7 +465,10 @@ struct Case {
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.file << (c.mode == Mode::kFull ? " (full isolation)" : " (namespaces off)");
+  *os << c.file
+      << (c.mode == Mode::kFull     ? " (full isolation)"
+          : c.mode == Mode::kZygote ? " (zygote)"
+                                    : " (namespaces off)");
 }
 
 class HostileTest : public ::testing::TestWithParam<Case> {
@@ -465,14 +502,14 @@ class HostileTest : public ::testing::TestWithParam<Case> {
   std::vector<std::pair<std::string, std::string>> extra_vars_;
 
   // Runs one program in `mode` and checks the host afterwards. Returns the result.
-  RunResult RunAndCheckHost(const Program& p, Mode mode, sandbox::Sandbox* sb) {
+  RunResult RunAndCheckHost(const Program& p, Mode mode, sandbox::Runner* sb) {
     return RunAndCheckHost(std::vector<const Program*>{&p}, mode, sb)[0];
   }
 
   // Runs the programs at the same time (each in its own thread, started 500 ms apart, in
   // order) and checks the host once all are done.
   std::vector<RunResult> RunAndCheckHost(const std::vector<const Program*>& programs, Mode mode,
-                                         sandbox::Sandbox* sb) {
+                                         sandbox::Runner* sb) {
     HostileEnvironment* env = HostileEnvironment::Get();
     const HostFixtures& fx = env->fixtures();
     std::vector<std::string> markers;
@@ -507,7 +544,7 @@ class HostileTest : public ::testing::TestWithParam<Case> {
       }
       for (auto& t : threads) t.join();
     }
-    CheckHostAfter(files, markers, leaves, before, sb);
+    CheckHostAfter(files, markers, leaves, before, mode);
     std::vector<RunResult> out;
     for (size_t i = 0; i < programs.size(); ++i) {
       absl::StatusOr<RunResult>& r = results[i];
@@ -525,15 +562,28 @@ class HostileTest : public ::testing::TestWithParam<Case> {
 
   void CheckHostAfter(const std::string& file, const std::vector<std::string>& markers,
                       const std::vector<std::string>& leaves, const HostSnapshot& before,
-                      sandbox::Sandbox* sb) {
-    const HostFixtures& fx = HostileEnvironment::Get()->fixtures();
+                      Mode mode) {
+    HostileEnvironment* env = HostileEnvironment::Get();
+    const HostFixtures& fx = env->fixtures();
+    absl::StatusOr<sandbox::Sandbox*> sb = env->SandboxFor(mode);
+    ASSERT_TRUE(sb.ok());
+    std::vector<pid_t> zygotes;
+    if (env->zygote() != nullptr) zygotes = env->zygote()->zygote_pids();
+    // A zygote's child carries the marker only in os.environ, not in /proc/PID/environ:
+    // what must hold is that no zygote has a child left once Run() returned.
+    for (pid_t z : zygotes) {
+      EXPECT_EQ(absl::StripAsciiWhitespace(
+                    ReadAll(absl::StrCat("/proc/", z, "/task/", z, "/children"))),
+                "")
+          << file << ": the zygote " << z << " still has a child after Run()";
+    }
     // No process of the run may exist once Run() has returned...
     for (const std::string& marker : markers) {
       std::vector<std::string> survivors = ProcessesWith(marker);
       EXPECT_TRUE(survivors.empty()) << file << ": processes of the run survived Run(): "
                                      << absl::StrJoin(survivors, ", ");
     }
-    EXPECT_EQ(OurChildren(), "") << file << ": Run() left children (zombies?) behind";
+    EXPECT_EQ(OurChildren(zygotes), "") << file << ": Run() left children (zombies?) behind";
     // ...nor appear a little later (a daemon that slipped out of the tree).
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     for (const std::string& marker : markers) {
@@ -543,7 +593,7 @@ class HostileTest : public ::testing::TestWithParam<Case> {
     }
 
     // No per-run cgroup left in any hierarchy.
-    const sandbox::CgroupLayout& cg = sb->probe().cgroups;
+    const sandbox::CgroupLayout& cg = (*sb)->probe().cgroups;
     for (const std::string* parent : {&cg.v2_parent, &cg.v1_memory_parent, &cg.v1_pids_parent,
                                       &cg.v1_cpuacct_parent}) {
       if (parent->empty()) continue;
@@ -580,6 +630,7 @@ class HostileTest : public ::testing::TestWithParam<Case> {
     if (const char* v = getenv("FATHOM_HOSTILE_VERBOSE"); v != nullptr && *v == '1') {
       std::cout << "[ RESULT   ] " << what << "\n";
     }
+    if (mode == Mode::kZygote) mode = Mode::kFull;  // the same promises
     std::string expect = p.One(mode == Mode::kFull ? "expect" : "expect-no-ns");
     int want_signal = -1;
     if (std::string alt = p.One("host-without-ia32"); !alt.empty() && !HostHasIa32()) {
@@ -655,9 +706,9 @@ TEST_P(HostileTest, BehavesAsPromised) {
   const Case& c = GetParam();
   absl::StatusOr<Program> program = LoadProgram(c.file);
   ASSERT_TRUE(program.ok()) << program.status();
-  absl::StatusOr<sandbox::Sandbox*> sb = env->SandboxFor(c.mode);
+  absl::StatusOr<sandbox::Runner*> sb = env->RunnerFor(c.mode);
   ASSERT_TRUE(sb.ok()) << sb.status();
-  if (c.mode == Mode::kFull) {
+  if (c.mode != Mode::kNoNamespaces) {
     EXPECT_TRUE((*sb)->active_layers().ContainsAll(LayerSet::All()));
   } else {
     EXPECT_EQ((*sb)->active_layers(), LayerSet::All().Minus(LayerSet::Namespaces()));
@@ -709,7 +760,7 @@ TEST_P(ConcurrentRunsTest, AttackerVersusVictim) {
   absl::StatusOr<Program> attacker = LoadProgram("concurrent/attacker.py");
   ASSERT_TRUE(victim.ok()) << victim.status();
   ASSERT_TRUE(attacker.ok()) << attacker.status();
-  absl::StatusOr<sandbox::Sandbox*> sb = env->SandboxFor(mode);
+  absl::StatusOr<sandbox::Runner*> sb = env->RunnerFor(mode);
   ASSERT_TRUE(sb.ok()) << sb.status();
   extra_vars_.push_back({"{{VICTIM_TOKEN}}", NewUuid()});
   std::vector<RunResult> r = RunAndCheckHost({&*victim, &*attacker}, mode, *sb);
@@ -720,10 +771,13 @@ TEST_P(ConcurrentRunsTest, AttackerVersusVictim) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, ConcurrentRunsTest,
                          ::testing::Values(Case{"concurrent", Mode::kFull},
-                                           Case{"concurrent", Mode::kNoNamespaces}),
+                                           Case{"concurrent", Mode::kNoNamespaces},
+                                           Case{"concurrent", Mode::kZygote}),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return std::string(info.param.mode == Mode::kFull ? "FullIsolation"
-                                                                              : "NoNamespaces");
+                                              : info.param.mode == Mode::kZygote
+                                                  ? "Zygote"
+                                                  : "NoNamespaces");
                          });
 
 std::vector<Case> Cases(Mode mode) {
@@ -744,6 +798,8 @@ INSTANTIATE_TEST_SUITE_P(FullIsolation, HostileTest, ::testing::ValuesIn(Cases(M
                          CaseName);
 INSTANTIATE_TEST_SUITE_P(NoNamespaces, HostileTest,
                          ::testing::ValuesIn(Cases(Mode::kNoNamespaces)), CaseName);
+INSTANTIATE_TEST_SUITE_P(Zygote, HostileTest, ::testing::ValuesIn(Cases(Mode::kZygote)),
+                         CaseName);
 
 // The corpus itself: enough programs, every header well-formed.
 TEST(HostileCorpus, EveryProgramHasAValidHeader) {

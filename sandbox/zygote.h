@@ -1,0 +1,114 @@
+// The fast path for interpreted runtimes (DESIGN section 3): a warm interpreter, started
+// once per slot inside the sandbox, forks one child per program instead of exec'ing a
+// fresh interpreter for each.
+//
+// Where each layer lives, and why sharing it between the programs of a slot is safe:
+//   user namespace   shared. Every program runs as the same unprivileged uid as on the
+//                    fresh path; it has no capability. The zygote keeps CAP_SYS_ADMIN in
+//                    this namespace only (for the per-child mounts) and is PID 1, so the
+//                    program can neither signal it (a namespace's init ignores signals it
+//                    has no handler for) nor trace it (seccomp kills ptrace).
+//   pid namespace    shared. The program cannot create processes (seccomp), so nothing of
+//                    it outlives its reaping; /proc shows the zygote and the program only.
+//   net, uts         shared: the network namespace is empty and sockets are refused by
+//                    seccomp; the hostname cannot be changed without a capability.
+//   mount, ipc       per program: the child unshares both and mounts a fresh tmpfs on /tmp
+//                    (its cwd, $HOME, $TMPDIR) and /dev/shm, so no file and no SysV/POSIX
+//                    IPC object survives into the next program. The root is read-only.
+//   cgroup           per slot: the zygote and its one child at a time share the slot's
+//                    cgroup, so nothing migrates per program. The memory limit is the
+//                    program's plus the zygote's own charge measured at start; CPU for the
+//                    limit is the cgroup's delta; the program's own cpu_ms and max_rss_kb
+//                    come from its rusage. The zygote is shielded from the OOM killer.
+//   rlimits, seccomp per program, set by the child after the mounts, seccomp last (the
+//                    filter is the runtime's, compiled with every exec denied).
+// The program text reaches the child through a pipe after the fork: it never passes
+// through the zygote, so the next program cannot find it in memory it inherits.
+// Differences from a fresh interpreter that a program can observe: the modules the zygote
+// imported are already in sys.modules, and the hash seed (PYTHONHASHSEED) is the same for
+// every program of a zygote (set iteration order is stable within a zygote's life).
+//
+// A zygote that dies is restarted; a program whose run it lost is run again once, then
+// reported as a sandbox error (never as the program's failure).
+//
+// Thread safety: Run() may be called from many threads; each call takes a free slot (at
+// most `slots` run at once; more callers wait for one).
+#ifndef FATHOM_SANDBOX_ZYGOTE_H_
+#define FATHOM_SANDBOX_ZYGOTE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
+
+namespace fathom::sandbox {
+
+// The Python zygote's source (sandbox/python_zygote.py, embedded at build time).
+extern const char kPythonZygoteSource[];
+
+struct ZygoteOptions {
+  // The command a fresh run would start: the interpreter and its flags (e.g.
+  // /usr/bin/python3 -I -B). A RunSpec is served by the zygote when its argv is this
+  // prefix followed by a script that is one of its files.
+  std::vector<std::string> command;
+  std::vector<std::string> env;       // the zygote's own environment (the runtime's)
+  std::vector<std::string> ro_binds;  // must equal the specs' ro_binds
+  // The filter fresh runs of this runtime use (specs must carry exactly this one), and
+  // the same profile compiled with every exec denied, which the children install.
+  std::shared_ptr<const SeccompFilter> fresh_filter;
+  std::shared_ptr<const SeccompFilter> child_filter;
+  std::vector<std::string> preload;  // modules imported once by the zygote
+  int slots = 1;                     // zygotes, i.e. programs run at once
+};
+
+struct ZygoteStats {
+  int64_t runs = 0;           // programs run by a zygote
+  int64_t fresh_runs = 0;     // specs a zygote cannot serve, run by the fresh path
+  int64_t restarts = 0;       // zygotes started again after dying
+  int64_t retries = 0;        // programs run again after their zygote lost them
+  int64_t peak_rss_kb = 0;    // the largest VmHWM seen of any zygote
+};
+
+class ZygoteRunner final : public Runner {
+ public:
+  // Starts the slots' zygotes through `sandbox` (which must outlive the runner and
+  // serves what a zygote cannot). FailedPrecondition when the sandbox lacks the user, pid
+  // or mount namespace (callers then use the fresh path and say so).
+  static absl::StatusOr<std::unique_ptr<ZygoteRunner>> Create(Sandbox* sandbox,
+                                                              ZygoteOptions options);
+  ~ZygoteRunner() override;
+
+  absl::StatusOr<RunResult> Run(const RunSpec& spec) override;
+  LayerSet active_layers() const override { return sandbox_->active_layers(); }
+
+  // True when `spec` would be run by a zygote (the rest go to the fresh path).
+  bool Serves(const RunSpec& spec) const;
+  ZygoteStats stats();
+  // Host pids of the live zygotes (for tests).
+  std::vector<pid_t> zygote_pids();
+
+ private:
+  struct Slot;
+  ZygoteRunner(Sandbox* sandbox, ZygoteOptions options);
+  absl::Status StartSlot(Slot& slot);
+  // One attempt. *lost: the zygote died or broke the protocol (the caller restarts it).
+  absl::StatusOr<RunResult> RunInSlot(Slot& slot, const RunSpec& spec, bool* lost);
+  void NotePeakRss(Slot& slot);
+
+  Sandbox* sandbox_;
+  ZygoteOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // guarded by mu_ (busy flags)
+  ZygoteStats stats_;                          // guarded by mu_
+};
+
+}  // namespace fathom::sandbox
+
+#endif  // FATHOM_SANDBOX_ZYGOTE_H_

@@ -1,0 +1,240 @@
+// The Python zygote (sandbox/zygote.h) through the real sandbox and the shipped policy:
+// a program sees what a fresh interpreter would show it, nothing of one program reaches
+// the next, a zygote that dies is replaced and its program run again once, and what a
+// zygote cannot serve goes to the fresh path. (The hostile corpus runs in zygote mode too:
+// tests/hostile_test.cc, suite Zygote.) Needs root, like the sandbox tests.
+#include "sandbox/zygote.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "grader/policy.h"
+#include "gtest/gtest.h"
+#include "sandbox/sandbox.h"
+
+namespace fathom {
+namespace {
+
+using sandbox::RunResult;
+using sandbox::RunSpec;
+using sandbox::RunStatus;
+using sandbox::RunStatusName;
+
+class ZygoteTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<grader::Policy> policy =
+        grader::LoadPolicy(std::string(FATHOM_SOURCE_DIR) + "/policies");
+    ASSERT_TRUE(policy.ok()) << policy.status();
+    policy_ = new grader::Policy(*std::move(policy));
+    absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
+        sandbox::Sandbox::Create(sandbox::SandboxOptions{});
+    ASSERT_TRUE(sb.ok()) << sb.status();
+    sandbox_ = sb->release();
+    absl::StatusOr<grader::PreparedRuntime> rt =
+        grader::PrepareRuntime(*policy_, "python", /*with_seccomp=*/true);
+    ASSERT_TRUE(rt.ok()) << rt.status();
+    runtime_ = new grader::PreparedRuntime(*rt);
+  }
+
+  void SetUp() override {
+    ASSERT_NE(sandbox_, nullptr);
+    absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+        sandbox::ZygoteRunner::Create(sandbox_, grader::MakeZygoteOptions(*runtime_, 1));
+    ASSERT_TRUE(z.ok()) << z.status();
+    zygote_ = *std::move(z);
+  }
+
+  RunSpec Spec(const std::string& program, int64_t cpu_ms = 5000) const {
+    sandbox::Limits limits = runtime_->policy->limits;
+    limits.cpu_time_ms = cpu_ms;
+    return grader::MakeRunSpec(*runtime_, program, limits);
+  }
+
+  static std::string Describe(const absl::StatusOr<RunResult>& r) {
+    if (!r.ok()) return r.status().ToString();
+    return absl::StrCat(RunStatusName(r->status), " exit=", r->exit_code,
+                        " signal=", r->signal, "\nstdout: ", r->stdout_data,
+                        "\nstderr: ", r->stderr_data);
+  }
+
+  static grader::Policy* policy_;
+  static sandbox::Sandbox* sandbox_;
+  static grader::PreparedRuntime* runtime_;
+  std::unique_ptr<sandbox::ZygoteRunner> zygote_;
+};
+
+grader::Policy* ZygoteTest::policy_ = nullptr;
+sandbox::Sandbox* ZygoteTest::sandbox_ = nullptr;
+grader::PreparedRuntime* ZygoteTest::runtime_ = nullptr;
+
+// What a program can see of how it was started is what a fresh `python3 -I -B main.py`
+// shows it (the pid and the modules already imported aside; zygote.h lists them).
+TEST_F(ZygoteTest, ProgramSeesWhatAFreshInterpreterShows) {
+  const std::string program = R"PY(
+import os, sys
+print("name", __name__, "file", __file__)
+print("argv", sys.argv, "orig", sys.orig_argv)
+print("flags", sys.flags.isolated, sys.flags.dont_write_bytecode, sys.flags.no_site)
+print("path", sys.path)
+print("cwd", os.getcwd(), "uid", os.getuid(), os.getgid(), "groups", os.getgroups())
+print("env", sorted(os.environ.items()))
+print("stdio", [(s.encoding, s.errors, s.line_buffering, s.buffer.raw.name)
+                for s in (sys.stdin, sys.stdout, sys.stderr)])
+print("stdin", repr(sys.stdin.read()))
+print("tmp", sorted(os.listdir("/tmp")), "shm", sorted(os.listdir("/dev/shm")))
+with open("/proc/self/status") as f:
+    print([l.split()[1] for l in f if l.startswith(("CapEff", "CapPrm", "CapAmb", "NoNewPrivs", "Seccomp:"))])
+import resource
+print("rlimits", [resource.getrlimit(r) for r in (resource.RLIMIT_CPU, resource.RLIMIT_FSIZE,
+      resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC, resource.RLIMIT_CORE, resource.RLIMIT_STACK)])
+print("fds", sorted(os.listdir("/proc/self/fd")))
+sys.stderr.write("to stderr\n")
+raise SystemExit(3)
+)PY";
+  RunSpec spec = Spec(program);
+  spec.has_stdin = true;
+  spec.stdin_data = "line one\nline two\r\n";
+  ASSERT_TRUE(zygote_->Serves(spec));
+  absl::StatusOr<RunResult> fresh = sandbox_->Run(spec);
+  absl::StatusOr<RunResult> warm = zygote_->Run(spec);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_EQ(fresh->status, RunStatus::kNonzeroExit) << Describe(fresh);
+  EXPECT_EQ(warm->status, RunStatus::kNonzeroExit) << Describe(warm);
+  EXPECT_EQ(warm->exit_code, 3);
+  EXPECT_EQ(warm->stdout_data, fresh->stdout_data);
+  EXPECT_EQ(warm->stderr_data, "to stderr\n");
+  EXPECT_EQ(fresh->stderr_data, "to stderr\n");
+  EXPECT_EQ(zygote_->stats().runs, 1);
+}
+
+// Files in /tmp and /dev/shm, the environment and module state of one program are gone
+// for the next one run by the same zygote. (SysV IPC is refused by the python seccomp
+// profile; the per-program IPC namespace covers profiles that allow it.)
+TEST_F(ZygoteTest, NothingOfOneProgramReachesTheNext) {
+  const std::string writer = R"PY(
+import os
+open("/tmp/left-behind", "w").write("x")
+open("/dev/shm/left-behind", "w").write("x")
+print("written")
+os.environ["LEFT_BEHIND"] = "1"
+import json  # already imported by the zygote: a module attribute set here must not stay
+json.left_behind = True
+)PY";
+  const std::string reader = R"PY(
+import json, os
+print(os.path.exists("/tmp/left-behind"), os.path.exists("/dev/shm/left-behind"),
+      "LEFT_BEHIND" in os.environ, hasattr(json, "left_behind"))
+)PY";
+  absl::StatusOr<RunResult> w = zygote_->Run(Spec(writer));
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(w->status, RunStatus::kOk) << Describe(w);
+  EXPECT_EQ(w->stdout_data, "written\n");
+  absl::StatusOr<RunResult> r = zygote_->Run(Spec(reader));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RunStatus::kOk) << Describe(r);
+  EXPECT_EQ(r->stdout_data, "False False False False\n");
+  EXPECT_EQ(zygote_->stats().restarts, 0);
+}
+
+// SIGKILL of the zygote in the middle of a run: a new zygote is started and the program
+// runs again, to the end, with its real result.
+TEST_F(ZygoteTest, KilledZygoteIsReplacedAndTheProgramRunAgain) {
+  std::vector<pid_t> before = zygote_->zygote_pids();
+  ASSERT_EQ(before.size(), 1u);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    kill(before[0], SIGKILL);
+  });
+  absl::StatusOr<RunResult> r =
+      zygote_->Run(Spec("import time\ntime.sleep(1.5)\nprint('finished')\n"));
+  killer.join();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RunStatus::kOk) << Describe(r);
+  EXPECT_EQ(r->stdout_data, "finished\n");
+  sandbox::ZygoteStats st = zygote_->stats();
+  EXPECT_EQ(st.restarts, 1);
+  EXPECT_EQ(st.retries, 1);
+  std::vector<pid_t> after = zygote_->zygote_pids();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after[0], before[0]);
+  EXPECT_NE(kill(before[0], 0), 0);  // the old one is gone (and reaped)
+}
+
+// A zygote that dies on every attempt: the run is our failure (a non-OK status, which the
+// grader records as sandbox_error), never the program's.
+TEST_F(ZygoteTest, ProgramLostTwiceIsASandboxError) {
+  std::atomic<bool> stop{false};
+  std::thread killer([&] {
+    std::vector<pid_t> killed;
+    while (!stop && killed.size() < 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      for (pid_t p : zygote_->zygote_pids()) {
+        if (std::find(killed.begin(), killed.end(), p) == killed.end()) {
+          kill(p, SIGKILL);
+          killed.push_back(p);
+        }
+      }
+    }
+  });
+  absl::StatusOr<RunResult> r = zygote_->Run(Spec("import time\ntime.sleep(3)\n"));
+  stop = true;
+  killer.join();
+  ASSERT_FALSE(r.ok()) << Describe(r);
+  EXPECT_NE(r.status().message().find("lost this program's run twice"), std::string::npos)
+      << r.status();
+  EXPECT_EQ(zygote_->stats().retries, 1);
+  // The runner is still usable afterwards.
+  absl::StatusOr<RunResult> next = zygote_->Run(Spec("print('ok')\n"));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->stdout_data, "ok\n");
+}
+
+// Specs the zygote cannot serve (another command line, other binds) run fresh.
+TEST_F(ZygoteTest, WhatTheZygoteCannotServeRunsFresh) {
+  RunSpec spec = Spec("print('hi')\n");
+  spec.argv.insert(spec.argv.end() - 1, "-X");
+  spec.argv.insert(spec.argv.end() - 1, "dev");
+  EXPECT_FALSE(zygote_->Serves(spec));
+  absl::StatusOr<RunResult> r = zygote_->Run(spec);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout_data, "hi\n");
+  RunSpec other_binds = Spec("print('hi')\n");
+  other_binds.ro_binds.push_back("/etc/hostname");
+  EXPECT_FALSE(zygote_->Serves(other_binds));
+  sandbox::ZygoteStats st = zygote_->stats();
+  EXPECT_EQ(st.runs, 0);
+  EXPECT_EQ(st.fresh_runs, 1);
+}
+
+// Limits are the program's own: its CPU limit, its memory limit (the zygote's own charge
+// is added to the cgroup, not taken from the program), its output cap.
+TEST_F(ZygoteTest, EachProgramGetsItsOwnLimits) {
+  absl::StatusOr<RunResult> spin = zygote_->Run(Spec("while True: pass\n", /*cpu_ms=*/500));
+  ASSERT_TRUE(spin.ok()) << spin.status();
+  EXPECT_EQ(spin->status, RunStatus::kCpuTimeout) << Describe(spin);
+  EXPECT_GE(spin->cpu_ms, 500);
+  RunSpec hog = Spec("x = bytearray(300 << 20)\nfor i in range(0, len(x), 4096): x[i] = 1\n");
+  hog.limits.memory_bytes = 200 << 20;
+  absl::StatusOr<RunResult> oom = zygote_->Run(hog);
+  ASSERT_TRUE(oom.ok()) << oom.status();
+  EXPECT_EQ(oom->status, RunStatus::kMemoryLimit) << Describe(oom);
+  RunSpec fits = Spec("x = bytearray(150 << 20)\nfor i in range(0, len(x), 4096): x[i] = 1\n");
+  fits.limits.memory_bytes = 200 << 20;
+  absl::StatusOr<RunResult> ok = zygote_->Run(fits);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->status, RunStatus::kOk) << Describe(ok);
+  EXPECT_EQ(zygote_->stats().restarts, 0);  // the OOM killer took the program, not us
+}
+
+}  // namespace
+}  // namespace fathom
