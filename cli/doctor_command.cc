@@ -122,6 +122,16 @@ int DoctorMain(int argc, char** argv) {
       } else {
         r["smoke_test"] = absl::StrCat("ok (", res->wall_ms, " ms)");
       }
+      // The fast path `fathom grade` takes by default (a trial run included).
+      if (rt.zygote) {
+        RunnerChoice runner = MakeRunner(**sb, *prepared, 1, /*use_zygote=*/true);
+        r["zygote"] = runner.zygote != nullptr
+                          ? absl::StrCat("active (", rt.zygote_preload.size(),
+                                         " modules preloaded)")
+                          : runner.description;
+      } else {
+        r["zygote"] = "none (the runtime has no zygote)";
+      }
     }
     runtimes.push_back(r);
   }
@@ -162,6 +172,9 @@ int DoctorMain(int argc, char** argv) {
     std::cout << "  " << r["runtime"].get<std::string>() << "  "
               << r["interpreter"].get<std::string>() << "  " << r["version"].get<std::string>()
               << "  smoke test: " << r["smoke_test"].get<std::string>() << "\n";
+    if (r.contains("zygote")) {
+      std::cout << "    zygote: " << r["zygote"].get<std::string>() << "\n";
+    }
   }
   if (active.Minus(sandbox::LayerSet()).ContainsAll(sandbox::LayerSet::All())) {
     std::cout << "\nall isolation layers active\n";

@@ -134,6 +134,31 @@ absl::StatusOr<std::unique_ptr<ZygoteRunner>> ZygoteRunner::Create(Sandbox* sand
     runner->slots_.push_back(std::make_unique<Slot>());
     if (absl::Status s = runner->StartSlot(*runner->slots_.back()); !s.ok()) return s;
   }
+  // A trial program through every slot: a host (or container) that refuses one of the
+  // child's steps (its mounts, its filter...) is found here, and the caller takes the
+  // fresh path, instead of every program ending as a sandbox error.
+  RunSpec trial;
+  trial.argv = runner->options_.command;
+  trial.argv.push_back(absl::StrCat(kSandboxWorkDir, "/trial.py"));
+  trial.files.push_back({"trial.py", "print('ok')\n"});
+  trial.env = runner->options_.env;
+  trial.ro_binds = runner->options_.ro_binds;
+  trial.seccomp = runner->options_.fresh_filter;
+  trial.limits.cpu_time_ms = 10000;
+  for (auto& slot : runner->slots_) {
+    bool lost = false;
+    absl::StatusOr<RunResult> r = runner->RunInSlot(*slot, trial, &lost);
+    if (!r.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the zygote's trial run failed: ", r.status().message(), " ",
+          slot->process->StderrTail()));
+    }
+    if (r->status != RunStatus::kOk || r->stdout_data != "ok\n") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the zygote's trial run ended ", RunStatusName(r->status), ": ",
+          r->stderr_data.substr(0, 2000)));
+    }
+  }
   return runner;
 }
 
