@@ -40,6 +40,7 @@ using Clock = std::chrono::steady_clock;
 // Samples whose verdicts wait for an earlier sample before they can be written. The
 // producer pauses above this, so memory stays flat even behind a slow head sample.
 constexpr size_t kMaxReorderWindow = 4096;
+
 // Results are written in chunks of about this size (the journal already holds them).
 constexpr size_t kResultsBufferBytes = 1 << 16;
 
@@ -135,6 +136,12 @@ class Grader {
   void DrainLocked();
   void FlushResultsLocked(bool sync);
   void CountLocked(size_t problem, const Verdict& v);
+  // Marks dedup_[key] done with `verdict` and evicts the oldest finished entries while
+  // they hold more than o_.max_dedup_bytes (32 MiB by default: about 100,000 typical
+  // verdicts): the in-run dedup is bounded, so memory stays flat
+  // however many distinct programs a run grades (duplicates are usually close together:
+  // the n samples of a task). REQUIRES: mu_ held.
+  void RememberLocked(const std::string& key, const Verdict& verdict);
   void LogLine(const std::string& line);
   void ProgressLoop();
 
@@ -154,6 +161,8 @@ class Grader {
   std::condition_variable window_cv_;
   std::deque<std::shared_ptr<Slot>> reorder_;                     // GUARDED_BY(mu_)
   std::unordered_map<std::string, DedupEntry> dedup_;             // GUARDED_BY(mu_)
+  std::deque<std::string> dedup_done_;  // finished keys, oldest first; GUARDED_BY(mu_)
+  int64_t dedup_bytes_ = 0;                                       // GUARDED_BY(mu_)
   std::unordered_map<int64_t, Verdict> journaled_;                // GUARDED_BY(mu_)
   std::map<int64_t, std::pair<std::string, Clock::time_point>> in_flight_;  // GUARDED_BY
   std::string results_buf_;                                       // GUARDED_BY(mu_)
@@ -199,11 +208,7 @@ absl::Status Grader::PrepareFiles() {
         if (e.verdict.status != SampleStatus::kSandboxError) {
           Verdict first = e.verdict;
           first.cache_hit = false;
-          DedupEntry& d = dedup_[e.key];
-          if (!d.done) {
-            d.done = true;
-            d.verdict = first;
-          }
+          if (!dedup_[e.key].done) RememberLocked(e.key, first);
         }
         if (e.index >= prefix_) journaled_[e.index] = e.verdict;
       });
@@ -302,6 +307,26 @@ void Grader::CompleteLocked(const std::shared_ptr<Slot>& slot, const std::string
   slot->done = true;
 }
 
+void Grader::RememberLocked(const std::string& key, const Verdict& verdict) {
+  auto cost = [](const std::string& k, const Verdict& v) {
+    return static_cast<int64_t>(k.size() + v.result.size() + v.stderr_tail.size() + 160);
+  };
+  DedupEntry& d = dedup_[key];
+  if (d.done) dedup_bytes_ -= cost(key, d.verdict);
+  d.done = true;
+  d.verdict = verdict;
+  dedup_bytes_ += cost(key, verdict);
+  dedup_done_.push_back(key);
+  while (dedup_bytes_ > o_.max_dedup_bytes && !dedup_done_.empty()) {
+    auto it = dedup_.find(dedup_done_.front());
+    if (it != dedup_.end() && it->second.done && it->second.waiters.empty()) {
+      dedup_bytes_ -= cost(it->first, it->second.verdict);
+      dedup_.erase(it);
+    }
+    dedup_done_.pop_front();
+  }
+}
+
 void Grader::OnRunFinished(const std::string& key, const std::shared_ptr<Slot>& slot,
                            int64_t job_id, Verdict verdict) {
   {
@@ -315,8 +340,7 @@ void Grader::OnRunFinished(const std::string& key, const std::shared_ptr<Slot>& 
       if (verdict.status == SampleStatus::kSandboxError) {
         dedup_.erase(it);  // not the program's fault: a later duplicate runs again
       } else {
-        it->second.done = true;
-        it->second.verdict = verdict;
+        RememberLocked(key, verdict);
       }
       for (const auto& w : waiters) {
         Verdict copy = verdict;
@@ -415,7 +439,7 @@ void Grader::Produce() {
         std::lock_guard<std::mutex> lock(mu_);
         Verdict first = *hit;
         first.cache_hit = false;
-        dedup_[key] = DedupEntry{true, first, {}};
+        RememberLocked(key, first);
         CompleteLocked(slot, key, *hit);
         DrainLocked();
         continue;

@@ -42,6 +42,9 @@ struct GradeOptions {
   sandbox::Limits limits;
   std::vector<int64_t> ks = {1, 10, 100};
   std::string cache_dir;  // empty: no disk cache
+  // Bytes of finished verdicts the in-run dedup keeps (oldest evicted first), so that
+  // memory stays flat in the number of distinct programs.
+  int64_t max_dedup_bytes = int64_t{32} << 20;
   bool strict = false;    // stop at the first bad record
   bool resume = true;     // false: discard an existing journal and start over
   // Progress on `log`: a redrawn bar when `progress_tty`, else a line every

@@ -230,6 +230,28 @@ TEST_F(GradeTest, IdenticalProgramsRunOnce) {
   EXPECT_EQ(results[10]["cache_hit"], false);
 }
 
+// The in-run dedup is bounded. A program seen again after more than a reorder window of
+// other samples (so its first run has surely finished) is a cache hit by default, and
+// runs again when the dedup may keep nothing.
+TEST_F(GradeTest, DedupMemoryIsBounded) {
+  std::string samples = SampleLine("t/0", "PASS");
+  for (int i = 0; i < 4100; ++i) samples += SampleLine("t/0", absl::StrCat("PASS #", i));
+  samples += SampleLine("t/0", "PASS");
+  Write("samples.jsonl", samples);
+  for (int64_t bound : {int64_t{32} << 20, int64_t{1}}) {
+    runner_.runs_ = 0;
+    options_.max_dedup_bytes = bound;
+    options_.resume = false;
+    absl::StatusOr<GradeReport> r = RunGrade();
+    ASSERT_TRUE(r.ok());
+    auto results = Results();
+    ASSERT_EQ(results.size(), 4102u);
+    EXPECT_EQ(results.back()["passed"], true);
+    EXPECT_EQ(results.back()["cache_hit"], bound == 1 ? false : true) << bound;
+    EXPECT_EQ(runner_.runs_.load(), bound == 1 ? 4102 : 4101) << bound;
+  }
+}
+
 TEST_F(GradeTest, DiskCacheAcrossRuns) {
   Write("samples.jsonl", SampleLine("t/0", "PASS") + SampleLine("t/1", "RAISE"));
   options_.cache_dir = Path("cache");
