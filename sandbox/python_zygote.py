@@ -3,10 +3,10 @@
 # Started by the grader inside a sandbox (user, pid, mount, net, ipc, uts namespaces and a
 # cgroup) as PID 1 of its pid namespace, with CAP_SYS_ADMIN in its own user namespace
 # only. It imports the common modules once and never runs untrusted code itself: for each
-# request it forks a child; the child gives itself a fresh mount and IPC namespace with a
-# fresh /tmp and /dev/shm, drops every capability, applies the rlimits, the environment
-# and the seccomp filter, and only then runs the program the way `python3 FLAGS script`
-# would. The program text reaches the child through a pipe and never passes through the
+# request it forks a child; the child (in C: zygote_child.c) gives itself a fresh mount and
+# IPC namespace with a fresh /tmp and /dev/shm, drops every capability, applies the
+# rlimits and the seccomp filter, then (here) the environment, and only then runs the
+# program the way `python3 FLAGS script` would. The program text reaches the child through a pipe and never passes through the
 # zygote's own memory.
 #
 # Control socket (SOCK_SEQPACKET, our stdin at start):
@@ -22,7 +22,6 @@ import ctypes
 import gc
 import io
 import os
-import resource
 import select
 import signal
 import socket
@@ -30,32 +29,6 @@ import struct
 import sys
 import types
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWIPC = 0x08000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
-PR_SET_PDEATHSIG = 1
-PR_SET_SECCOMP = 22
-PR_SET_NO_NEW_PRIVS = 38
-PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
-SECCOMP_MODE_FILTER = 2
-LINUX_CAPABILITY_VERSION_3 = 0x20080522
-RLIM_INFINITY_U64 = (1 << 64) - 1
-
-
-class CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
-
-
-class SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-LIBC = ctypes.CDLL(None, use_errno=True)
 # fork() through a PyDLL (the GIL stays held), not os.fork(): os.fork() runs Python's
 # at-fork hooks in the child (threading._after_fork, random's reseed, ...), which on
 # machines with costly page faults (nested virtualisation) cost 10-15 ms per child of
@@ -66,26 +39,17 @@ RAW_FORK = ctypes.PyDLL(None, use_errno=True).fork
 RAW_FORK.restype = ctypes.c_int
 
 
-def libc_function(name, *argtypes):
-    """Bound once here, so that a child does not build it (and copy pages) again."""
-    f = getattr(LIBC, name)
-    f.argtypes = argtypes
-    f.restype = ctypes.c_int
-    return f
-
-
-ULONG = ctypes.c_ulong
-PRCTL = libc_function("prctl", ctypes.c_int, ULONG, ULONG, ULONG, ULONG)
-UNSHARE = libc_function("unshare", ctypes.c_int)
-MOUNT = libc_function("mount", ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ULONG,
-                      ctypes.c_char_p)
-CAPSET = libc_function("capset", ctypes.c_void_p, ctypes.c_void_p)
-
-
-def check(rc, what):
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+# The child's layers, in C (sandbox/zygote_child.c): the grader writes the library into
+# our work dir; the children mount their own work dir over it later, but it stays mapped.
+CHILD_LIB = ctypes.CDLL("/tmp/fathom_zygote_child.so")
+CHILD_SETUP = CHILD_LIB.fathom_zygote_child_setup
+CHILD_SETUP.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_int,
+                        ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)]
+CHILD_SETUP.restype = ctypes.c_int
+# Built once here: a child only fills them in.
+CHILD_FDS = (ctypes.c_int * 4)()
+CHILD_BODY = ctypes.c_void_p()
+CHILD_BODY_LEN = ctypes.c_size_t()
 
 
 def parse_body(data):
@@ -193,78 +157,23 @@ def run_program(path, source, module):
 
 def child(fds, err_w):
     """Runs in the forked child: enters the per-program layers, then the program."""
-    stage = "arranging descriptors"
+    CHILD_FDS[:] = fds
+    if CHILD_SETUP(CHILD_FDS, err_w, ctypes.byref(CHILD_BODY),
+                   ctypes.byref(CHILD_BODY_LEN)) != 0:
+        os._exit(127)  # the reason is on err_w
+    stage = "reading the request"
     try:
-        stdin_fd, stdout_fd, stderr_fd, body_fd = fds
-        check(PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-        os.dup2(stdin_fd, 0)
-        os.dup2(stdout_fd, 1)
-        os.dup2(stderr_fd, 2)
-        keep = sorted({body_fd, err_w})
-        low = 3
-        for fd in keep:
-            os.closerange(low, fd)
-            low = fd + 1
-        os.closerange(low, 1 << 20)
-        stage = "reading the request"
-        chunks = []
-        while True:
-            chunk = os.read(body_fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(body_fd)
-        req = parse_body(b"".join(chunks))
+        req = parse_body(ctypes.string_at(CHILD_BODY.value, CHILD_BODY_LEN.value))
         work = req["work_dir"]
-
-        # A fresh mount and IPC namespace: this program's /tmp, /dev/shm and SysV/POSIX
-        # IPC objects are its own and vanish with it.
-        stage = "unsharing the mount and IPC namespaces"
-        check(UNSHARE(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
-        stage = "mounting the work dir"
-        check(MOUNT(b"tmpfs", work.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-                         req["tmpfs"]), "mount tmpfs " + work)
-        if os.path.isdir("/dev/shm"):
-            stage = "mounting /dev/shm"
-            check(MOUNT(b"tmpfs", b"/dev/shm", b"tmpfs",
-                             MS_NOSUID | MS_NODEV | MS_NOEXEC, req["tmpfs"]),
-                  "mount tmpfs /dev/shm")
-        stage = "writing the program files"
-        for name, content in req["files"]:
-            fd = os.open(os.path.join(work, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                         0o644)
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view):]
-            os.close(fd)
-        os.chdir(work)
         if "random" in sys.modules:  # what os.fork()'s hook would have done
             sys.modules["random"].seed()
-        try:  # the zygote is shielded from the OOM killer; the program is not
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("0")
-        except OSError:
-            pass
-
-        stage = "dropping capabilities"
-        check(PRCTL(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "ambient")
-        header = CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
-        caps = (CapData * 2)()
-        check(CAPSET(ctypes.addressof(header), ctypes.addressof(caps)), "capset")
-
-        stage = "setting rlimits"
-        for res, soft, hard in req["rlimits"]:
-            resource.setrlimit(res, (
-                resource.RLIM_INFINITY if soft == RLIM_INFINITY_U64 else soft,
-                resource.RLIM_INFINITY if hard == RLIM_INFINITY_U64 else hard))
-
         if req["env"] != ZYGOTE_ENV:  # usually equal: the runtime's environment
             stage = "setting the environment"
             os.environ.clear()
             for entry in req["env"]:
                 key, _, value = entry.partition(b"=")
                 os.environb[key] = value
-
+        stage = "preparing the interpreter"
         path = req["script"]
         source = next(c for n, c in req["files"] if os.path.join(work, n) == path or n == path)
         sys.stdin = sys.__stdin__ = std_stream(0, "rb", sys.__stdin__)
@@ -277,21 +186,13 @@ def child(fds, err_w):
         module.__cached__ = None
         module.__builtins__ = builtins
         sys.modules["__main__"] = module
-
-        if "bpf" in req:
-            stage = "installing the seccomp filter"
-            bpf = ctypes.create_string_buffer(req["bpf"], len(req["bpf"]))
-            prog = SockFprog(len(req["bpf"]) // 8, ctypes.addressof(bpf))
-            check(PRCTL(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-            check(PRCTL(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0),
-                  "seccomp")
         os.close(err_w)
     except BaseException as e:
         try:
             os.write(err_w, f"{stage}: {e}".encode("utf-8", "replace")[:4000])
         finally:
             os._exit(127)
-    del fds, stage, req, chunks
+    del fds, stage, req
     run_program(path, source, module)
 
 

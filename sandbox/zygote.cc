@@ -186,7 +186,10 @@ absl::Status ZygoteRunner::StartSlot(Slot& slot) {
   // The slot's cgroup starts with the default limits; every run sets its own.
   slot.cgroup_limits = {svc.run.limits.memory_bytes, svc.run.limits.max_processes + 1};
   svc.run.limits.max_processes = slot.cgroup_limits.max_processes;
-  svc.run.limits.tmpfs_bytes = 1 << 20;  // the zygote's own /tmp: the children mount theirs
+  svc.run.limits.tmpfs_bytes = 4 << 20;  // the zygote's own /tmp: the children mount theirs
+  svc.run.files.push_back(
+      {kZygoteChildSoName,
+       std::string(reinterpret_cast<const char*>(kZygoteChildSo), kZygoteChildSoSize)});
   svc.control_fd = theirs.get();
   svc.keep_sys_admin = true;
   absl::StatusOr<std::unique_ptr<ServiceProcess>> proc = sandbox_->StartService(svc);

@@ -51,6 +51,11 @@ namespace fathom::sandbox {
 
 // The Python zygote's source (sandbox/python_zygote.py, embedded at build time).
 extern const char kPythonZygoteSource[];
+// The child-side layers as a shared library (sandbox/zygote_child.c, embedded at build
+// time), written into each zygote's work dir as kZygoteChildSoName.
+extern const unsigned char kZygoteChildSo[];
+extern const size_t kZygoteChildSoSize;
+inline constexpr char kZygoteChildSoName[] = "fathom_zygote_child.so";
 
 struct ZygoteOptions {
   // The command a fresh run would start: the interpreter and its flags (e.g.
