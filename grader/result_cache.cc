@@ -67,17 +67,9 @@ std::optional<Verdict> DiskCache::Lookup(const std::string& key) const {
   return *verdict;
 }
 
-absl::Status DiskCache::Store(const std::string& key, const Verdict& v) const {
-  if (v.status == SampleStatus::kSandboxError) return absl::OkStatus();
-  std::string final_path = PathFor(key);
-  std::error_code ec;
-  fs::create_directories(fs::path(final_path).parent_path(), ec);
+absl::Status WriteFileAtomically(const std::string& path, const std::string& data) {
   static std::atomic<uint64_t> counter{0};
-  std::string tmp = absl::StrCat(final_path, ".tmp.", getpid(), ".", counter++);
-  std::string data =
-      nlohmann::json{{"key", key}, {"verdict", VerdictToJson(v)}}.dump(
-          -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-      "\n";
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid(), ".", counter++);
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
@@ -95,12 +87,23 @@ absl::Status DiskCache::Store(const std::string& key, const Verdict& v) const {
     done += n;
   }
   close(fd);
-  if (rename(tmp.c_str(), final_path.c_str()) != 0) {
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(final_path, ": ", std::strerror(err)));
+    return absl::InternalError(absl::StrCat(path, ": ", std::strerror(err)));
   }
   return absl::OkStatus();
+}
+
+absl::Status DiskCache::Store(const std::string& key, const Verdict& v) const {
+  if (v.status == SampleStatus::kSandboxError) return absl::OkStatus();
+  std::string final_path = PathFor(key);
+  std::error_code ec;
+  fs::create_directories(fs::path(final_path).parent_path(), ec);
+  return WriteFileAtomically(
+      final_path, nlohmann::json{{"key", key}, {"verdict", VerdictToJson(v)}}.dump(
+                      -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                      "\n");
 }
 
 }  // namespace fathom::grader

@@ -27,6 +27,10 @@ std::string ProgramKey(absl::string_view runtime_fingerprint, const sandbox::Lim
 // Canonical text of every limit (part of keys and fingerprints).
 std::string LimitsText(const sandbox::Limits& limits);
 
+// Writes `data` to `path` through a temp file in the same directory and rename(), so
+// readers see the old file or the new one, never a part. Internal names the file.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& data);
+
 class DiskCache {
  public:
   // Creates DIR if needed. InvalidArgument / Internal name the directory.
