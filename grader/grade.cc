@@ -30,6 +30,7 @@
 #include "grader/samples.h"
 #include "grader/scheduler.h"
 #include "grader/sha256.h"
+#include "grader/time_limits.h"
 
 namespace fathom::grader {
 namespace {
@@ -47,11 +48,15 @@ constexpr size_t kResultsBufferBytes = 1 << 16;
 std::string RunFingerprint(const GradeOptions& o, const ProblemSet& problems,
                            const RuntimeContext& runtime) {
   Sha256 h;
-  h.UpdateField("fathom-run-v1");
+  h.UpdateField("fathom-run-v2");
   h.UpdateField(absl::StrCat("harness=", kHarnessVersion));
   h.UpdateField(runtime.fingerprint);
   h.UpdateField(LimitsText(o.limits));
   h.UpdateField(problems.content_sha256);
+  // The per-task limits decide verdicts too: a recalibration must not resume silently.
+  if (!o.task_cpu_time_ms.empty()) {
+    h.UpdateField(absl::StrCat("task_limits=", LimitTableHash(problems, o.task_cpu_time_ms)));
+  }
   h.UpdateField(o.samples_path);
   struct stat st;
   if (stat(o.samples_path.c_str(), &st) == 0) {
@@ -81,11 +86,12 @@ int64_t CountJsonlRecords(const std::string& path) {
   return count;
 }
 
-std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v) {
+std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t cpu_limit_ms) {
   fields["result"] = v.result;
   fields["passed"] = v.passed;
   fields["status"] = SampleStatusName(v.status);
   fields["cpu_ms"] = v.cpu_ms;
+  fields["cpu_limit_ms"] = cpu_limit_ms;
   fields["wall_ms"] = v.wall_ms;
   fields["max_rss_kb"] = v.max_rss_kb;
   fields["stderr_tail"] = v.stderr_tail;
@@ -144,6 +150,11 @@ class Grader {
   void RememberLocked(const std::string& key, const Verdict& verdict);
   void LogLine(const std::string& line);
   void ProgressLoop();
+  sandbox::Limits LimitsFor(size_t problem) const {
+    sandbox::Limits l = o_.limits;
+    if (!o_.task_cpu_time_ms.empty()) l.cpu_time_ms = o_.task_cpu_time_ms[problem];
+    return l;
+  }
 
   const GradeOptions& o_;
   const ProblemSet& problems_;
@@ -287,7 +298,8 @@ void Grader::DrainLocked() {
   while (!reorder_.empty() && reorder_.front()->done) {
     std::shared_ptr<Slot> slot = std::move(reorder_.front());
     reorder_.pop_front();
-    results_buf_ += ResultLine(std::move(slot->fields), slot->verdict);
+    results_buf_ +=
+        ResultLine(std::move(slot->fields), slot->verdict, LimitsFor(slot->problem).cpu_time_ms);
     CountLocked(slot->problem, slot->verdict);
     ++written_;
   }
@@ -404,7 +416,8 @@ void Grader::Produce() {
     std::string code = Extract(sample.code, o_.extract, o_.stops);
     std::string program =
         WrapInHarness(AssertProgram(problems_.problems[problem], code, sample.is_solution));
-    std::string key = ProgramKey(runtime_.fingerprint, o_.limits, program);
+    const sandbox::Limits limits = LimitsFor(problem);
+    std::string key = ProgramKey(runtime_.fingerprint, limits, program);
     auto slot = std::make_shared<Slot>();
     slot->index = index;
     slot->problem = problem;
@@ -445,7 +458,7 @@ void Grader::Produce() {
         continue;
       }
     }
-    sandbox::RunSpec spec = runtime_.make_spec(std::move(program), o_.limits);
+    sandbox::RunSpec spec = runtime_.make_spec(std::move(program), limits);
     int64_t job_id = next_job++;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -457,11 +470,7 @@ void Grader::Produce() {
         std::lock_guard<std::mutex> lock(mu_);
         in_flight_[job_id] = {task_id, Clock::now()};
       }
-      std::string nonce = NewNonce();
-      spec.has_stdin = true;
-      spec.stdin_data = nonce + "\n";
-      absl::StatusOr<sandbox::RunResult> result = runner_.Run(spec);
-      OnRunFinished(key, slot, job_id, DecideVerdict(result, nonce));
+      OnRunFinished(key, slot, job_id, RunAndDecide(runner_, std::move(spec)));
     });
   }
   pool.Finish();
@@ -527,6 +536,12 @@ void Grader::ProgressLoop() {
 
 absl::StatusOr<GradeReport> Grader::Run() {
   if (o_.workers < 1) return absl::InvalidArgumentError("--workers must be at least 1");
+  if (!o_.task_cpu_time_ms.empty() &&
+      o_.task_cpu_time_ms.size() != problems_.problems.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("per-task time limits: ", o_.task_cpu_time_ms.size(), " for ",
+                     problems_.problems.size(), " problems"));
+  }
   {  // Fail early (exit 2) on unreadable samples, before touching any output file.
     absl::StatusOr<std::unique_ptr<SampleSource>> probe = OpenSamples(o_.samples_path, &problems_);
     if (!probe.ok()) return probe.status();
@@ -594,6 +609,13 @@ absl::StatusOr<GradeReport> Grader::Run() {
 }
 
 }  // namespace
+
+Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
+  std::string nonce = NewNonce();
+  spec.has_stdin = true;
+  spec.stdin_data = nonce + "\n";
+  return DecideVerdict(runner.Run(spec), nonce);
+}
 
 absl::StatusOr<GradeReport> Grade(const GradeOptions& options, const ProblemSet& problems,
                                   sandbox::Runner& runner, const RuntimeContext& runtime) {

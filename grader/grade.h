@@ -40,6 +40,11 @@ struct GradeOptions {
   std::vector<std::string> stops = DefaultStopSequences();  // for ExtractMode::kStop
   int workers = 1;                                           // concurrent runs, >= 1
   sandbox::Limits limits;
+  // Per-problem CPU limits in ProblemSet order (from CalibrateTimeLimits, time_limits.h);
+  // empty: every problem gets limits.cpu_time_ms. A sample runs, is keyed and
+  // deduplicated under its problem's limit, and the table is part of the journal's
+  // fingerprint (a resume under other limits is refused).
+  std::vector<int64_t> task_cpu_time_ms;
   std::vector<int64_t> ks = {1, 10, 100};
   std::string cache_dir;  // empty: no disk cache
   // Bytes of finished verdicts the in-run dedup keeps (oldest evicted first), so that
@@ -82,6 +87,10 @@ struct GradeReport {
   bool completed = false;   // false: stopped early (--strict, unreadable input)
   std::string stop_reason;  // why, when !completed
 };
+
+// Runs `spec` (an assert-mode program from WrapInHarness) on `runner` with a fresh nonce
+// on stdin and decides its verdict. Thread-safe if the runner is.
+Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec);
 
 // Grades every sample of options.samples_path against `problems` with `runner`.
 // Non-OK: usage or setup errors before any grading (unreadable samples, unwritable

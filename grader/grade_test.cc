@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "grader/program.h"
+#include "grader/test_util.h"
 
 namespace fathom::grader {
 namespace {
@@ -39,6 +40,7 @@ class FakeRunner final : public sandbox::Runner {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++runs_by_program_[program];
+      limit_by_program_[program] = spec.limits.cpu_time_ms;
     }
     ++runs_;
     std::string nonce = spec.stdin_data.substr(0, spec.stdin_data.find('\n'));
@@ -77,16 +79,13 @@ class FakeRunner final : public sandbox::Runner {
   int delay_ms_ = 0;
   std::mutex mu_;
   std::map<std::string, int> runs_by_program_;
+  std::map<std::string, int64_t> limit_by_program_;
 };
 
 class GradeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("grade_test_", getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::FreshTestDir("grade_test");
     Write("problems.jsonl",
           R"({"task_id": "t/0", "prompt": "def f():\n", "canonical_solution": "    return 1\n", "test": "def check(c):\n    assert c() == 1\n", "entry_point": "f"})"
           "\n"
@@ -95,14 +94,7 @@ class GradeTest : public ::testing::Test {
     absl::StatusOr<ProblemSet> p = LoadProblems(Path("problems.jsonl"));
     ASSERT_TRUE(p.ok()) << p.status();
     problems_ = *std::move(p);
-    runtime_.make_spec = [](std::string program, const sandbox::Limits& limits) {
-      sandbox::RunSpec spec;
-      spec.argv = {"/usr/bin/python3", "main.py"};
-      spec.files.push_back({"main.py", std::move(program)});
-      spec.limits = limits;
-      return spec;
-    };
-    runtime_.fingerprint = "fake-runtime";
+    runtime_ = testing::FakeRuntime();
     options_.progress = false;
     options_.workers = 2;
     options_.log = &log_;
@@ -268,8 +260,10 @@ TEST_F(GradeTest, DiskCacheAcrossRuns) {
   options_.limits.cpu_time_ms = 1000;
   ASSERT_TRUE(RunGrade().ok());
   EXPECT_EQ(runner_.runs_.load(), 4);
+  EXPECT_EQ(Results()[0]["cpu_limit_ms"], 1000);
   // --no-cache equivalent: no directory, everything runs.
   options_.cache_dir.clear();
+  options_.limits.cpu_time_ms = sandbox::Limits::kDefaultCpuTimeMs;
   ASSERT_TRUE(RunGrade().ok());
   EXPECT_EQ(runner_.runs_.load(), 6);
   EXPECT_EQ(WithoutTimings(Read("samples.jsonl_results.jsonl")), first);
@@ -339,6 +333,64 @@ TEST_F(GradeTest, JournalFromOtherSettingsIsRefused) {
   EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("--no-resume"));
   options_.resume = false;
   EXPECT_TRUE(RunGrade().ok());
+}
+
+TEST_F(GradeTest, PerTaskLimitsReachTheSandboxAndTheResults) {
+  Write("samples.jsonl", SampleLine("t/0", "PASS") + SampleLine("t/1", "PASS") +
+                             SampleLine("t/1", "LOOP") + SampleLine("t/0", "PASS"));
+  options_.task_cpu_time_ms = {1000, 2500};
+  absl::StatusOr<GradeReport> r = RunGrade();
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto results = Results();
+  ASSERT_EQ(results.size(), 4u);
+  const int64_t expected[] = {1000, 2500, 2500, 1000};
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(results[i]["cpu_limit_ms"], expected[i]) << i;
+  EXPECT_EQ(results[3]["cache_hit"], true);
+  ASSERT_EQ(runner_.limit_by_program_.size(), 3u);
+  for (const auto& [program, limit] : runner_.limit_by_program_) {
+    EXPECT_EQ(limit, program.find("def g()") != std::string::npos ? 2500 : 1000);
+  }
+  // Without a table every task gets limits.cpu_time_ms.
+  options_.task_cpu_time_ms.clear();
+  options_.limits.cpu_time_ms = 1700;
+  ASSERT_TRUE(RunGrade().ok());
+  for (const auto& result : Results()) EXPECT_EQ(result["cpu_limit_ms"], 1700);
+  // A table for another problem set is refused before anything runs.
+  options_.task_cpu_time_ms = {1000};
+  EXPECT_EQ(RunGrade().status().message(), "per-task time limits: 1 for 2 problems");
+}
+
+TEST_F(GradeTest, ChangedTaskLimitsChangeCacheKeysAndRefuseAResume) {
+  Write("samples.jsonl", SampleLine("t/0", "PASS") + SampleLine("t/1", "PASS"));
+  options_.cache_dir = Path("cache");
+  options_.task_cpu_time_ms = {1000, 1000};
+  ASSERT_TRUE(RunGrade().ok());
+  ASSERT_TRUE(RunGrade().ok());
+  EXPECT_EQ(runner_.runs_.load(), 2);  // the second run came from the disk cache
+  options_.task_cpu_time_ms = {1000, 1400};
+  ASSERT_TRUE(RunGrade().ok());
+  EXPECT_EQ(runner_.runs_.load(), 3);  // t/1's limit changed: its verdict is not reused
+  auto results = Results();
+  EXPECT_EQ(results[0]["cache_hit"], true);
+  EXPECT_EQ(results[1]["cache_hit"], false);
+  EXPECT_EQ(results[1]["cpu_limit_ms"], 1400);
+
+  // A run stopped by --strict keeps its journal; resuming it under other limits is refused.
+  Write("samples.jsonl", SampleLine("t/0", "PASS 2") + "{bad\n" + SampleLine("t/1", "PASS 2"));
+  options_.strict = true;
+  absl::StatusOr<GradeReport> stopped = RunGrade();
+  ASSERT_TRUE(stopped.ok());
+  ASSERT_FALSE(stopped->completed);
+  ASSERT_TRUE(fs::exists(Path("samples.jsonl_results.jsonl.journal")));
+  options_.task_cpu_time_ms = {1000, 1000};
+  absl::StatusOr<GradeReport> r = RunGrade();
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("--no-resume"));
+  // The same limits as the stopped run resume it.
+  options_.task_cpu_time_ms = {1000, 1400};
+  r = RunGrade();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->resumed, 1);
 }
 
 TEST_F(GradeTest, BadInputIsReportedWithFileAndLineAndTheRunGoesOn) {

@@ -1,12 +1,55 @@
 // Summary rendering.
 #include "grader/summary.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace fathom::grader {
 
-std::string SummaryText(const GradeReport& r) {
+namespace {
+
+std::string Seconds(int64_t ms) { return absl::StrFormat("%.1f s", ms / 1000.0); }
+
+std::string TimeLimitText(const RunInfo& info) {
+  const TimeLimitInfo& t = info.time_limit;
+  if (!t.automatic) return absl::StrCat(Seconds(info.limits.cpu_time_ms), " CPU (fixed)");
+  std::string out = absl::StrCat("auto: ", Seconds(t.median_ms), " CPU median");
+  if (t.min_ms != t.max_ms) absl::StrAppend(&out, " (", Seconds(t.min_ms), " to ", Seconds(t.max_ms), ")");
+  if (t.cached) {
+    absl::StrAppend(&out, ", calibration cached");
+  } else {
+    absl::StrAppendFormat(&out, ", calibrated in %.1f s", t.measure_s);
+  }
+  if (!t.fallback_tasks.empty()) {
+    absl::StrAppend(&out, ", ", t.fallback_tasks.size(), " on the fallback ", Seconds(t.fallback_ms));
+  }
+  return out;
+}
+
+}  // namespace
+
+TimeLimitInfo AutoTimeLimitInfo(const Calibration& c, const ProblemSet& problems) {
+  TimeLimitInfo t;
+  t.automatic = true;
+  t.cached = c.cached;
+  t.measure_s = c.measure_s;
+  t.startup_ms = c.data.StartupCpuMs();
+  t.cache_path = c.cache_path;
+  std::vector<int64_t> sorted = c.table.cpu_limit_ms;
+  std::sort(sorted.begin(), sorted.end());
+  if (!sorted.empty()) {
+    t.min_ms = sorted.front();
+    t.median_ms = sorted[sorted.size() / 2];
+    t.max_ms = sorted.back();
+  }
+  t.fallback_ms = c.table.fallback_ms;
+  for (size_t i : c.table.fallback) t.fallback_tasks.push_back(problems.problems[i].task_id);
+  return t;
+}
+
+std::string SummaryText(const GradeReport& r, const RunInfo& info) {
   std::string out = HumanEvalPassAtKLine(r.pass_at_k) + "\n";
   double rate = r.elapsed_s > 0 ? static_cast<double>(r.ran + r.cache_hits) / r.elapsed_s : 0;
   absl::StrAppendFormat(&out, "  tasks      %d / %d covered\n", r.tasks.size(), r.tasks_total);
@@ -20,6 +63,7 @@ std::string SummaryText(const GradeReport& r) {
     absl::StrAppendFormat(&out, " %s %d", SampleStatusName(static_cast<SampleStatus>(i)),
                           r.status_counts[i]);
   }
+  absl::StrAppendFormat(&out, "\n  time limit %s", TimeLimitText(info));
   absl::StrAppendFormat(&out, "\n  time       %.1f s, %.1f samples/s\n", r.elapsed_s, rate);
   absl::StrAppendFormat(&out, "  results    %s%s\n", r.results_path,
                         r.completed ? "" : " (incomplete: rerun the same command to resume)");
@@ -44,8 +88,13 @@ nlohmann::ordered_json SummaryJson(const GradeReport& r, const RunInfo& info) {
                    {"samples", r.samples},
                    {"bad_input", r.bad_records}};
   const sandbox::Limits& l = info.limits;
-  j["limits"] = {{"cpu_time_ms", l.cpu_time_ms},
-                 {"wall_time_ms", l.EffectiveWallTimeMs()},
+  const TimeLimitInfo& t = info.time_limit;
+  // Per task under --time-limit auto: see "time_limit".
+  nlohmann::ordered_json cpu, wall;
+  if (!t.automatic) cpu = l.cpu_time_ms;
+  if (!t.automatic || l.wall_time_ms > 0) wall = l.EffectiveWallTimeMs();
+  j["limits"] = {{"cpu_time_ms", cpu},
+                 {"wall_time_ms", wall},
                  {"memory_bytes", l.memory_bytes},
                  {"max_output_bytes", l.max_output_bytes},
                  {"max_processes", l.max_processes},
@@ -53,6 +102,23 @@ nlohmann::ordered_json SummaryJson(const GradeReport& r, const RunInfo& info) {
                  {"max_open_files", l.max_open_files},
                  {"tmpfs_bytes", l.tmpfs_bytes},
                  {"stack_bytes", l.stack_bytes}};
+  if (t.automatic) {
+    j["time_limit"] = {{"mode", "auto"},
+                       {"floor_ms", kTimeLimitFloorMs},
+                       {"promise", kTimeLimitPromise},
+                       {"margin", kTimeLimitMargin},
+                       {"startup_cpu_ms", t.startup_ms},
+                       {"calibration", t.cached ? "cached" : "measured"},
+                       {"calibration_s", t.measure_s},
+                       {"cache_file", t.cache_path.empty() ? nlohmann::ordered_json()
+                                                           : nlohmann::ordered_json(t.cache_path)},
+                       {"cpu_limit_ms", {{"min", t.min_ms}, {"median", t.median_ms},
+                                         {"max", t.max_ms}}},
+                       {"fallback_ms", t.fallback_ms},
+                       {"fallback_tasks", t.fallback_tasks}};
+  } else {
+    j["time_limit"] = {{"mode", "fixed"}, {"cpu_time_ms", l.cpu_time_ms}};
+  }
   j["runtime"] = {{"name", info.runtime_name},
                   {"interpreter", info.interpreter},
                   {"interpreter_version", info.interpreter_version},
