@@ -17,20 +17,28 @@
 #include "grader/policy.h"
 #include "grader/problems.h"
 #include "grader/scheduler.h"
+#include "grader/samples.h"
 #include "grader/summary.h"
+#include "grader/time_limits.h"
 
 namespace fathom::cli {
 namespace {
 
 constexpr char kUsage[] =
     "usage: fathom grade --problems FILE --samples FILE|DIR [--out FILE] [--workers N]\n"
-    "                    [--timeout SECONDS] [--k 1,10,100] [--extract none|fenced|stop]\n"
-    "                    [--stop SEQ ...] [--cache DIR | --no-cache] [--json] [--strict]\n"
+    "                    [--time-limit auto|SECONDS | --timeout SECONDS] [--k 1,10,100]\n"
+    "                    [--extract none|fenced|stop] [--stop SEQ ...]\n"
+    "                    [--cache DIR | --no-cache] [--json] [--strict]\n"
     "                    [--no-resume] [--no-progress] [--runtime python] [--no-zygote]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
     "Grades every sample in the sandbox, writes <samples>_results.jsonl (human-eval's\n"
     "format plus fathom fields) and prints human-eval's pass@k line and a summary.\n"
     "A killed run resumes when the same command is run again.\n"
+    "Time limits: by default (--time-limit auto) each problem gets the CPU limit\n"
+    "max(1 s, 1.5 x (start-up + 10 x its canonical solution's own CPU time)), measured\n"
+    "once on this machine and cached (--cache DIR, else $XDG_CACHE_HOME/fathom or\n"
+    "~/.cache/fathom). --timeout S, --time-limit S or --limit cpu_time_ms=N give every\n"
+    "sample one fixed CPU limit instead.\n"
     "Exit codes: 0 grading completed, 1 some samples hit sandbox_error, 2 usage or\n"
     "unreadable input (or --strict stopped at bad input).\n";
 
@@ -47,11 +55,15 @@ int GradeMain(int argc, char** argv) {
   flags.Value("samples", "samples: JSONL(.gz), EvalPlus folder, or bigcode JSON list of lists");
   flags.Value("out", "results file (default <samples>_results.jsonl)");
   flags.Value("workers", "concurrent sandbox runs (default: the cores available)");
-  flags.Value("timeout", "per-sample CPU-time limit in seconds (default 3.0)");
+  flags.Value("time-limit",
+              "auto (default): per problem, calibrated; or a fixed CPU limit in seconds");
+  flags.Value("timeout", "fixed per-sample CPU-time limit in seconds (turns calibration off)");
   flags.Value("k", "pass@k values (default 1,10,100)");
   flags.Value("extract", "none | fenced | stop (default none)");
   flags.Value("stop", "stop sequence for --extract stop (\\n escapes; repeatable)", true);
-  flags.Value("cache", "content-addressed verdict cache directory kept across runs");
+  flags.Value("cache",
+              "content-addressed verdict cache directory kept across runs (also holds the "
+              "time-limit calibration)");
   flags.Bool("no-cache", "do not use the --cache directory");
   flags.Bool("json", "print one JSON object instead of the summary");
   flags.Bool("strict", "stop at the first bad input record");
@@ -113,13 +125,31 @@ int GradeMain(int argc, char** argv) {
       policy->Runtime(flags.Get("runtime", "python"));
   if (!rt.ok()) return Usage(std::string(rt.status().message()));
   options.limits = (*rt)->limits;
-  if (flags.Has("timeout")) {
+  // Time limits: auto unless a fixed one is given. --timeout S and --time-limit S are the
+  // same thing (give one); --limit cpu_time_ms=N is applied last and wins over both.
+  bool auto_time_limit = true;
+  std::string fixed_flag;
+  for (const char* name : {"timeout", "time-limit"}) {
+    const bool is_time_limit = std::string(name) == "time-limit";
+    if (!flags.Has(name) || (is_time_limit && flags.Get(name) == "auto")) continue;
+    if (!fixed_flag.empty()) return Usage("give one of --timeout and --time-limit");
+    fixed_flag = name;
     double seconds = 0;
-    if (!absl::SimpleAtod(flags.Get("timeout"), &seconds) || !(seconds > 0) ||
-        seconds > 86400) {
-      return Usage("--timeout: expected seconds > 0");
+    if (!absl::SimpleAtod(flags.Get(name), &seconds) || !(seconds > 0) || seconds > 86400) {
+      return Usage(absl::StrCat("--", name, ": expected seconds > 0",
+                                is_time_limit ? " or auto" : ""));
     }
     options.limits.cpu_time_ms = static_cast<int64_t>(std::llround(seconds * 1000));
+    auto_time_limit = false;
+  }
+  for (const std::string& kv : flags.GetAll("limit")) {
+    if (kv.rfind("cpu_time_ms=", 0) == 0) {
+      fixed_flag = "limit cpu_time_ms";
+      auto_time_limit = false;
+    }
+  }
+  if (flags.Get("time-limit") == "auto" && !auto_time_limit) {
+    return Usage(absl::StrCat("--time-limit auto conflicts with --", fixed_flag));
   }
   if (absl::Status s = ApplyLimitFlags(flags.GetAll("limit"), options.limits); !s.ok()) {
     return Usage(std::string(s.message()));
@@ -128,6 +158,13 @@ int GradeMain(int argc, char** argv) {
   absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
   if (!problems.ok()) {
     PrintError("grade", std::string(problems.status().message()));
+    return kExitUsage;
+  }
+  // Unreadable samples fail now, before calibration spends time.
+  if (absl::StatusOr<std::unique_ptr<grader::SampleSource>> source =
+          grader::OpenSamples(samples_path, &*problems);
+      !source.ok()) {
+    PrintError("grade", std::string(source.status().message()));
     return kExitUsage;
   }
   absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
@@ -182,6 +219,27 @@ int GradeMain(int argc, char** argv) {
       MakeRunner(**sb, prepared_runtime, options.workers, !flags.GetBool("no-zygote"));
   if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
 
+  if (auto_time_limit) {
+    grader::CalibrationOptions calibration;
+    calibration.cache_dir = flags.Has("cache") && !flags.GetBool("no-cache")
+                                ? flags.Get("cache")
+                                : grader::DefaultCacheDir();
+    if (calibration.cache_dir.empty()) {
+      std::cerr << "fathom grade: time limits: no cache directory ($XDG_CACHE_HOME and $HOME "
+                   "unset; use --cache DIR): calibrating every run\n";
+    }
+    calibration.runtime_fingerprint = runtime.fingerprint;
+    // The zygote's cpu_ms leaves out interpreter start-up, the fresh path's includes it:
+    // their measurements are cached apart.
+    calibration.runner_name = runner.zygote != nullptr ? "zygote" : "fresh-exec";
+    calibration.limits = options.limits;
+    calibration.workers = options.workers;
+    grader::Calibration c = grader::CalibrateTimeLimits(*problems, *runner.runner, runtime,
+                                                           calibration);
+    options.task_cpu_time_ms = c.table.cpu_limit_ms;
+    info.time_limit = grader::AutoTimeLimitInfo(c, *problems);
+  }
+
   absl::StatusOr<grader::GradeReport> report =
       grader::Grade(options, *problems, *runner.runner, runtime);
   if (!report.ok()) {
@@ -206,7 +264,7 @@ int GradeMain(int argc, char** argv) {
     j["zygote"] = zygote_json;
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    std::cout << grader::SummaryText(*report) << zygote_line;
+    std::cout << grader::SummaryText(*report, info) << zygote_line;
   }
   std::cout.flush();
   if (!report->completed) {

@@ -22,10 +22,12 @@
 #include "grader/policy.h"
 #include "grader/problems.h"
 #include "grader/summary.h"
+#include "grader/test_util.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
+#include "tests/fathom_process.h"
 
 namespace fathom::grader {
 namespace {
@@ -63,11 +65,7 @@ class GradeE2eTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(sandbox_, nullptr);
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("grade_e2e_", getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::FreshTestDir("grade_e2e");
     context_.make_spec = [](std::string program, const sandbox::Limits& limits) {
       return MakeRunSpec(*runtime_, std::move(program), limits);
     };
@@ -310,32 +308,8 @@ TEST_F(GradeE2eTest, MbppPlusOriginFmtCanonicalSolutionsPass) {
 }
 
 #ifdef FATHOM_BINARY
-// Runs `fathom grade` with `args`, returns its pid (stdout/stderr to files in dir).
-pid_t StartFathom(const std::vector<std::string>& args, const std::string& log) {
-  // Everything allocated before fork: the child only calls async-signal-safe functions.
-  std::string bin = FATHOM_BINARY;
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  argv.push_back(bin.data());
-  for (std::string& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) _exit(126);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int WaitExit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using e2e::StartFathom;
+using e2e::WaitExit;
 
 std::string ResultsWithoutTimings(const std::string& path) {
   std::ifstream in(path);
@@ -371,11 +345,13 @@ TEST_F(GradeE2eTest, KillNineMidRunThenResumeEqualsUninterruptedRun) {
   // Uninterrupted reference run, to another file.
   std::vector<std::string> ref = common;
   ref.insert(ref.end(), {"--out", Path("reference.jsonl"), "--no-progress"});
-  ASSERT_EQ(WaitExit(StartFathom(ref, Path("ref.log"))), 0);
+  // Calibrated time limits are cached here, not in the caller's home.
+  const std::vector<std::string> env = {"XDG_CACHE_HOME=" + Path("xdg")};
+  ASSERT_EQ(WaitExit(StartFathom(ref, Path("ref.log"), env)), 0);
 
   std::vector<std::string> args = common;
   args.push_back("--no-progress");
-  pid_t pid = StartFathom(args, Path("run1.log"));
+  pid_t pid = StartFathom(args, Path("run1.log"), env);
   const std::string journal = Path("samples.jsonl_results.jsonl.journal");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   int journaled = 0;
@@ -392,7 +368,7 @@ TEST_F(GradeE2eTest, KillNineMidRunThenResumeEqualsUninterruptedRun) {
   EXPECT_EQ(WaitExit(pid), 128 + SIGKILL);
   ASSERT_FALSE(fs::exists(Path("samples.jsonl_results.jsonl")));
 
-  ASSERT_EQ(WaitExit(StartFathom(args, Path("run2.log"))), 0);
+  ASSERT_EQ(WaitExit(StartFathom(args, Path("run2.log"), env)), 0);
   std::ifstream log2(Path("run2.log"));
   std::stringstream ss;
   ss << log2.rdbuf();
