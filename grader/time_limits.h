@@ -13,7 +13,7 @@
 //                            what the sandbox counts around the program (its init and
 //                            exit). Every infinite loop costs this much, so no more.
 //   kTimeLimitPromise  10    the promise: 10x the canonical solution's CPU time.
-//   kTimeLimitMargin   1.5   the same work costs up to 1.33x its median CPU time (1.6x its
+//   kTimeLimitMargin   1.5   the same work costs up to 1.36x its median CPU time (1.6x its
 //                            fastest run) on a busy 2-core VM, and calibration and grading
 //                            are different runs.
 // Subtracting S keeps the limits of both runners alike (a fresh interpreter's start-up is
