@@ -485,6 +485,9 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
           absl::StrCat("files: '", f.name, "' must be a plain file name"));
     }
   }
+  if (spec.cancel != nullptr && spec.cancel->cancelled()) {
+    return absl::CancelledError("run cancelled before it started");
+  }
   const Limits& limits = spec.limits;
   const LayerSet layers = [&] {
     LayerSet l = active_;
@@ -614,11 +617,16 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
     if (cgroup) return cgroup->CpuUsageNs() / 1000000;
     return ProcCpuMs(pid, &program_pid);
   };
-  auto kill_run = [&](KillReason why) {
-    if (reason == KillReason::kNone) reason = why;
+  auto kill_tree = [&] {
     kill(pid, SIGKILL);
     if (cgroup) cgroup->KillAll();
   };
+  auto kill_run = [&](KillReason why) {
+    if (reason == KillReason::kNone) reason = why;
+    kill_tree();
+  };
+  // Set when spec.cancel fires: the tree is killed and the run ends in CancelledError.
+  bool cancelled = false;
 
   // The wall backstop does not count time the program spent waiting for a CPU: on an
   // overloaded machine a program that wants to run is not a sleeper. The allowance is
@@ -637,7 +645,11 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
         continue;
       }
     }
-    if (reason == KillReason::kNone) {
+    if (!cancelled && spec.cancel != nullptr && spec.cancel->cancelled()) {
+      cancelled = true;
+      kill_tree();
+    }
+    if (reason == KillReason::kNone && !cancelled) {
       // CPU can accrue at most ncpu ms per wall ms: sleep until the limit could be hit.
       const int64_t cpu_left = limits.cpu_time_ms - cpu_ms_now();
       if (cpu_left <= 0) {
@@ -652,9 +664,10 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
     } else {
       timeout = 50;  // killed: waiting for the tree to go
     }
-    pollfd fds[4];
+    pollfd fds[5];
     int nfds = 0;
     fds[nfds++] = {pidfd.get(), POLLIN, 0};
+    if (spec.cancel != nullptr && !cancelled) fds[nfds++] = {spec.cancel->fd(), POLLIN, 0};
     for (auto& s : streams) {
       if (s.fd >= 0) fds[nfds++] = {s.fd, POLLIN, 0};
     }
@@ -681,6 +694,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   while (wait4(pid, &init_status, __WALL, &ru) < 0 && errno == EINTR) {
   }
   reaped = true;
+  if (cancelled) return absl::CancelledError("run cancelled");
   result.wall_ms = MonotonicMs() - start_ms;
   for (auto& s : streams) {
     if (s.fd >= 0 && s.Drain(limits.max_output_bytes) && reason == KillReason::kNone) {
