@@ -27,6 +27,7 @@
 #include "grader/line_reader.h"
 #include "grader/program.h"
 #include "grader/result_cache.h"
+#include "grader/sample_grader.h"
 #include "grader/samples.h"
 #include "grader/scheduler.h"
 #include "grader/sha256.h"
@@ -118,11 +119,6 @@ class Grader {
     bool done = false;
     Verdict verdict;
   };
-  struct DedupEntry {
-    bool done = false;
-    Verdict verdict;
-    std::vector<std::shared_ptr<Slot>> waiters;
-  };
 
   absl::Status PrepareFiles();
   absl::Status LoadPartialResults();
@@ -153,7 +149,7 @@ class Grader {
   std::mutex mu_;
   std::condition_variable window_cv_;
   std::deque<std::shared_ptr<Slot>> reorder_;                     // GUARDED_BY(mu_)
-  std::unordered_map<std::string, DedupEntry> dedup_;             // GUARDED_BY(mu_)
+  DedupTable<std::shared_ptr<Slot>> dedup_;                       // GUARDED_BY(mu_)
   std::unordered_map<int64_t, Verdict> journaled_;                // GUARDED_BY(mu_)
   std::map<int64_t, std::pair<std::string, Clock::time_point>> in_flight_;  // GUARDED_BY
   std::string results_buf_;                                       // GUARDED_BY(mu_)
@@ -196,15 +192,7 @@ absl::Status Grader::PrepareFiles() {
   std::string fingerprint = RunFingerprint(o_, problems_, runtime_);
   absl::StatusOr<std::unique_ptr<Journal>> journal =
       Journal::Open(journal_path_, fingerprint, [&](const JournalEntry& e) {
-        if (e.verdict.status != SampleStatus::kSandboxError) {
-          Verdict first = e.verdict;
-          first.cache_hit = false;
-          DedupEntry& d = dedup_[e.key];
-          if (!d.done) {
-            d.done = true;
-            d.verdict = first;
-          }
-        }
+        dedup_.Seed(e.key, e.verdict);
         if (e.index >= prefix_) journaled_[e.index] = e.verdict;
       });
   if (!journal.ok()) return journal.status();
@@ -309,20 +297,8 @@ void Grader::OnRunFinished(const std::string& key, const std::shared_ptr<Slot>& 
     in_flight_.erase(job_id);
     ++ran_;
     CompleteLocked(slot, key, verdict);
-    auto it = dedup_.find(key);
-    if (it != dedup_.end()) {
-      std::vector<std::shared_ptr<Slot>> waiters = std::move(it->second.waiters);
-      if (verdict.status == SampleStatus::kSandboxError) {
-        dedup_.erase(it);  // not the program's fault: a later duplicate runs again
-      } else {
-        it->second.done = true;
-        it->second.verdict = verdict;
-      }
-      for (const auto& w : waiters) {
-        Verdict copy = verdict;
-        copy.cache_hit = true;
-        CompleteLocked(w, key, copy);
-      }
+    for (const auto& w : dedup_.Finish(key, verdict)) {
+      CompleteLocked(w, key, SharedVerdict(verdict));
     }
     DrainLocked();
   }
@@ -377,9 +353,8 @@ void Grader::Produce() {
     int64_t index = next_index++;
     if (index < prefix_) continue;  // already in the results file
     const size_t problem = problems_.by_id.at(sample.task_id);
-    std::string code = Extract(sample.code, o_.extract, o_.stops);
-    std::string program =
-        WrapInHarness(AssertProgram(problems_.problems[problem], code, sample.is_solution));
+    std::string program = SampleProgram(problems_.problems[problem], sample.code,
+                                        sample.is_solution, o_.extract, o_.stops);
     std::string key = ProgramKey(runtime_.fingerprint, o_.limits, program);
     auto slot = std::make_shared<Slot>();
     slot->index = index;
@@ -397,25 +372,23 @@ void Grader::Produce() {
         DrainLocked();
         continue;
       }
-      auto d = dedup_.find(key);
-      if (d != dedup_.end()) {
-        if (d->second.done) {
-          Verdict copy = d->second.verdict;
-          copy.cache_hit = true;
-          CompleteLocked(slot, key, copy);
+      Verdict known;
+      switch (dedup_.ClaimKey(key, slot, &known)) {
+        case DedupTable<std::shared_ptr<Slot>>::Claim::kDone:
+          CompleteLocked(slot, key, std::move(known));
           DrainLocked();
-        } else {
-          d->second.waiters.push_back(slot);
-        }
-        continue;
+          continue;
+        case DedupTable<std::shared_ptr<Slot>>::Claim::kWait:
+          continue;
+        case DedupTable<std::shared_ptr<Slot>>::Claim::kRun:
+          break;
       }
     }
     if (cache_) {
+      // Only this thread claims keys, so nothing waits on this one yet.
       if (std::optional<Verdict> hit = cache_->Lookup(key)) {
         std::lock_guard<std::mutex> lock(mu_);
-        Verdict first = *hit;
-        first.cache_hit = false;
-        dedup_[key] = DedupEntry{true, first, {}};
+        dedup_.Finish(key, *hit);
         CompleteLocked(slot, key, *hit);
         DrainLocked();
         continue;
@@ -423,21 +396,13 @@ void Grader::Produce() {
     }
     sandbox::RunSpec spec = runtime_.make_spec(std::move(program), o_.limits);
     int64_t job_id = next_job++;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      dedup_[key] = DedupEntry{};
-    }
     pool.Submit([this, spec = std::move(spec), key, slot, job_id,
                  task_id = sample.task_id]() mutable {
       {
         std::lock_guard<std::mutex> lock(mu_);
         in_flight_[job_id] = {task_id, Clock::now()};
       }
-      std::string nonce = NewNonce();
-      spec.has_stdin = true;
-      spec.stdin_data = nonce + "\n";
-      absl::StatusOr<sandbox::RunResult> result = runner_.Run(spec);
-      OnRunFinished(key, slot, job_id, DecideVerdict(result, nonce));
+      OnRunFinished(key, slot, job_id, RunAndDecide(runner_, std::move(spec)));
     });
   }
   pool.Finish();

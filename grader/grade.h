@@ -27,6 +27,7 @@
 #include "grader/extract.h"
 #include "grader/pass_at_k.h"
 #include "grader/problems.h"
+#include "grader/runtime_context.h"
 #include "grader/verdict.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
@@ -52,16 +53,6 @@ struct GradeOptions {
   int64_t progress_interval_ms = 10000;
   int64_t stall_warning_ms = 20000;
   std::ostream* log = nullptr;  // one line per event; null: std::cerr
-};
-
-// What the grader needs to know about the runtime.
-struct RuntimeContext {
-  // Builds the RunSpec for a program text (normally grader::MakeRunSpec with the
-  // prepared runtime). Called from the producer thread only.
-  std::function<sandbox::RunSpec(std::string program, const sandbox::Limits&)> make_spec;
-  // Identifies everything that decides a verdict besides the program and the limits:
-  // runtime name, interpreter, flags, interpreter version, policy hash. Part of keys.
-  std::string fingerprint;
 };
 
 struct GradeReport {
