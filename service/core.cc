@@ -408,28 +408,26 @@ GradeSession::GradeSession(const Core& core, std::shared_ptr<Tenant> tenant,
 absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
                                     std::function<void()> on_queued) {
   // --- validate everything before touching any state ---
-  std::shared_ptr<const grader::ProblemSet> owned;
+  grader::ProblemSet inline_set;  // lives for this call only: the jobs keep program texts
   const grader::ProblemSet* set = nullptr;
   if (request.inline_problems_size() > 0) {
     if (!request.problem_set().empty()) {
       return absl::InvalidArgumentError(
           "problem_set, inline_problems: give one of them, not both");
     }
-    auto inline_set = std::make_shared<grader::ProblemSet>();
     for (int i = 0; i < request.inline_problems_size(); ++i) {
       const std::string where = absl::StrCat("inline_problems[", i, "]");
       nlohmann::json j = nlohmann::json::parse(request.inline_problems(i), nullptr, false);
       if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(where, ": not JSON"));
       absl::StatusOr<grader::Problem> p = grader::ParseProblem(j, where);
       if (!p.ok()) return p.status();
-      if (!inline_set->by_id.emplace(p->task_id, inline_set->problems.size()).second) {
+      if (!inline_set.by_id.emplace(p->task_id, inline_set.problems.size()).second) {
         return absl::InvalidArgumentError(
             absl::StrCat(where, ".task_id: '", p->task_id, "' is given twice"));
       }
-      inline_set->problems.push_back(*std::move(p));
+      inline_set.problems.push_back(*std::move(p));
     }
-    owned = inline_set;
-    set = owned.get();
+    set = &inline_set;
   } else {
     if (request.problem_set().empty()) {
       return absl::InvalidArgumentError("problem_set: required (or inline_problems)");
@@ -533,7 +531,7 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
       }
       jobs.push_back([self = shared_from_this(), key = prepared[i].key, w,
                       program = std::move(prepared[i].program), limits = *limits,
-                      runtime, owned](int worker_id) {
+                      runtime](int worker_id) {
         grader::Verdict v;
         if (worker_id >= 0) {
           sandbox::RunSpec spec = runtime->context.make_spec(program, limits);

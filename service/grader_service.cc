@@ -375,9 +375,13 @@ void GraderService::Record(CallRecord record) {
 }
 
 void GraderService::RegisterStream(const std::shared_ptr<DrainableStream>& stream) {
-  std::lock_guard<std::mutex> lock(streams_mu_);
-  std::erase_if(streams_, [](const std::weak_ptr<DrainableStream>& w) { return w.expired(); });
-  streams_.push_back(stream);
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    std::erase_if(streams_, [](const std::weak_ptr<DrainableStream>& w) { return w.expired(); });
+    streams_.push_back(stream);
+  }
+  // A drain that started while this stream was being set up has not seen it.
+  if (draining()) stream->OnDrain();
 }
 
 grpc::ServerUnaryReactor* GraderService::Answer(grpc::CallbackServerContext* context,

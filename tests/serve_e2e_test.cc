@@ -258,6 +258,41 @@ TEST_F(ServeE2eTest, ErrorsUseTheGrpcCodesTheApiPromises) {
   EXPECT_EQ(r.result().stdout(), "2\n");
 }
 
+TEST_F(ServeE2eTest, ListingsAndPassAtK) {
+  grpc::ClientContext c1;
+  v1::ListRuntimesResponse runtimes;
+  ASSERT_TRUE(stub_->ListRuntimes(&c1, {}, &runtimes).ok());
+  ASSERT_EQ(runtimes.runtimes_size(), 1);
+  EXPECT_EQ(runtimes.runtimes(0).name(), "python");
+  EXPECT_EQ(runtimes.runtimes(0).interpreter(), "/usr/bin/python3");
+  EXPECT_THAT(runtimes.runtimes(0).interpreter_version(), ::testing::StartsWith("3."));
+  grpc::ClientContext c2;
+  v1::ListProblemSetsResponse sets;
+  ASSERT_TRUE(stub_->ListProblemSets(&c2, {}, &sets).ok());
+  ASSERT_EQ(sets.problem_sets_size(), 1);
+  EXPECT_EQ(sets.problem_sets(0).name(), "mini");
+  EXPECT_EQ(sets.problem_sets(0).problems(), 35);
+  grpc::ClientContext c3;
+  v1::GetProblemsRequest get;
+  get.set_problem_set("mini");
+  get.add_task_ids("FathomMini/3");
+  v1::GetProblemsResponse problems;
+  ASSERT_TRUE(stub_->GetProblems(&c3, get, &problems).ok());
+  ASSERT_EQ(problems.problems_size(), 1);
+  EXPECT_EQ(problems.problems(0).task_id(), "FathomMini/3");
+  EXPECT_FALSE(problems.problems(0).prompt().empty());
+  grpc::ClientContext c4;
+  v1::PassAtKRequest pk;
+  v1::TaskCount* t = pk.add_tasks();
+  t->set_n(10);
+  t->set_c(3);
+  pk.add_ks(1);
+  v1::PassAtKResponse pass;
+  ASSERT_TRUE(stub_->PassAtK(&c4, pk, &pass).ok());
+  ASSERT_EQ(pass.pass_at_k_size(), 1);
+  EXPECT_DOUBLE_EQ(pass.pass_at_k(0).value(), 0.3);
+}
+
 TEST_F(ServeE2eTest, GarbageOnThePortDoesNotHurtTheServer) {
   for (const std::string& junk : {std::string("GET / HTTP/1.1\r\n\r\n"),
                                  std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1", 9),
@@ -507,7 +542,12 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   v1::GradeRequest one = batch;
   one.mutable_samples()->DeleteSubrange(1, 2);
   auto grade = stub->Grade(&gctx, one);
-  ASSERT_TRUE(Eventually([&] { return server->Children().size() == 2; }));
+  // Both calls are in and both workers busy before the signal.
+  ASSERT_TRUE(Eventually([&] {
+    return testing::MetricValue(testing::HttpGet(server->metrics_port(), "/metrics"),
+                                "fathom_calls_in_flight") == 2 &&
+           server->Children().size() == 2;
+  }));
 
   ASSERT_EQ(kill(server->pid(), SIGTERM), 0);
   EXPECT_TRUE(Eventually([&] {
@@ -538,7 +578,8 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   EXPECT_EQ(streamed, (std::set<std::string>{"0", "1", "2"}));
   int results = 0, summaries = 0;
   while (grade->Read(&resp)) (resp.has_summary() ? summaries : results)++;
-  EXPECT_TRUE(grade->Finish().ok());
+  grpc::Status grade_status = grade->Finish();
+  EXPECT_TRUE(grade_status.ok()) << grade_status.error_message();
   EXPECT_EQ(results, 1);
   EXPECT_EQ(summaries, 1);
   EXPECT_EQ(server->Stop(0, std::chrono::seconds(30)), 0);

@@ -29,9 +29,10 @@ constexpr int kClients = 64;
 constexpr int kRequests = 5000;
 // The load must end well inside ctest's timeout: past this no new request is sent, and
 // the test fails saying how far it got (it never quietly sends fewer).
-constexpr auto kLoadBudget = std::chrono::minutes(8);
-// Server RSS may end this much above its level after the warm-up (allocator slack).
-constexpr int64_t kRssSlackKb = 32 * 1024;
+constexpr auto kLoadBudget = std::chrono::minutes(12);
+// Server RSS may end this much above its level after the warm-up, once the clients are
+// gone (allocator slack: freed memory kept in glibc's per-thread arenas).
+constexpr int64_t kRssSlackKb = 16 * 1024;
 
 constexpr char kProblem[] =
     R"({"task_id": "L/0", "prompt": "def f(x):\n", "entry_point": "f", "canonical_solution": "",)"
@@ -131,7 +132,8 @@ TEST(ServeLoadTest, SixtyFourClientsFiveThousandMixedRequests) {
       }
       return;
     }
-    // Grade: a pass, a failed assert, and every fifth time an infinite loop.
+    // Grade: a pass, a failed assert, and every tenth time an infinite loop (with a CPU
+    // limit that still leaves the other two samples far from it).
     v1::GradeRequest req;
     req.add_inline_problems(kProblem);
     std::vector<std::string> want_status = {"passed", "failed"};
@@ -141,13 +143,13 @@ TEST(ServeLoadTest, SixtyFourClientsFiveThousandMixedRequests) {
       s->set_completion(absl::StrCat(body, "  # request ", i));
       s->set_completion_id(absl::StrCat(req.samples_size() - 1));
     }
-    if ((i / 10) % 5 == 0) {
+    if ((i / 10) % 10 == 0) {
       v1::Sample* s = req.add_samples();
       s->set_task_id("L/0");
       s->set_completion("    while True: pass");
       s->set_completion_id("2");
       want_status.push_back("timeout");
-      req.mutable_limits()->set_cpu_time_ms(50);
+      req.mutable_limits()->set_cpu_time_ms(500);
     }
     auto reader = stub.Grade(&ctx, req);
     v1::GradeResponse resp;
@@ -212,7 +214,10 @@ TEST(ServeLoadTest, SixtyFourClientsFiveThousandMixedRequests) {
   EXPECT_EQ(twice, 0);
   EXPECT_THAT(failures, ::testing::IsEmpty());
 
-  // Nothing left running, and memory back to its level after the warm-up.
+  // Nothing left running, and memory back to its level after the warm-up once the
+  // clients have hung up.
+  channels.clear();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   for (int i = 0; i < 500 && !server.Children().empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

