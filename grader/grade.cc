@@ -27,6 +27,7 @@
 #include "grader/line_reader.h"
 #include "grader/program.h"
 #include "grader/result_cache.h"
+#include "grader/sample_grader.h"
 #include "grader/samples.h"
 #include "grader/scheduler.h"
 #include "grader/sha256.h"
@@ -125,11 +126,6 @@ class Grader {
     bool done = false;
     Verdict verdict;
   };
-  struct DedupEntry {
-    bool done = false;
-    Verdict verdict;
-    std::vector<std::shared_ptr<Slot>> waiters;
-  };
 
   absl::Status PrepareFiles();
   absl::Status LoadPartialResults();
@@ -142,12 +138,6 @@ class Grader {
   void DrainLocked();
   void FlushResultsLocked(bool sync);
   void CountLocked(size_t problem, const Verdict& v);
-  // Marks dedup_[key] done with `verdict` and evicts the oldest finished entries while
-  // they hold more than o_.max_dedup_bytes (32 MiB by default: about 100,000 typical
-  // verdicts): the in-run dedup is bounded, so memory stays flat
-  // however many distinct programs a run grades (duplicates are usually close together:
-  // the n samples of a task). REQUIRES: mu_ held.
-  void RememberLocked(const std::string& key, const Verdict& verdict);
   void LogLine(const std::string& line);
   void ProgressLoop();
   sandbox::Limits LimitsFor(size_t problem) const {
@@ -171,9 +161,7 @@ class Grader {
   std::mutex mu_;
   std::condition_variable window_cv_;
   std::deque<std::shared_ptr<Slot>> reorder_;                     // GUARDED_BY(mu_)
-  std::unordered_map<std::string, DedupEntry> dedup_;             // GUARDED_BY(mu_)
-  std::deque<std::string> dedup_done_;  // finished keys, oldest first; GUARDED_BY(mu_)
-  int64_t dedup_bytes_ = 0;                                       // GUARDED_BY(mu_)
+  DedupTable<std::shared_ptr<Slot>> dedup_{o_.max_dedup_bytes};  // GUARDED_BY(mu_)
   std::unordered_map<int64_t, Verdict> journaled_;                // GUARDED_BY(mu_)
   std::map<int64_t, std::pair<std::string, Clock::time_point>> in_flight_;  // GUARDED_BY
   std::string results_buf_;                                       // GUARDED_BY(mu_)
@@ -216,11 +204,7 @@ absl::Status Grader::PrepareFiles() {
   std::string fingerprint = RunFingerprint(o_, problems_, runtime_);
   absl::StatusOr<std::unique_ptr<Journal>> journal =
       Journal::Open(journal_path_, fingerprint, [&](const JournalEntry& e) {
-        if (e.verdict.status != SampleStatus::kSandboxError) {
-          Verdict first = e.verdict;
-          first.cache_hit = false;
-          if (!dedup_[e.key].done) RememberLocked(e.key, first);
-        }
+        dedup_.Seed(e.key, e.verdict);
         if (e.index >= prefix_) journaled_[e.index] = e.verdict;
       });
   if (!journal.ok()) return journal.status();
@@ -319,26 +303,6 @@ void Grader::CompleteLocked(const std::shared_ptr<Slot>& slot, const std::string
   slot->done = true;
 }
 
-void Grader::RememberLocked(const std::string& key, const Verdict& verdict) {
-  auto cost = [](const std::string& k, const Verdict& v) {
-    return static_cast<int64_t>(k.size() + v.result.size() + v.stderr_tail.size() + 160);
-  };
-  DedupEntry& d = dedup_[key];
-  if (d.done) dedup_bytes_ -= cost(key, d.verdict);
-  d.done = true;
-  d.verdict = verdict;
-  dedup_bytes_ += cost(key, verdict);
-  dedup_done_.push_back(key);
-  while (dedup_bytes_ > o_.max_dedup_bytes && !dedup_done_.empty()) {
-    auto it = dedup_.find(dedup_done_.front());
-    if (it != dedup_.end() && it->second.done && it->second.waiters.empty()) {
-      dedup_bytes_ -= cost(it->first, it->second.verdict);
-      dedup_.erase(it);
-    }
-    dedup_done_.pop_front();
-  }
-}
-
 void Grader::OnRunFinished(const std::string& key, const std::shared_ptr<Slot>& slot,
                            int64_t job_id, Verdict verdict) {
   {
@@ -346,19 +310,8 @@ void Grader::OnRunFinished(const std::string& key, const std::shared_ptr<Slot>& 
     in_flight_.erase(job_id);
     ++ran_;
     CompleteLocked(slot, key, verdict);
-    auto it = dedup_.find(key);
-    if (it != dedup_.end()) {
-      std::vector<std::shared_ptr<Slot>> waiters = std::move(it->second.waiters);
-      if (verdict.status == SampleStatus::kSandboxError) {
-        dedup_.erase(it);  // not the program's fault: a later duplicate runs again
-      } else {
-        RememberLocked(key, verdict);
-      }
-      for (const auto& w : waiters) {
-        Verdict copy = verdict;
-        copy.cache_hit = true;
-        CompleteLocked(w, key, copy);
-      }
+    for (const auto& w : dedup_.Finish(key, verdict)) {
+      CompleteLocked(w, key, SharedVerdict(verdict));
     }
     DrainLocked();
   }
@@ -413,9 +366,8 @@ void Grader::Produce() {
     int64_t index = next_index++;
     if (index < prefix_) continue;  // already in the results file
     const size_t problem = problems_.by_id.at(sample.task_id);
-    std::string code = Extract(sample.code, o_.extract, o_.stops);
-    std::string program =
-        WrapInHarness(AssertProgram(problems_.problems[problem], code, sample.is_solution));
+    std::string program = SampleProgram(problems_.problems[problem], sample.code,
+                                        sample.is_solution, o_.extract, o_.stops);
     const sandbox::Limits limits = LimitsFor(problem);
     std::string key = ProgramKey(runtime_.fingerprint, limits, program);
     auto slot = std::make_shared<Slot>();
@@ -434,25 +386,23 @@ void Grader::Produce() {
         DrainLocked();
         continue;
       }
-      auto d = dedup_.find(key);
-      if (d != dedup_.end()) {
-        if (d->second.done) {
-          Verdict copy = d->second.verdict;
-          copy.cache_hit = true;
-          CompleteLocked(slot, key, copy);
+      Verdict known;
+      switch (dedup_.ClaimKey(key, slot, &known)) {
+        case DedupTable<std::shared_ptr<Slot>>::Claim::kDone:
+          CompleteLocked(slot, key, std::move(known));
           DrainLocked();
-        } else {
-          d->second.waiters.push_back(slot);
-        }
-        continue;
+          continue;
+        case DedupTable<std::shared_ptr<Slot>>::Claim::kWait:
+          continue;
+        case DedupTable<std::shared_ptr<Slot>>::Claim::kRun:
+          break;
       }
     }
     if (cache_) {
+      // Only this thread claims keys, so nothing waits on this one yet.
       if (std::optional<Verdict> hit = cache_->Lookup(key)) {
         std::lock_guard<std::mutex> lock(mu_);
-        Verdict first = *hit;
-        first.cache_hit = false;
-        RememberLocked(key, first);
+        dedup_.Finish(key, *hit);
         CompleteLocked(slot, key, *hit);
         DrainLocked();
         continue;
@@ -460,10 +410,6 @@ void Grader::Produce() {
     }
     sandbox::RunSpec spec = runtime_.make_spec(std::move(program), limits);
     int64_t job_id = next_job++;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      dedup_[key] = DedupEntry{};
-    }
     pool.Submit([this, spec = std::move(spec), key, slot, job_id,
                  task_id = sample.task_id]() mutable {
       {
@@ -609,13 +555,6 @@ absl::StatusOr<GradeReport> Grader::Run() {
 }
 
 }  // namespace
-
-Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
-  std::string nonce = NewNonce();
-  spec.has_stdin = true;
-  spec.stdin_data = nonce + "\n";
-  return DecideVerdict(runner.Run(spec), nonce);
-}
 
 absl::StatusOr<GradeReport> Grade(const GradeOptions& options, const ProblemSet& problems,
                                   sandbox::Runner& runner, const RuntimeContext& runtime) {

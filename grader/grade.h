@@ -27,6 +27,7 @@
 #include "grader/extract.h"
 #include "grader/pass_at_k.h"
 #include "grader/problems.h"
+#include "grader/runtime_context.h"
 #include "grader/verdict.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
@@ -62,16 +63,6 @@ struct GradeOptions {
   std::ostream* log = nullptr;  // one line per event; null: std::cerr
 };
 
-// What the grader needs to know about the runtime.
-struct RuntimeContext {
-  // Builds the RunSpec for a program text (normally grader::MakeRunSpec with the
-  // prepared runtime). Called from the producer thread only.
-  std::function<sandbox::RunSpec(std::string program, const sandbox::Limits&)> make_spec;
-  // Identifies everything that decides a verdict besides the program and the limits:
-  // runtime name, interpreter, flags, interpreter version, policy hash. Part of keys.
-  std::string fingerprint;
-};
-
 struct GradeReport {
   std::string results_path;
   size_t tasks_total = 0;                                // problems in the problem file
@@ -88,9 +79,6 @@ struct GradeReport {
   std::string stop_reason;  // why, when !completed
 };
 
-// Runs `spec` (an assert-mode program from WrapInHarness) on `runner` with a fresh nonce
-// on stdin and decides its verdict. Thread-safe if the runner is.
-Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec);
 
 // Grades every sample of options.samples_path against `problems` with `runner`.
 // Non-OK: usage or setup errors before any grading (unreadable samples, unwritable

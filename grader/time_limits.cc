@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "grader/program.h"
 #include "grader/result_cache.h"
+#include "grader/sample_grader.h"
 #include "grader/scheduler.h"
 #include "grader/sha256.h"
 #include "nlohmann/json.hpp"

@@ -1,5 +1,10 @@
-// Status names and limit parsing for RunSpec / RunResult.
+// Status names, limit parsing and the cancellation token for RunSpec / RunResult.
 #include "sandbox/run_spec.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <array>
 #include <utility>
@@ -76,6 +81,21 @@ absl::Status SetLimit(Limits& limits, absl::string_view key, absl::string_view v
   for (const LimitField& f : kLimitFields) absl::StrAppend(&known, known.empty() ? "" : ", ", f.key);
   return absl::InvalidArgumentError(
       absl::StrCat("unknown limit '", key, "' (known: ", known, ")"));
+}
+
+absl::StatusOr<std::shared_ptr<CancelToken>> CancelToken::Create() {
+  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
+  return std::shared_ptr<CancelToken>(new CancelToken(fd));
+}
+
+CancelToken::~CancelToken() { close(fd_); }
+
+void CancelToken::Cancel() {
+  if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
+  // Never read back: the counter stays non-zero, so the fd stays readable for every poll.
+  const uint64_t one = 1;
+  (void)!write(fd_, &one, sizeof(one));
 }
 
 }  // namespace fathom::sandbox

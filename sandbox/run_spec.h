@@ -4,13 +4,14 @@
 #ifndef FATHOM_SANDBOX_RUN_SPEC_H_
 #define FATHOM_SANDBOX_RUN_SPEC_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "sandbox/layers.h"
 
 namespace fathom::sandbox {
@@ -70,6 +71,33 @@ struct File {
   std::string content;
 };
 
+// Ends runs early from another thread: a cancelled RPC, a client that went away, a server
+// shutting down. Cancel() is sticky; every Run() whose spec carries the token notices it at
+// once (the token's eventfd wakes its poll), kills the run's whole tree, reaps it and
+// returns absl::CancelledError: a cancelled run has no program outcome. A Run() that
+// starts with the token already cancelled returns CancelledError without starting anything.
+// One token may be shared by many runs (all the runs of one call).
+// Thread safety: every member may be called from any thread.
+class CancelToken {
+ public:
+  // Internal naming the errno when no eventfd can be made.
+  static absl::StatusOr<std::shared_ptr<CancelToken>> Create();
+  ~CancelToken();
+  CancelToken(const CancelToken&) = delete;
+  CancelToken& operator=(const CancelToken&) = delete;
+
+  // Idempotent.
+  void Cancel();
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  // Readable (POLLIN) once Cancel() was called; owned by the token.
+  int fd() const { return fd_; }
+
+ private:
+  explicit CancelToken(int fd) : fd_(fd) {}
+  const int fd_;
+  std::atomic<bool> cancelled_{false};
+};
+
 struct RunSpec {
   // argv[0] is the absolute path executed; the rest are its arguments.
   std::vector<std::string> argv;
@@ -87,6 +115,8 @@ struct RunSpec {
   // Seccomp filter compiled by CompileSeccomp for argv[0]; null runs without seccomp (and
   // the result says so).
   std::shared_ptr<const SeccompFilter> seccomp;
+  // Optional: cancelling it kills the run at once (see CancelToken). Null: runs to the end.
+  std::shared_ptr<CancelToken> cancel;
 };
 
 // Outcome of a run, decided by the sandbox. Never folded into each other.

@@ -424,6 +424,9 @@ absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Laun
           absl::StrCat("files: '", f.name, "' must be a plain file name"));
     }
   }
+  if (spec.cancel != nullptr && spec.cancel->cancelled()) {
+    return absl::CancelledError("run cancelled before it started");
+  }
   const Limits& limits = spec.limits;
   const LayerSet layers = [&] {
     LayerSet l = active_;
@@ -561,16 +564,25 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
     if (cgroup) return cgroup->CpuUsageNs() / 1000000;
     return ProcCpuMs(pid, &program_pid);
   };
-  auto kill_run = [&](KillReason why) {
-    if (reason == KillReason::kNone) reason = why;
+  auto kill_tree = [&] {
     kill(pid, SIGKILL);
     if (cgroup) cgroup->KillAll();
   };
+  auto kill_run = [&](KillReason why) {
+    if (reason == KillReason::kNone) reason = why;
+    kill_tree();
+  };
+  // Set when spec.cancel fires: the tree is killed and the run ends in CancelledError.
+  bool cancelled = false;
 
   RunClock clock(start_ms, limits.cpu_time_ms, wall_limit);
   for (;;) {
+    if (!cancelled && spec.cancel != nullptr && spec.cancel->cancelled()) {
+      cancelled = true;
+      kill_tree();
+    }
     int64_t timeout = 50;  // once killed: waiting for the tree to go
-    if (reason == KillReason::kNone) {
+    if (reason == KillReason::kNone && !cancelled) {
       KillReason due = clock.Check(
           cpu_ms_now, [&] { return RunQueueWaitMs(pid, &program_pid); }, &timeout);
       if (due != KillReason::kNone) {
@@ -578,9 +590,10 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
         continue;
       }
     }
-    pollfd fds[4];
+    pollfd fds[5];
     int nfds = 0;
     fds[nfds++] = {pidfd.get(), POLLIN, 0};
+    if (spec.cancel != nullptr && !cancelled) fds[nfds++] = {spec.cancel->fd(), POLLIN, 0};
     pump.AddPollFds(fds, &nfds);
     int pr = poll(fds, nfds, static_cast<int>(std::min<int64_t>(timeout, 1000)));
     if (pr < 0 && errno != EINTR) return ErrnoStatus("poll");
@@ -593,6 +606,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   const int64_t final_cpu_ms = cpu_ms_now();
   l.Reap();
   const rusage& ru = l.ru;
+  if (cancelled) return absl::CancelledError("run cancelled");
   result.wall_ms = MonotonicMs() - start_ms;
   for (auto& s : pump.streams) {
     if (s.fd >= 0 && s.Drain(limits.max_output_bytes) && reason == KillReason::kNone) {

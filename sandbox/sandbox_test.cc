@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <mutex>
 #include <thread>
@@ -271,6 +273,55 @@ TEST_P(SandboxTest, ConcurrentRunsAreIndependent) {
   }
   for (auto& th : threads) th.join();
   EXPECT_THAT(failures, ::testing::IsEmpty());
+}
+
+// Host processes whose command line is exactly `argv` (NUL-joined), by scanning /proc.
+int CountProcessesWithCmdline(const std::vector<std::string>& argv) {
+  std::string want;
+  for (const std::string& a : argv) want += a + '\0';
+  int n = 0;
+  DIR* d = opendir("/proc");
+  while (dirent* e = d != nullptr ? readdir(d) : nullptr) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(absl::StrCat("/proc/", e->d_name, "/cmdline"), std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    n += cmd == want;
+  }
+  if (d != nullptr) closedir(d);
+  return n;
+}
+
+TEST_P(SandboxTest, CancelKillsTheWholeRunAtOnce) {
+  // A background sleeper and a CPU loop: cancelling must end both, long before any limit.
+  RunSpec spec = Shell("sleep 4711 & while :; do :; done");
+  spec.limits.cpu_time_ms = 20000;
+  absl::StatusOr<std::shared_ptr<CancelToken>> token = CancelToken::Create();
+  ASSERT_TRUE(token.ok()) << token.status();
+  spec.cancel = *token;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    (*token)->Cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<RunResult> r = sb().Run(spec);
+  const auto took = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled) << r.status();
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  EXPECT_EQ(CountProcessesWithCmdline({"sleep", "4711"}), 0);
+}
+
+TEST_P(SandboxTest, CancelledTokenStartsNothing) {
+  RunSpec spec = Shell("exit 0");
+  absl::StatusOr<std::shared_ptr<CancelToken>> token = CancelToken::Create();
+  ASSERT_TRUE(token.ok()) << token.status();
+  (*token)->Cancel();
+  (*token)->Cancel();  // idempotent
+  spec.cancel = *token;
+  EXPECT_EQ(sb().Run(spec).status().code(), absl::StatusCode::kCancelled);
+  // A token that never fires changes nothing.
+  spec.cancel = *CancelToken::Create();
+  EXPECT_EQ(MustRun(spec).status, RunStatus::kOk);
 }
 
 TEST_P(SandboxTest, NoCgroupLeftBehind) {

@@ -235,6 +235,9 @@ bool ZygoteRunner::Serves(const RunSpec& spec) const {
 }
 
 absl::StatusOr<RunResult> ZygoteRunner::Run(const RunSpec& spec) {
+  if (spec.cancel != nullptr && spec.cancel->cancelled()) {
+    return absl::CancelledError("run cancelled before it started");
+  }
   if (!Serves(spec)) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -268,6 +271,10 @@ absl::StatusOr<RunResult> ZygoteRunner::Run(const RunSpec& spec) {
     }
     result = RunInSlot(*slot, spec, &lost);
     if (!lost) break;
+    if (spec.cancel != nullptr && spec.cancel->cancelled()) {
+      result = absl::CancelledError("run cancelled");  // the next run restarts the slot
+      break;
+    }
     // The zygote died or broke the protocol: start a fresh one; run the program once more.
     std::string why = slot->process->StderrTail();
     {
@@ -426,9 +433,15 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   Report report;
   bool have_report = false;
   RunClock clock(start_ms, limits.cpu_time_ms, limits.EffectiveWallTimeMs());
+  bool cancelled = false;  // spec.cancel fired: the program is killed, the run is Cancelled
   while (!have_report && !*lost) {
+    if (!cancelled && spec.cancel != nullptr && spec.cancel->cancelled()) {
+      cancelled = true;
+      if (!SendWithFds(slot.control.get(), "K", nullptr, 0)) *lost = true;
+      continue;
+    }
     int64_t timeout = 1000;  // once killed: the report follows
-    if (reason == KillReason::kNone) {
+    if (reason == KillReason::kNone && !cancelled) {
       KillReason due = clock.Check(
           cpu_ms_now, [&] { return RunQueueWaitMs(zygote_pid, &program_pid); }, &timeout);
       if (due != KillReason::kNone) {
@@ -436,9 +449,10 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
         continue;
       }
     }
-    pollfd pfds[5];
+    pollfd pfds[6];
     int n = 0;
     pfds[n++] = {slot.control.get(), POLLIN, 0};
+    if (spec.cancel != nullptr && !cancelled) pfds[n++] = {spec.cancel->fd(), POLLIN, 0};
     pump.AddPollFds(pfds, &n);
     if (body_w.get() >= 0) pfds[n++] = {body_w.get(), POLLOUT, 0};
     int pr = poll(pfds, n, static_cast<int>(std::min<int64_t>(timeout, 1000)));
@@ -464,6 +478,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
     return absl::InternalError(absl::StrCat("the zygote (pid ", zygote_pid,
                                             ") died or broke the protocol"));
   }
+  if (cancelled) return absl::CancelledError("run cancelled");
   result.wall_ms = MonotonicMs() - start_ms;
   // The program is gone: its pipes end as soon as we have read what it left in them.
   for (auto& s : pump.streams) {

@@ -1,0 +1,245 @@
+// `fathom serve`: flags -> policy, sandbox, runtimes, problem sets -> service::Server.
+#include "cli/serve_command.h"
+
+#include <cmath>
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/common.h"
+#include "cli/flags.h"
+#include "grader/policy.h"
+#include "grader/problems.h"
+#include "grader/runtime_context.h"
+#include "grader/scheduler.h"
+#include "service/call_log.h"
+#include "service/core.h"
+#include "service/metrics.h"
+#include "service/run_queue.h"
+#include "service/server.h"
+
+namespace fathom::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: fathom serve [--listen ADDR] [--metrics-listen ADDR|off] [--workers N]\n"
+    "                    [--queue N] [--problems NAME=PATH ...] [--grace SECONDS]\n"
+    "                    [--timeout SECONDS] [--limit key=value ...] [--env-allow NAME ...]\n"
+    "                    [--cache DIR] [--max-message-bytes N] [--max-connection-age SECONDS]\n"
+    "                    [--require LAYER ...] [--policies DIR]\n"
+    "Serves fathom.v1.Grader (proto/fathom/v1/grader.proto) over gRPC, with grpc.health.v1\n"
+    "and server reflection, and Prometheus metrics at http://METRICS-ADDR/metrics.\n"
+    "SIGTERM drains: health NOT_SERVING, no new calls, calls in progress get --grace\n"
+    "seconds to finish, then exit 0. One JSON line per call on stderr.\n";
+
+int Usage(const std::string& message) {
+  PrintError("serve", absl::StrCat(message, "\n", kUsage));
+  return kExitUsage;
+}
+
+bool ParsePositive(const std::string& text, int64_t* out) {
+  return absl::SimpleAtoi(text, out) && *out > 0;
+}
+
+bool ParseSeconds(const std::string& text, int64_t* ms) {
+  double s = 0;
+  if (!absl::SimpleAtod(text, &s) || !(s >= 0) || s > 86400 * 7) return false;
+  *ms = static_cast<int64_t>(std::llround(s * 1000));
+  return true;
+}
+
+}  // namespace
+
+int ServeMain(int argc, char** argv) {
+  // Before any thread exists, so that only WaitForTerminationSignal sees SIGTERM.
+  service::BlockTerminationSignals();
+  Flags flags;
+  flags.Value("listen", "gRPC address (default 127.0.0.1:50051; port 0 picks one)");
+  flags.Value("metrics-listen", "Prometheus /metrics address (default 127.0.0.1:9464; off)");
+  flags.Value("workers", "concurrent sandbox runs (default and maximum: the cores available)");
+  flags.Value("queue", "runs that may wait before RESOURCE_EXHAUSTED (default 1024)");
+  flags.Value("problems", "a problem set to serve, NAME=PATH (repeatable)", true);
+  flags.Value("grace", "seconds calls in progress get to finish after SIGTERM (default 30)");
+  flags.Value("timeout", "per-run CPU-time ceiling in seconds (default: the policy's)");
+  flags.Value("limit", "set a limit ceiling, e.g. memory_bytes=536870912", true);
+  flags.Value("env-allow", "a variable ExecuteRequest.env may set (repeatable; default "
+                           "LANG, LC_ALL, TZ)", true);
+  flags.Value("cache", "content-addressed verdict cache directory kept across calls");
+  flags.Value("max-message-bytes", "largest request accepted (default 33554432)");
+  flags.Value("max-connection-age", "seconds before a connection is asked to reconnect "
+                                    "(default 300)");
+  flags.Value("require", "fail unless this isolation layer is active", true);
+  flags.Value("policies", "policy directory (default: next to the binary)");
+  flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
+  flags.Bool("help", "show this help");
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
+  if (flags.GetBool("help")) {
+    std::cout << kUsage << flags.Help();
+    return kExitOk;
+  }
+  if (!flags.positionals().empty()) return Usage("unexpected arguments");
+
+  service::ServerOptions server_options;
+  server_options.listen = flags.Get("listen", server_options.listen);
+  server_options.metrics_listen = flags.Get("metrics-listen", server_options.metrics_listen);
+  if (server_options.metrics_listen == "off") server_options.metrics_listen.clear();
+  const int cores = grader::AvailableCores();
+  int64_t workers = cores;
+  if (flags.Has("workers") && !ParsePositive(flags.Get("workers"), &workers)) {
+    return Usage("--workers: expected a positive integer");
+  }
+  if (workers > cores) {
+    return Usage(absl::StrCat("--workers ", workers, ": at most the ", cores,
+                              " cores this process may use (runs never share a core)"));
+  }
+  int64_t queue_capacity = 1024;
+  if (flags.Has("queue") && !ParsePositive(flags.Get("queue"), &queue_capacity)) {
+    return Usage("--queue: expected a positive integer");
+  }
+  int64_t grace_ms = 30000;
+  if (flags.Has("grace") && !ParseSeconds(flags.Get("grace"), &grace_ms)) {
+    return Usage("--grace: expected seconds >= 0");
+  }
+  if (flags.Has("max-message-bytes")) {
+    int64_t n = 0;
+    if (!ParsePositive(flags.Get("max-message-bytes"), &n) || n > (int64_t{1} << 30)) {
+      return Usage("--max-message-bytes: expected a positive integer up to 1 GiB");
+    }
+    server_options.max_receive_message_bytes = static_cast<int>(n);
+  }
+  if (flags.Has("max-connection-age") &&
+      (!ParseSeconds(flags.Get("max-connection-age"), &server_options.max_connection_age_ms) ||
+       server_options.max_connection_age_ms < 1000)) {
+    return Usage("--max-connection-age: expected seconds >= 1");
+  }
+  service::CoreOptions core_options;
+  if (flags.Has("env-allow")) core_options.env_allow = flags.GetAll("env-allow");
+  core_options.cache_dir = flags.Get("cache");
+
+  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
+  if (!policy.ok()) return Usage(std::string(policy.status().message()));
+
+  std::vector<service::ServedProblemSet> problem_sets;
+  for (const std::string& spec : flags.GetAll("problems")) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      return Usage(absl::StrCat("--problems ", spec, ": expected NAME=PATH"));
+    }
+    std::string name = spec.substr(0, eq);
+    for (const auto& p : problem_sets) {
+      if (p.name == name) return Usage(absl::StrCat("--problems: '", name, "' given twice"));
+    }
+    absl::StatusOr<grader::ProblemSet> set = grader::LoadProblems(spec.substr(eq + 1));
+    if (!set.ok()) {
+      PrintError("serve", std::string(set.status().message()));
+      return kExitUsage;
+    }
+    problem_sets.push_back({std::move(name), *std::move(set)});
+  }
+
+  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
+      MakeSandbox(*policy, flags.GetAll("require"));
+  if (!sb.ok()) {
+    PrintError("serve", absl::StrCat(sb.status().message(),
+                                     "\n(run `fathom doctor` to see what this host allows)"));
+    return kExitUsage;
+  }
+  sandbox::Runner& runner = **sb;  // probes; the programs go through `choice` below
+  const sandbox::LayerSet layers = runner.active_layers();
+
+  std::vector<service::ServedRuntime> runtimes;
+  int64_t largest_output = 0;
+  for (const auto& [name, rt] : policy->runtimes) {
+    absl::StatusOr<grader::PreparedRuntime> prepared =
+        grader::PrepareRuntime(*policy, name, layers.Has(sandbox::Layer::kSeccomp));
+    if (!prepared.ok()) {
+      PrintError("serve", std::string(prepared.status().message()));
+      return kExitUsage;
+    }
+    service::ServedRuntime served;
+    served.prepared = *prepared;
+    served.limits = rt.limits;
+    if (flags.Has("timeout")) {
+      int64_t ms = 0;
+      if (!ParseSeconds(flags.Get("timeout"), &ms) || ms < 1) {
+        return Usage("--timeout: expected seconds > 0");
+      }
+      served.limits.cpu_time_ms = ms;
+    }
+    if (absl::Status s = ApplyLimitFlags(flags.GetAll("limit"), served.limits); !s.ok()) {
+      return Usage(std::string(s.message()));
+    }
+    absl::StatusOr<std::string> version =
+        grader::ProbeInterpreterVersion(runner, served.prepared, served.limits);
+    if (!version.ok()) {
+      PrintError("serve", absl::StrCat("sandbox error: runtime ", name, ": ",
+                                       version.status().message()));
+      return kExitSandboxErrors;
+    }
+    served.interpreter_version = *version;
+    served.layers = layers.Names();
+    served.context =
+        grader::MakeRuntimeContext(served.prepared, *version, policy->hash, served.layers);
+    largest_output = std::max(largest_output, served.limits.max_output_bytes);
+    runtimes.push_back(std::move(served));
+  }
+  // An Execute response carries two full output streams.
+  server_options.max_send_message_bytes = static_cast<int>(std::min<int64_t>(
+      std::max<int64_t>(server_options.max_send_message_bytes, 2 * largest_output + (1 << 20)),
+      int64_t{1} << 30));
+
+  // Python programs run in warm zygotes (one per worker), as in `fathom grade`; a spec a
+  // zygote cannot serve, and every other runtime, goes to the sandbox.
+  RunnerChoice choice;
+  choice.runner = sb->get();
+  choice.description = "fresh interpreters (--no-zygote)";
+  if (!flags.GetBool("no-zygote")) {
+    choice.description = "fresh interpreters (no runtime has a zygote)";
+    for (const service::ServedRuntime& served : runtimes) {
+      if (served.prepared.policy->zygote) {
+        choice = MakeRunner(**sb, served.prepared, static_cast<int>(workers), true);
+        break;
+      }
+    }
+  }
+  std::cerr << "fathom serve: programs run in " << choice.description << "\n";
+
+  service::Metrics metrics;
+  service::CallLog log(&std::cerr);
+  service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(queue_capacity)});
+  absl::StatusOr<std::unique_ptr<service::Core>> core = service::Core::Create(
+      core_options, std::move(runtimes), std::move(problem_sets), *choice.runner, queue,
+      metrics);
+  if (!core.ok()) {
+    PrintError("serve", std::string(core.status().message()));
+    return kExitUsage;
+  }
+  absl::StatusOr<std::unique_ptr<service::Server>> server =
+      service::Server::Start(server_options, **core, metrics, log);
+  if (!server.ok()) {
+    PrintError("serve", std::string(server.status().message()));
+    return kExitUsage;
+  }
+  std::vector<std::string> set_names;
+  fathom::v1::ListProblemSetsResponse sets;
+  (*core)->ListProblemSets(&sets);
+  for (const auto& s : sets.problem_sets()) set_names.push_back(s.name());
+  log.Event("listening",
+            {{"port", absl::StrCat((*server)->port())},
+             {"metrics_port", absl::StrCat((*server)->metrics_port())},
+             {"workers", absl::StrCat(workers)},
+             {"queue", absl::StrCat(queue_capacity)},
+             {"layers", absl::StrJoin(layers.Names(), ",")},
+             {"problem_sets", absl::StrJoin(set_names, ",")},
+             {"version", kFathomVersion}});
+
+  const int sig = service::WaitForTerminationSignal();
+  log.Event("signal", {{"signal", absl::StrCat(sig)}});
+  (*server)->Drain(std::chrono::milliseconds(grace_ms));
+  server->reset();
+  core->reset();
+  return kExitOk;
+}
+
+}  // namespace fathom::cli

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""clients/python/grade.py against a real `fathom serve`: the same numbers as `fathom grade`.
+
+Started by ctest (tests/CMakeLists.txt) with FATHOM_BINARY, FATHOM_PY_STUBS and
+FATHOM_SOURCE_DIR set. Starts the real server on a free loopback port, grades the same
+samples file (a slice of the bundled one plus three bad records) with `fathom grade` and
+with grade.py, and compares the printed summaries and the results files.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+BINARY = os.environ["FATHOM_BINARY"]
+SOURCE = os.environ["FATHOM_SOURCE_DIR"]
+PY = "/usr/bin/python3"
+GRADE_PY = os.path.join(SOURCE, "clients", "python", "grade.py")
+MINI = os.path.join(SOURCE, "problems", "fathom-mini.jsonl")
+MINI_SAMPLES = os.path.join(SOURCE, "problems", "fathom-mini.samples.jsonl")
+TIMING_FIELDS = {"cpu_ms", "wall_ms", "max_rss_kb"}
+
+
+class Server:
+    """`fathom serve` on a free loopback port; its stderr lines are kept."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            [BINARY, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", *args],
+            stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.port = None
+        ready = threading.Event()
+
+        def read():
+            for line in self.proc.stderr:
+                self.lines.append(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if event.get("event") == "listening":
+                    self.port = int(event["port"])
+                    ready.set()
+            ready.set()
+
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
+        if not ready.wait(60) or self.port is None:
+            self.proc.kill()
+            raise RuntimeError("fathom serve did not start:\n" + "".join(self.lines))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(60)
+        self.reader.join(10)
+        return code
+
+
+def summary_lines(text):
+    """The summary without the lines that may differ (time, results path)."""
+    return [l for l in text.splitlines()
+            if not l.startswith("  time ") and not l.startswith("  results ")]
+
+
+def results(path):
+    with open(path, encoding="utf-8") as f:
+        return [{k: v for k, v in json.loads(l).items() if k not in TIMING_FIELDS} for l in f]
+
+
+class PythonClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="fathom-pyclient-")
+        cls.samples = os.path.join(cls.dir, "samples.jsonl")
+        with open(MINI_SAMPLES, encoding="utf-8") as src, open(cls.samples, "w") as out:
+            for i, line in enumerate(src):
+                if i < 60:
+                    out.write(line)
+            # Bad records: `fathom grade` and grade.py both skip and count them.
+            out.write("{not json\n")
+            out.write(json.dumps({"task_id": "FathomMini/999", "completion": "x"}) + "\n")
+            out.write(json.dumps({"task_id": "FathomMini/0", "completion_id": 0,
+                                  "completion": "    return ''\n"}) + "\n")
+        cls.server = Server("--workers", "2", "--problems", "mini=" + MINI)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.server.proc.poll() is None:
+            cls.server.proc.kill()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_1_same_summary_and_results_as_fathom_grade(self):
+        cli_out = os.path.join(self.dir, "cli_results.jsonl")
+        cli = subprocess.run([BINARY, "grade", "--problems", MINI, "--samples", self.samples,
+                              "--out", cli_out, "--k", "1,2,3", "--no-progress"],
+                             capture_output=True, text=True, timeout=600)
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        py_out = os.path.join(self.dir, "py_results.jsonl")
+        py = subprocess.run([PY, GRADE_PY, "--server", "127.0.0.1:%d" % self.server.port,
+                             "--problem-set", "mini", "--samples", self.samples, "--out", py_out,
+                             "--k", "1,2,3", "--batch", "16"],
+                            capture_output=True, text=True, timeout=600)
+        self.assertEqual(py.returncode, 0, py.stderr)
+        self.assertEqual(summary_lines(py.stdout), summary_lines(cli.stdout))
+        self.assertIn("3 bad input records", py.stdout)
+        self.assertTrue(py.stdout.startswith("{'pass@1': "), py.stdout)
+        self.assertEqual(py.stderr.count("grade.py: bad input: "), 3, py.stderr)
+        self.assertEqual(results(py_out), results(cli_out))
+
+    def test_2_unknown_problem_set_is_a_clear_error(self):
+        py = subprocess.run([PY, GRADE_PY, "--server", "127.0.0.1:%d" % self.server.port,
+                             "--problem-set", "nope", "--samples", self.samples],
+                            capture_output=True, text=True, timeout=120)
+        self.assertEqual(py.returncode, 2)
+        self.assertIn("no problem set 'nope'", py.stderr)
+
+    def test_3_sigterm_exits_zero_with_one_log_line_per_call(self):
+        self.assertEqual(self.server.stop(), 0)
+        calls = [json.loads(l) for l in self.server.lines if '"event":"call"' in l]
+        methods = [c["method"] for c in calls]
+        self.assertIn("GradeStream", methods)
+        stream = [c for c in calls if c["method"] == "GradeStream"][0]
+        self.assertEqual(stream["code"], "OK")
+        self.assertEqual(stream["samples"], 60)
+        self.assertEqual(stream["problem_sets"], ["mini"])
+        self.assertEqual(sum(stream["statuses"].values()), 60)
+        for line in self.server.lines:  # never the program text
+            self.assertNotIn("groupby", line)
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)

@@ -1,0 +1,74 @@
+// A real `fathom serve` child process for the service's end-to-end and load tests and its
+// benchmark: starts the binary on free loopback ports, reads its JSON log lines, and
+// stops it with SIGTERM (or SIGKILL when the object goes).
+//
+// Thread safety: LogLines may be called from any thread; the rest from the owner's.
+#ifndef FATHOM_TESTS_SERVE_SERVER_PROCESS_H_
+#define FATHOM_TESTS_SERVE_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace fathom::testing {
+
+class ServerProcess {
+ public:
+  // Runs `binary serve --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 <args>` and
+  // waits (up to 60 s) for its "listening" line. Internal with the server's log when it
+  // exits or stays silent instead.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const std::string& binary,
+                                                             const std::vector<std::string>& args);
+  // SIGKILLs the server if it still runs, and reaps it.
+  ~ServerProcess();
+
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_port_; }
+  pid_t pid() const { return pid_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Sends `signal` and waits up to `timeout` for the exit; returns the exit code, 128 +
+  // signal when killed by one, or -1 when it is still running after `timeout`.
+  int Stop(int signal, std::chrono::milliseconds timeout);
+  // Every stderr line so far.
+  std::vector<std::string> LogLines() const;
+  // The server's resident set (VmRSS) in KiB; -1 when unknown.
+  int64_t RssKb() const;
+  // Host pids of the server's child processes (the runs' inits).
+  std::vector<pid_t> Children() const;
+
+ private:
+  ServerProcess() = default;
+  void ReadLoop(int fd);
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  int port_ = 0;
+  int metrics_port_ = 0;
+  std::thread reader_;
+  mutable std::mutex mu_;
+  std::vector<std::string> lines_;  // GUARDED_BY(mu_)
+};
+
+// Sends `request` as it is to 127.0.0.1:port and returns everything the server answers
+// until it closes ("" when it cannot connect).
+std::string HttpExchange(int port, const std::string& request);
+// GET http://127.0.0.1:port/path; the body, or "" on any failure.
+std::string HttpGet(int port, const std::string& path);
+
+// The value of the Prometheus series `series` (exact text up to the value, labels
+// included) in `metrics`; -1 when absent.
+double MetricValue(const std::string& metrics, const std::string& series);
+// The sum of every series whose text starts with `prefix` (e.g. "fathom_requests_total{").
+double MetricSum(const std::string& metrics, const std::string& prefix);
+
+}  // namespace fathom::testing
+
+#endif  // FATHOM_TESTS_SERVE_SERVER_PROCESS_H_

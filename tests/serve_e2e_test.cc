@@ -1,0 +1,621 @@
+// `fathom serve` end to end: the real binary on a free loopback port, driven by a C++
+// gRPC client. Health and reflection, every Execute status, Grade and GradeStream equal
+// to `fathom grade` on the same samples, errors, deadlines, cancellation, the bounded
+// queue, metrics, the log, the SIGTERM drain and a run killed from outside. Needs root
+// (the sandbox) like the other sandbox tests.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "fathom/v1/grader.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/serve/health_client.grpc.pb.h"
+#include "tests/serve/reflection_client.grpc.pb.h"
+#include "tests/serve/server_process.h"
+
+namespace fathom {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ServerProcess;
+
+const std::string kBinary = FATHOM_BINARY;
+const std::string kMini = std::string(FATHOM_SOURCE_DIR) + "/problems/fathom-mini.jsonl";
+const std::string kMiniSamples =
+    std::string(FATHOM_SOURCE_DIR) + "/problems/fathom-mini.samples.jsonl";
+
+std::unique_ptr<ServerProcess> StartServer(const std::vector<std::string>& args) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> s = ServerProcess::Start(kBinary, args);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *std::move(s) : nullptr;
+}
+
+std::shared_ptr<grpc::Channel> Connect(const ServerProcess& s) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(s.address(), grpc::InsecureChannelCredentials(), args);
+}
+
+void SetDeadline(grpc::ClientContext* ctx, int ms) {
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
+}
+
+// Waits (bounded) for `pred`.
+template <typename Pred>
+bool Eventually(Pred pred, int ms = 5000) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+// Reads the JSONL samples file into GradeRequest samples (completion_id as its JSON text,
+// the way the Python client sends it).
+std::vector<v1::Sample> MiniSamples() {
+  std::vector<v1::Sample> out;
+  std::ifstream in(kMiniSamples);
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    v1::Sample s;
+    s.set_task_id(j["task_id"].get<std::string>());
+    if (j.contains("solution")) {
+      s.set_solution(j["solution"].get<std::string>());
+    } else {
+      s.set_completion(j["completion"].get<std::string>());
+    }
+    s.set_completion_id(j["completion_id"].dump());
+    out.push_back(s);
+  }
+  return out;
+}
+
+// `fathom grade` on the bundled samples: (task_id, completion_id JSON) -> result line.
+std::map<std::pair<std::string, std::string>, nlohmann::json> FathomGradeResults(
+    nlohmann::json* summary) {
+  static std::map<std::pair<std::string, std::string>, nlohmann::json> cached;
+  static nlohmann::json cached_summary;
+  if (cached.empty()) {
+    const fs::path dir = fs::temp_directory_path() / absl::StrCat("fathom-serve-e2e-", getpid());
+    fs::create_directories(dir);
+    const std::string out = (dir / "results.jsonl").string();
+    const std::string cmd = absl::StrCat(kBinary, " grade --problems ", kMini, " --samples ",
+                                         kMiniSamples, " --out ", out,
+                                         " --json --no-progress --k 1,2 > ", dir.string(),
+                                         "/summary.json");
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream in(out);
+    std::string line;
+    while (std::getline(in, line)) {
+      nlohmann::json j = nlohmann::json::parse(line);
+      cached[{j["task_id"].get<std::string>(), j["completion_id"].dump()}] = j;
+    }
+    std::ifstream s(dir / "summary.json");
+    s >> cached_summary;
+    fs::remove_all(dir);
+  }
+  *summary = cached_summary;
+  return cached;
+}
+
+class ServeE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = StartServer({"--workers", "2", "--problems", "mini=" + kMini}).release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    channel_ = Connect(*server_);
+    stub_ = v1::Grader::NewStub(channel_);
+  }
+
+  grpc::Status Execute(const std::string& code, v1::ExecuteResponse* out,
+                       const std::function<void(v1::ExecuteRequest&)>& edit = nullptr,
+                       int deadline_ms = 30000) {
+    v1::ExecuteRequest req;
+    req.set_code(code);
+    if (edit) edit(req);
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, deadline_ms);
+    return stub_->Execute(&ctx, req, out);
+  }
+
+  static ServerProcess* server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Grader::Stub> stub_;
+};
+ServerProcess* ServeE2eTest::server_ = nullptr;
+
+TEST_F(ServeE2eTest, HealthIsServingAndReflectionListsTheServices) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  for (const char* service : {"", "fathom.v1.Grader"}) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 5000);
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    ASSERT_TRUE(health->Check(&ctx, req, &resp).ok()) << service;
+    EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel_);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 5000);
+  auto stream = reflection->ServerReflectionInfo(&ctx);
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
+  list.set_list_services("");
+  ASSERT_TRUE(stream->Write(list));
+  grpc::reflection::v1alpha::ServerReflectionResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));
+  std::vector<std::string> names;
+  for (const auto& s : resp.list_services_response().service()) names.push_back(s.name());
+  EXPECT_THAT(names, Contains("fathom.v1.Grader"));
+  EXPECT_THAT(names, Contains("grpc.health.v1.Health"));
+  // The descriptor of our service is there too, so clients can call it without our proto.
+  grpc::reflection::v1alpha::ServerReflectionRequest file;
+  file.set_file_containing_symbol("fathom.v1.Grader");
+  ASSERT_TRUE(stream->Write(file));
+  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_GE(resp.file_descriptor_response().file_descriptor_proto_size(), 1);
+  EXPECT_THAT(resp.file_descriptor_response().file_descriptor_proto(0), HasSubstr("ExecuteRequest"));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(ServeE2eTest, ExecuteReportsEveryStatusAsANormalResponse) {
+  struct Case {
+    std::string code;
+    std::string status;
+    std::function<void(v1::ExecuteRequest&)> edit;
+  };
+  const std::vector<Case> cases = {
+      {"import sys\nprint(sys.stdin.read().upper(), end='')\nprint(sys.argv[1:])", "ok",
+       [](v1::ExecuteRequest& r) {
+         r.set_stdin("abc");
+         r.add_args("x");
+       }},
+      {"raise SystemExit(3)", "nonzero_exit", nullptr},
+      {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signaled", nullptr},
+      {"while True: pass", "cpu_timeout",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_cpu_time_ms(300); }},
+      {"import time\ntime.sleep(30)", "wall_timeout",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_wall_time_ms(500); }},
+      {"x = bytearray(512 << 20)\nx[::4096] = b'1' * len(x[::4096])", "memory_limit",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_memory_bytes(64 << 20); }},
+      {"print('x' * 5000)", "output_limit",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_max_output_bytes(1000); }},
+      {"import ctypes\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)", "syscall_violation", nullptr},
+  };
+  for (const Case& c : cases) {
+    v1::ExecuteResponse r;
+    grpc::Status s = Execute(c.code, &r, c.edit);
+    ASSERT_TRUE(s.ok()) << c.status << ": " << s.error_message();
+    EXPECT_EQ(r.result().status(), c.status) << c.code << "\nstderr: " << r.result().stderr();
+    EXPECT_GE(r.worker_id(), 0);
+    EXPECT_LT(r.worker_id(), 2);
+    EXPECT_FALSE(r.cache_hit());
+    if (c.status == "ok") {
+      EXPECT_EQ(r.result().stdout(), "ABC['x']\n");
+    } else if (c.status == "nonzero_exit") {
+      EXPECT_EQ(r.result().exit_code(), 3);
+    } else if (c.status == "signaled") {
+      EXPECT_EQ(r.result().signal(), SIGKILL);
+    }
+    if (c.status == "output_limit") {
+      EXPECT_EQ(r.result().stdout().size(), 1000u);
+      EXPECT_TRUE(r.result().stdout_truncated());
+    }
+  }
+}
+
+TEST_F(ServeE2eTest, ErrorsUseTheGrpcCodesTheApiPromises) {
+  v1::ExecuteResponse r;
+  grpc::Status s = Execute("print(1)", &r, [](v1::ExecuteRequest& q) { q.set_runtime("cobol"); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  s = Execute("print(1)", &r, [](v1::ExecuteRequest& q) { q.mutable_limits()->set_cpu_time_ms(-5); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("limits.cpu_time_ms"));
+  // Larger than the server's 32 MiB receive limit.
+  s = Execute(std::string(40 << 20, '#'), &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  v1::GradeRequest g;
+  g.set_problem_set("nope");
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 10000);
+  auto reader = stub_->Grade(&ctx, g);
+  v1::GradeResponse resp;
+  EXPECT_FALSE(reader->Read(&resp));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // The server is still fine.
+  ASSERT_TRUE(Execute("print(2)", &r).ok());
+  EXPECT_EQ(r.result().stdout(), "2\n");
+}
+
+TEST_F(ServeE2eTest, ListingsAndPassAtK) {
+  grpc::ClientContext c1;
+  v1::ListRuntimesResponse runtimes;
+  ASSERT_TRUE(stub_->ListRuntimes(&c1, {}, &runtimes).ok());
+  ASSERT_EQ(runtimes.runtimes_size(), 1);
+  EXPECT_EQ(runtimes.runtimes(0).name(), "python");
+  EXPECT_EQ(runtimes.runtimes(0).interpreter(), "/usr/bin/python3");
+  EXPECT_THAT(runtimes.runtimes(0).interpreter_version(), ::testing::StartsWith("3."));
+  grpc::ClientContext c2;
+  v1::ListProblemSetsResponse sets;
+  ASSERT_TRUE(stub_->ListProblemSets(&c2, {}, &sets).ok());
+  ASSERT_EQ(sets.problem_sets_size(), 1);
+  EXPECT_EQ(sets.problem_sets(0).name(), "mini");
+  EXPECT_EQ(sets.problem_sets(0).problems(), 35);
+  grpc::ClientContext c3;
+  v1::GetProblemsRequest get;
+  get.set_problem_set("mini");
+  get.add_task_ids("FathomMini/3");
+  v1::GetProblemsResponse problems;
+  ASSERT_TRUE(stub_->GetProblems(&c3, get, &problems).ok());
+  ASSERT_EQ(problems.problems_size(), 1);
+  EXPECT_EQ(problems.problems(0).task_id(), "FathomMini/3");
+  EXPECT_FALSE(problems.problems(0).prompt().empty());
+  grpc::ClientContext c4;
+  v1::PassAtKRequest pk;
+  v1::TaskCount* t = pk.add_tasks();
+  t->set_n(10);
+  t->set_c(3);
+  pk.add_ks(1);
+  v1::PassAtKResponse pass;
+  ASSERT_TRUE(stub_->PassAtK(&c4, pk, &pass).ok());
+  ASSERT_EQ(pass.pass_at_k_size(), 1);
+  EXPECT_DOUBLE_EQ(pass.pass_at_k(0).value(), 0.3);
+}
+
+TEST_F(ServeE2eTest, GarbageOnThePortDoesNotHurtTheServer) {
+  for (const std::string& junk : {std::string("GET / HTTP/1.1\r\n\r\n"),
+                                 std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1", 9),
+                                 std::string(100000, '\xff')}) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    (void)!send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
+    char buf[256];
+    timeval tv{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void)!read(fd, buf, sizeof(buf));  // the server answers with a GOAWAY or closes
+    close(fd);
+  }
+  v1::ExecuteResponse r;
+  ASSERT_TRUE(Execute("print(3)", &r).ok());
+  EXPECT_EQ(r.result().stdout(), "3\n");
+  EXPECT_EQ(kill(server_->pid(), 0), 0);
+}
+
+TEST_F(ServeE2eTest, GradeAndGradeStreamEqualFathomGrade) {
+  nlohmann::json cli_summary;
+  auto expected = FathomGradeResults(&cli_summary);
+  ASSERT_EQ(expected.size(), 160u);
+  const std::vector<v1::Sample> samples = MiniSamples();
+
+  // Grade: one batch.
+  v1::GradeRequest req;
+  req.set_problem_set("mini");
+  req.add_ks(1);
+  req.add_ks(2);
+  for (const auto& s : samples) *req.add_samples() = s;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 300000);
+  auto reader = stub_->Grade(&ctx, req);
+  std::map<int64_t, v1::SampleResult> results;
+  v1::GradeSummary summary;
+  int summaries = 0;
+  v1::GradeResponse resp;
+  while (reader->Read(&resp)) {
+    if (resp.has_summary()) {
+      summary = resp.summary();
+      ++summaries;
+      continue;
+    }
+    ASSERT_EQ(summaries, 0) << "a result after the summary";
+    EXPECT_TRUE(results.emplace(resp.result().index(), resp.result()).second)
+        << "sample " << resp.result().index() << " answered twice";
+  }
+  grpc::Status st = reader->Finish();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(summaries, 1);
+  ASSERT_EQ(results.size(), samples.size());
+  for (const auto& [i, r] : results) {
+    const nlohmann::json& want = expected.at({r.task_id(), r.completion_id()});
+    EXPECT_EQ(r.status(), want["status"]) << r.task_id() << " " << r.completion_id();
+    EXPECT_EQ(r.result(), want["result"]) << r.task_id() << " " << r.completion_id();
+    EXPECT_EQ(r.passed(), want["passed"]) << r.task_id() << " " << r.completion_id();
+    EXPECT_EQ(r.task_id(), samples[i].task_id());
+  }
+  ASSERT_EQ(summary.pass_at_k_size(), 2);
+  EXPECT_EQ(summary.pass_at_k(0).value(), cli_summary["pass_at_k"]["pass@1"].get<double>());
+  EXPECT_EQ(summary.pass_at_k(1).value(), cli_summary["pass_at_k"]["pass@2"].get<double>());
+  EXPECT_EQ(summary.samples(), 160);
+  EXPECT_EQ(summary.ran() + summary.cache_hits(), 160);
+
+  // GradeStream: the first 100 samples in batches of 25, results keyed by (batch, index).
+  constexpr size_t kStreamed = 100, kBatch = 25;
+  grpc::ClientContext sctx;
+  SetDeadline(&sctx, 300000);
+  auto stream = stub_->GradeStream(&sctx);
+  for (size_t start = 0; start < kStreamed; start += kBatch) {
+    v1::GradeRequest batch;
+    batch.set_problem_set("mini");
+    if (start == 0) {
+      batch.add_ks(1);
+      batch.add_ks(2);
+    }
+    for (size_t i = start; i < start + kBatch; ++i) {
+      *batch.add_samples() = samples[i];
+    }
+    ASSERT_TRUE(stream->Write(batch));
+  }
+  stream->WritesDone();
+  std::set<std::pair<int64_t, int64_t>> seen;
+  v1::GradeSummary stream_summary;
+  while (stream->Read(&resp)) {
+    if (resp.has_summary()) {
+      stream_summary = resp.summary();
+      continue;
+    }
+    const v1::SampleResult& r = resp.result();
+    EXPECT_TRUE(seen.insert({r.batch(), r.index()}).second);
+    const v1::Sample& s = samples[r.batch() * kBatch + r.index()];
+    EXPECT_EQ(r.completion_id(), s.completion_id());
+    EXPECT_EQ(r.status(), expected.at({s.task_id(), s.completion_id()})["status"]);
+  }
+  st = stream->Finish();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(seen.size(), kStreamed);
+  EXPECT_EQ(stream_summary.samples(), static_cast<int64_t>(kStreamed));
+  ASSERT_EQ(stream_summary.pass_at_k_size(), 2);
+}
+
+TEST_F(ServeE2eTest, TheDeadlineCapsTheRunAndCancellationKillsIt) {
+  // No limit in the request: the 800 ms deadline is what stops the loop.
+  v1::ExecuteResponse r;
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status s = Execute("while True: pass", &r, nullptr, 800);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_TRUE(Eventually([&] { return server_->Children().empty(); }))
+      << "the run outlived its call";
+
+  // A client that cancels mid-run.
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 60000);
+  v1::ExecuteRequest req;
+  req.set_code("import time\ntime.sleep(60)");
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ctx.TryCancel();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  s = stub_->Execute(&ctx, req, &r);
+  canceller.join();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  EXPECT_TRUE(Eventually([&] { return server_->Children().empty(); }))
+      << "the cancelled run is still there";
+  EXPECT_TRUE(Eventually([&] {
+    std::string m = testing::HttpGet(server_->metrics_port(), "/metrics");
+    return testing::MetricValue(m, "fathom_runs_total{runtime=\"python\",status=\"cancelled\"}") >= 2;
+  }));
+}
+
+TEST_F(ServeE2eTest, MetricsCountCallsAndTheLogHasOneLinePerCallWithoutProgramText) {
+  const std::string marker = "fathom_secret_marker_4242";
+  v1::ExecuteResponse r;
+  ASSERT_TRUE(Execute(absl::StrCat("print('", marker, "')"), &r).ok());
+  EXPECT_THAT(r.result().stdout(), HasSubstr(marker));
+  const std::string metrics = testing::HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_GE(testing::MetricValue(metrics, "fathom_requests_total{method=\"Execute\",code=\"OK\"}"), 1);
+  EXPECT_GE(testing::MetricValue(metrics, "fathom_runs_total{runtime=\"python\",status=\"ok\"}"), 1);
+  EXPECT_GE(testing::MetricValue(metrics, "fathom_run_duration_seconds_count{runtime=\"python\"}"), 1);
+  for (const char* gauge : {"fathom_queue_depth", "fathom_runs_in_flight", "fathom_calls_in_flight",
+                            "fathom_cache_hits_total", "fathom_zygote_restarts_total",
+                            "fathom_draining"}) {
+    EXPECT_GE(testing::MetricValue(metrics, gauge), 0) << gauge;
+  }
+  ASSERT_TRUE(Eventually([&] {
+    for (const std::string& l : server_->LogLines()) {
+      if (l.find("\"method\":\"Execute\"") != std::string::npos &&
+          l.find("\"statuses\":{\"ok\":1}") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  int calls = 0;
+  for (const std::string& line : server_->LogLines()) {
+    EXPECT_THAT(line, Not(HasSubstr(marker)));
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    if (j["event"] == "call") {
+      ++calls;
+      EXPECT_TRUE(j.contains("method") && j.contains("peer") && j.contains("code") &&
+                  j.contains("duration_ms"))
+          << line;
+    }
+  }
+  // Every call the metrics counted has its line (the line follows the count at once).
+  EXPECT_TRUE(Eventually([&] {
+    int lines = 0;
+    for (const std::string& l : server_->LogLines()) {
+      lines += l.find("\"event\":\"call\"") != std::string::npos;
+    }
+    return lines == static_cast<int>(testing::MetricSum(
+                        testing::HttpGet(server_->metrics_port(), "/metrics"),
+                        "fathom_requests_total{"));
+  }));
+  EXPECT_GE(calls, 1);
+}
+
+TEST(ServeQueueTest, AFullQueueAnswersResourceExhausted) {
+  auto server = StartServer({"--workers", "1", "--queue", "1"});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::Grader::NewStub(Connect(*server));
+  v1::ExecuteRequest slow;
+  slow.set_code("import time\ntime.sleep(2)");
+  // One runs, one waits: the queue (1) is full.
+  std::vector<std::thread> threads;
+  std::vector<grpc::Status> statuses(2);
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext ctx;
+      SetDeadline(&ctx, 30000);
+      v1::ExecuteResponse r;
+      statuses[i] = stub->Execute(&ctx, slow, &r);
+    });
+    ASSERT_TRUE(Eventually([&] {
+      std::string m = testing::HttpGet(server->metrics_port(), "/metrics");
+      return testing::MetricValue(m, "fathom_runs_in_flight") +
+                 testing::MetricValue(m, "fathom_queue_depth") == i + 1;
+    }));
+  }
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 30000);
+  v1::ExecuteResponse r;
+  grpc::Status full = stub->Execute(&ctx, slow, &r);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_TRUE(statuses[1].ok());
+}
+
+// SIGTERM while a Grade and a GradeStream are running: health goes NOT_SERVING, new
+// calls get UNAVAILABLE, the Grade finishes normally, the stream delivers the results of
+// the batch it accepted and ends with UNAVAILABLE, and the server exits 0.
+TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
+  auto server = StartServer({"--workers", "2", "--grace", "20", "--problems", "mini=" + kMini});
+  ASSERT_NE(server, nullptr);
+  auto channel = Connect(*server);
+  auto stub = v1::Grader::NewStub(channel);
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  const std::string slow_pass =
+      "import time\ntime.sleep(1.5)\ndef f(): pass\n";  // a whole program; no check() needed
+  v1::GradeRequest batch;
+  batch.add_inline_problems(
+      R"({"task_id": "S/0", "prompt": "", "entry_point": "f", "canonical_solution": "",)"
+      R"( "test": "def check(c):\n    assert True\n"})");
+  for (int i = 0; i < 3; ++i) {
+    v1::Sample* s = batch.add_samples();
+    s->set_task_id("S/0");
+    s->set_solution(absl::StrCat(slow_pass, "# ", i));
+    s->set_completion_id(absl::StrCat(i));
+  }
+  grpc::ClientContext sctx;
+  SetDeadline(&sctx, 60000);
+  auto stream = stub->GradeStream(&sctx);
+  ASSERT_TRUE(stream->Write(batch));
+  grpc::ClientContext gctx;
+  SetDeadline(&gctx, 60000);
+  v1::GradeRequest one = batch;
+  one.mutable_samples()->DeleteSubrange(1, 2);
+  auto grade = stub->Grade(&gctx, one);
+  // Both calls are in and both workers busy before the signal.
+  ASSERT_TRUE(Eventually([&] {
+    return testing::MetricValue(testing::HttpGet(server->metrics_port(), "/metrics"),
+                                "fathom_calls_in_flight") == 2 &&
+           server->Children().size() == 2;
+  }));
+
+  ASSERT_EQ(kill(server->pid(), SIGTERM), 0);
+  EXPECT_TRUE(Eventually([&] {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 1000);
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    return health->Check(&ctx, req, &resp).ok() &&
+           resp.status() == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }));
+  {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 5000);
+    v1::ExecuteRequest req;
+    req.set_code("print(1)");
+    v1::ExecuteResponse r;
+    EXPECT_EQ(stub->Execute(&ctx, req, &r).error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  v1::GradeResponse resp;
+  std::set<std::string> streamed;
+  while (stream->Read(&resp)) {
+    ASSERT_TRUE(resp.has_result()) << "no summary: the stream did not end normally";
+    EXPECT_EQ(resp.result().status(), "passed");
+    streamed.insert(resp.result().completion_id());
+  }
+  grpc::Status st = stream->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE) << st.error_message();
+  EXPECT_EQ(streamed, (std::set<std::string>{"0", "1", "2"}));
+  int results = 0, summaries = 0;
+  while (grade->Read(&resp)) (resp.has_summary() ? summaries : results)++;
+  grpc::Status grade_status = grade->Finish();
+  EXPECT_TRUE(grade_status.ok()) << grade_status.error_message();
+  EXPECT_EQ(results, 1);
+  EXPECT_EQ(summaries, 1);
+  EXPECT_EQ(server->Stop(0, std::chrono::seconds(30)), 0);
+}
+
+// A run's processes SIGKILLed from outside (a crashed worker, an OOM killer, a dying
+// zygote): the sample is a sandbox_error, never a pass or a fail.
+TEST(ServeFaultTest, ARunKilledFromOutsideIsNeverAVerdict) {
+  auto server = StartServer({"--workers", "1"});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::Grader::NewStub(Connect(*server));
+  v1::GradeRequest req;
+  req.add_inline_problems(
+      R"({"task_id": "K/0", "prompt": "", "entry_point": "f", "canonical_solution": "",)"
+      R"( "test": "def check(c):\n    assert True\n"})");
+  v1::Sample* s = req.add_samples();
+  s->set_task_id("K/0");
+  s->set_solution("import time\ntime.sleep(3)\ndef f(): pass\n");
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 60000);
+  auto reader = stub->Grade(&ctx, req);
+  ASSERT_TRUE(Eventually([&] { return !server->Children().empty(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (pid_t child : server->Children()) kill(child, SIGKILL);
+  v1::GradeResponse resp;
+  std::vector<v1::SampleResult> results;
+  while (reader->Read(&resp)) {
+    if (resp.has_result()) results.push_back(resp.result());
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status(), "sandbox_error");
+  EXPECT_FALSE(results[0].passed());
+  EXPECT_EQ(kill(server->pid(), 0), 0);
+  EXPECT_EQ(server->Stop(SIGTERM, std::chrono::seconds(30)), 0);
+}
+
+}  // namespace
+}  // namespace fathom
