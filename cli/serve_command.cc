@@ -71,7 +71,7 @@ int ServeMain(int argc, char** argv) {
                                     "(default 300)");
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
-  flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
+  flags.Bool("zygote", "run Python programs in warm zygotes (as fathom grade does)");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
@@ -189,12 +189,15 @@ int ServeMain(int argc, char** argv) {
       std::max<int64_t>(server_options.max_send_message_bytes, 2 * largest_output + (1 << 20)),
       int64_t{1} << 30));
 
-  // Python programs run in warm zygotes (one per worker), as in `fathom grade`; a spec a
-  // zygote cannot serve, and every other runtime, goes to the sandbox.
+  // With --zygote, Python programs run in warm zygotes (one per worker), as in `fathom
+  // grade`; a spec a zygote cannot serve, and every other runtime, goes to the sandbox.
+  // Not yet the default here: the service's fault tests still assume one process tree
+  // per run (killing a run's processes from outside must end in sandbox_error, which the
+  // zygote turns into a retry).
   RunnerChoice choice;
   choice.runner = sb->get();
-  choice.description = "fresh interpreters (--no-zygote)";
-  if (!flags.GetBool("no-zygote")) {
+  choice.description = "fresh interpreters (pass --zygote for warm zygotes)";
+  if (flags.GetBool("zygote")) {
     choice.description = "fresh interpreters (no runtime has a zygote)";
     for (const service::ServedRuntime& served : runtimes) {
       if (served.prepared.policy->zygote) {
