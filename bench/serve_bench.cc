@@ -1,5 +1,7 @@
 // `fathom serve` latency and throughput (a benchmark, not a test: it asserts nothing).
 // Starts the real server on loopback with full isolation and prints one table:
+//   direct p50/p99    the same program through Sandbox::Run in this process (the
+//                     baseline: what is left is the server's own cost)
 //   Execute p50/p99   one client, sequential trivial Python programs (low load)
 //   Execute req/s     --clients concurrent clients for --seconds (sustained)
 //   Grade samples/s   the bundled fathom-mini samples through Grade, vs `fathom grade`
@@ -22,6 +24,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "fathom/v1/grader.grpc.pb.h"
+#include "grader/policy.h"
+#include "sandbox/sandbox.h"
 #include "nlohmann/json.hpp"
 #include "tests/serve/server_process.h"
 
@@ -46,6 +50,11 @@ int Flag(int argc, char** argv, const std::string& name, int def) {
   return def;
 }
 
+int Fail(const absl::Status& s) {
+  std::cerr << "serve_bench: " << s << "\n";
+  return 1;
+}
+
 bool ExecuteOnce(v1::Grader::Stub& stub, const std::string& code) {
   v1::ExecuteRequest req;
   req.set_code(code);
@@ -68,13 +77,33 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(
       FATHOM_BINARY, {"--workers", absl::StrCat(workers), "--problems", "mini=" + mini});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
-    return 1;
-  }
+  if (!server.ok()) return Fail(server.status());
   auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
   auto stub = v1::Grader::NewStub(channel);
   for (int i = 0; i < 10; ++i) ExecuteOnce(*stub, "pass");  // warm-up
+
+  // 0. The baseline: the sandbox alone, same policy, same program.
+  std::vector<double> direct;
+  {
+    absl::StatusOr<fathom::grader::Policy> policy =
+        fathom::grader::LoadPolicy(source + "/policies");
+    if (!policy.ok()) return Fail(policy.status());
+    fathom::sandbox::SandboxOptions options;
+    options.wanted = policy->wanted_layers;
+    absl::StatusOr<std::unique_ptr<fathom::sandbox::Sandbox>> sb =
+        fathom::sandbox::Sandbox::Create(options);
+    if (!sb.ok()) return Fail(sb.status());
+    absl::StatusOr<fathom::grader::PreparedRuntime> rt =
+        fathom::grader::PrepareRuntime(*policy, "python", true);
+    if (!rt.ok()) return Fail(rt.status());
+    fathom::sandbox::RunSpec spec = fathom::grader::MakeRunSpec(*rt, "pass", (*rt).policy->limits);
+    for (int i = 0; i < requests; ++i) {
+      auto t0 = Clock::now();
+      absl::StatusOr<fathom::sandbox::RunResult> r = (*sb)->Run(spec);
+      if (!r.ok() || r->status != fathom::sandbox::RunStatus::kOk) return 1;
+      direct.push_back(Ms(Clock::now() - t0));
+    }
+  }
 
   // 1. Latency at low load: one client, one request at a time.
   std::vector<double> lat;
@@ -113,7 +142,11 @@ int main(int argc, char** argv) {
     nlohmann::json j = nlohmann::json::parse(line);
     v1::Sample* s = grade.add_samples();
     s->set_task_id(j["task_id"].get<std::string>());
-    s->set_completion(j["completion"].get<std::string>());
+    if (j.contains("solution")) {
+      s->set_solution(j["solution"].get<std::string>());
+    } else {
+      s->set_completion(j["completion"].get<std::string>());
+    }
     s->set_completion_id(j["completion_id"].dump());
   }
   auto t_grade = Clock::now();
@@ -137,6 +170,8 @@ int main(int argc, char** argv) {
 
   std::printf("fathom serve, %d workers, full isolation (fresh-exec sandbox)\n", workers);
   std::printf("%-44s %10s\n", "measure", "value");
+  std::printf("%-44s %10.1f\n", "direct Sandbox::Run p50 ms (same program)", Percentile(direct, 0.50));
+  std::printf("%-44s %10.1f\n", "direct Sandbox::Run p99 ms (same program)", Percentile(direct, 0.99));
   std::printf("%-44s %10.1f\n", "Execute p50 ms (1 client, trivial Python)", Percentile(lat, 0.50));
   std::printf("%-44s %10.1f\n", "Execute p99 ms (1 client, trivial Python)", Percentile(lat, 0.99));
   std::printf("%-44s %10.1f\n", absl::StrCat("Execute req/s sustained (", clients, " clients, ",

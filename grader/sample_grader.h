@@ -43,13 +43,16 @@ inline Verdict SharedVerdict(Verdict v) {
 // In-run dedup of programs by key (result_cache.h's ProgramKey): the first sample of a key
 // runs, later ones wait for its verdict or take it when it is known. `Waiter` is whatever
 // the owner needs to complete a waiting sample later (grade.cc: its result slot).
-// Bounded: finished verdicts are kept while they hold at most `max_bytes` (keys, result
-// strings, stderr tails), oldest forgotten first, so memory stays flat however many
-// distinct programs a run grades (duplicates are usually close: the n samples of a task).
+// Finished verdicts are kept up to `max_done_bytes` (oldest evicted first; keys in
+// progress are never evicted), so memory stays flat however many distinct programs a run
+// or a long stream grades: duplicates are usually close together (a task's n samples).
 template <typename Waiter>
 class DedupTable {
  public:
-  explicit DedupTable(int64_t max_bytes = int64_t{32} << 20) : max_bytes_(max_bytes) {}
+  // 32 MiB: about 100,000 typical verdicts.
+  static constexpr int64_t kDefaultMaxDoneBytes = int64_t{32} << 20;
+  explicit DedupTable(int64_t max_done_bytes = kDefaultMaxDoneBytes)
+      : max_done_bytes_(max_done_bytes) {}
 
   enum class Claim {
     kRun,   // first of its key: the caller runs it, then calls Finish(key, ...)
@@ -72,10 +75,10 @@ class DedupTable {
   // unless the key is already done. Sandbox errors are not the program's: ignored.
   void Seed(const std::string& key, Verdict verdict) {
     if (verdict.status == SampleStatus::kSandboxError) return;
-    auto it = entries_.try_emplace(key).first;
-    if (it->second.done) return;
+    Entry& e = entries_[key];
+    if (e.done) return;
     verdict.cache_hit = false;
-    Remember(it, std::move(verdict));
+    Remember(key, e, std::move(verdict));
   }
 
   // The run claimed with kRun (or a Seed for a claimed key) is over: returns the waiters,
@@ -85,15 +88,20 @@ class DedupTable {
     auto it = entries_.find(key);
     if (it == entries_.end()) return {};
     std::vector<Waiter> waiters = std::move(it->second.waiters);
+    it->second.waiters.clear();
     if (verdict.status == SampleStatus::kSandboxError) {
+      if (it->second.done) done_bytes_ -= Cost(key, it->second.verdict);
       entries_.erase(it);
     } else {
       Verdict kept = verdict;
       kept.cache_hit = false;
-      Remember(it, std::move(kept));
+      Remember(key, it->second, std::move(kept));
     }
     return waiters;
   }
+
+  // Bytes of finished verdicts held (for tests).
+  int64_t done_bytes() const { return done_bytes_; }
 
  private:
   struct Entry {
@@ -101,31 +109,29 @@ class DedupTable {
     Verdict verdict;
     std::vector<Waiter> waiters;
   };
-  using Map = std::unordered_map<std::string, Entry>;
-
   static int64_t Cost(const std::string& key, const Verdict& v) {
     return static_cast<int64_t>(key.size() + v.result.size() + v.stderr_tail.size() + 160);
   }
-  void Remember(typename Map::iterator it, Verdict verdict) {
-    if (it->second.done) bytes_ -= Cost(it->first, it->second.verdict);
-    it->second.done = true;
-    it->second.verdict = std::move(verdict);
-    bytes_ += Cost(it->first, it->second.verdict);
-    done_order_.push_back(it->first);
-    while (bytes_ > max_bytes_ && !done_order_.empty()) {
-      auto old = entries_.find(done_order_.front());
-      if (old != entries_.end() && old->second.done && old->second.waiters.empty()) {
-        bytes_ -= Cost(old->first, old->second.verdict);
-        entries_.erase(old);
-      }
+  void Remember(const std::string& key, Entry& e, Verdict verdict) {
+    if (e.done) done_bytes_ -= Cost(key, e.verdict);
+    e.done = true;
+    e.verdict = std::move(verdict);
+    done_bytes_ += Cost(key, e.verdict);
+    done_order_.push_back(key);
+    while (done_bytes_ > max_done_bytes_ && !done_order_.empty()) {
+      auto it = entries_.find(done_order_.front());
       done_order_.pop_front();
+      if (it != entries_.end() && it->second.done && it->second.waiters.empty()) {
+        done_bytes_ -= Cost(it->first, it->second.verdict);
+        entries_.erase(it);
+      }
     }
   }
 
-  const int64_t max_bytes_;
-  Map entries_;
-  std::deque<std::string> done_order_;  // finished keys, oldest first
-  int64_t bytes_ = 0;
+  const int64_t max_done_bytes_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::deque<std::string> done_order_;  // finished keys, oldest first (may hold stale ones)
+  int64_t done_bytes_ = 0;
 };
 
 }  // namespace fathom::grader

@@ -122,5 +122,26 @@ TEST(DedupTableTest, SeedKeepsTheFirstKnownVerdictAndIgnoresSandboxErrors) {
   EXPECT_THAT(table.Finish("unknown", hit), IsEmpty());
 }
 
+TEST(DedupTableTest, FinishedVerdictsAreBoundedOldestFirst) {
+  // Room for about two verdicts: the third finished key evicts the first.
+  DedupTable<int> table(2 * (1 + 6 + 160) + 10);
+  Verdict v;
+  for (const char* key : {"a", "b", "c"}) {
+    ASSERT_EQ(table.ClaimKey(key, 0, &v), DedupTable<int>::Claim::kRun);
+    table.Finish(key, MakeVerdict(SampleStatus::kPassed, "passed"));
+  }
+  EXPECT_LE(table.done_bytes(), 2 * (1 + 6 + 160) + 10);
+  EXPECT_EQ(table.ClaimKey("c", 1, &v), DedupTable<int>::Claim::kDone);
+  EXPECT_EQ(table.ClaimKey("b", 1, &v), DedupTable<int>::Claim::kDone);
+  EXPECT_EQ(table.ClaimKey("a", 1, &v), DedupTable<int>::Claim::kRun);  // evicted: runs again
+  // A key in progress is never evicted: its waiter still gets the verdict.
+  ASSERT_EQ(table.ClaimKey("a", 2, &v), DedupTable<int>::Claim::kWait);
+  for (const char* key : {"d", "e", "f"}) {
+    ASSERT_EQ(table.ClaimKey(key, 0, &v), DedupTable<int>::Claim::kRun);
+    table.Finish(key, MakeVerdict(SampleStatus::kFailed, "failed"));
+  }
+  EXPECT_THAT(table.Finish("a", MakeVerdict(SampleStatus::kPassed, "passed")), ElementsAre(2));
+}
+
 }  // namespace
 }  // namespace fathom::grader

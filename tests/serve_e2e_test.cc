@@ -512,6 +512,25 @@ TEST(ServeQueueTest, AFullQueueAnswersResourceExhausted) {
   EXPECT_TRUE(statuses[1].ok());
 }
 
+// After --max-connection-age the server asks clients to reconnect (so round_robin over
+// DNS picks up new replicas), without cutting the call in progress on the old connection.
+TEST(ServeTransportTest, AgedConnectionsReconnectWithoutCuttingCalls) {
+  auto server = StartServer({"--workers", "1", "--max-connection-age", "1"});
+  ASSERT_NE(server, nullptr);
+  auto channel = Connect(*server);
+  auto stub = v1::Grader::NewStub(channel);
+  for (int i = 0; i < 2; ++i) {  // the first call spans the connection's age
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 30000);
+    v1::ExecuteRequest req;
+    req.set_code(i == 0 ? "import time\ntime.sleep(2.5)\nprint('slow')" : "print('next')");
+    v1::ExecuteResponse r;
+    grpc::Status s = stub->Execute(&ctx, req, &r);
+    ASSERT_TRUE(s.ok()) << i << ": " << s.error_message();
+    EXPECT_EQ(r.result().stdout(), i == 0 ? "slow\n" : "next\n");
+  }
+}
+
 // SIGTERM while a Grade and a GradeStream are running: health goes NOT_SERVING, new
 // calls get UNAVAILABLE, the Grade finishes normally, the stream delivers the results of
 // the batch it accepted and ends with UNAVAILABLE, and the server exits 0.
@@ -613,6 +632,7 @@ TEST(ServeFaultTest, ARunKilledFromOutsideIsNeverAVerdict) {
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].status(), "sandbox_error");
   EXPECT_FALSE(results[0].passed());
+  EXPECT_TRUE(Eventually([&] { return server->Children().empty(); }));
   EXPECT_EQ(kill(server->pid(), 0), 0);
   EXPECT_EQ(server->Stop(SIGTERM, std::chrono::seconds(30)), 0);
 }
