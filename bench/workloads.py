@@ -192,7 +192,8 @@ def make_plan(problems, grade, log=None):
     plan = {p["task_id"]: {} for p in problems}
     by_id = {p["task_id"]: p for p in problems}
     order = {p["task_id"]: i for i, p in enumerate(problems)}
-    pending = {(p["task_id"], label): 0 for p in problems for label in ("correct", "wrong", "raising")}
+    pending = {(p["task_id"], label): 0
+               for p in problems for label in ("correct", "wrong", "raising")}
     round_number = 0
     while pending:
         round_number += 1
@@ -218,7 +219,8 @@ def make_plan(problems, grade, log=None):
                 plan[task_id][label] = None
                 missed += 1
         if log:
-            log(f"label check round {round_number}: {len(samples)} programs, {missed} missed their label")
+            log(f"label check round {round_number}: {len(samples)} programs, "
+                f"{missed} missed their label")
     for labels in plan.values():
         # The loop goes where the raising generators raise (the body's first line), so a
         # passed raising check proves that the loop is reached.
