@@ -293,7 +293,11 @@ int CountProcessesWithCmdline(const std::vector<std::string>& argv) {
 
 TEST_P(SandboxTest, CancelKillsTheWholeRunAtOnce) {
   // A background sleeper and a CPU loop: cancelling must end both, long before any limit.
-  RunSpec spec = Shell("sleep 4711 & while :; do :; done");
+  // The sleeper's argument is unique to this process and mode: ctest runs the other mode
+  // (and other test binaries) at the same time.
+  const std::string secs =
+      absl::StrCat(40000 + (getpid() % 20000) * 2 + static_cast<int>(GetParam()));
+  RunSpec spec = Shell(absl::StrCat("sleep ", secs, " & while :; do :; done"));
   spec.limits.cpu_time_ms = 20000;
   absl::StatusOr<std::shared_ptr<CancelToken>> token = CancelToken::Create();
   ASSERT_TRUE(token.ok()) << token.status();
@@ -308,7 +312,7 @@ TEST_P(SandboxTest, CancelKillsTheWholeRunAtOnce) {
   canceller.join();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled) << r.status();
   EXPECT_LT(took, std::chrono::milliseconds(1500));
-  EXPECT_EQ(CountProcessesWithCmdline({"sleep", "4711"}), 0);
+  EXPECT_EQ(CountProcessesWithCmdline({"sleep", secs}), 0);
 }
 
 TEST_P(SandboxTest, CancelledTokenStartsNothing) {
