@@ -206,7 +206,6 @@ int ServeMain(int argc, char** argv) {
       }
     }
   }
-  std::cerr << "fathom serve: programs run in " << choice.description << "\n";
 
   service::Metrics metrics;
   service::CallLog log(&std::cerr);
