@@ -123,17 +123,8 @@ class GradeTest : public ::testing::Test {
     options_.samples_path = Path("samples.jsonl");
     return Grade(options_, problems_, runner_, runtime_);
   }
-  // Results without timings (the only fields allowed to differ between runs).
   static std::string WithoutTimings(const std::string& text) {
-    std::string out;
-    for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-      nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
-      j.erase("cpu_ms");
-      j.erase("wall_ms");
-      j.erase("max_rss_kb");
-      out += j.dump() + "\n";
-    }
-    return out;
+    return testing::JsonlWithoutTimings(text);
   }
 
   fs::path dir_;

@@ -9,8 +9,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "grader/grade.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace fathom::grader::testing {
 
@@ -23,6 +25,20 @@ inline std::filesystem::path FreshTestDir(const std::string& prefix) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// A results file's text (JSONL) without the fields allowed to differ between runs of
+// the same samples: cpu_ms, wall_ms, max_rss_kb.
+inline std::string JsonlWithoutTimings(const std::string& text) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
+    j.erase("cpu_ms");
+    j.erase("wall_ms");
+    j.erase("max_rss_kb");
+    out += j.dump() + "\n";
+  }
+  return out;
 }
 
 // A runtime for fake runners: the program is main.py, run by /usr/bin/python3.

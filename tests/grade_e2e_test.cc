@@ -313,15 +313,9 @@ using e2e::WaitExit;
 
 std::string ResultsWithoutTimings(const std::string& path) {
   std::ifstream in(path);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    nlohmann::ordered_json j = nlohmann::ordered_json::parse(line);
-    j.erase("cpu_ms");
-    j.erase("wall_ms");
-    j.erase("max_rss_kb");
-    out += j.dump() + "\n";
-  }
-  return out;
+  std::stringstream text;
+  text << in.rdbuf();
+  return grader::testing::JsonlWithoutTimings(text.str());
 }
 
 TEST_F(GradeE2eTest, KillNineMidRunThenResumeEqualsUninterruptedRun) {
