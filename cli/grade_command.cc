@@ -5,12 +5,16 @@
 
 #include <cmath>
 #include <iostream>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "grader/evalplus_report.h"
 #include "grader/extract.h"
+#include "grader/io_mode.h"
 #include "grader/grade.h"
 #include "grader/pass_at_k.h"
 #include "grader/policy.h"
@@ -29,6 +33,8 @@ constexpr char kUsage[] =
     "                    [--extract none|fenced|stop] [--stop SEQ ...]\n"
     "                    [--cache DIR | --no-cache] [--json] [--strict]\n"
     "                    [--no-resume] [--no-progress] [--runtime python] [--no-zygote]\n"
+    "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus]\n"
+    "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
     "Grades every sample in the sandbox, writes <samples>_results.jsonl (human-eval's\n"
     "format plus fathom fields) and prints human-eval's pass@k line and a summary.\n"
@@ -38,6 +44,10 @@ constexpr char kUsage[] =
     "once on this machine and cached (--cache DIR, else $XDG_CACHE_HOME/fathom or\n"
     "~/.cache/fathom). --timeout S, --time-limit S or --limit cpu_time_ms=N give every\n"
     "sample one fixed CPU limit instead.\n"
+    "Modes: I/O mode (default for problems with inputs: HumanEval+, MBPP+) runs the\n"
+    "entry point on each input and compares the returned values outside the sandbox with\n"
+    "the canonical solution's; assert mode runs the problem's own tests (human-eval).\n"
+    "--format evalplus also writes <samples>.eval_results.json in EvalPlus's layout.\n"
     "Exit codes: 0 grading completed, 1 some samples hit sandbox_error, 2 usage or\n"
     "unreadable input (or --strict stopped at bad input).\n";
 
@@ -73,6 +83,12 @@ int GradeMain(int argc, char** argv) {
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
+  flags.Value("mode", "auto (default): I/O mode where problems have inputs; io; assert");
+  flags.Bool("test-details", "I/O mode: run every input, list every failing one");
+  flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
+  flags.Value("min-time-limit", "I/O mode: least CPU seconds per input (default 1)");
+  flags.Value("gt-time-limit-factor",
+              "I/O mode: per-input limit = factor x the canonical's CPU time (default 4)");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
@@ -117,6 +133,30 @@ int GradeMain(int argc, char** argv) {
     }
   }
   if (flags.Has("cache") && !flags.GetBool("no-cache")) options.cache_dir = flags.Get("cache");
+  absl::StatusOr<grader::GradeMode> mode = grader::ParseGradeMode(flags.Get("mode", "auto"));
+  if (!mode.ok()) return Usage(std::string(mode.status().message()));
+  options.mode = *mode;
+  options.io_settings.test_details = flags.GetBool("test-details");
+  if (flags.Has("min-time-limit")) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(flags.Get("min-time-limit"), &seconds) || !(seconds > 0) ||
+        seconds > 3600) {
+      return Usage("--min-time-limit: expected seconds > 0");
+    }
+    options.io_settings.min_time_limit_ms = static_cast<int64_t>(std::llround(seconds * 1000));
+  }
+  if (flags.Has("gt-time-limit-factor")) {
+    double factor = 0;
+    if (!absl::SimpleAtod(flags.Get("gt-time-limit-factor"), &factor) || !(factor > 0) ||
+        factor > 1000) {
+      return Usage("--gt-time-limit-factor: expected a number > 0");
+    }
+    options.io_settings.gt_time_limit_factor = factor;
+  }
+  const std::string format = flags.Get("format", "human-eval");
+  if (format != "human-eval" && format != "evalplus") {
+    return Usage("--format: expected human-eval or evalplus");
+  }
 
   absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
   if (!policy.ok()) return Usage(std::string(policy.status().message()));
@@ -159,12 +199,37 @@ int GradeMain(int argc, char** argv) {
     PrintError("grade", std::string(problems.status().message()));
     return kExitUsage;
   }
-  // Unreadable samples fail now, before calibration spends time.
-  if (absl::StatusOr<std::unique_ptr<grader::SampleSource>> source =
-          grader::OpenSamples(samples_path, &*problems);
-      !source.ok()) {
-    PrintError("grade", std::string(source.status().message()));
-    return kExitUsage;
+  // Unreadable samples fail now, before calibration spends time. The task ids sampled
+  // decide which problems need expected outputs or calibrated limits.
+  std::set<std::string> sampled_tasks;
+  {
+    absl::StatusOr<std::unique_ptr<grader::SampleSource>> source =
+        grader::OpenSamples(samples_path, &*problems);
+    if (!source.ok()) {
+      PrintError("grade", std::string(source.status().message()));
+      return kExitUsage;
+    }
+    grader::Sample sample;
+    std::string error;
+    grader::ReadOutcome outcome;
+    while ((outcome = (*source)->Next(&sample, &error)) != grader::ReadOutcome::kEnd &&
+           outcome != grader::ReadOutcome::kIoError) {
+      if (outcome == grader::ReadOutcome::kSample && problems->Find(sample.task_id) != nullptr) {
+        sampled_tasks.insert(sample.task_id);
+      }
+    }
+  }
+  std::set<std::string> io_tasks;
+  for (const std::string& id : sampled_tasks) {
+    const grader::Problem* p = problems->Find(id);
+    if (grader::UsesIoMode(options.mode, *p)) {
+      io_tasks.insert(id);
+    } else if (options.mode == grader::GradeMode::kIo) {
+      PrintError("grade", absl::StrCat("--mode io: ", id, " (", flags.Get("problems"), ":",
+                                       p->line, ") has no inputs (base_input); use --mode "
+                                       "auto or assert"));
+      return kExitUsage;
+    }
   }
   absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
       MakeSandbox(*policy, flags.GetAll("require"));
@@ -205,11 +270,40 @@ int GradeMain(int argc, char** argv) {
       MakeRunner(**sb, *prepared, options.workers, !flags.GetBool("no-zygote"));
   if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
 
-  if (auto_time_limit) {
+  const std::string measure_cache_dir = flags.Has("cache") && !flags.GetBool("no-cache")
+                                            ? flags.Get("cache")
+                                            : grader::DefaultCacheDir();
+  grader::IoOracleSet io_oracles;
+  info.mode = grader::GradeModeName(options.mode);
+  if (!io_tasks.empty()) {
+    grader::IoBuildOptions io;
+    io.cache_dir = measure_cache_dir;
+    io.runtime_fingerprint = runtime.fingerprint;
+    io.limits = options.limits;
+    io.workers = options.workers;
+    io.task_ids = io_tasks;
+    io_oracles = grader::BuildIoOracles(*problems, *runner.runner, runtime, io);
+    options.io = &io_oracles;
+    options.io_fixed_cpu = !auto_time_limit;
+    info.io_note = io_oracles.cached
+                       ? "expected outputs cached"
+                       : absl::StrFormat("expected outputs measured in %.1f s",
+                                         io_oracles.measure_s);
+    if (!io_oracles.unusable_tasks.empty()) {
+      absl::StrAppend(&info.io_note, "; ", io_oracles.unusable_tasks.size(),
+                      " tasks in assert mode (canonical solution failed)");
+    }
+  }
+  // Calibration is for the problems graded in assert mode; I/O mode derives its limits
+  // from the expected-output run.
+  bool needs_calibration = false;
+  for (const std::string& id : sampled_tasks) {
+    size_t index = problems->by_id.at(id);
+    if (io_tasks.count(id) == 0 || !io_oracles.oracles[index].usable) needs_calibration = true;
+  }
+  if (auto_time_limit && needs_calibration) {
     grader::CalibrationOptions calibration;
-    calibration.cache_dir = flags.Has("cache") && !flags.GetBool("no-cache")
-                                ? flags.Get("cache")
-                                : grader::DefaultCacheDir();
+    calibration.cache_dir = measure_cache_dir;
     if (calibration.cache_dir.empty()) {
       std::cerr << "fathom grade: time limits: no cache directory ($XDG_CACHE_HOME and $HOME "
                    "unset; use --cache DIR): calibrating every run\n";
@@ -244,13 +338,35 @@ int GradeMain(int argc, char** argv) {
   } else {
     zygote_line = absl::StrCat("runner:        ", runner.description, "\n");
   }
+  std::string evalplus_text;
+  std::string evalplus_path;
+  if (format == "evalplus" && report->completed) {
+    grader::EvalPlusReportOptions ep;
+    ep.results_path = report->results_path;
+    ep.out_path = evalplus_path = grader::EvalPlusResultsPath(samples_path);
+    absl::StatusOr<std::string> md5 = grader::ProblemFileMd5(flags.Get("problems"));
+    ep.dataset_hash = md5.ok() ? *md5 : "";
+    ep.extract = options.extract;
+    ep.stops = options.stops;
+    ep.ks = options.ks;
+    absl::StatusOr<grader::EvalPlusPassAtK> ep_result = grader::WriteEvalPlusResults(*problems, ep);
+    if (!ep_result.ok()) {
+      PrintError("grade", absl::StrCat("--format evalplus: ", ep_result.status().message()));
+      return kExitUsage;
+    }
+    const grader::Problem& first = problems->problems.front();
+    evalplus_text = grader::EvalPlusPassAtKText(
+        first.format == grader::ProblemFormat::kHumanEval ? "humaneval" : "mbpp", *ep_result);
+  }
   if (flags.GetBool("json")) {
     nlohmann::ordered_json j = grader::SummaryJson(*report, info);
+    if (!evalplus_path.empty()) j["evalplus_results_file"] = evalplus_path;
     j["runner"] = runner.zygote != nullptr ? "zygote" : "fresh";
     j["zygote"] = zygote_json;
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    std::cout << grader::SummaryText(*report, info) << zygote_line;
+    std::cout << evalplus_text << grader::SummaryText(*report, info) << zygote_line;
+    if (!evalplus_path.empty()) std::cout << "evalplus:      " << evalplus_path << "\n";
   }
   std::cout.flush();
   if (!report->completed) {

@@ -58,6 +58,15 @@ std::string RunFingerprint(const GradeOptions& o, const ProblemSet& problems,
   if (!o.task_cpu_time_ms.empty()) {
     h.UpdateField(absl::StrCat("task_limits=", LimitTableHash(problems, o.task_cpu_time_ms)));
   }
+  if (o.io != nullptr) {
+    h.UpdateField(absl::StrCat("mode=", GradeModeName(o.mode), " io=", o.io->digest,
+                               " details=", o.io_settings.test_details,
+                               " min=", o.io_settings.min_time_limit_ms,
+                               " factor=", o.io_settings.gt_time_limit_factor,
+                               " cap=", o.io_settings.group_cap_ms,
+                               " startup=", o.io_settings.startup_allowance_ms,
+                               " fixed=", o.io_fixed_cpu));
+  }
   h.UpdateField(o.samples_path);
   struct stat st;
   if (stat(o.samples_path.c_str(), &st) == 0) {
@@ -97,6 +106,16 @@ std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t 
   fields["max_rss_kb"] = v.max_rss_kb;
   fields["stderr_tail"] = v.stderr_tail;
   fields["cache_hit"] = v.cache_hit;
+  if (v.io) {
+    auto phase = [](PhaseStatus s) {
+      return s == PhaseStatus::kNone ? nlohmann::ordered_json(nullptr)
+                                     : nlohmann::ordered_json(PhaseStatusName(s));
+    };
+    fields["base_status"] = phase(v.base_status);
+    fields["plus_status"] = phase(v.plus_status);
+    fields["base_failed_inputs"] = v.base_failed;
+    fields["plus_failed_inputs"] = v.plus_failed;
+  }
   return fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -114,7 +133,8 @@ class Grader {
          const RuntimeContext& runtime)
       : o_(o), problems_(problems), runner_(runner), runtime_(runtime),
         log_(o.log != nullptr ? *o.log : std::cerr),
-        task_counts_(problems.problems.size()) {}
+        task_counts_(problems.problems.size()),
+        base_task_counts_(problems.problems.size()) {}
 
   absl::StatusOr<GradeReport> Run();
 
@@ -142,8 +162,17 @@ class Grader {
   void ProgressLoop();
   sandbox::Limits LimitsFor(size_t problem) const {
     sandbox::Limits l = o_.limits;
+    if (const IoOracle* io = IoOracleFor(problem)) {
+      return IoRunLimits(*io, o_.io_settings, l, o_.io_fixed_cpu);
+    }
     if (!o_.task_cpu_time_ms.empty()) l.cpu_time_ms = o_.task_cpu_time_ms[problem];
     return l;
+  }
+  // The oracle when `problem` is graded in I/O mode, else null.
+  const IoOracle* IoOracleFor(size_t problem) const {
+    if (o_.io == nullptr || !UsesIoMode(o_.mode, problems_.problems[problem])) return nullptr;
+    const IoOracle& oracle = o_.io->oracles[problem];
+    return oracle.usable ? &oracle : nullptr;
   }
 
   const GradeOptions& o_;
@@ -166,6 +195,8 @@ class Grader {
   std::map<int64_t, std::pair<std::string, Clock::time_point>> in_flight_;  // GUARDED_BY
   std::string results_buf_;                                       // GUARDED_BY(mu_)
   std::vector<TaskCount> task_counts_;                            // GUARDED_BY(mu_)
+  std::vector<TaskCount> base_task_counts_;  // I/O mode: base passes; GUARDED_BY(mu_)
+  int64_t io_samples_ = 0;                                        // GUARDED_BY(mu_)
   int64_t status_counts_[static_cast<size_t>(SampleStatus::kCount)] = {};
   int64_t written_ = 0;      // results lines in the partial file
   int64_t finished_now_ = 0; // verdicts produced by this invocation
@@ -249,6 +280,10 @@ absl::Status Grader::LoadPartialResults() {
     Verdict v;
     v.status = status;
     v.passed = j.value("passed", false);
+    if (auto b = j.find("base_status"); b != j.end()) {
+      v.io = true;
+      if (b->is_string()) ParsePhaseStatus(b->get<std::string>(), &v.base_status);
+    }
     CountLocked(it->second, v);
     ++prefix_;
     valid_bytes += static_cast<int64_t>(line.size()) + 1;
@@ -266,6 +301,10 @@ void Grader::CountLocked(size_t problem, const Verdict& v) {
   TaskCount& t = task_counts_[problem];
   ++t.n;
   if (v.passed) ++t.c;
+  TaskCount& b = base_task_counts_[problem];
+  ++b.n;
+  if (v.io ? v.base_status == PhaseStatus::kPass : v.passed) ++b.c;
+  if (v.io) ++io_samples_;
   ++status_counts_[static_cast<size_t>(v.status)];
 }
 
@@ -366,10 +405,21 @@ void Grader::Produce() {
     int64_t index = next_index++;
     if (index < prefix_) continue;  // already in the results file
     const size_t problem = problems_.by_id.at(sample.task_id);
-    std::string program = SampleProgram(problems_.problems[problem], sample.code,
-                                        sample.is_solution, o_.extract, o_.stops);
+    const Problem& p = problems_.problems[problem];
+    const IoOracle* io = IoOracleFor(problem);
+    std::string program =
+        io != nullptr
+            ? IoProgram(p, IoSolutionCode(p, Extract(sample.code, o_.extract, o_.stops),
+                                          sample.is_solution),
+                        io, o_.io_settings)
+            : SampleProgram(p, sample.code, sample.is_solution, o_.extract, o_.stops);
     const sandbox::Limits limits = LimitsFor(problem);
-    std::string key = ProgramKey(runtime_.fingerprint, limits, program);
+    // An I/O verdict also depends on the expected values, which are not in the program.
+    std::string key =
+        io != nullptr
+            ? ProgramKey(absl::StrCat(runtime_.fingerprint, "\x1fio-oracle=", io->digest), limits,
+                         program)
+            : ProgramKey(runtime_.fingerprint, limits, program);
     auto slot = std::make_shared<Slot>();
     slot->index = index;
     slot->problem = problem;
@@ -410,13 +460,17 @@ void Grader::Produce() {
     }
     sandbox::RunSpec spec = runtime_.make_spec(std::move(program), limits);
     int64_t job_id = next_job++;
-    pool.Submit([this, spec = std::move(spec), key, slot, job_id,
+    pool.Submit([this, spec = std::move(spec), key, slot, job_id, io, problem,
                  task_id = sample.task_id]() mutable {
       {
         std::lock_guard<std::mutex> lock(mu_);
         in_flight_[job_id] = {task_id, Clock::now()};
       }
-      OnRunFinished(key, slot, job_id, RunAndDecide(runner_, std::move(spec)));
+      OnRunFinished(key, slot, job_id,
+                    io != nullptr ? RunAndDecideIo(runner_, std::move(spec),
+                                                   problems_.problems[problem], *io,
+                                                   o_.io_settings)
+                                  : RunAndDecide(runner_, std::move(spec)));
     });
   }
   pool.Finish();
@@ -520,6 +574,14 @@ absl::StatusOr<GradeReport> Grader::Run() {
     covered.push_back(task_counts_[i]);
   }
   report.pass_at_k = MeanPassAtK(covered, o_.ks);
+  std::vector<TaskCount> base_covered;
+  for (size_t i = 0; i < base_task_counts_.size(); ++i) {
+    if (base_task_counts_[i].n == 0) continue;
+    report.base_tasks.emplace_back(problems_.problems[i].task_id, base_task_counts_[i]);
+    base_covered.push_back(base_task_counts_[i]);
+  }
+  report.base_pass_at_k = MeanPassAtK(base_covered, o_.ks);
+  report.io_samples = io_samples_;
   report.samples = written_;
   std::copy(std::begin(status_counts_), std::end(status_counts_), report.status_counts);
   report.bad_records = bad_records_;

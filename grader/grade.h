@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "grader/extract.h"
+#include "grader/io_mode.h"
 #include "grader/pass_at_k.h"
 #include "grader/problems.h"
 #include "grader/runtime_context.h"
@@ -47,6 +48,15 @@ struct GradeOptions {
   // fingerprint (a resume under other limits is refused).
   std::vector<int64_t> task_cpu_time_ms;
   std::vector<int64_t> ks = {1, 10, 100};
+  // I/O mode (io_mode.h): problems for which UsesIoMode(mode, problem) holds and whose
+  // oracle in `io` is usable are graded by their inputs; the rest in assert mode. `io`
+  // null: assert mode everywhere. It must outlive Grade().
+  GradeMode mode = GradeMode::kAuto;
+  const IoOracleSet* io = nullptr;
+  IoSettings io_settings;
+  // I/O mode: the run's CPU limit is limits.cpu_time_ms as given (--timeout), not derived
+  // from the per-input limits.
+  bool io_fixed_cpu = false;
   std::string cache_dir;  // empty: no disk cache
   // Bytes of finished verdicts the in-run dedup keeps (oldest evicted first), so that
   // memory stays flat in the number of distinct programs.
@@ -75,6 +85,11 @@ struct GradeReport {
   int64_t cache_hits = 0;   // verdicts from dedup or the disk cache (this invocation)
   double elapsed_s = 0;     // this invocation
   std::vector<std::pair<int64_t, double>> pass_at_k;
+  // I/O mode: samples graded by their inputs, and pass@k on the base inputs alone
+  // (`pass_at_k` above counts a sample only when base and plus both passed).
+  int64_t io_samples = 0;
+  std::vector<std::pair<std::string, TaskCount>> base_tasks;  // covered tasks
+  std::vector<std::pair<int64_t, double>> base_pass_at_k;
   bool completed = false;   // false: stopped early (--strict, unreadable input)
   std::string stop_reason;  // why, when !completed
 };

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grader/line_reader.h"
+#include "grader/raw_json.h"
 #include "grader/sha256.h"
 
 namespace fathom::grader {
@@ -134,19 +135,74 @@ absl::StatusOr<Problem> ParseProblem(const nlohmann::json& record, const std::st
     }
   }
   // EvalPlus I/O fields (HumanEval+ and MBPP+).
-  if (auto it = record.find("base_input"); it != record.end() && !it->is_null()) {
-    if (!it->is_array()) return FieldError(where, "base_input", "must be a list");
-    p.base_input = *it;
-  }
-  if (auto it = record.find("plus_input"); it != record.end() && !it->is_null()) {
-    if (!it->is_array()) return FieldError(where, "plus_input", "must be a list");
-    p.plus_input = *it;
+  for (const char* field : {"base_input", "plus_input"}) {
+    auto it = record.find(field);
+    if (it == record.end() || it->is_null()) continue;
+    if (!it->is_array()) return FieldError(where, field, "must be a list");
+    std::vector<std::string>& inputs =
+        std::string(field) == "base_input" ? p.base_inputs : p.plus_inputs;
+    for (const auto& args : *it) {
+      if (!args.is_array()) {
+        return FieldError(where, field,
+                          absl::StrCat("must hold argument lists, got ", args.type_name()));
+      }
+      inputs.push_back(args.dump());
+    }
+    if (std::string(field) == "base_input") p.has_inputs = true;
   }
   if (auto it = record.find("atol"); it != record.end() && !it->is_null()) {
     if (!it->is_number()) return FieldError(where, "atol", "must be a number");
     p.atol = it->get<double>();
   }
   if (!(s = GetString(record, where, "contract", false, &p.contract)).ok()) return s;
+  return p;
+}
+
+absl::StatusOr<Problem> ParseProblemLine(absl::string_view line, const std::string& where) {
+  // The input lists are cut out as raw text first (nlohmann would round big integers and
+  // reject Infinity), the rest is parsed with them replaced by null.
+  absl::StatusOr<std::vector<RawMember>> members = RawObjectMembers(line);
+  std::string rest;
+  std::vector<std::pair<std::string, absl::string_view>> raw_inputs;
+  if (members.ok()) {
+    size_t copied = 0;
+    for (const RawMember& m : *members) {
+      if (m.key != "base_input" && m.key != "plus_input") continue;
+      absl::StrAppend(&rest, line.substr(copied, m.value_begin - copied), "null");
+      copied = m.value_end;
+      raw_inputs.emplace_back(m.key, line.substr(m.value_begin, m.value_end - m.value_begin));
+    }
+    absl::StrAppend(&rest, line.substr(copied));
+  } else {
+    rest = std::string(line);
+  }
+  nlohmann::json record = nlohmann::json::parse(rest, nullptr, /*allow_exceptions=*/false);
+  if (record.is_discarded()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": malformed JSON",
+        members.ok() ? "" : absl::StrCat(" (", members.status().message(), ")")));
+  }
+  absl::StatusOr<Problem> p = ParseProblem(record, where);
+  if (!p.ok()) return p.status();
+  for (const auto& [field, text] : raw_inputs) {
+    if (text == "null") continue;
+    absl::StatusOr<std::vector<std::string>> elements = RawArrayElements(text);
+    if (!elements.ok()) {
+      return FieldError(where, field, absl::StrCat("must be a list (",
+                                                  elements.status().message(), ")"));
+    }
+    for (const std::string& e : *elements) {
+      if (e.empty() || e[0] != '[') {
+        return FieldError(where, field, "must hold argument lists");
+      }
+    }
+    if (field == "base_input") {
+      p->base_inputs = *std::move(elements);
+      p->has_inputs = true;
+    } else {
+      p->plus_inputs = *std::move(elements);
+    }
+  }
   return p;
 }
 
@@ -163,11 +219,7 @@ absl::StatusOr<ProblemSet> LoadProblems(const std::string& path) {
     hash.Update("\n");
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = absl::StrCat(path, ":", line_number);
-    nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (record.is_discarded()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": malformed JSON"));
-    }
-    absl::StatusOr<Problem> p = ParseProblem(record, where);
+    absl::StatusOr<Problem> p = ParseProblemLine(line, where);
     if (!p.ok()) return p.status();
     p->line = line_number;
     if (set.by_id.count(p->task_id) > 0) {

@@ -7,7 +7,7 @@
 //   MBPP+ OriginFmt:                    code, test_list, test, test_imports
 //   MBPP (original):                    text, code, test_list, test_setup_code
 // The EvalPlus I/O fields (base_input, plus_input, atol, contract) are kept as data for
-// the I/O mode (issue 5); assert mode does not use them.
+// the I/O mode (io_mode.h); assert mode does not use them.
 //
 // Thread safety: a loaded ProblemSet is immutable and may be shared.
 #ifndef FATHOM_GRADER_PROBLEMS_H_
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::grader {
@@ -49,12 +50,15 @@ struct Problem {
   std::vector<std::string> test_list;            // kMbpp only (OriginFmt's are in `test`)
   std::vector<std::string> challenge_test_list;  // kMbpp only
 
-  // EvalPlus I/O data, kept for issue 5 (null / 0 / empty when absent).
-  nlohmann::json base_input;
-  nlohmann::json plus_input;
+  // EvalPlus I/O data (HumanEval+, MBPP+): each input is the raw JSON text of one
+  // argument list, byte for byte as in the file (big integers and Infinity are kept
+  // exactly; see raw_json.h). Empty when absent.
+  std::vector<std::string> base_inputs;
+  std::vector<std::string> plus_inputs;
+  bool has_inputs = false;  // the record had a base_input list
   double atol = 0;
   std::string contract;
-  bool has_io() const { return base_input.is_array(); }
+  bool has_io() const { return has_inputs; }
 
   int64_t line = 0;  // line of the problem file it came from
 };
@@ -75,7 +79,12 @@ struct ProblemSet {
 absl::StatusOr<ProblemSet> LoadProblems(const std::string& path);
 
 // Parses one problem record (exposed for tests). `where` prefixes error messages.
+// base_input / plus_input are taken from the parsed record here (numbers as nlohmann
+// prints them); ParseProblemLine keeps their raw text instead.
 absl::StatusOr<Problem> ParseProblem(const nlohmann::json& record, const std::string& where);
+
+// Parses one line of a problem file, keeping the EvalPlus input lists as raw text.
+absl::StatusOr<Problem> ParseProblemLine(absl::string_view line, const std::string& where);
 
 // A task_id value as a string: strings as they are, integers in decimal. Other types are
 // InvalidArgument.

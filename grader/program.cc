@@ -99,6 +99,8 @@ def _fathom_run(src):
 
 )PY";
 
+}  // namespace
+
 void AppendPythonStringLiteral(absl::string_view text, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('\'');
@@ -132,8 +134,6 @@ void AppendPythonStringLiteral(absl::string_view text, std::string* out) {
   }
   out->push_back('\'');
 }
-
-}  // namespace
 
 std::string AssertProgram(const Problem& problem, absl::string_view code, bool is_solution) {
   switch (problem.format) {

@@ -58,6 +58,10 @@ std::string CanonicalAssertProgram(const Problem& problem);
 // runs. Deterministic: the same program gives the same text.
 std::string WrapInHarness(absl::string_view program);
 
+// Appends `text` to *out as a Python string literal (single quotes; control bytes escaped,
+// UTF-8 passed through).
+void AppendPythonStringLiteral(absl::string_view text, std::string* out);
+
 // A fresh random nonce (32 hex characters) for one run; the run's stdin is nonce + "\n".
 std::string NewNonce();
 

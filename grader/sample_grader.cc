@@ -17,4 +17,12 @@ Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
   return DecideVerdict(runner.Run(spec), nonce);
 }
 
+Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Problem& problem,
+                       const IoOracle& oracle, const IoSettings& settings) {
+  std::string nonce = NewNonce();
+  spec.has_stdin = true;
+  spec.stdin_data = nonce + "\n";
+  return DecideIoVerdict(runner.Run(spec), nonce, problem, oracle, settings);
+}
+
 }  // namespace fathom::grader

@@ -16,6 +16,7 @@
 
 #include "absl/strings/string_view.h"
 #include "grader/extract.h"
+#include "grader/io_mode.h"
 #include "grader/problems.h"
 #include "grader/verdict.h"
 #include "sandbox/run_spec.h"
@@ -33,6 +34,11 @@ std::string SampleProgram(const Problem& problem, absl::string_view code, bool i
 // with a fresh nonce on stdin and decides the verdict. A Runner error (a cancelled run
 // included) is a sandbox_error verdict.
 Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec);
+
+// The same for an I/O-mode program (io_mode.h): the verdict compares the run's answers
+// with `oracle`'s expected values outside the sandbox.
+Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Problem& problem,
+                       const IoOracle& oracle, const IoSettings& settings);
 
 // `v` as a duplicate of the sample that ran receives it: cache_hit set.
 inline Verdict SharedVerdict(Verdict v) {

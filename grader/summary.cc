@@ -52,6 +52,18 @@ TimeLimitInfo AutoTimeLimitInfo(const Calibration& c, const ProblemSet& problems
 std::string SummaryText(const GradeReport& r, const RunInfo& info) {
   std::string out = HumanEvalPassAtKLine(r.pass_at_k) + "\n";
   double rate = r.elapsed_s > 0 ? static_cast<double>(r.ran + r.cache_hits) / r.elapsed_s : 0;
+  if (r.io_samples > 0) {
+    std::string base;
+    for (const auto& [k, v] : r.base_pass_at_k) {
+      absl::StrAppendFormat(&base, "%spass@%d %.4f", base.empty() ? "" : ", ", k, v);
+    }
+    absl::StrAppendFormat(&out,
+                          "  mode       %s: %d samples graded by their inputs (base tests: %s; "
+                          "the line above: base + extra tests), %d in assert mode%s%s\n",
+                          info.mode, r.io_samples, base.empty() ? "-" : base,
+                          r.samples - r.io_samples, info.io_note.empty() ? "" : "; ",
+                          info.io_note);
+  }
   absl::StrAppendFormat(&out, "  tasks      %d / %d covered\n", r.tasks.size(), r.tasks_total);
   absl::StrAppendFormat(&out, "  samples    %d graded", r.samples);
   if (r.resumed > 0) absl::StrAppendFormat(&out, " (%d from the resumed run)", r.resumed);
@@ -75,6 +87,13 @@ nlohmann::ordered_json SummaryJson(const GradeReport& r, const RunInfo& info) {
   nlohmann::ordered_json pass = nlohmann::ordered_json::object();
   for (const auto& [k, v] : r.pass_at_k) pass[absl::StrCat("pass@", k)] = v;
   j["pass_at_k"] = pass;
+  j["mode"] = info.mode;
+  if (r.io_samples > 0) {
+    nlohmann::ordered_json base = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : r.base_pass_at_k) base[absl::StrCat("pass@", k)] = v;
+    j["base_pass_at_k"] = base;
+    j["io"] = {{"samples", r.io_samples}, {"note", info.io_note}};
+  }
   nlohmann::ordered_json tasks = nlohmann::ordered_json::object();
   for (const auto& [id, t] : r.tasks) tasks[id] = {{"n", t.n}, {"c", t.c}};
   j["tasks"] = tasks;

