@@ -69,6 +69,7 @@ std::optional<std::set<std::string>> PySetOf(const PyValue& v) {
       }
       return keys;
     case Kind::kStr: {  // its characters (UTF-8 sequences)
+      if (v.digested) return std::nullopt;  // not at hand; no such task returns one
       const std::string& s = v.text;
       for (size_t i = 0; i < s.size();) {
         auto c = static_cast<unsigned char>(s[i]);

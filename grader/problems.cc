@@ -138,6 +138,7 @@ absl::StatusOr<Problem> ParseProblem(const nlohmann::json& record, const std::st
   for (const char* field : {"base_input", "plus_input"}) {
     auto it = record.find(field);
     if (it == record.end() || it->is_null()) continue;
+    if (it->is_object() && it->empty()) continue;  // "{}": no inputs (MBPP+ has one)
     if (!it->is_array()) return FieldError(where, field, "must be a list");
     std::vector<std::string>& inputs =
         std::string(field) == "base_input" ? p.base_inputs : p.plus_inputs;
@@ -185,7 +186,11 @@ absl::StatusOr<Problem> ParseProblemLine(absl::string_view line, const std::stri
   absl::StatusOr<Problem> p = ParseProblem(record, where);
   if (!p.ok()) return p.status();
   for (const auto& [field, text] : raw_inputs) {
-    if (text == "null") continue;
+    // MBPP+ task 802 (line 364) has `"plus_input": {}`: no inputs, as EvalPlus reads it.
+    if (text == "null" || text == "{}") {
+      if (field == "base_input" && text == "{}") p->has_inputs = true;
+      continue;
+    }
     absl::StatusOr<std::vector<std::string>> elements = RawArrayElements(text);
     if (!elements.ok()) {
       return FieldError(where, field, absl::StrCat("must be a list (",

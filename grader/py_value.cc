@@ -57,27 +57,48 @@ class Decoder {
         ++pos_;
         if (hex.size() > 1 && hex[0] == '0') return Error("int with leading zeros");
         if (hex == "0" && out->negative) return Error("negative zero int");
+        if (hex.size() > kMaxInlineBytes) return Error("long int not digested");
         out->text = std::string(hex);
         return absl::OkStatus();
       }
-      case 'f': {
-        if (w_.size() - pos_ < 16) return Error("truncated float");
-        uint64_t bits = 0;
-        for (int k = 0; k < 16; ++k) {
-          int d = HexDigit(w_[pos_ + k]);
-          if (d < 0) return Error("bad float");
-          bits = (bits << 4) | static_cast<uint64_t>(d);
+      case 'H':
+      case 'I': {
+        out->kind = tag == 'H' ? Kind::kStr : Kind::kInt;
+        out->digested = true;
+        if (tag == 'I' && pos_ < w_.size() && w_[pos_] == '-') {
+          out->negative = true;
+          ++pos_;
         }
-        pos_ += 16;
-        out->kind = Kind::kFloat;
-        std::memcpy(&out->number, &bits, sizeof bits);
+        size_t start = pos_;
+        while (pos_ < w_.size() && w_[pos_] >= '0' && w_[pos_] <= '9' && pos_ - start < 19) {
+          out->length = out->length * 10 + static_cast<uint64_t>(w_[pos_] - '0');
+          ++pos_;
+        }
+        if (pos_ == start || pos_ >= w_.size() || w_[pos_] != ':' ||
+            out->length <= kMaxInlineBytes || w_.size() - pos_ - 1 < 64) {
+          return Error("bad digest");
+        }
+        ++pos_;
+        for (size_t k = 0; k < 64; ++k) {
+          if (HexDigit(w_[pos_ + k]) < 0) return Error("bad digest");
+        }
+        out->text = std::string(w_.substr(pos_, 64));
+        pos_ += 64;
         return absl::OkStatus();
       }
+      case 'f':
+        out->kind = Kind::kFloat;
+        return Double(&out->number);
+      case 'c':
+        out->kind = Kind::kComplex;
+        if (absl::Status s = Double(&out->number); !s.ok()) return s;
+        return Double(&out->imag);
       case 's': {
         out->kind = Kind::kStr;
         size_t start = pos_;
         while (pos_ < w_.size() && w_[pos_] != ';') ++pos_;
         if (pos_ >= w_.size() || (pos_ - start) % 2 != 0) return Error("bad str");
+        if ((pos_ - start) / 2 > kMaxInlineBytes) return Error("long str not digested");
         out->text.reserve((pos_ - start) / 2);
         for (size_t k = start; k < pos_; k += 2) {
           int hi = HexDigit(w_[k]), lo = HexDigit(w_[k + 1]);
@@ -123,6 +144,20 @@ class Decoder {
   bool AtEnd() const { return pos_ == w_.size(); }
 
  private:
+  // 16 hex digits: the bits of a double.
+  absl::Status Double(double* out) {
+    if (w_.size() - pos_ < 16) return Error("truncated float");
+    uint64_t bits = 0;
+    for (int k = 0; k < 16; ++k) {
+      int d = HexDigit(w_[pos_ + k]);
+      if (d < 0) return Error("bad float");
+      bits = (bits << 4) | static_cast<uint64_t>(d);
+    }
+    pos_ += 16;
+    std::memcpy(out, &bits, sizeof bits);
+    return absl::OkStatus();
+  }
+
   absl::string_view w_;
   size_t pos_ = 0;
 };
@@ -149,6 +184,7 @@ void IntegralDoubleToHex(double d, bool* negative, std::string* hex) {
 
 // Numbers as (negative, hex) when integral; false for non-integral or non-finite floats.
 bool IntegralValue(const PyValue& v, bool* negative, std::string* hex) {
+  if (v.digested) return false;  // beyond any float; compared by digest
   switch (v.kind) {
     case Kind::kBool:
       *negative = false;
@@ -169,6 +205,10 @@ bool IntegralValue(const PyValue& v, bool* negative, std::string* hex) {
 
 bool NumbersEqual(const PyValue& a, const PyValue& b) {
   if (a.kind == Kind::kFloat && b.kind == Kind::kFloat) return a.number == b.number;
+  if (a.digested || b.digested) {
+    return a.digested && b.digested && a.negative == b.negative && a.length == b.length &&
+           a.text == b.text;
+  }
   bool na, nb;
   std::string ha, hb;
   if (!IntegralValue(a, &na, &ha) || !IntegralValue(b, &nb, &hb)) return false;
@@ -176,6 +216,18 @@ bool NumbersEqual(const PyValue& a, const PyValue& b) {
 }
 
 bool IsSetKind(Kind k) { return k == Kind::kSet || k == Kind::kFrozenSet; }
+
+std::string Bits(double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  return absl::StrFormat("%016x", bits);
+}
+
+// A complex with a zero imaginary part equals (and hashes as) its real part.
+bool ComplexEquals(const PyValue& c, const PyValue& other) {
+  if (other.kind == Kind::kComplex) return c.number == other.number && c.imag == other.imag;
+  return other.is_number() && c.imag == 0 && NumbersEqual(PyValue::Float(c.number), other);
+}
 
 // Appends the hash key of `v`; false when unhashable or NaN.
 bool AppendHashKey(const PyValue& v, std::string* out) {
@@ -186,6 +238,10 @@ bool AppendHashKey(const PyValue& v, std::string* out) {
     case Kind::kBool:
     case Kind::kInt:
     case Kind::kFloat: {
+      if (v.digested) {
+        absl::StrAppend(out, "I", v.negative ? "-" : "", v.length, ":", v.text);
+        return true;
+      }
       if (v.kind == Kind::kFloat && std::isnan(v.number)) return false;
       bool neg;
       std::string hex;
@@ -199,7 +255,16 @@ bool AppendHashKey(const PyValue& v, std::string* out) {
       return true;
     }
     case Kind::kStr:
-      absl::StrAppend(out, "s", v.text.size(), ":", v.text);
+      if (v.digested) {
+        absl::StrAppend(out, "H", v.length, ":", v.text);
+      } else {
+        absl::StrAppend(out, "s", v.text.size(), ":", v.text);
+      }
+      return true;
+    case Kind::kComplex:
+      if (std::isnan(v.number) || std::isnan(v.imag)) return false;
+      if (v.imag == 0) return AppendHashKey(PyValue::Float(v.number), out);
+      absl::StrAppend(out, "c", Bits(v.number == 0 ? 0.0 : v.number), Bits(v.imag));
       return true;
     case Kind::kTuple:
       absl::StrAppend(out, "t", v.items.size(), ":");
@@ -235,7 +300,9 @@ void AppendRepr(const PyValue& v, size_t max_bytes, std::string* out) {
       out->append(v.boolean ? "True" : "False");
       return;
     case Kind::kInt:
-      if (v.text.size() <= 15) {
+      if (v.digested) {
+        absl::StrAppend(out, "<int of ", v.length, " hex digits>");
+      } else if (v.text.size() <= 15) {
         absl::StrAppend(out, v.negative ? "-" : "", std::stoull(v.text, nullptr, 16));
       } else {
         absl::StrAppend(out, v.negative ? "-" : "", "0x", v.text);
@@ -250,8 +317,15 @@ void AppendRepr(const PyValue& v, size_t max_bytes, std::string* out) {
         out->append(absl::StrFormat("%.17g", v.number));
       }
       return;
+    case Kind::kComplex:
+      absl::StrAppend(out, "(", absl::StrFormat("%.17g%+.17gj", v.number, v.imag), ")");
+      return;
     case Kind::kStr:
-      absl::StrAppend(out, "'", absl::CHexEscape(v.text.substr(0, max_bytes)), "'");
+      if (v.digested) {
+        absl::StrAppend(out, "<str of ", v.length, " bytes>");
+      } else {
+        absl::StrAppend(out, "'", absl::CHexEscape(v.text.substr(0, max_bytes)), "'");
+      }
       return;
     default:
       break;
@@ -287,15 +361,23 @@ void AppendWire(const PyValue& v, std::string* out) {
       out->push_back(v.boolean ? 'T' : 'F');
       return;
     case Kind::kInt:
-      absl::StrAppend(out, "i", v.negative ? "-" : "", v.text, ";");
+      if (v.digested) {
+        absl::StrAppend(out, "I", v.negative ? "-" : "", v.length, ":", v.text);
+      } else {
+        absl::StrAppend(out, "i", v.negative ? "-" : "", v.text, ";");
+      }
       return;
-    case Kind::kFloat: {
-      uint64_t bits;
-      std::memcpy(&bits, &v.number, sizeof bits);
-      absl::StrAppend(out, "f", absl::StrFormat("%016x", bits));
+    case Kind::kFloat:
+      absl::StrAppend(out, "f", Bits(v.number));
       return;
-    }
+    case Kind::kComplex:
+      absl::StrAppend(out, "c", Bits(v.number), Bits(v.imag));
+      return;
     case Kind::kStr:
+      if (v.digested) {
+        absl::StrAppend(out, "H", v.length, ":", v.text);
+        return;
+      }
       out->push_back('s');
       for (char c : v.text) {
         absl::StrAppend(out, absl::StrFormat("%02x", static_cast<unsigned char>(c)));
@@ -365,6 +447,7 @@ const char* PyTypeName(PyValue::Kind kind) {
     case Kind::kDict: return "dict";
     case Kind::kSet: return "set";
     case Kind::kFrozenSet: return "frozenset";
+    case Kind::kComplex: return "complex";
   }
   return "?";
 }
@@ -391,6 +474,8 @@ std::optional<std::string> PyHashKey(const PyValue& v) {
 
 bool PyEquals(const PyValue& a, const PyValue& b) {
   if (a.is_number() && b.is_number()) return NumbersEqual(a, b);
+  if (a.kind == Kind::kComplex) return ComplexEquals(a, b);
+  if (b.kind == Kind::kComplex) return ComplexEquals(b, a);
   if (IsSetKind(a.kind) && IsSetKind(b.kind)) {
     if (a.items.size() != b.items.size()) return false;
     // Real sets hold no duplicates; a forged value that repeats one never equals.
@@ -412,7 +497,7 @@ bool PyEquals(const PyValue& a, const PyValue& b) {
     case Kind::kNone:
       return true;
     case Kind::kStr:
-      return a.text == b.text;
+      return a.digested == b.digested && a.length == b.length && a.text == b.text;
     case Kind::kList:
     case Kind::kTuple:
       if (a.items.size() != b.items.size()) return false;
@@ -452,7 +537,7 @@ std::optional<double> PyNumber(const PyValue& v) {
     case Kind::kFloat:
       return v.number;
     case Kind::kInt: {
-      if (v.text.size() > 16) return std::nullopt;
+      if (v.digested || v.text.size() > 16) return std::nullopt;
       uint64_t mag = std::stoull(v.text, nullptr, 16);
       if (v.negative) {
         if (mag > (uint64_t{1} << 63)) return std::nullopt;

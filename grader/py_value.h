@@ -1,8 +1,8 @@
 // Python values as the I/O mode's channel carries them out of the sandbox, and Python's
 // `==` on them, computed here, outside the candidate's process.
 //
-// Only plain values cross: None, bool, int (any size), float, str, and list, tuple, dict,
-// set, frozenset of them. The sandboxed harness (io_mode.cc) checks exact types, so a
+// Only plain values cross: None, bool, int (any size), float, complex, str, and list,
+// tuple, dict, set, frozenset of them. The sandboxed harness (io_mode.cc) checks exact types, so a
 // subclass of int/str/list, an object with a lying __eq__, a generator or a numpy array
 // never becomes a value: it is reported as not plain, and the sample fails.
 //
@@ -10,11 +10,19 @@
 //   n            None              T / F      True / False
 //   i[-]HEX;     int, lowercase hex magnitude without leading zeros ("i0;" is zero)
 //   fHHHHHHHHHHHHHHHH   float, its IEEE-754 bits as 16 hex digits (big-endian)
+//   cHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH   complex: real then imaginary part, as for float
+//                (MBPP+ task 590 returns one; cmath results are plain data too)
 //   sHEX;        str, the hex of its UTF-8 bytes (lone surrogates as "surrogatepass")
 //   lN:  tN:  SN:  ZN:    list, tuple, set, frozenset of N values that follow
 //   dN:          dict of N key/value pairs that follow (key first)
+//   HN:DIGEST    str of N UTF-8 bytes (N > kMaxInlineBytes) with that SHA-256
+//   I[-]N:DIGEST int whose hex magnitude has N digits (N > kMaxInlineBytes), SHA-256 of it
 // Hex keeps huge integers exact and fast on both sides (Python's str(int) refuses more
-// than 4300 digits; format(x, "x") has no such limit), and bits keep floats exact.
+// than 4300 digits; format(x, "x") has no such limit), and bits keep floats exact. Long
+// strings and huge integers travel as digests: both sides digest every value over the
+// threshold the same way, so equality and hash identity are decided by (length, digest)
+// without moving megabytes (HumanEval/15's expected outputs alone are 147 MB). A digest
+// tells the candidate nothing: it is computed from its own answer.
 //
 // Equality follows CPython: numbers compare by value across bool/int/float (True == 1 ==
 // 1.0, NaN != NaN), list != tuple, set == frozenset, dict keys match by hash equality
@@ -36,13 +44,16 @@ namespace fathom::grader {
 
 struct PyValue {
   enum class Kind : uint8_t {
-    kNone, kBool, kInt, kFloat, kStr, kList, kTuple, kDict, kSet, kFrozenSet,
+    kNone, kBool, kInt, kFloat, kStr, kList, kTuple, kDict, kSet, kFrozenSet, kComplex,
   };
   Kind kind = Kind::kNone;
   bool boolean = false;   // kBool
   bool negative = false;  // kInt
-  double number = 0;      // kFloat
-  std::string text;       // kInt: hex magnitude; kStr: UTF-8 bytes
+  double number = 0;      // kFloat; kComplex: the real part
+  double imag = 0;        // kComplex
+  std::string text;       // kInt: hex magnitude; kStr: UTF-8 bytes; digested: the digest
+  bool digested = false;  // kInt / kStr over kMaxInlineBytes: `text` is its SHA-256 (hex)
+  uint64_t length = 0;    // digested: the str's byte length / the int's hex digits
   std::vector<PyValue> items;  // containers; kDict: key, value, key, value, ...
 
   static PyValue None() { return PyValue{}; }
@@ -56,6 +67,9 @@ struct PyValue {
   // Elements of a list/tuple/set/frozenset, or pairs of a dict.
   size_t size() const { return kind == Kind::kDict ? items.size() / 2 : items.size(); }
 };
+
+// Strings (UTF-8 bytes) and integers (hex digits) longer than this travel as digests.
+inline constexpr uint64_t kMaxInlineBytes = 4096;
 
 // Python's type name ("int", "list", ...).
 const char* PyTypeName(PyValue::Kind kind);
