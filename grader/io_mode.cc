@@ -24,7 +24,8 @@
 
 namespace fathom::grader {
 
-extern const char kIoHarnessSource[];  // io_harness.py, embedded by grader/CMakeLists.txt
+extern const char kIoHarnessSource[];      // io_harness.py, embedded by grader/CMakeLists.txt
+extern const char kHarnessCommonSource[];  // harness_common.py, likewise
 
 namespace {
 
@@ -180,7 +181,7 @@ std::string IoProgram(const Problem& problem, absl::string_view solution,
                            {"plus", IoInputLimitsMs(*oracle, kPlus, settings)}};
   }
   std::string base = JoinInputs(problem.base_inputs), plus = JoinInputs(problem.plus_inputs);
-  std::string out(kIoHarnessSource);
+  std::string out = absl::StrCat(kHarnessCommonSource, kIoHarnessSource);
   out.reserve(out.size() + solution.size() + base.size() + plus.size() + 256);
   out.append("_fathom_io(");
   AppendPythonStringLiteral(solution, &out);

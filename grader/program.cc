@@ -8,14 +8,17 @@
 #include "nlohmann/json.hpp"
 
 namespace fathom::grader {
+
+extern const char kHarnessCommonSource[];  // harness_common.py, embedded by CMakeLists.txt
+
 namespace {
 
 // The harness. Python's own names are bound before the reliability switches are thrown,
 // so user code that replaces them cannot break the reporting path by accident.
-constexpr char kHarness[] = R"PY(# fathom assert-mode harness v1: runs the program below as openai/human-eval does and
+constexpr char kHarness[] = R"PY(# fathom assert-mode harness v2: runs the program below as openai/human-eval does and
 # reports its outcome on a private channel (see grader/program.h in the fathom sources).
 def _fathom_run(src):
-    import builtins, contextlib, faulthandler, io, json, os, shutil, subprocess, sys
+    import contextlib, json, os, sys
     read, write, dup, exit_now = os.read, os.write, os.dup, os._exit
     assertion_error, memory_error, base_exception = AssertionError, MemoryError, BaseException
     nonce = b""
@@ -39,16 +42,6 @@ def _fathom_run(src):
             data = data[write(channel, data):]
         exit_now(0)
 
-    class NoReadStringIO(io.StringIO):
-        def read(self, *args, **kwargs):
-            raise OSError
-        def readline(self, *args, **kwargs):
-            raise OSError
-        def readlines(self, *args, **kwargs):
-            raise OSError
-        def readable(self, *args, **kwargs):
-            return False
-
     # human-eval's worker process has numpy loaded before the guard (its evaluation module
     # imports it), and numpy cannot be imported after it (its import calls functions the
     # guard removes). Loading it up front only for programs that name it keeps that
@@ -59,25 +52,9 @@ def _fathom_run(src):
         except ImportError:
             pass
 
-    # The switches human-eval's reliability_guard throws, same names, same values.
-    faulthandler.disable()
-    builtins.exit = None
-    builtins.quit = None
-    os.environ["OMP_NUM_THREADS"] = "1"
-    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir",
-                 "setuid", "fork", "forkpty", "killpg", "rename", "renames", "truncate",
-                 "replace", "unlink", "fchmod", "fchown", "chmod", "chown", "chroot",
-                 "lchflags", "lchmod", "lchown", "getcwd", "chdir"):
-        setattr(os, name, None)
-    shutil.rmtree = None
-    shutil.move = None
-    shutil.chown = None
-    subprocess.Popen = None
-    builtins.help = None
-    for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
-        sys.modules[name] = None
+    _fathom_reliability_guard()
 
-    stream = NoReadStringIO()
+    stream = _fathom_no_read_stream()
     try:
         with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
             sys.stdin = stream
@@ -165,7 +142,7 @@ std::string CanonicalAssertProgram(const Problem& problem) {
 }
 
 std::string WrapInHarness(absl::string_view program) {
-  std::string out(kHarness);
+  std::string out = absl::StrCat(kHarnessCommonSource, kHarness);
   out.reserve(out.size() + program.size() + program.size() / 8 + 32);
   out.append("_fathom_run(");
   AppendPythonStringLiteral(program, &out);
