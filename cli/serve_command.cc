@@ -27,9 +27,11 @@ constexpr char kUsage[] =
     "                    [--queue N] [--problems NAME=PATH ...] [--grace SECONDS]\n"
     "                    [--timeout SECONDS] [--limit key=value ...] [--env-allow NAME ...]\n"
     "                    [--cache DIR] [--max-message-bytes N] [--max-connection-age SECONDS]\n"
-    "                    [--require LAYER ...] [--policies DIR]\n"
+    "                    [--require LAYER ...] [--policies DIR] [--no-zygote]\n"
     "Serves fathom.v1.Grader (proto/fathom/v1/grader.proto) over gRPC, with grpc.health.v1\n"
     "and server reflection, and Prometheus metrics at http://METRICS-ADDR/metrics.\n"
+    "Python programs run in warm zygotes (one per worker), as in `fathom grade`;\n"
+    "--no-zygote starts a fresh interpreter per program.\n"
     "SIGTERM drains: health NOT_SERVING, no new calls, calls in progress get --grace\n"
     "seconds to finish, then exit 0. One JSON line per call on stderr.\n";
 
@@ -71,7 +73,7 @@ int ServeMain(int argc, char** argv) {
                                     "(default 300)");
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
-  flags.Bool("zygote", "run Python programs in warm zygotes (as fathom grade does)");
+  flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
@@ -189,25 +191,26 @@ int ServeMain(int argc, char** argv) {
       std::max<int64_t>(server_options.max_send_message_bytes, 2 * largest_output + (1 << 20)),
       int64_t{1} << 30));
 
-  // With --zygote, Python programs run in warm zygotes (one per worker), as in `fathom
-  // grade`; a spec a zygote cannot serve, and every other runtime, goes to the sandbox.
-  // Not yet the default here: the service's fault tests still assume one process tree
-  // per run (killing a run's processes from outside must end in sandbox_error, which the
-  // zygote turns into a retry).
+  // Python programs run in warm zygotes (one per worker), as in `fathom grade`; a spec a
+  // zygote cannot serve, and every other runtime, goes to the sandbox. A zygote killed
+  // mid-run is restarted and the program run once more (lost twice: sandbox_error).
   RunnerChoice choice;
   choice.runner = sb->get();
-  choice.description = "fresh interpreters (pass --zygote for warm zygotes)";
-  if (flags.GetBool("zygote")) {
-    choice.description = "fresh interpreters (no runtime has a zygote)";
-    for (const service::ServedRuntime& served : runtimes) {
-      if (served.prepared.policy->zygote) {
-        choice = MakeRunner(**sb, served.prepared, static_cast<int>(workers), true);
-        break;
-      }
+  choice.description = "fresh interpreters (no runtime has a zygote)";
+  for (const service::ServedRuntime& served : runtimes) {
+    if (served.prepared.policy->zygote) {
+      choice = MakeRunner(**sb, served.prepared, static_cast<int>(workers),
+                          !flags.GetBool("no-zygote"));
+      break;
     }
   }
 
   service::Metrics metrics;
+  if (choice.zygote != nullptr) {
+    metrics.SetZygoteRestarts([z = choice.zygote.get()] {
+      return static_cast<double>(z->stats().restarts);
+    });
+  }
   service::CallLog log(&std::cerr);
   service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(queue_capacity)});
   absl::StatusOr<std::unique_ptr<service::Core>> core = service::Core::Create(
@@ -233,6 +236,7 @@ int ServeMain(int argc, char** argv) {
              {"workers", absl::StrCat(workers)},
              {"queue", absl::StrCat(queue_capacity)},
              {"layers", absl::StrJoin(layers.Names(), ",")},
+             {"runner", choice.description},
              {"problem_sets", absl::StrJoin(set_names, ",")},
              {"version", kFathomVersion}});
 
