@@ -382,6 +382,8 @@ TEST_F(ServeE2eTest, GradeAndGradeStreamEqualFathomGrade) {
     EXPECT_EQ(r.status(), want["status"]) << r.task_id() << " " << r.completion_id();
     EXPECT_EQ(r.result(), want["result"]) << r.task_id() << " " << r.completion_id();
     EXPECT_EQ(r.passed(), want["passed"]) << r.task_id() << " " << r.completion_id();
+    // The same calibrated per-task limit (one machine, one calibration cache).
+    EXPECT_EQ(r.cpu_limit_ms(), want["cpu_limit_ms"]) << r.task_id() << " " << r.completion_id();
     EXPECT_EQ(r.task_id(), samples[i].task_id());
   }
   ASSERT_EQ(summary.pass_at_k_size(), 2);
