@@ -179,6 +179,16 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
     lat.push_back(Ms(Clock::now() - t0));
   }
 
+  // 1b. The gRPC round trip alone on this machine: a call that runs nothing.
+  std::vector<double> rtt;
+  for (int i = 0; i < requests; ++i) {
+    grpc::ClientContext ctx;
+    v1::ListRuntimesResponse resp;
+    auto t0 = Clock::now();
+    if (!stub->ListRuntimes(&ctx, {}, &resp).ok()) return Fail(absl::InternalError("ListRuntimes"));
+    rtt.push_back(Ms(Clock::now() - t0));
+  }
+
   // 2. Sustained rate: `clients` clients, each on its own connection, for `seconds`.
   std::atomic<int64_t> done{0}, failed{0};
   const auto end = Clock::now() + std::chrono::seconds(seconds);
@@ -249,6 +259,8 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
   std::printf("%-44s %10.2f\n", absl::StrCat(direct_name, " CPU ms/run").c_str(), direct_cpu_ms);
   std::printf("%-44s %10.1f\n", "Execute p50 ms (1 client, trivial Python)", Percentile(lat, 0.50));
   std::printf("%-44s %10.1f\n", "Execute p99 ms (1 client, trivial Python)", Percentile(lat, 0.99));
+  std::printf("%-44s %10.2f\n", "ListRuntimes p50 ms (gRPC round trip, no run)",
+              Percentile(rtt, 0.50));
   std::printf("%-44s %10.1f\n", absl::StrCat("Execute req/s sustained (", clients, " clients, ",
                                              seconds, " s)").c_str(),
               static_cast<double>(done.load()) / rate_s);

@@ -120,7 +120,8 @@ int ServeMain(int argc, char** argv) {
   flags.Value("limit", "set a limit ceiling, e.g. memory_bytes=536870912", true);
   flags.Value("env-allow", "a variable ExecuteRequest.env may set (repeatable; default "
                            "LANG, LC_ALL, TZ)", true);
-  flags.Value("cache", "content-addressed verdict cache directory kept across calls");
+  flags.Value("cache", "content-addressed verdict cache directory kept across calls (also "
+                      "holds the time-limit calibration)");
   flags.Value("max-message-bytes", "largest request accepted (default 33554432)");
   flags.Value("max-connection-age", "seconds before a connection is asked to reconnect "
                                     "(default 300)");
