@@ -637,6 +637,8 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
            server->Grandchildren().size() == 2;
   }));
 
+  const std::vector<pid_t> zygotes = server->Children();
+  ASSERT_EQ(zygotes.size(), 2u);
   ASSERT_EQ(kill(server->pid(), SIGTERM), 0);
   EXPECT_TRUE(Eventually([&] {
     grpc::ClientContext ctx;
@@ -671,6 +673,9 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   EXPECT_EQ(results, 1);
   EXPECT_EQ(summaries, 1);
   EXPECT_EQ(server->Stop(0, std::chrono::seconds(30)), 0);
+  for (pid_t z : zygotes) {  // and nothing of it is left
+    EXPECT_TRUE(Eventually([&] { return kill(z, 0) != 0; })) << "zygote " << z << " outlived the server";
+  }
 }
 
 // The fresh path (--no-zygote): a run's init SIGKILLed from outside (a crashed worker, an
