@@ -1,8 +1,9 @@
 // `fathom serve` end to end: the real binary on a free loopback port, driven by a C++
 // gRPC client. Health and reflection, every Execute status, Grade and GradeStream equal
 // to `fathom grade` on the same samples, errors, deadlines, cancellation, the bounded
-// queue, metrics, the log, the SIGTERM drain and a run killed from outside. Needs root
-// (the sandbox) like the other sandbox tests.
+// queue, metrics, the log, the SIGTERM drain, and runs and zygotes killed from outside.
+// Servers run warm zygotes (the default) unless a test says --no-zygote. Needs root (the
+// sandbox) like the other sandbox tests.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +148,64 @@ std::map<std::pair<std::string, std::string>, nlohmann::json> FathomGradeResults
   return cached;
 }
 
+grpc::Status ExecuteOn(v1::Grader::Stub& stub, const std::string& code, v1::ExecuteResponse* out,
+                       const std::function<void(v1::ExecuteRequest&)>& edit = nullptr,
+                       int deadline_ms = 30000) {
+  v1::ExecuteRequest req;
+  req.set_code(code);
+  if (edit) edit(req);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, deadline_ms);
+  return stub.Execute(&ctx, req, out);
+}
+
+// Every run status through Execute, each with its exact details.
+void ExpectEveryStatus(v1::Grader::Stub& stub) {
+  struct Case {
+    std::string code;
+    std::string status;
+    std::function<void(v1::ExecuteRequest&)> edit;
+  };
+  const std::vector<Case> cases = {
+      {"import sys\nprint(sys.stdin.read().upper(), end='')\nprint(sys.argv[1:])", "ok",
+       [](v1::ExecuteRequest& r) {
+         r.set_stdin("abc");
+         r.add_args("x");
+       }},
+      {"raise SystemExit(3)", "nonzero_exit", nullptr},
+      {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signaled", nullptr},
+      {"while True: pass", "cpu_timeout",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_cpu_time_ms(300); }},
+      {"import time\ntime.sleep(30)", "wall_timeout",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_wall_time_ms(500); }},
+      {"x = bytearray(512 << 20)\nx[::4096] = b'1' * len(x[::4096])", "memory_limit",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_memory_bytes(64 << 20); }},
+      {"print('x' * 5000)", "output_limit",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_max_output_bytes(1000); }},
+      {"import ctypes\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)", "syscall_violation", nullptr},
+  };
+  for (const Case& c : cases) {
+    v1::ExecuteResponse r;
+    grpc::Status s = ExecuteOn(stub, c.code, &r, c.edit);
+    ASSERT_TRUE(s.ok()) << c.status << ": " << s.error_message();
+    EXPECT_EQ(r.result().status(), c.status) << c.code << "\nstderr: " << r.result().stderr();
+    EXPECT_GE(r.worker_id(), 0);
+    EXPECT_LT(r.worker_id(), 2);
+    EXPECT_FALSE(r.cache_hit());
+    if (c.status == "ok") {
+      EXPECT_EQ(r.result().stdout(), "ABC['x']\n");
+    } else if (c.status == "nonzero_exit") {
+      EXPECT_EQ(r.result().exit_code(), 3);
+    } else if (c.status == "signaled") {
+      EXPECT_EQ(r.result().signal(), SIGKILL);
+    }
+    if (c.status == "output_limit") {
+      EXPECT_EQ(r.result().stdout().size(), 1000u);
+      EXPECT_TRUE(r.result().stdout_truncated());
+    }
+  }
+}
+
 class ServeE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -165,12 +224,7 @@ class ServeE2eTest : public ::testing::Test {
   grpc::Status Execute(const std::string& code, v1::ExecuteResponse* out,
                        const std::function<void(v1::ExecuteRequest&)>& edit = nullptr,
                        int deadline_ms = 30000) {
-    v1::ExecuteRequest req;
-    req.set_code(code);
-    if (edit) edit(req);
-    grpc::ClientContext ctx;
-    SetDeadline(&ctx, deadline_ms);
-    return stub_->Execute(&ctx, req, out);
+    return ExecuteOn(*stub_, code, out, edit, deadline_ms);
   }
 
   static ServerProcess* server_;
@@ -215,50 +269,17 @@ TEST_F(ServeE2eTest, HealthIsServingAndReflectionListsTheServices) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
-TEST_F(ServeE2eTest, ExecuteReportsEveryStatusAsANormalResponse) {
-  struct Case {
-    std::string code;
-    std::string status;
-    std::function<void(v1::ExecuteRequest&)> edit;
-  };
-  const std::vector<Case> cases = {
-      {"import sys\nprint(sys.stdin.read().upper(), end='')\nprint(sys.argv[1:])", "ok",
-       [](v1::ExecuteRequest& r) {
-         r.set_stdin("abc");
-         r.add_args("x");
-       }},
-      {"raise SystemExit(3)", "nonzero_exit", nullptr},
-      {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signaled", nullptr},
-      {"while True: pass", "cpu_timeout",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_cpu_time_ms(300); }},
-      {"import time\ntime.sleep(30)", "wall_timeout",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_wall_time_ms(500); }},
-      {"x = bytearray(512 << 20)\nx[::4096] = b'1' * len(x[::4096])", "memory_limit",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_memory_bytes(64 << 20); }},
-      {"print('x' * 5000)", "output_limit",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_max_output_bytes(1000); }},
-      {"import ctypes\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)", "syscall_violation", nullptr},
-  };
-  for (const Case& c : cases) {
-    v1::ExecuteResponse r;
-    grpc::Status s = Execute(c.code, &r, c.edit);
-    ASSERT_TRUE(s.ok()) << c.status << ": " << s.error_message();
-    EXPECT_EQ(r.result().status(), c.status) << c.code << "\nstderr: " << r.result().stderr();
-    EXPECT_GE(r.worker_id(), 0);
-    EXPECT_LT(r.worker_id(), 2);
-    EXPECT_FALSE(r.cache_hit());
-    if (c.status == "ok") {
-      EXPECT_EQ(r.result().stdout(), "ABC['x']\n");
-    } else if (c.status == "nonzero_exit") {
-      EXPECT_EQ(r.result().exit_code(), 3);
-    } else if (c.status == "signaled") {
-      EXPECT_EQ(r.result().signal(), SIGKILL);
-    }
-    if (c.status == "output_limit") {
-      EXPECT_EQ(r.result().stdout().size(), 1000u);
-      EXPECT_TRUE(r.result().stdout_truncated());
-    }
-  }
+// The same statuses on both paths (DESIGN section 3): the suite's server runs warm
+// zygotes, this one fresh interpreters.
+TEST_F(ServeE2eTest, ExecuteReportsEveryStatusAsANormalResponse) { ExpectEveryStatus(*stub_); }
+
+TEST(ServeFreshPathTest, ExecuteReportsEveryStatusAsANormalResponse) {
+  auto server = StartServer({"--workers", "2", "--no-zygote"});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::Grader::NewStub(Connect(*server));
+  ExpectEveryStatus(*stub);
+  EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server, 0); }));
+  EXPECT_EQ(server->Stop(SIGTERM, std::chrono::seconds(30)), 0);
 }
 
 TEST_F(ServeE2eTest, ErrorsUseTheGrpcCodesTheApiPromises) {
