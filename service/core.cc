@@ -682,8 +682,14 @@ int64_t GradeSession::outstanding() const {
 }
 
 v1::GradeSummary GradeSession::Summary() const {
-  std::lock_guard<std::mutex> lock(mu_);
   v1::GradeSummary s;
+  s.set_runner(core_.options().runner_description);
+  if (core_.options().zygote_stats) {  // reads /proc: not under mu_
+    const sandbox::ZygoteStats z = core_.options().zygote_stats();
+    s.mutable_zygote()->set_restarts(z.restarts);
+    s.mutable_zygote()->set_peak_rss_kb(z.peak_rss_kb);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<grader::TaskCount> covered;
   for (const auto& [key, t] : tasks_) {
     covered.push_back(t);
@@ -700,12 +706,6 @@ v1::GradeSummary GradeSession::Summary() const {
   s.set_ran(ran_);
   s.set_cache_hits(cache_hits_);
   s.set_elapsed_s(std::chrono::duration<double>(Clock::now() - start_).count());
-  s.set_runner(core_.options().runner_description);
-  if (core_.options().zygote_stats) {
-    const sandbox::ZygoteStats z = core_.options().zygote_stats();
-    s.mutable_zygote()->set_restarts(z.restarts);
-    s.mutable_zygote()->set_peak_rss_kb(z.peak_rss_kb);
-  }
   return s;
 }
 
