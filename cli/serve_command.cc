@@ -1,8 +1,10 @@
 // `fathom serve`: flags -> policy, sandbox, runtimes, problem sets -> service::Server.
 #include "cli/serve_command.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,8 @@
 #include "grader/problems.h"
 #include "grader/runtime_context.h"
 #include "grader/scheduler.h"
+#include "grader/summary.h"
+#include "grader/time_limits.h"
 #include "service/call_log.h"
 #include "service/core.h"
 #include "service/metrics.h"
@@ -27,9 +31,16 @@ constexpr char kUsage[] =
     "                    [--queue N] [--problems NAME=PATH ...] [--grace SECONDS]\n"
     "                    [--timeout SECONDS] [--limit key=value ...] [--env-allow NAME ...]\n"
     "                    [--cache DIR] [--max-message-bytes N] [--max-connection-age SECONDS]\n"
-    "                    [--require LAYER ...] [--policies DIR]\n"
+    "                    [--require LAYER ...] [--policies DIR] [--no-zygote]\n"
     "Serves fathom.v1.Grader (proto/fathom/v1/grader.proto) over gRPC, with grpc.health.v1\n"
     "and server reflection, and Prometheus metrics at http://METRICS-ADDR/metrics.\n"
+    "Python programs run in warm zygotes (one per worker), as in `fathom grade`;\n"
+    "--no-zygote starts a fresh interpreter per program.\n"
+    "Time limits: Grade gives each task of a --problems set the CPU limit\n"
+    "max(1 s, 1.5 x (start-up + 10 x its canonical solution's own CPU time)), measured at\n"
+    "start on this machine and cached as `fathom grade` does (--cache DIR, else\n"
+    "$XDG_CACHE_HOME/fathom or ~/.cache/fathom); --timeout S or --limit cpu_time_ms=N\n"
+    "give every task one fixed limit instead.\n"
     "SIGTERM drains: health NOT_SERVING, no new calls, calls in progress get --grace\n"
     "seconds to finish, then exit 0. One JSON line per call on stderr.\n";
 
@@ -49,6 +60,49 @@ bool ParseSeconds(const std::string& text, int64_t* ms) {
   return true;
 }
 
+// Per-task CPU limits for `set`, as `fathom grade --time-limit auto` finds them: measured
+// through `choice`'s runner (the one that grades) or read from the same cache. Every line
+// the calibration writes becomes a JSON "calibration" event.
+void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
+                         const service::CoreOptions& core_options, const RunnerChoice& choice,
+                         int workers, service::CallLog& log, service::ServedProblemSet& set) {
+  const service::ServedRuntime* grading = nullptr;
+  for (const service::ServedRuntime& r : runtimes) {
+    if (r.prepared.policy->name == core_options.grade_runtime) grading = &r;
+  }
+  if (grading == nullptr) return;  // Core::Create says so
+  grader::CalibrationOptions calibration;
+  calibration.cache_dir =
+      core_options.cache_dir.empty() ? grader::DefaultCacheDir() : core_options.cache_dir;
+  calibration.runtime_fingerprint = grading->context.fingerprint;
+  // The zygote's cpu_ms leaves out interpreter start-up: cached apart, as in fathom grade.
+  calibration.runner_name = choice.zygote != nullptr ? "zygote" : "fresh-exec";
+  calibration.limits = grading->limits;
+  calibration.workers = workers;
+  std::ostringstream messages;
+  calibration.log = &messages;
+  grader::Calibration c =
+      grader::CalibrateTimeLimits(set.set, *choice.runner, grading->context, calibration);
+  std::istringstream lines(messages.str());
+  for (std::string line; std::getline(lines, line);) {
+    constexpr std::string_view kPrefix = "fathom grade: ";  // the shared code's wording
+    if (line.rfind(kPrefix, 0) == 0) line.erase(0, kPrefix.size());
+    if (!line.empty()) log.Event("calibration", {{"problem_set", set.name}, {"message", line}});
+  }
+  set.cpu_limit_ms = c.table.cpu_limit_ms;
+  set.time_limit = grader::AutoTimeLimitInfo(c, set.set);
+  const grader::TimeLimitInfo& t = set.time_limit;
+  log.Event("time_limits", {{"problem_set", set.name},
+                            {"mode", "auto"},
+                            {"min_ms", absl::StrCat(t.min_ms)},
+                            {"median_ms", absl::StrCat(t.median_ms)},
+                            {"max_ms", absl::StrCat(t.max_ms)},
+                            {"fallback_tasks", absl::StrJoin(t.fallback_tasks, ",")},
+                            {"calibration", t.cached ? "cached" : "measured"},
+                            {"calibration_s", absl::StrCat(t.measure_s)},
+                            {"cache_file", t.cache_path}});
+}
+
 }  // namespace
 
 int ServeMain(int argc, char** argv) {
@@ -61,17 +115,19 @@ int ServeMain(int argc, char** argv) {
   flags.Value("queue", "runs that may wait before RESOURCE_EXHAUSTED (default 1024)");
   flags.Value("problems", "a problem set to serve, NAME=PATH (repeatable)", true);
   flags.Value("grace", "seconds calls in progress get to finish after SIGTERM (default 30)");
-  flags.Value("timeout", "per-run CPU-time ceiling in seconds (default: the policy's)");
+  flags.Value("timeout", "per-run CPU-time ceiling in seconds (default: the policy's); also "
+                        "turns per-task calibrated limits off");
   flags.Value("limit", "set a limit ceiling, e.g. memory_bytes=536870912", true);
   flags.Value("env-allow", "a variable ExecuteRequest.env may set (repeatable; default "
                            "LANG, LC_ALL, TZ)", true);
-  flags.Value("cache", "content-addressed verdict cache directory kept across calls");
+  flags.Value("cache", "content-addressed verdict cache directory kept across calls (also "
+                      "holds the time-limit calibration)");
   flags.Value("max-message-bytes", "largest request accepted (default 33554432)");
   flags.Value("max-connection-age", "seconds before a connection is asked to reconnect "
                                     "(default 300)");
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
-  flags.Bool("zygote", "run Python programs in warm zygotes (as fathom grade does)");
+  flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
@@ -135,7 +191,10 @@ int ServeMain(int argc, char** argv) {
       PrintError("serve", std::string(set.status().message()));
       return kExitUsage;
     }
-    problem_sets.push_back({std::move(name), *std::move(set)});
+    service::ServedProblemSet served;
+    served.name = std::move(name);
+    served.set = *std::move(set);
+    problem_sets.push_back(std::move(served));
   }
 
   absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
@@ -189,26 +248,42 @@ int ServeMain(int argc, char** argv) {
       std::max<int64_t>(server_options.max_send_message_bytes, 2 * largest_output + (1 << 20)),
       int64_t{1} << 30));
 
-  // With --zygote, Python programs run in warm zygotes (one per worker), as in `fathom
-  // grade`; a spec a zygote cannot serve, and every other runtime, goes to the sandbox.
-  // Not yet the default here: the service's fault tests still assume one process tree
-  // per run (killing a run's processes from outside must end in sandbox_error, which the
-  // zygote turns into a retry).
+  // Python programs run in warm zygotes (one per worker), as in `fathom grade`; a spec a
+  // zygote cannot serve, and every other runtime, goes to the sandbox. A zygote killed
+  // mid-run is restarted and the program run once more (lost twice: sandbox_error).
   RunnerChoice choice;
   choice.runner = sb->get();
-  choice.description = "fresh interpreters (pass --zygote for warm zygotes)";
-  if (flags.GetBool("zygote")) {
-    choice.description = "fresh interpreters (no runtime has a zygote)";
-    for (const service::ServedRuntime& served : runtimes) {
-      if (served.prepared.policy->zygote) {
-        choice = MakeRunner(**sb, served.prepared, static_cast<int>(workers), true);
-        break;
-      }
+  choice.description = "fresh interpreters (no runtime has a zygote)";
+  for (const service::ServedRuntime& served : runtimes) {
+    if (served.prepared.policy->zygote) {
+      choice = MakeRunner(**sb, served.prepared, static_cast<int>(workers),
+                          !flags.GetBool("no-zygote"));
+      break;
+    }
+  }
+
+  service::CallLog log(&std::cerr);
+  const std::vector<std::string> limit_flags = flags.GetAll("limit");
+  const bool auto_time_limit =
+      !flags.Has("timeout") &&
+      std::none_of(limit_flags.begin(), limit_flags.end(),
+                   [](const std::string& kv) { return kv.rfind("cpu_time_ms=", 0) == 0; });
+  if (auto_time_limit) {
+    for (service::ServedProblemSet& p : problem_sets) {
+      CalibrateProblemSet(runtimes, core_options, choice, static_cast<int>(workers), log, p);
     }
   }
 
   service::Metrics metrics;
-  service::CallLog log(&std::cerr);
+  if (choice.zygote != nullptr) {
+    metrics.SetZygoteRestarts([z = choice.zygote.get()] {
+      return static_cast<double>(z->stats().restarts);
+    });
+  }
+  core_options.runner_description = choice.description;
+  if (choice.zygote != nullptr) {
+    core_options.zygote_stats = [z = choice.zygote.get()] { return z->stats(); };
+  }
   service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(queue_capacity)});
   absl::StatusOr<std::unique_ptr<service::Core>> core = service::Core::Create(
       core_options, std::move(runtimes), std::move(problem_sets), *choice.runner, queue,
@@ -233,6 +308,7 @@ int ServeMain(int argc, char** argv) {
              {"workers", absl::StrCat(workers)},
              {"queue", absl::StrCat(queue_capacity)},
              {"layers", absl::StrJoin(layers.Names(), ",")},
+             {"runner", choice.description},
              {"problem_sets", absl::StrJoin(set_names, ",")},
              {"version", kFathomVersion}});
 

@@ -184,6 +184,13 @@ Core::Core(CoreOptions options, std::vector<ServedRuntime> runtimes,
   metered_ = std::make_unique<MeteredRunner>(runner, metrics, std::move(by_interpreter));
 }
 
+const ServedProblemSet* Core::FindServedSet(const std::string& name) const {
+  for (const ServedProblemSet& p : problem_sets_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 absl::StatusOr<const grader::ProblemSet*> Core::FindProblemSet(const std::string& name) const {
   for (const ServedProblemSet& p : problem_sets_) {
     if (p.name == name) return &p.set;
@@ -342,6 +349,24 @@ void Core::ListProblemSets(v1::ListProblemSetsResponse* response) const {
     out->set_path(p.set.path);
     out->set_problems(static_cast<int64_t>(p.set.problems.size()));
     out->set_sha256(p.set.content_sha256);
+    v1::TimeLimits* t = out->mutable_time_limits();
+    const grader::TimeLimitInfo& info = p.time_limit;
+    if (p.cpu_limit_ms.empty()) {
+      t->set_mode("fixed");
+      if (absl::StatusOr<const ServedRuntime*> rt = FindRuntime(options_.grade_runtime); rt.ok()) {
+        t->set_cpu_time_ms((*rt)->limits.cpu_time_ms);
+      }
+      continue;
+    }
+    t->set_mode("auto");
+    t->set_min_ms(info.min_ms);
+    t->set_median_ms(info.median_ms);
+    t->set_max_ms(info.max_ms);
+    t->set_fallback_ms(info.fallback_ms);
+    for (const std::string& task : info.fallback_tasks) t->add_fallback_tasks(task);
+    t->set_calibration_cached(info.cached);
+    t->set_calibration_s(info.measure_s);
+    t->set_startup_cpu_ms(info.startup_ms);
   }
 }
 
@@ -448,6 +473,11 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
   const ServedRuntime* runtime = *core_.FindRuntime(core_.options().grade_runtime);
   absl::StatusOr<sandbox::Limits> limits = CapLimits(request.limits(), runtime->limits, deadline_);
   if (!limits.ok()) return limits.status();
+  const std::vector<int64_t>* task_cpu_ms = nullptr;  // calibrated, in problem order
+  if (set != &inline_set) {
+    const ServedProblemSet* served = core_.FindServedSet(request.problem_set());
+    if (served != nullptr && !served->cpu_limit_ms.empty()) task_cpu_ms = &served->cpu_limit_ms;
+  }
 
   const std::string& set_name = request.problem_set();
   std::set<std::tuple<std::string, std::string, std::string>> batch_ids;
@@ -485,15 +515,32 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
   struct Prepared {
     std::string program;
     std::string key;
+    sandbox::Limits limits;
   };
   std::vector<Prepared> prepared(request.samples_size());
+  // A task's calibrated limit takes the runtime's CPU ceiling's place; the request and
+  // the deadline lower it as they lower any limit. Once per task in the batch.
+  std::map<size_t, sandbox::Limits> task_limits;
   for (int i = 0; i < request.samples_size(); ++i) {
     const v1::Sample& s = request.samples(i);
     const bool is_solution = s.has_solution();
     prepared[i].program = grader::SampleProgram(*problems[i], is_solution ? s.solution() : s.completion(),
                                                 is_solution, *extract, stops);
+    prepared[i].limits = *limits;
+    if (task_cpu_ms != nullptr) {
+      const size_t task = static_cast<size_t>(problems[i] - set->problems.data());
+      auto it = task_limits.find(task);
+      if (it == task_limits.end()) {
+        sandbox::Limits ceiling = runtime->limits;
+        ceiling.cpu_time_ms = (*task_cpu_ms)[task];
+        absl::StatusOr<sandbox::Limits> capped = CapLimits(request.limits(), ceiling, deadline_);
+        if (!capped.ok()) return capped.status();
+        it = task_limits.emplace(task, *capped).first;
+      }
+      prepared[i].limits = it->second;
+    }
     prepared[i].key =
-        grader::ProgramKey(runtime->context.fingerprint, *limits, prepared[i].program);
+        grader::ProgramKey(runtime->context.fingerprint, prepared[i].limits, prepared[i].program);
   }
 
   // --- claim keys, read the disk cache, make the jobs ---
@@ -508,8 +555,13 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
     if (!set_name.empty()) problem_set_names_.insert(set_name);
     outstanding_ += request.samples_size();
     for (int i = 0; i < request.samples_size(); ++i) {
-      Waiter w{batch, i, request.samples(i).task_id(), request.samples(i).completion_id(),
-               set_name, static_cast<size_t>(problems[i] - set->problems.data())};
+      Waiter w{batch,
+               i,
+               request.samples(i).task_id(),
+               request.samples(i).completion_id(),
+               set_name,
+               static_cast<size_t>(problems[i] - set->problems.data()),
+               prepared[i].limits.cpu_time_ms};
       grader::Verdict known;
       switch (dedup_.ClaimKey(prepared[i].key, w, &known)) {
         case Dedup::Claim::kDone:
@@ -530,7 +582,7 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
         }
       }
       jobs.push_back([self = shared_from_this(), key = prepared[i].key, w,
-                      program = std::move(prepared[i].program), limits = *limits,
+                      program = std::move(prepared[i].program), limits = prepared[i].limits,
                       runtime](int worker_id) {
         grader::Verdict v;
         if (worker_id >= 0) {
@@ -604,6 +656,7 @@ v1::GradeResponse GradeSession::ResultLocked(const Waiter& w, const grader::Verd
   r->set_stderr_tail(v.stderr_tail);
   r->set_cache_hit(v.cache_hit);
   r->set_worker_id(worker_id);
+  r->set_cpu_limit_ms(w.cpu_limit_ms);
   grader::TaskCount& t = tasks_[{w.problem_set, w.problem_index, w.task_id}];
   ++t.n;
   if (v.passed) ++t.c;
@@ -629,8 +682,14 @@ int64_t GradeSession::outstanding() const {
 }
 
 v1::GradeSummary GradeSession::Summary() const {
-  std::lock_guard<std::mutex> lock(mu_);
   v1::GradeSummary s;
+  s.set_runner(core_.options().runner_description);
+  if (core_.options().zygote_stats) {  // reads /proc: not under mu_
+    const sandbox::ZygoteStats z = core_.options().zygote_stats();
+    s.mutable_zygote()->set_restarts(z.restarts);
+    s.mutable_zygote()->set_peak_rss_kb(z.peak_rss_kb);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<grader::TaskCount> covered;
   for (const auto& [key, t] : tasks_) {
     covered.push_back(t);

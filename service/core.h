@@ -4,7 +4,9 @@
 //
 // Limits: a request's limits are capped by the runtime's server limits (the server's
 // `--limit`s are the ceiling; 0 in a request means the server's value), then by the time
-// left before the call's deadline (CPU and wall).
+// left before the call's deadline (CPU and wall). In Grade, a served problem set with
+// calibrated per-task CPU limits (as `fathom grade --time-limit auto`) puts its task's
+// limit in place of the runtime's CPU ceiling.
 //
 // Thread safety: a Core is immutable after construction and may be used by every call at
 // once. A GradeSession is one call's state; its members may be called from any thread.
@@ -33,9 +35,11 @@
 #include "grader/result_cache.h"
 #include "grader/runtime_context.h"
 #include "grader/sample_grader.h"
+#include "grader/summary.h"
 #include "grader/verdict.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/zygote.h"
 #include "service/metrics.h"
 #include "service/run_queue.h"
 
@@ -56,6 +60,10 @@ struct ServedRuntime {
 struct ServedProblemSet {
   std::string name;
   grader::ProblemSet set;
+  // Per-task CPU limits in problem order (CalibrateTimeLimits); empty: every task gets
+  // the grading runtime's cpu_time_ms.
+  std::vector<int64_t> cpu_limit_ms;
+  grader::TimeLimitInfo time_limit;  // how they were chosen (ListProblemSets)
 };
 
 struct CoreOptions {
@@ -65,6 +73,11 @@ struct CoreOptions {
   std::string cache_dir;
   // The runtime Grade uses (its harness is Python).
   std::string grade_runtime = "python";
+  // How the runner runs programs, for GradeSummary.runner ("warm zygotes (2)", ...).
+  std::string runner_description;
+  // The runner's zygote statistics (GradeSummary.zygote); null when it has no zygotes.
+  // Called from any thread.
+  std::function<sandbox::ZygoteStats()> zygote_stats;
 };
 
 // Request limits capped by `server` and by the time left before `deadline`;
@@ -100,6 +113,8 @@ class Core {
 
   // NotFound names the set.
   absl::StatusOr<const grader::ProblemSet*> FindProblemSet(const std::string& name) const;
+  // The served set called `name`, with its time limits; null when there is none.
+  const ServedProblemSet* FindServedSet(const std::string& name) const;
   // NotFound lists the known runtimes.
   absl::StatusOr<const ServedRuntime*> FindRuntime(const std::string& name) const;
 
@@ -170,6 +185,7 @@ class GradeSession : public std::enable_shared_from_this<GradeSession> {
     std::string completion_id;
     std::string problem_set;
     size_t problem_index = 0;  // in its problem set: the summary lists tasks in that order
+    int64_t cpu_limit_ms = 0;  // the limit it is graded under (part of its program key)
   };
   using Dedup = grader::DedupTable<Waiter>;
 

@@ -3,6 +3,7 @@
 // the listings. The real sandbox and a real server are in tests/serve_e2e_test.cc.
 #include "service/core.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -98,6 +99,13 @@ class CollectingSink final : public GradeSession::Sink {
     std::lock_guard<std::mutex> lock(mu_);
     return idle_;
   }
+  // Waits (bounded) for the first OnIdle: results are handed out before the session
+  // counts them done, so the last result can arrive just before it.
+  int WaitForIdle() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return idle_ > 0; });
+    return idle_;
+  }
 
  private:
   std::mutex mu_;
@@ -117,7 +125,9 @@ class CoreTest : public ::testing::Test {
  protected:
   void SetUp() override { MakeCore(/*workers=*/2, /*capacity=*/64); }
 
-  void MakeCore(int workers, size_t capacity) {
+  // `task_cpu_ms`: calibrated per-task limits for "mini" (empty: the runtime's fixed one).
+  void MakeCore(int workers, size_t capacity, std::vector<int64_t> task_cpu_ms = {},
+                CoreOptions options = {}) {
     core_.reset();
     queue_ = std::make_unique<RunQueue>(RunQueue::Options{workers, capacity});
     policy_.name = "python";
@@ -139,8 +149,15 @@ class CoreTest : public ::testing::Test {
       sets[0].set.by_id[p->task_id] = sets[0].set.problems.size();
       sets[0].set.problems.push_back(*p);
     }
-    absl::StatusOr<std::unique_ptr<Core>> core =
-        Core::Create({}, std::move(runtimes), std::move(sets), runner_, *queue_, metrics_);
+    if (!task_cpu_ms.empty()) {
+      sets[0].time_limit.automatic = true;
+      sets[0].time_limit.min_ms = *std::min_element(task_cpu_ms.begin(), task_cpu_ms.end());
+      sets[0].time_limit.max_ms = *std::max_element(task_cpu_ms.begin(), task_cpu_ms.end());
+      sets[0].time_limit.median_ms = task_cpu_ms[task_cpu_ms.size() / 2];
+      sets[0].cpu_limit_ms = std::move(task_cpu_ms);
+    }
+    absl::StatusOr<std::unique_ptr<Core>> core = Core::Create(
+        std::move(options), std::move(runtimes), std::move(sets), runner_, *queue_, metrics_);
     ASSERT_TRUE(core.ok()) << core.status();
     core_ = *std::move(core);
   }
@@ -285,6 +302,59 @@ TEST_F(CoreTest, ExecuteWithOnlyFilesRunsTheMainFile) {
   EXPECT_EQ(runner_.specs()[0].files[0].content, "print(1)");
 }
 
+// A served set's calibrated per-task limits replace the runtime's CPU ceiling (a limit
+// above it is the server's own measurement, as in `fathom grade`); the request and the
+// deadline lower them; inline problems keep the runtime's limit. Each result says its
+// limit, the summary how the server runs programs.
+TEST_F(CoreTest, GradeGivesEachTaskItsCalibratedLimitAsTheRequestCapsIt) {
+  CoreOptions options;
+  options.runner_description = "warm zygotes (2)";
+  options.zygote_stats = [] {
+    sandbox::ZygoteStats z;
+    z.restarts = 3;
+    z.peak_rss_kb = 20480;
+    return z;
+  };
+  MakeCore(2, 64, {1200, 4500}, options);
+  auto grade = [&](int64_t request_cpu_ms, bool inline_problem) {
+    auto sink = std::make_shared<CollectingSink>();
+    auto session = std::make_shared<GradeSession>(*core_, NewTenant(), sink, kNoDeadline);
+    v1::GradeRequest req;
+    if (inline_problem) {
+      req.add_inline_problems(kProblem1);
+    } else {
+      req.set_problem_set("mini");
+      *req.add_samples() = MakeSample("T/0", absl::StrCat("    return 1  # PASS ", request_cpu_ms), "a");
+    }
+    *req.add_samples() = MakeSample("T/1", absl::StrCat("    return 2  # PASS ", request_cpu_ms), "b");
+    req.mutable_limits()->set_cpu_time_ms(request_cpu_ms);
+    EXPECT_TRUE(session->AddBatch(req, nullptr).ok());
+    std::map<std::string, int64_t> limits;
+    for (const v1::SampleResult& r : sink->WaitFor(req.samples_size())) {
+      EXPECT_EQ(r.status(), "passed");
+      limits[r.completion_id()] = r.cpu_limit_ms();
+    }
+    EXPECT_EQ(session->Summary().runner(), "warm zygotes (2)");
+    EXPECT_EQ(session->Summary().zygote().restarts(), 3);
+    return limits;
+  };
+  EXPECT_EQ(grade(0, false), (std::map<std::string, int64_t>{{"a", 1200}, {"b", 4500}}));
+  EXPECT_EQ(grade(2000, false), (std::map<std::string, int64_t>{{"a", 1200}, {"b", 2000}}));
+  EXPECT_EQ(grade(0, true), (std::map<std::string, int64_t>{{"b", 3000}}));
+  std::multiset<int64_t> ran;  // what the runner was given
+  for (const sandbox::RunSpec& spec : runner_.specs()) ran.insert(spec.limits.cpu_time_ms);
+  EXPECT_EQ(ran, (std::multiset<int64_t>{1200, 4500, 1200, 2000, 3000}));
+
+  v1::ListProblemSetsResponse sets;
+  core_->ListProblemSets(&sets);
+  ASSERT_EQ(sets.problem_sets_size(), 1);
+  const v1::TimeLimits& t = sets.problem_sets(0).time_limits();
+  EXPECT_EQ(t.mode(), "auto");
+  EXPECT_EQ(t.min_ms(), 1200);
+  EXPECT_EQ(t.median_ms(), 4500);
+  EXPECT_EQ(t.max_ms(), 4500);
+}
+
 TEST_F(CoreTest, GradeGivesEachSampleItsVerdictAndSharesIdenticalPrograms) {
   auto sink = std::make_shared<CollectingSink>();
   auto session = std::make_shared<GradeSession>(*core_, NewTenant(), sink, kNoDeadline);
@@ -300,8 +370,8 @@ TEST_F(CoreTest, GradeGivesEachSampleItsVerdictAndSharesIdenticalPrograms) {
   ASSERT_TRUE(session->AddBatch(req, nullptr).ok());
   std::vector<v1::SampleResult> results = sink->WaitFor(5);
   ASSERT_EQ(results.size(), 5u);
+  EXPECT_GE(sink->WaitForIdle(), 1);
   EXPECT_EQ(session->outstanding(), 0);
-  EXPECT_GE(sink->idle(), 1);
   std::map<std::string, v1::SampleResult> by_id;
   for (const auto& r : results) by_id[r.completion_id()] = r;
   EXPECT_EQ(by_id["a"].status(), "passed");
@@ -414,7 +484,7 @@ TEST_F(CoreTest, FullQueueIsResourceExhaustedAndCancelledRunsGiveNoVerdict) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(session->outstanding(), 0);
-  EXPECT_GE(sink->idle(), 1);
+  EXPECT_GE(sink->WaitForIdle(), 1);
   EXPECT_EQ(sink->WaitFor(0).size(), 0u);  // a killed run is never a verdict
   EXPECT_EQ(runner_.runs_.load(), 1);      // the queued ones never started
   EXPECT_EQ(metrics_.RunCount("python", "cancelled"), 1);
@@ -471,6 +541,8 @@ TEST_F(CoreTest, GetProblemsPagesAndFilters) {
   core_->ListProblemSets(&sets);
   ASSERT_EQ(sets.problem_sets_size(), 1);
   EXPECT_EQ(sets.problem_sets(0).problems(), 2);
+  EXPECT_EQ(sets.problem_sets(0).time_limits().mode(), "fixed");  // no calibration given
+  EXPECT_EQ(sets.problem_sets(0).time_limits().cpu_time_ms(), 3000);
   v1::ListRuntimesResponse rts;
   core_->ListRuntimes(&rts);
   ASSERT_EQ(rts.runtimes_size(), 1);

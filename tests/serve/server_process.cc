@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -135,15 +136,26 @@ int64_t ServerProcess::RssKb() const {
   return -1;
 }
 
-std::vector<pid_t> ServerProcess::Children() const {
+std::vector<pid_t> ServerProcess::Children() const { return ChildrenOf(pid_); }
+
+std::vector<pid_t> ServerProcess::Grandchildren() const {
+  std::vector<pid_t> out;
+  for (pid_t c : Children()) {
+    for (pid_t g : ChildrenOf(c)) out.push_back(g);
+  }
+  return out;
+}
+
+std::vector<pid_t> ChildrenOf(pid_t pid) {
   std::vector<pid_t> out;
   std::error_code ec;
   for (const auto& t :
-       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid_, "/task"), ec)) {
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
     std::ifstream in(t.path() / "children");
     pid_t c;
     while (in >> c) out.push_back(c);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -42,8 +42,12 @@ class ServerProcess {
   std::vector<std::string> LogLines() const;
   // The server's resident set (VmRSS) in KiB; -1 when unknown.
   int64_t RssKb() const;
-  // Host pids of the server's child processes (the runs' inits).
+  // Host pids of the server's child processes: the runs' inits on the fresh path, the
+  // warm zygotes (one per worker, long-lived) on the zygote path.
   std::vector<pid_t> Children() const;
+  // Host pids of their children: the programs running now, on either path (a program
+  // cannot create processes, so nothing of a run lives deeper).
+  std::vector<pid_t> Grandchildren() const;
 
  private:
   ServerProcess() = default;
@@ -56,6 +60,9 @@ class ServerProcess {
   mutable std::mutex mu_;
   std::vector<std::string> lines_;  // GUARDED_BY(mu_)
 };
+
+// Host pids of the children of `pid` (every thread's), sorted; [] when it is gone.
+std::vector<pid_t> ChildrenOf(pid_t pid);
 
 // Sends `request` as it is to 127.0.0.1:port and returns everything the server answers
 // until it closes ("" when it cannot connect).
