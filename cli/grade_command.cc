@@ -285,10 +285,28 @@ int GradeMain(int argc, char** argv) {
     io_oracles = grader::BuildIoOracles(*problems, *runner.runner, runtime, io);
     options.io = &io_oracles;
     options.io_fixed_cpu = !auto_time_limit;
+    info.io_time_limit = absl::StrFormat(
+        "per input max(%.1f s, %g x the canonical's CPU)%s",
+        options.io_settings.min_time_limit_ms / 1000.0, options.io_settings.gt_time_limit_factor,
+        auto_time_limit ? "" : absl::StrFormat(", run %.1f s CPU (fixed)",
+                                               options.limits.cpu_time_ms / 1000.0));
     info.io_note = io_oracles.cached
                        ? "expected outputs cached"
                        : absl::StrFormat("expected outputs measured in %.1f s",
                                          io_oracles.measure_s);
+    if (options.mode == grader::GradeMode::kIo) {
+      // --mode io promises I/O verdicts: no silent fallback to assert mode.
+      for (const std::string& id : io_tasks) {
+        const grader::IoOracle& o = io_oracles.oracles[problems->by_id.at(id)];
+        if (!o.usable) {
+          PrintError("grade", absl::StrCat("--mode io: ", id, ": no expected outputs (",
+                                           o.failure.empty() ? "not measured" : o.failure,
+                                           "); raise --limit or use --mode auto, which grades "
+                                           "such tasks in assert mode"));
+          return kExitUsage;
+        }
+      }
+    }
     if (!io_oracles.unusable_tasks.empty()) {
       absl::StrAppend(&info.io_note, "; ", io_oracles.unusable_tasks.size(),
                       " tasks in assert mode (canonical solution failed)");

@@ -270,6 +270,7 @@ Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::str
     std::map<int64_t, const IoRecord*> by_index;
     for (const auto& [index, rec] : recs.groups[g]) by_index[index] = &rec;
     const int64_t n = static_cast<int64_t>(oracle.expected[g].size());
+    const std::vector<int64_t> limits_ms = IoInputLimitsMs(oracle, g, settings);
     std::vector<int64_t> failed;
     bool complete = true;
     for (int64_t i = 0; i < n; ++i) {
@@ -282,7 +283,12 @@ Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::str
       }
       const IoRecord& rec = *it->second;
       std::optional<Failure> f;
-      switch (rec.kind) {
+      // The harness's CPU timer enforces the input's limit; a program that blocks the
+      // timer (SIG_IGN on SIGPROF) still reports what the call cost, and an answer
+      // that came too late is a timeout, however right.
+      const bool late = i < static_cast<int64_t>(limits_ms.size()) &&
+                        rec.cpu_us > limits_ms[static_cast<size_t>(i)] * 1000;
+      switch (late ? 'T' : rec.kind) {
         case 'V': {
           absl::StatusOr<PyValue> out = DecodePyValue(rec.payload);
           if (!out.ok()) {
@@ -341,13 +347,25 @@ Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::str
     // No input failed, yet the run did not finish: the run's own end says why (the
     // status DecideVerdict chose: timeout, memory_limit, output_limit,
     // syscall_violation, or error for an exit or a signal).
-    if (v.status == SampleStatus::kError || v.status == SampleStatus::kPassed) {
-      v.status = SampleStatus::kError;
-      v.result = r.status == sandbox::RunStatus::kSignaled
-                     ? absl::StrCat("failed: killed by signal ", r.signal,
-                                    " before every input ran")
-                     : absl::StrCat("failed: the program exited (status ", r.exit_code,
-                                    ") before every input ran");
+    switch (v.status) {
+      case SampleStatus::kMemoryLimit:
+        v.result = "failed: memory limit reached before every input ran";
+        break;
+      case SampleStatus::kOutputLimit:
+        v.result = "failed: output limit reached before every input ran";
+        break;
+      case SampleStatus::kSyscallViolation:
+        v.result = "failed: forbidden system call before every input ran";
+        break;
+      case SampleStatus::kTimeout:
+        break;  // "timed out"
+      default:
+        v.status = SampleStatus::kError;
+        v.result = r.status == sandbox::RunStatus::kSignaled
+                       ? absl::StrCat("failed: killed by signal ", r.signal,
+                                      " before every input ran")
+                       : absl::StrCat("failed: the program exited (status ", r.exit_code,
+                                      ") before every input ran");
     }
     return v;
   }

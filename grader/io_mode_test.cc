@@ -163,6 +163,24 @@ TEST(IoModeTest, ARunThatEndsEarlyIsNeverAPass) {
   v = Decide(AllRecords("i1;", "i2;", "i3;"), sandbox::RunStatus::kOutputLimit);
   EXPECT_FALSE(v.passed);
   EXPECT_EQ(v.status, SampleStatus::kOutputLimit);
+
+  // The memory limit ended it in base.
+  v = Decide(Rec("base", 0, 'V', "i1;"), sandbox::RunStatus::kMemoryLimit);
+  EXPECT_EQ(v.status, SampleStatus::kMemoryLimit);
+  EXPECT_EQ(v.result, "failed: memory limit reached before every input ran");
+}
+
+TEST(IoModeTest, AnAnswerOverItsInputsLimitIsATimeout) {
+  // The limit of every input here is 1 s (canonical 100 us x 4, floor 1 s); the right
+  // answer to base input 1 came after 3 s of CPU (the program ignored the timer).
+  Verdict v = Decide(Rec("base", 0, 'V', "i1;") + Rec("base", 1, 'V', "i2;", 3000000) +
+                     Rec("base", 0, 'D', "") + Rec("plus", 0, 'V', "i3;") +
+                     Rec("plus", 0, 'D', "") + Rec("-", 0, 'Z', ""));
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.status, SampleStatus::kTimeout);
+  EXPECT_EQ(v.base_status, PhaseStatus::kFail);
+  EXPECT_EQ(v.base_failed, std::vector<int64_t>{1});
+  EXPECT_EQ(v.plus_status, PhaseStatus::kPass);
 }
 
 TEST(IoModeTest, ASetupFailureFailsBothGroups) {

@@ -15,7 +15,7 @@ namespace {
 
 // The harness. Python's own names are bound before the reliability switches are thrown,
 // so user code that replaces them cannot break the reporting path by accident.
-constexpr char kHarness[] = R"PY(# fathom assert-mode harness v2: runs the program below as openai/human-eval does and
+constexpr char kHarness[] = R"PY(# fathom assert-mode harness v3: runs the program below as openai/human-eval does and
 # reports its outcome on a private channel (see grader/program.h in the fathom sources).
 def _fathom_run(src):
     import contextlib, json, os, sys
@@ -36,8 +36,16 @@ def _fathom_run(src):
     except OSError:
         pass
 
+    # The record is assembled from C functions bound now: a program that patches
+    # json.dumps (or JSONEncoder) cannot turn its failure record into a pass.
+    quote = json.encoder.c_encode_basestring_ascii or json.encoder.py_encode_basestring_ascii
+    is_instance, str_type = isinstance, str
+
     def report(record):
-        data = b"\nFATHOM-" + nonce + b" " + json.dumps(record).encode("ascii") + b"\n"
+        text = "{" + ", ".join(
+            quote(k) + ": " + (quote(v) if is_instance(v, str_type) else ("true" if v else "false"))
+            for k, v in record) + "}"
+        data = b"\nFATHOM-" + nonce + b" " + text.encode("ascii") + b"\n"
         while data:
             data = data[write(channel, data):]
         exit_now(0)
@@ -68,10 +76,10 @@ def _fathom_run(src):
         if len(message) > 65536:
             message = message[:65536] + "...[truncated by fathom]"
         message = message.encode("utf-8", "backslashreplace").decode("utf-8")
-        report({"outcome": "exception", "type": kind, "message": message,
-                "assertion": isinstance(e, assertion_error),
-                "memory": isinstance(e, memory_error)})
-    report({"outcome": "passed"})
+        report((("outcome", "exception"), ("type", kind), ("message", message),
+                ("assertion", isinstance(e, assertion_error)),
+                ("memory", isinstance(e, memory_error))))
+    report((("outcome", "passed"),))
 
 
 )PY";

@@ -75,7 +75,14 @@ std::string SummaryText(const GradeReport& r, const RunInfo& info) {
     absl::StrAppendFormat(&out, " %s %d", SampleStatusName(static_cast<SampleStatus>(i)),
                           r.status_counts[i]);
   }
-  absl::StrAppendFormat(&out, "\n  time limit %s", TimeLimitText(info));
+  if (r.io_samples > 0 && r.io_samples == r.samples) {
+    absl::StrAppendFormat(&out, "\n  time limit %s", info.io_time_limit);
+  } else if (r.io_samples > 0) {
+    absl::StrAppendFormat(&out, "\n  time limit I/O mode: %s; assert mode: %s",
+                          info.io_time_limit, TimeLimitText(info));
+  } else {
+    absl::StrAppendFormat(&out, "\n  time limit %s", TimeLimitText(info));
+  }
   absl::StrAppendFormat(&out, "\n  time       %.1f s, %.1f samples/s\n", r.elapsed_s, rate);
   absl::StrAppendFormat(&out, "  results    %s%s\n", r.results_path,
                         r.completed ? "" : " (incomplete: rerun the same command to resume)");

