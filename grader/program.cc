@@ -36,16 +36,21 @@ def _fathom_run(src):
     except OSError:
         pass
 
-    # The record is assembled from C functions bound now: a program that patches
-    # json.dumps (or JSONEncoder) cannot turn its failure record into a pass.
+    # The record is assembled with C functions bound now and with operators only (no
+    # method lookups, which a program can redirect by editing a builtin type's dict): a
+    # program that patches json.dumps, JSONEncoder or str methods cannot turn its failure
+    # record into a pass.
     quote = json.encoder.c_encode_basestring_ascii or json.encoder.py_encode_basestring_ascii
-    is_instance, str_type = isinstance, str
+    is_instance, str_type, bytes_type = isinstance, str, bytes
 
     def report(record):
-        text = "{" + ", ".join(
-            quote(k) + ": " + (quote(v) if is_instance(v, str_type) else ("true" if v else "false"))
-            for k, v in record) + "}"
-        data = b"\nFATHOM-" + nonce + b" " + text.encode("ascii") + b"\n"
+        text = "{"
+        for k, v in record:
+            if text != "{":
+                text = text + ", "
+            text = text + quote(k) + ": " + (
+                quote(v) if is_instance(v, str_type) else ("true" if v else "false"))
+        data = b"\nFATHOM-" + nonce + b" " + bytes_type(text + "}", "ascii") + b"\n"
         while data:
             data = data[write(channel, data):]
         exit_now(0)

