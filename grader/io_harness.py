@@ -1,4 +1,4 @@
-# fathom I/O-mode harness v5: calls the program's entry point on every input and sends
+# fathom I/O-mode harness v6: calls the program's entry point on every input and sends
 # each return value out as plain data; the grader compares it with expected values that
 # never enter this process (see grader/io_mode.h in the fathom sources).
 #
@@ -20,13 +20,7 @@ def _fathom_io(src, config_json, base_json, plus_json):
     int_t, bool_t, float_t, str_t, complex_t = int, bool, float, str, complex
     list_t, tuple_t, dict_t, set_t, frozenset_t = list, tuple, dict, set, frozenset
 
-    nonce = b""
-    while not nonce.endswith(b"\n"):
-        chunk = read(0, 256)
-        if not chunk:
-            break
-        nonce += chunk
-    nonce = nonce.strip()
+    nonce = _fathom_read_nonce(read)
     channel = dup(1)
     null_fd = os.open(os.devnull, os.O_RDWR)
     dup2(null_fd, 0)

@@ -62,7 +62,7 @@ const char* GradeModeName(GradeMode mode);
 bool UsesIoMode(GradeMode mode, const Problem& problem);
 
 // Bumped whenever io_harness.py or the record format changes (part of cache keys).
-inline constexpr int kIoHarnessVersion = 5;
+inline constexpr int kIoHarnessVersion = 6;
 
 struct IoSettings {
   // EvalPlus's --min-time-limit (1 s) and --gt-time-limit-factor (4).

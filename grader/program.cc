@@ -15,19 +15,13 @@ namespace {
 
 // The harness. Python's own names are bound before the reliability switches are thrown,
 // so user code that replaces them cannot break the reporting path by accident.
-constexpr char kHarness[] = R"PY(# fathom assert-mode harness v3: runs the program below as openai/human-eval does and
+constexpr char kHarness[] = R"PY(# fathom assert-mode harness v4: runs the program below as openai/human-eval does and
 # reports its outcome on a private channel (see grader/program.h in the fathom sources).
 def _fathom_run(src):
     import contextlib, json, os, sys
     read, write, dup, exit_now = os.read, os.write, os.dup, os._exit
     assertion_error, memory_error, base_exception = AssertionError, MemoryError, BaseException
-    nonce = b""
-    while not nonce.endswith(b"\n"):
-        chunk = read(0, 256)
-        if not chunk:
-            break
-        nonce += chunk
-    nonce = nonce.strip()
+    nonce = _fathom_read_nonce(read)
     channel = dup(1)
     try:
         null_fd = os.open(os.devnull, os.O_RDONLY)

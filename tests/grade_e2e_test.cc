@@ -28,6 +28,7 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
 #include "tests/fathom_process.h"
+#include "tests/grading_env.h"
 
 namespace fathom::grader {
 namespace {
@@ -44,23 +45,12 @@ const std::string kData = FATHOM_SHARED_DATA_DIR;
 class GradeE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    absl::StatusOr<Policy> policy = LoadPolicy(std::string(FATHOM_SOURCE_DIR) + "/policies");
-    ASSERT_TRUE(policy.ok()) << policy.status();
-    policy_ = new Policy(*std::move(policy));
-    sandbox::SandboxOptions options;
-    options.wanted = policy_->wanted_layers;
-    absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = sandbox::Sandbox::Create(options);
-    ASSERT_TRUE(sb.ok()) << sb.status();
-    sandbox_ = sb->release();
-    absl::StatusOr<PreparedRuntime> rt = PrepareRuntime(
-        *policy_, "python", sandbox_->active_layers().Has(sandbox::Layer::kSeccomp));
-    ASSERT_TRUE(rt.ok()) << rt.status();
-    runtime_ = new PreparedRuntime(*rt);
-    // `fathom grade`'s default path for Python: warm zygotes, one per worker.
-    absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
-        sandbox::ZygoteRunner::Create(sandbox_, MakeZygoteOptions(*runtime_, 2));
-    ASSERT_TRUE(z.ok()) << z.status();
-    zygote_ = z->release();
+    e2e::GradingEnv env;
+    e2e::MakeGradingEnv(&env);
+    policy_ = env.policy;
+    sandbox_ = env.sandbox;
+    runtime_ = env.runtime;
+    zygote_ = env.zygote;
   }
 
   void SetUp() override {
