@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -232,9 +233,11 @@ void RemoveCgroupParents(const CgroupLayout& layout) {
 }
 
 absl::StatusOr<std::unique_ptr<RunCgroup>> RunCgroup::Create(const CgroupLayout& layout,
-                                                             const CgroupLimits& limits) {
+                                                             const CgroupLimits& limits,
+                                                             absl::string_view prefix) {
   std::unique_ptr<RunCgroup> cg(new RunCgroup(layout));
-  const std::string name = absl::StrCat("run-", g_run_counter.fetch_add(1));
+  cg->number_ = g_run_counter.fetch_add(1);
+  const std::string name = absl::StrCat(prefix, cg->number_);
   auto make = [&](const std::string& parent, std::string* dir) -> absl::Status {
     *dir = absl::StrCat(parent, "/", name);
     if (mkdir(dir->c_str(), 0755) != 0) {
@@ -266,6 +269,19 @@ absl::StatusOr<std::unique_ptr<RunCgroup>> RunCgroup::Create(const CgroupLayout&
     return absl::FailedPreconditionError("no usable cgroup hierarchy");
   }
   return cg;
+}
+
+absl::Status RunCgroup::Rename(absl::string_view prefix) {
+  const std::string name = absl::StrCat(prefix, number_);
+  for (std::string* d : {&v2_dir_, &mem_dir_, &pids_dir_, &cpu_dir_}) {
+    if (d->empty()) continue;
+    std::string to = absl::StrCat(d->substr(0, d->rfind('/') + 1), name);
+    if (rename(d->c_str(), to.c_str()) != 0) {
+      return absl::InternalError(absl::StrCat("rename ", *d, ": ", strerror(errno)));
+    }
+    *d = std::move(to);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RunCgroup::AddProcess(pid_t pid) {

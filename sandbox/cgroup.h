@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace fathom::sandbox {
 
@@ -53,8 +54,13 @@ struct CgroupStats {
 class RunCgroup {
  public:
   // Creates the per-run cgroup(s) and sets the limits. Owned by one run.
+  // Its name is `prefix` and a number unique in this process.
   static absl::StatusOr<std::unique_ptr<RunCgroup>> Create(const CgroupLayout& layout,
-                                                           const CgroupLimits& limits);
+                                                           const CgroupLimits& limits,
+                                                           absl::string_view prefix = "run-");
+  // Renames it to `prefix` and its number (a pre-started init's "idle-N" becomes the
+  // "run-N" of the run that takes it).
+  absl::Status Rename(absl::string_view prefix);
   // Kills what is left and removes the cgroup(s), retrying briefly while they drain.
   ~RunCgroup();
 
@@ -74,6 +80,7 @@ class RunCgroup {
   RunCgroup(const CgroupLayout& layout) : layout_(layout) {}
   const CgroupLayout& layout_;
   std::string v2_dir_, mem_dir_, pids_dir_, cpu_dir_;
+  uint64_t number_ = 0;
 };
 
 }  // namespace fathom::sandbox

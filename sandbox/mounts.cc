@@ -158,7 +158,7 @@ int WriteAll(int fd, const char* data, size_t size) {
 
 }  // namespace
 
-ChildStage ApplyMountPlanInChild(const MountPlan& plan, int* err, int* proc_err) {
+ChildStage ApplyMountPlanInChild(const ChildMountOp* ops, size_t count, int* err, int* proc_err) {
   *proc_err = 0;
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     *err = errno;
@@ -168,8 +168,9 @@ ChildStage ApplyMountPlanInChild(const MountPlan& plan, int* err, int* proc_err)
     *err = errno;
     return ChildStage::kMountRoot;
   }
-  for (const MountOp& op : plan.ops) {
-    const char* p = op.path.c_str();
+  for (size_t i = 0; i < count; ++i) {
+    const ChildMountOp& op = ops[i];
+    const char* p = op.path;
     switch (op.kind) {
       case MountOp::kMkdir:
         if (mkdir(p, op.mode) != 0 && errno != EEXIST) {
@@ -187,7 +188,7 @@ ChildStage ApplyMountPlanInChild(const MountPlan& plan, int* err, int* proc_err)
         break;
       }
       case MountOp::kBind:
-        if (mount(op.source.c_str(), p, nullptr, op.flags, nullptr) != 0) {
+        if (mount(op.source, p, nullptr, op.flags, nullptr) != 0) {
           *err = errno;
           return ChildStage::kMountBind;
         }
@@ -199,13 +200,13 @@ ChildStage ApplyMountPlanInChild(const MountPlan& plan, int* err, int* proc_err)
         }
         break;
       case MountOp::kSymlink:
-        if (symlink(op.source.c_str(), p) != 0) {
+        if (symlink(op.source, p) != 0) {
           *err = errno;
           return ChildStage::kMountSymlink;
         }
         break;
       case MountOp::kTmpfs:
-        if (mount("tmpfs", p, "tmpfs", op.flags, op.source.c_str()) != 0) {
+        if (mount("tmpfs", p, "tmpfs", op.flags, op.source) != 0) {
           *err = errno;
           return ChildStage::kMountTmpfs;
         }
@@ -221,7 +222,7 @@ ChildStage ApplyMountPlanInChild(const MountPlan& plan, int* err, int* proc_err)
           *err = errno;
           return ChildStage::kWriteFile;
         }
-        int e = WriteAll(fd, op.source.data(), op.source.size());
+        int e = WriteAll(fd, op.source, op.source_len);
         close(fd);
         if (e != 0) {
           *err = e;

@@ -32,6 +32,17 @@ struct MountPlan {
   std::vector<MountOp> ops;
 };
 
+// A MountOp as the child reads it: plain pointers into memory the child can see without
+// allocating (sandbox.cc copies the plan into one buffer before the child uses it).
+struct ChildMountOp {
+  MountOp::Kind kind;
+  const char* path;
+  const char* source;
+  size_t source_len;
+  unsigned long flags;
+  unsigned mode;
+};
+
 // Builds the plan for `spec` (whose file names Sandbox::Run has checked): inspects the host paths in spec.ro_binds (a missing one is
 // skipped; a relative one or one under /tmp is InvalidArgument) and computes the mount
 // flags each read-only remount must keep.
@@ -41,7 +52,7 @@ absl::StatusOr<MountPlan> BuildMountPlan(const RunSpec& spec);
 // pivots into it and remounts the root read-only. Returns kNone on success, else the
 // failed stage with *err set. A /proc that cannot be mounted is not an error: *proc_err
 // is set and the run goes on without /proc. Async-signal-safe.
-ChildStage ApplyMountPlanInChild(const MountPlan& plan, int* err, int* proc_err);
+ChildStage ApplyMountPlanInChild(const ChildMountOp* ops, size_t count, int* err, int* proc_err);
 
 }  // namespace fathom::sandbox
 

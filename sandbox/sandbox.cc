@@ -23,15 +23,20 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
@@ -42,6 +47,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/child_error.h"
 #include "sandbox/mounts.h"
 #include "sandbox/process_util.h"
@@ -101,10 +107,13 @@ bool LayerOfStage(ChildStage stage, Layer* layer) {
 constexpr int kStatusFd = 3;
 constexpr int kSyncFd = 4;
 
-// Everything the child needs, computed before clone so the child never allocates.
+// Everything the child needs, computed by the parent so the child never allocates. It
+// lives, with everything it points to, in one buffer (PlanArena): a heap buffer copied
+// into the child by clone(), or, for a pre-started init (Sandbox::Prestarted), a
+// MAP_SHARED buffer that both processes see at the same address.
 struct ChildPlan {
-  std::vector<char*> argv;
-  std::vector<char*> envp;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
   const char* exec_path = nullptr;
   bool user_ns = false;
   bool pid_ns = false;
@@ -112,17 +121,139 @@ struct ChildPlan {
   bool uts_ns = false;
   bool rlimits = false;
   Identity identity{};
-  MountPlan mounts;
+  const ChildMountOp* mount_ops = nullptr;
+  size_t mount_op_count = 0;
   RlimitPlan rlimit_plan;
-  const SeccompFilter* seccomp = nullptr;
+  const sock_fprog* seccomp = nullptr;
   const char* work_dir = nullptr;  // chdir target without a mount namespace
   // A long-lived service (the zygote): init execs it in place, as PID 1 of the run,
   // instead of forking a program; it may keep CAP_SYS_ADMIN in its own user namespace.
   bool service = false;
   bool service_keeps_sys_admin = false;
-  // Child-side descriptors (in the parent's numbering), moved to 0..4 in the child.
-  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, status_fd = -1, sync_fd = -1;
 };
+
+// What init is cloned with. The plan itself may be written after the clone: init reads
+// *plan only once the parent has released it through the sync pipe.
+struct InitStart {
+  // Child-side descriptors (in the parent's numbering), moved to 0..4 in the child:
+  // stdin, stdout, stderr, status, sync.
+  int fds[5] = {-1, -1, -1, -1, -1};
+  const ChildPlan* const* plan = nullptr;
+};
+
+// The head of every plan buffer.
+struct PlanHeader {
+  const ChildPlan* plan = nullptr;
+};
+
+// A bump allocator over one buffer. Alloc returns null once the buffer is full.
+class PlanArena {
+ public:
+  PlanArena(char* base, size_t capacity) : base_(base), capacity_(capacity) {}
+  void* Alloc(size_t n, size_t align) {
+    const size_t at = (used_ + align - 1) & ~(align - 1);
+    if (at > capacity_ || n > capacity_ - at) return nullptr;
+    used_ = at + n;
+    return base_ + at;
+  }
+  template <typename T>
+  T* New(size_t count) {
+    T* p = static_cast<T*>(Alloc(sizeof(T) * count, alignof(T)));
+    if (p == nullptr) return nullptr;
+    for (size_t i = 0; i < count; ++i) new (p + i) T();
+    return p;
+  }
+  const char* Str(absl::string_view s) {
+    char* d = static_cast<char*>(Alloc(s.size() + 1, 1));
+    if (d == nullptr) return nullptr;
+    memcpy(d, s.data(), s.size());
+    d[s.size()] = '\0';
+    return d;
+  }
+
+ private:
+  char* base_;
+  size_t capacity_;
+  size_t used_ = 0;
+};
+
+// The plan as the parent builds it (owning), before it is copied into a buffer.
+struct PlanSource {
+  ChildPlan flags;  // the scalar fields; its pointers are filled by CopyPlan
+  const std::vector<std::string>* argv = nullptr;
+  std::vector<std::string> env;
+  MountPlan mounts;
+  const SeccompFilter* seccomp = nullptr;
+  std::string work_dir;
+};
+
+// An upper bound of the bytes CopyPlan needs.
+size_t PlanBytes(const PlanSource& src) {
+  constexpr size_t kSlack = 16;  // alignment, per allocation
+  size_t n = sizeof(PlanHeader) + sizeof(ChildPlan) + sizeof(sock_fprog) + 8 * kSlack;
+  for (const std::string& a : *src.argv) n += a.size() + 1 + sizeof(char*) + kSlack;
+  for (const std::string& e : src.env) n += e.size() + 1 + sizeof(char*) + kSlack;
+  n += 2 * sizeof(char*);
+  for (const MountOp& op : src.mounts.ops) {
+    n += sizeof(ChildMountOp) + op.path.size() + op.source.size() + 2 + 3 * kSlack;
+  }
+  if (src.seccomp != nullptr) n += src.seccomp->prog()->len * sizeof(sock_filter) + kSlack;
+  n += src.work_dir.size() + 1 + kSlack;
+  return n;
+}
+
+// Copies `src` into `arena` (header first) and points the header at it. False when the
+// arena is too small.
+bool CopyPlan(const PlanSource& src, PlanArena* arena) {
+  auto* header = arena->New<PlanHeader>(1);
+  auto* plan = arena->New<ChildPlan>(1);
+  if (header == nullptr || plan == nullptr) return false;
+  *plan = src.flags;
+  auto strings = [&](const std::vector<std::string>& v) -> char* const* {
+    char** out = arena->New<char*>(v.size() + 1);
+    if (out == nullptr) return nullptr;
+    for (size_t i = 0; i < v.size(); ++i) {
+      out[i] = const_cast<char*>(arena->Str(v[i]));
+      if (out[i] == nullptr) return nullptr;
+    }
+    out[v.size()] = nullptr;
+    return out;
+  };
+  plan->argv = strings(*src.argv);
+  plan->envp = strings(src.env);
+  if (plan->argv == nullptr || plan->envp == nullptr) return false;
+  // The filter allows execve of its own exec_path() string, by address: init must pass
+  // that very pointer (see SeccompFilter::sequence for when a pre-started init has it).
+  plan->exec_path = src.seccomp != nullptr ? src.seccomp->exec_path() : plan->argv[0];
+  if (!src.mounts.ops.empty()) {
+    ChildMountOp* ops = arena->New<ChildMountOp>(src.mounts.ops.size());
+    if (ops == nullptr) return false;
+    for (size_t i = 0; i < src.mounts.ops.size(); ++i) {
+      const MountOp& op = src.mounts.ops[i];
+      ops[i] = ChildMountOp{op.kind, arena->Str(op.path), arena->Str(op.source),
+                            op.source.size(), op.flags, op.mode};
+      if (ops[i].path == nullptr || ops[i].source == nullptr) return false;
+    }
+    plan->mount_ops = ops;
+    plan->mount_op_count = src.mounts.ops.size();
+  }
+  if (src.seccomp != nullptr) {
+    const sock_fprog* from = src.seccomp->prog();
+    auto* prog = arena->New<sock_fprog>(1);
+    auto* insns = arena->New<sock_filter>(from->len);
+    if (prog == nullptr || insns == nullptr) return false;
+    memcpy(insns, from->filter, from->len * sizeof(sock_filter));
+    prog->len = from->len;
+    prog->filter = insns;
+    plan->seccomp = prog;
+  }
+  if (!src.work_dir.empty()) {
+    plan->work_dir = arena->Str(src.work_dir);
+    if (plan->work_dir == nullptr) return false;
+  }
+  header->plan = plan;
+  return true;
+}
 
 [[noreturn]] void ChildFail(ChildStage stage, int err) {
   SendChildMessage(kStatusFd, ChildMessage::kSetupError, static_cast<int32_t>(stage), err);
@@ -131,8 +262,8 @@ struct ChildPlan {
 
 // Moves the five descriptors the child keeps to 0..4 and closes every other one (the
 // parent's other runs' pipes included). Async-signal-safe.
-void ArrangeFds(const ChildPlan& p) {
-  int src[5] = {p.stdin_fd, p.stdout_fd, p.stderr_fd, p.status_fd, p.sync_fd};
+void ArrangeFds(const InitStart& start) {
+  const int* src = start.fds;
   int high[5];
   // Step through numbers above any target first, so dup2 never clobbers a source.
   for (int i = 0; i < 5; ++i) {
@@ -167,9 +298,11 @@ void BecomeSandboxUser(const ChildPlan& p) {
   }
   // Seccomp last: after it only execve of the runtime is possible.
   if (p.seccomp != nullptr) {
-    if (int e = InstallSeccompInChild(*p.seccomp); e != 0) ChildFail(ChildStage::kSeccomp, e);
+    if (int e = InstallSeccompProgramInChild(p.seccomp); e != 0) {
+      ChildFail(ChildStage::kSeccomp, e);
+    }
   }
-  execve(p.exec_path, p.argv.data(), p.envp.data());
+  execve(p.exec_path, p.argv, p.envp);
   ChildFail(ChildStage::kExec, errno);
 }
 
@@ -199,12 +332,12 @@ void DropCapabilities() {
       ChildFail(ChildStage::kCapabilities, errno);
     }
   }
-  execve(p.exec_path, p.argv.data(), p.envp.data());
+  execve(p.exec_path, p.argv, p.envp);
   ChildFail(ChildStage::kExec, errno);
 }
 
-[[noreturn]] void InitMain(const ChildPlan& p) {
-  ArrangeFds(p);
+[[noreturn]] void InitMain(const InitStart& start) {
+  ArrangeFds(start);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // Signals the caller blocked or ignored must not follow the program through exec.
   sigset_t all;
@@ -219,6 +352,8 @@ void DropCapabilities() {
     n = read(kSyncFd, &go, 1);
   } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(125);  // the parent gave up on us
+  // The parent wrote the plan before releasing us (for a pre-started init, just now).
+  const ChildPlan& p = **start.plan;
 
   // In a user namespace init becomes the sandbox user at once (it then owns nothing of
   // the host). Without one, init keeps our identity and only the program drops to the
@@ -228,7 +363,7 @@ void DropCapabilities() {
   if (p.uts_ns && sethostname("fathom", 6) != 0) ChildFail(ChildStage::kHostname, errno);
   if (p.mount_ns) {
     int err = 0, proc_err = 0;
-    ChildStage s = ApplyMountPlanInChild(p.mounts, &err, &proc_err);
+    ChildStage s = ApplyMountPlanInChild(p.mount_ops, p.mount_op_count, &err, &proc_err);
     if (s != ChildStage::kNone) ChildFail(s, err);
     if (proc_err != 0) SendChildMessage(kStatusFd, ChildMessage::kProcUnavailable, proc_err, 0);
   }
@@ -313,7 +448,10 @@ class HostWorkDir {
 Sandbox::Sandbox(const SandboxOptions& options, HostProbe probe, LayerSet active)
     : options_(options), probe_(std::move(probe)), active_(active) {}
 
-Sandbox::~Sandbox() { RemoveCgroupParents(probe_.cgroups); }
+Sandbox::~Sandbox() {
+  pool_.reset();  // its inits' cgroups go first
+  RemoveCgroupParents(probe_.cgroups);
+}
 
 absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& options) {
   // A program that closes its stdin while we still feed it must not kill us with
@@ -350,6 +488,10 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Create(const SandboxOptions& o
   if (!active.Has(Layer::kCgroup)) RemoveCgroupParents(probe.cgroups);
   auto sandbox = std::unique_ptr<Sandbox>(new Sandbox(options, std::move(probe), active));
   if (absl::Status s = sandbox->TrialRun(); !s.ok()) return s;
+  // Started after the trial run, which may still switch layers off.
+  if (options.prestarted_inits > 0) {
+    sandbox->pool_ = std::make_unique<PrestartPool>(sandbox.get(), options.prestarted_inits);
+  }
   return sandbox;
 }
 
@@ -385,16 +527,27 @@ absl::Status Sandbox::TrialRun() {
   return absl::OkStatus();
 }
 
-// One started run: init cloned into its namespaces, in its cgroup, released. Owns the
-// process: destroying it without Reap() kills and reaps the whole run.
+// One started run: init cloned into its namespaces, in its cgroup, waiting for its plan
+// or released. Owns the process: destroying it without Reap() kills and reaps the whole
+// run.
 struct Sandbox::Launched {
   long pid = -1;
   UniqueFd pidfd;
   std::unique_ptr<RunCgroup> cgroup;
+  Limits cgroup_limits;  // what the cgroup was created with
   UniqueFd out_r, err_r, status_r, in_w;
+  UniqueFd sync_w;  // one byte releases init
   LayerSet layers;
   int64_t start_ms = 0;
-  HostWorkDir host_dir;
+  std::unique_ptr<HostWorkDir> host_dir;
+  // The buffer init reads its plan from (a PlanHeader first): our own heap copy, or a
+  // MAP_SHARED mapping for a pre-started init.
+  char* plan_buf = nullptr;
+  size_t plan_capacity = 0;
+  std::unique_ptr<char[]> plan_heap;
+  bool plan_mapped = false;
+  // SeccompFilter::LastSequence() when init was cloned.
+  uint64_t filter_sequence = 0;
   bool reaped = false;
   int init_status = 0;
   rusage ru{};
@@ -409,10 +562,175 @@ struct Sandbox::Launched {
       kill(pid, SIGKILL);
       Reap();
     }
+    if (plan_mapped) munmap(plan_buf, plan_capacity);
   }
 };
 
-absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Launched* out) {
+// Inits started ahead of their runs. Cloning the six namespaces and moving a process into
+// its cgroups is most of what a run costs beyond the program itself (the kernel builds a
+// network namespace and waits for an RCU grace period on a cgroup move); a pre-started
+// init has done both and waits, in a fresh set of namespaces and its own cgroup, for the
+// plan of the run that takes it. Each init serves exactly one run, as a directly started
+// one does. One thread keeps `size` of them ready.
+class Sandbox::PrestartPool {
+ public:
+  // Plan bytes a pre-started init can take (runs with bigger plans, e.g. large files,
+  // start their own init). The mapping is shared memory, touched only as far as used.
+  static constexpr size_t kPlanCapacity = 4 << 20;
+
+  PrestartPool(Sandbox* sandbox, int size) : sandbox_(sandbox), size_(size) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~PrestartPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    ready_.clear();  // kills and reaps them, removes their cgroups
+  }
+
+  // A ready init that can take a plan of `plan_bytes` using a filter of
+  // `filter_sequence` (0: none), or null. `limits` are remembered: the next inits get
+  // cgroups with them, so a run rarely has to change its cgroup's limits.
+  std::unique_ptr<Launched> Take(size_t plan_bytes, uint64_t filter_sequence,
+                                 const Limits& limits) {
+    std::unique_ptr<Launched> taken, stale;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      next_limits_ = limits;
+      if (ready_.empty() || plan_bytes > ready_.front()->plan_capacity) return nullptr;
+      if (filter_sequence > ready_.front()->filter_sequence) {
+        // Cloned before this filter existed: its copy of our memory lacks the filter's
+        // exec path (see SeccompFilter::sequence). Drop it; the next ones will have it.
+        stale = std::move(ready_.front());
+      } else {
+        taken = std::move(ready_.front());
+      }
+      ready_.pop_front();
+    }
+    cv_.notify_all();
+    return taken;
+  }
+
+  // The ready inits' pids, once the one being started (if any) is ready.
+  std::vector<pid_t> IdlePids() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return stop_ || !preparing_; });
+    std::vector<pid_t> pids;
+    for (const auto& l : ready_) pids.push_back(static_cast<pid_t>(l->pid));
+    return pids;
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      Limits limits;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || static_cast<int>(ready_.size()) < size_; });
+        if (stop_) return;
+        limits = next_limits_;
+        preparing_ = true;
+      }
+      auto l = std::make_unique<Launched>();
+      void* buf = mmap(nullptr, kPlanCapacity, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      absl::Status s = buf == MAP_FAILED ? ErrnoStatus("mmap") : absl::OkStatus();
+      if (s.ok()) {
+        l->plan_buf = static_cast<char*>(buf);
+        l->plan_capacity = kPlanCapacity;
+        l->plan_mapped = true;
+        s = sandbox_->StartInit(LaunchOptions{}, limits, /*stdin_pipe=*/true,
+                                /*prestarted=*/true, l.get());
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      preparing_ = false;
+      cv_.notify_all();
+      if (!s.ok()) {
+        // Runs start their own inits meanwhile (and report what goes wrong there).
+        cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
+        continue;
+      }
+      ready_.push_back(std::move(l));
+    }
+  }
+
+  Sandbox* const sandbox_;
+  const int size_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Launched>> ready_;
+  Limits next_limits_;
+  bool preparing_ = false;  // an init is being started
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+std::vector<pid_t> Sandbox::PrestartedInitPids() {
+  return pool_ == nullptr ? std::vector<pid_t>() : pool_->IdlePids();
+}
+
+absl::Status Sandbox::StartInit(const LaunchOptions& how, const Limits& limits,
+                                bool stdin_pipe, bool prestarted, Launched* out) {
+  UniqueFd out_w, err_w, status_w, sync_r, in_r;
+  if (absl::Status s = MakePipe(&out->out_r, &out_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&out->err_r, &err_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&out->status_r, &status_w); !s.ok()) return s;
+  if (absl::Status s = MakePipe(&sync_r, &out->sync_w); !s.ok()) return s;
+  if (how.stdin_fd >= 0) {
+    in_r.reset(fcntl(how.stdin_fd, F_DUPFD_CLOEXEC, 0));
+    if (in_r.get() < 0) return ErrnoStatus("dup stdin");
+  } else if (stdin_pipe) {
+    if (absl::Status s = MakePipe(&in_r, &out->in_w); !s.ok()) return s;
+  } else {
+    in_r.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (in_r.get() < 0) return ErrnoStatus("open /dev/null");
+  }
+  InitStart start;
+  const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), status_w.get(), sync_r.get()};
+  std::copy(fds, fds + 5, start.fds);
+  start.plan = &reinterpret_cast<PlanHeader*>(out->plan_buf)->plan;
+
+  if (active_.Has(Layer::kCgroup)) {
+    CgroupLimits cl{limits.memory_bytes, limits.max_processes};
+    absl::StatusOr<std::unique_ptr<RunCgroup>> cg =
+        RunCgroup::Create(probe_.cgroups, cl, prestarted ? "idle-" : "run-");
+    if (!cg.ok()) return cg.status();
+    out->cgroup = std::move(*cg);
+    out->cgroup_limits = limits;
+  }
+
+  const bool user_ns = active_.Has(Layer::kUserNs);
+  unsigned long flags = SIGCHLD | CLONE_PIDFD;
+  if (user_ns) flags |= CLONE_NEWUSER;
+  if (active_.Has(Layer::kPidNs)) flags |= CLONE_NEWPID;
+  if (active_.Has(Layer::kNetNs)) flags |= CLONE_NEWNET;
+  if (active_.Has(Layer::kMountNs)) flags |= CLONE_NEWNS;
+  if (active_.Has(Layer::kIpcNs)) flags |= CLONE_NEWIPC;
+  if (active_.Has(Layer::kUtsNs)) flags |= CLONE_NEWUTS;
+
+  out->filter_sequence = SeccompFilter::LastSequence();
+  int pidfd_raw = -1;
+  const long pid = syscall(SYS_clone, flags, 0, &pidfd_raw, 0, 0);
+  if (pid == 0) InitMain(start);
+  if (pid < 0) return ErrnoStatus("clone");
+  out->pid = pid;
+  out->pidfd.reset(pidfd_raw);
+
+  if (user_ns) {
+    const Identity id = ChooseIdentity(options_.outside_uid, options_.outside_gid);
+    if (absl::Status s = WriteIdMaps(pid, id); !s.ok()) return s;
+  }
+  if (out->cgroup) {
+    if (absl::Status s = out->cgroup->AddProcess(pid); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Sandbox::Launched>> Sandbox::Launch(const RunSpec& spec,
+                                                                   const LaunchOptions& how) {
   if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
     return absl::InvalidArgumentError("argv[0] must be an absolute path");
   }
@@ -433,9 +751,9 @@ absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Laun
     if (spec.seccomp == nullptr) l.Remove(Layer::kSeccomp);
     return l;
   }();
-  out->layers = layers;
 
-  ChildPlan plan;
+  PlanSource src;
+  ChildPlan& plan = src.flags;
   plan.user_ns = layers.Has(Layer::kUserNs);
   plan.pid_ns = layers.Has(Layer::kPidNs);
   plan.mount_ns = layers.Has(Layer::kMountNs);
@@ -444,91 +762,68 @@ absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Laun
   plan.service = how.service;
   plan.service_keeps_sys_admin = how.keep_sys_admin;
   plan.identity = ChooseIdentity(options_.outside_uid, options_.outside_gid);
-  std::vector<std::string> env = spec.env;
+  src.argv = &spec.argv;
+  src.env = spec.env;
+  std::unique_ptr<HostWorkDir> host_dir;
   if (plan.mount_ns) {
     absl::StatusOr<MountPlan> mounts = BuildMountPlan(spec);
     if (!mounts.ok()) return mounts.status();
-    plan.mounts = std::move(*mounts);
+    src.mounts = std::move(*mounts);
   } else {
-    if (absl::Status s = out->host_dir.Create(spec, plan.identity); !s.ok()) return s;
-    plan.work_dir = out->host_dir.path().c_str();
+    host_dir = std::make_unique<HostWorkDir>();
+    if (absl::Status s = host_dir->Create(spec, plan.identity); !s.ok()) return s;
+    src.work_dir = host_dir->path();
     // The program's idea of $HOME and $TMPDIR follows its private work dir.
-    for (std::string& e : env) {
-      if (e.rfind("HOME=", 0) == 0) e = "HOME=" + out->host_dir.path();
-      if (e.rfind("TMPDIR=", 0) == 0) e = "TMPDIR=" + out->host_dir.path();
+    for (std::string& e : src.env) {
+      if (e.rfind("HOME=", 0) == 0) e = "HOME=" + host_dir->path();
+      if (e.rfind("TMPDIR=", 0) == 0) e = "TMPDIR=" + host_dir->path();
     }
   }
   if (plan.rlimits) {
     plan.rlimit_plan = BuildRlimitPlan(limits, plan.user_ns, !layers.Has(Layer::kCgroup));
   }
-  for (const std::string& a : spec.argv) plan.argv.push_back(const_cast<char*>(a.c_str()));
-  plan.argv.push_back(nullptr);
-  for (const std::string& e : env) plan.envp.push_back(const_cast<char*>(e.c_str()));
-  plan.envp.push_back(nullptr);
-  plan.seccomp = layers.Has(Layer::kSeccomp) ? spec.seccomp.get() : nullptr;
-  plan.exec_path = plan.seccomp != nullptr ? plan.seccomp->exec_path() : spec.argv[0].c_str();
-  if (plan.seccomp != nullptr && spec.argv[0] != plan.seccomp->exec_path()) {
+  src.seccomp = layers.Has(Layer::kSeccomp) ? spec.seccomp.get() : nullptr;
+  if (src.seccomp != nullptr && spec.argv[0] != src.seccomp->exec_path()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "the seccomp filter was compiled for ", plan.seccomp->exec_path(), ", not ",
+        "the seccomp filter was compiled for ", src.seccomp->exec_path(), ", not ",
         spec.argv[0]));
   }
 
-  UniqueFd out_w, err_w, status_w, sync_r, sync_w, in_r;
-  if (absl::Status s = MakePipe(&out->out_r, &out_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&out->err_r, &err_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&out->status_r, &status_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&sync_r, &sync_w); !s.ok()) return s;
-  if (how.stdin_fd >= 0) {
-    in_r.reset(fcntl(how.stdin_fd, F_DUPFD_CLOEXEC, 0));
-    if (in_r.get() < 0) return ErrnoStatus("dup stdin");
-  } else if (spec.has_stdin) {
-    if (absl::Status s = MakePipe(&in_r, &out->in_w); !s.ok()) return s;
+  const size_t plan_bytes = PlanBytes(src);
+  std::unique_ptr<Launched> l;
+  if (pool_ != nullptr && !how.service && how.stdin_fd < 0) {
+    l = pool_->Take(plan_bytes, src.seccomp != nullptr ? src.seccomp->sequence() : 0, limits);
+  }
+  if (l != nullptr) {
+    PlanArena arena(l->plan_buf, l->plan_capacity);
+    if (!CopyPlan(src, &arena)) return absl::InternalError("the run's plan does not fit");
+    if (l->cgroup) {
+      if (absl::Status s = l->cgroup->Rename("run-"); !s.ok()) return s;
+    }
+    if (l->cgroup && (l->cgroup_limits.memory_bytes != limits.memory_bytes ||
+                      l->cgroup_limits.max_processes != limits.max_processes)) {
+      CgroupLimits cl{limits.memory_bytes, limits.max_processes};
+      if (absl::Status s = l->cgroup->SetLimits(cl); !s.ok()) return s;
+    }
+    if (!spec.has_stdin) l->in_w.reset();  // stdin reads end of file at once
   } else {
-    in_r.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (in_r.get() < 0) return ErrnoStatus("open /dev/null");
+    l = std::make_unique<Launched>();
+    l->plan_heap = std::make_unique<char[]>(plan_bytes);
+    l->plan_buf = l->plan_heap.get();
+    l->plan_capacity = plan_bytes;
+    PlanArena arena(l->plan_buf, l->plan_capacity);
+    if (!CopyPlan(src, &arena)) return absl::InternalError("the run's plan does not fit");
+    if (absl::Status s = StartInit(how, limits, spec.has_stdin, /*prestarted=*/false, l.get());
+        !s.ok()) {
+      return s;
+    }
   }
-  plan.stdin_fd = in_r.get();
-  plan.stdout_fd = out_w.get();
-  plan.stderr_fd = err_w.get();
-  plan.status_fd = status_w.get();
-  plan.sync_fd = sync_r.get();
-
-  if (layers.Has(Layer::kCgroup)) {
-    CgroupLimits cl{limits.memory_bytes, limits.max_processes};
-    absl::StatusOr<std::unique_ptr<RunCgroup>> cg = RunCgroup::Create(probe_.cgroups, cl);
-    if (!cg.ok()) return cg.status();
-    out->cgroup = std::move(*cg);
-  }
-
-  unsigned long flags = SIGCHLD | CLONE_PIDFD;
-  if (plan.user_ns) flags |= CLONE_NEWUSER;
-  if (plan.pid_ns) flags |= CLONE_NEWPID;
-  if (layers.Has(Layer::kNetNs)) flags |= CLONE_NEWNET;
-  if (plan.mount_ns) flags |= CLONE_NEWNS;
-  if (layers.Has(Layer::kIpcNs)) flags |= CLONE_NEWIPC;
-  if (plan.uts_ns) flags |= CLONE_NEWUTS;
-
-  out->start_ms = MonotonicMs();
-  int pidfd_raw = -1;
-  const long pid = syscall(SYS_clone, flags, 0, &pidfd_raw, 0, 0);
-  if (pid == 0) InitMain(plan);
-  if (pid < 0) return ErrnoStatus("clone");
-  out->pid = pid;
-  out->pidfd.reset(pidfd_raw);
-  in_r.reset();
-  out_w.reset();
-  err_w.reset();
-  status_w.reset();
-  sync_r.reset();
-
-  if (plan.user_ns) {
-    if (absl::Status s = WriteIdMaps(pid, plan.identity); !s.ok()) return s;
-  }
-  if (out->cgroup) {
-    if (absl::Status s = out->cgroup->AddProcess(pid); !s.ok()) return s;
-  }
-  if (write(sync_w.get(), "g", 1) != 1) return ErrnoStatus("release the child");
-  return absl::OkStatus();
+  l->layers = layers;
+  l->host_dir = std::move(host_dir);
+  l->start_ms = MonotonicMs();
+  if (write(l->sync_w.get(), "g", 1) != 1) return ErrnoStatus("release the child");
+  l->sync_w.reset();
+  return l;
 }
 
 absl::Status Sandbox::SetupErrorStatus(int stage, int err) {
@@ -540,8 +835,9 @@ absl::Status Sandbox::SetupErrorStatus(int stage, int err) {
 }
 
 absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
-  Launched l;
-  if (absl::Status s = Launch(spec, LaunchOptions{}, &l); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<Launched>> launched = Launch(spec, LaunchOptions{});
+  if (!launched.ok()) return launched.status();
+  Launched& l = **launched;
   const Limits& limits = spec.limits;
   const LayerSet layers = l.layers;
   const long pid = l.pid;
@@ -657,13 +953,13 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
 }
 
 struct ServiceProcess::State {
-  Sandbox::Launched launched;
+  std::unique_ptr<Sandbox::Launched> launched;
 };
 
 ServiceProcess::ServiceProcess(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 ServiceProcess::~ServiceProcess() {
-  Sandbox::Launched& l = state_->launched;
+  Sandbox::Launched& l = *state_->launched;
   if (l.pid > 0 && !l.reaped) {
     kill(l.pid, SIGKILL);
     l.Reap();
@@ -671,14 +967,14 @@ ServiceProcess::~ServiceProcess() {
   if (l.cgroup) l.cgroup->KillAll();
 }
 
-pid_t ServiceProcess::pid() const { return static_cast<pid_t>(state_->launched.pid); }
-int ServiceProcess::pidfd() const { return state_->launched.pidfd.get(); }
-RunCgroup* ServiceProcess::cgroup() const { return state_->launched.cgroup.get(); }
-LayerSet ServiceProcess::layers() const { return state_->launched.layers; }
+pid_t ServiceProcess::pid() const { return static_cast<pid_t>(state_->launched->pid); }
+int ServiceProcess::pidfd() const { return state_->launched->pidfd.get(); }
+RunCgroup* ServiceProcess::cgroup() const { return state_->launched->cgroup.get(); }
+LayerSet ServiceProcess::layers() const { return state_->launched->layers; }
 
 std::string ServiceProcess::StderrTail() {
   constexpr size_t kKeep = 4096;
-  int fd = state_->launched.err_r.get();
+  int fd = state_->launched->err_r.get();
   char buf[4096];
   ssize_t n;
   while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
@@ -699,12 +995,14 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> Sandbox::StartService(const Serv
     return absl::InvalidArgumentError("a service runs without its own seccomp filter");
   }
   auto state = std::make_unique<ServiceProcess::State>();
-  Launched& l = state->launched;
   LaunchOptions how;
   how.service = true;
   how.keep_sys_admin = spec.keep_sys_admin;
   how.stdin_fd = spec.control_fd;
-  if (absl::Status s = Launch(spec.run, how, &l); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<Launched>> launched = Launch(spec.run, how);
+  if (!launched.ok()) return launched.status();
+  state->launched = std::move(*launched);
+  Launched& l = *state->launched;
   // The status pipe closes on exec (close-on-exec); a failed setup step reports first.
   for (;;) {
     pollfd pfd = {l.status_r.get(), POLLIN, 0};

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "sandbox/host_probe.h"
@@ -75,6 +76,11 @@ struct SandboxOptions {
   // our own uid (the only one an unprivileged user may map).
   int outside_uid = -1;
   int outside_gid = -1;
+  // Inits started ahead of time, each waiting in its own fresh namespaces and cgroup for
+  // the run that takes it: a run then skips the clone and the cgroup move, most of its
+  // cost beyond the program's own (bench/sandbox_bench). One background thread keeps
+  // this many ready; each serves one run. 0: every run starts its own init.
+  int prestarted_inits = 1;
 };
 
 class Sandbox final : public Runner {
@@ -95,6 +101,10 @@ class Sandbox final : public Runner {
   // when the child's setup failed.
   absl::StatusOr<std::unique_ptr<ServiceProcess>> StartService(const ServiceSpec& spec);
   const HostProbe& probe() const { return probe_; }
+  // Host pids of the pre-started inits waiting for a run, once the one being started (if
+  // any) is ready: our children that belong to no run (for tests that look for what a
+  // run left behind).
+  std::vector<pid_t> PrestartedInitPids();
 
  private:
   friend class ServiceProcess;
@@ -103,18 +113,28 @@ class Sandbox final : public Runner {
   absl::Status TrialRun();
 
   struct Launched;  // a started run (sandbox.cc)
+  class PrestartPool;  // sandbox.cc
   struct LaunchOptions {
     bool service = false;
     bool keep_sys_admin = false;
     int stdin_fd = -1;  // given to the child as stdin instead of spec's
   };
-  // Clones init into the run's layers, puts it in its cgroup and releases it.
-  absl::Status Launch(const RunSpec& spec, const LaunchOptions& how, Launched* out);
+  // Gives the run an init (a pre-started one, or one cloned now), hands it the run's
+  // plan and releases it.
+  absl::StatusOr<std::unique_ptr<Launched>> Launch(const RunSpec& spec,
+                                                   const LaunchOptions& how);
+  // Clones init into the active layers with out->plan_buf as its plan buffer, and puts
+  // it in a cgroup with `limits`; init waits on out->sync_w. `stdin_pipe`: stdin is a
+  // pipe (out->in_w), else /dev/null (unless how.stdin_fd is given). A `prestarted`
+  // init's cgroup is named idle-N until a run takes it.
+  absl::Status StartInit(const LaunchOptions& how, const Limits& limits, bool stdin_pipe,
+                         bool prestarted, Launched* out);
   // The error a failed child setup step becomes (with the stage as payload).
   static absl::Status SetupErrorStatus(int stage, int err);
   SandboxOptions options_;
   HostProbe probe_;
   LayerSet active_;
+  std::unique_ptr<PrestartPool> pool_;
 };
 
 }  // namespace fathom::sandbox

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 
@@ -20,6 +21,10 @@
 #include "absl/strings/str_cat.h"
 
 namespace fathom::sandbox {
+namespace {
+// Counts compiled filters (SeccompFilter::sequence).
+std::atomic<uint64_t> g_filter_sequence{0};
+}  // namespace
 namespace {
 
 absl::Status LibError(const std::string& what, int rc) {
@@ -198,12 +203,19 @@ absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
   }
   filter->fprog_.len = static_cast<unsigned short>(filter->insns_.size());
   filter->fprog_.filter = filter->insns_.data();
+  filter->sequence_ = g_filter_sequence.fetch_add(1) + 1;
   return std::shared_ptr<const SeccompFilter>(std::move(filter));
 }
 
+uint64_t SeccompFilter::LastSequence() { return g_filter_sequence.load(); }
+
 int InstallSeccompInChild(const SeccompFilter& filter) {
+  return InstallSeccompProgramInChild(filter.prog());
+}
+
+int InstallSeccompProgramInChild(const sock_fprog* prog) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter.prog()) != 0) return errno;
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) != 0) return errno;
   return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,12 @@ class SeccompFilter {
   // The path the child must pass to execve (a stable copy; its address is in the filter).
   const char* exec_path() const { return exec_path_.get(); }
   const std::string& profile_name() const { return profile_name_; }
+  // The filter matches execve's path by address, so a process forked before the filter
+  // existed cannot exec with it. Filters are numbered in the order they are compiled: a
+  // process forked when LastSequence() was >= sequence() holds exec_path() at the same
+  // address (the string never changes).
+  uint64_t sequence() const { return sequence_; }
+  static uint64_t LastSequence();
   // The raw BPF program (sock_filter array) as bytes, for a process that installs it
   // itself (the zygote's children).
   std::string bpf_bytes() const {
@@ -74,6 +81,7 @@ class SeccompFilter {
   std::vector<sock_filter> insns_;
   sock_fprog fprog_{};
   std::unique_ptr<char[]> exec_path_;
+  uint64_t sequence_ = 0;
 };
 
 // Compiles `profile` for the native architecture (other ABIs, such as the 32-bit
@@ -87,6 +95,9 @@ absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
 // Installs `filter` in the calling process after PR_SET_NO_NEW_PRIVS. Async-signal-safe
 // (two raw syscalls): meant for the child between fork and exec. Returns 0 or an errno.
 int InstallSeccompInChild(const SeccompFilter& filter);
+// The same for a BPF program the caller copied elsewhere (a pre-started child reads its
+// plan from shared memory, not from the SeccompFilter object).
+int InstallSeccompProgramInChild(const sock_fprog* prog);
 
 }  // namespace fathom::sandbox
 
