@@ -1,9 +1,11 @@
 // Shared subcommand helpers (see common.h).
 #include "cli/common.h"
 
+#include <cmath>
 #include <iostream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -51,6 +53,39 @@ absl::Status ApplyLimitFlags(const std::vector<std::string>& key_values,
         !s.ok()) {
       return s;
     }
+  }
+  return absl::OkStatus();
+}
+
+void DeclareIoModeFlags(Flags& flags) {
+  flags.Value("mode", "auto (default): I/O mode where problems have inputs; io; assert");
+  flags.Bool("test-details", "I/O mode: run every input, list every failing one");
+  flags.Value("min-time-limit", "I/O mode: least CPU seconds per input (default 1)");
+  flags.Value("gt-time-limit-factor",
+              "I/O mode: per-input limit = factor x the canonical's CPU time (default 4)");
+}
+
+absl::Status ParseIoModeFlags(const Flags& flags, grader::GradeMode* mode,
+                              grader::IoSettings* settings) {
+  absl::StatusOr<grader::GradeMode> m = grader::ParseGradeMode(flags.Get("mode", "auto"));
+  if (!m.ok()) return m.status();
+  *mode = *m;
+  settings->test_details = flags.GetBool("test-details");
+  if (flags.Has("min-time-limit")) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(flags.Get("min-time-limit"), &seconds) || !(seconds > 0) ||
+        seconds > 3600) {
+      return absl::InvalidArgumentError("--min-time-limit: expected seconds > 0");
+    }
+    settings->min_time_limit_ms = static_cast<int64_t>(std::llround(seconds * 1000));
+  }
+  if (flags.Has("gt-time-limit-factor")) {
+    double factor = 0;
+    if (!absl::SimpleAtod(flags.Get("gt-time-limit-factor"), &factor) || !(factor > 0) ||
+        factor > 1000) {
+      return absl::InvalidArgumentError("--gt-time-limit-factor: expected a number > 0");
+    }
+    settings->gt_time_limit_factor = factor;
   }
   return absl::OkStatus();
 }

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/flags.h"
+#include "grader/io_mode.h"
 #include "grader/policy.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/run_spec.h"
@@ -46,6 +48,13 @@ RunnerChoice MakeRunner(sandbox::Sandbox& sb, const grader::PreparedRuntime& run
 // Applies every "key=value" of --limit to `limits`; InvalidArgument names the bad one.
 absl::Status ApplyLimitFlags(const std::vector<std::string>& key_values,
                              sandbox::Limits& limits);
+
+// I/O mode's flags, shared by `fathom grade` and `fathom serve` so that both read them
+// the same way: --mode, --test-details, --min-time-limit, --gt-time-limit-factor.
+void DeclareIoModeFlags(Flags& flags);
+// Reads them (defaults when absent); InvalidArgument names the bad flag.
+absl::Status ParseIoModeFlags(const Flags& flags, grader::GradeMode* mode,
+                              grader::IoSettings* settings);
 
 // The RunResult as one JSON object with the field names of sandbox/run_spec.h. Output
 // that is not valid UTF-8 is given as text with U+FFFD and, exactly, as

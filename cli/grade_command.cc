@@ -9,7 +9,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "grader/evalplus_report.h"
@@ -83,12 +82,8 @@ int GradeMain(int argc, char** argv) {
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
-  flags.Value("mode", "auto (default): I/O mode where problems have inputs; io; assert");
-  flags.Bool("test-details", "I/O mode: run every input, list every failing one");
+  DeclareIoModeFlags(flags);
   flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
-  flags.Value("min-time-limit", "I/O mode: least CPU seconds per input (default 1)");
-  flags.Value("gt-time-limit-factor",
-              "I/O mode: per-input limit = factor x the canonical's CPU time (default 4)");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
@@ -133,25 +128,8 @@ int GradeMain(int argc, char** argv) {
     }
   }
   if (flags.Has("cache") && !flags.GetBool("no-cache")) options.cache_dir = flags.Get("cache");
-  absl::StatusOr<grader::GradeMode> mode = grader::ParseGradeMode(flags.Get("mode", "auto"));
-  if (!mode.ok()) return Usage(std::string(mode.status().message()));
-  options.mode = *mode;
-  options.io_settings.test_details = flags.GetBool("test-details");
-  if (flags.Has("min-time-limit")) {
-    double seconds = 0;
-    if (!absl::SimpleAtod(flags.Get("min-time-limit"), &seconds) || !(seconds > 0) ||
-        seconds > 3600) {
-      return Usage("--min-time-limit: expected seconds > 0");
-    }
-    options.io_settings.min_time_limit_ms = static_cast<int64_t>(std::llround(seconds * 1000));
-  }
-  if (flags.Has("gt-time-limit-factor")) {
-    double factor = 0;
-    if (!absl::SimpleAtod(flags.Get("gt-time-limit-factor"), &factor) || !(factor > 0) ||
-        factor > 1000) {
-      return Usage("--gt-time-limit-factor: expected a number > 0");
-    }
-    options.io_settings.gt_time_limit_factor = factor;
+  if (absl::Status s = ParseIoModeFlags(flags, &options.mode, &options.io_settings); !s.ok()) {
+    return Usage(std::string(s.message()));
   }
   const std::string format = flags.Get("format", "human-eval");
   if (format != "human-eval" && format != "evalplus") {
@@ -219,18 +197,13 @@ int GradeMain(int argc, char** argv) {
       }
     }
   }
-  std::set<std::string> io_tasks;
-  for (const std::string& id : sampled_tasks) {
-    const grader::Problem* p = problems->Find(id);
-    if (grader::UsesIoMode(options.mode, *p)) {
-      io_tasks.insert(id);
-    } else if (options.mode == grader::GradeMode::kIo) {
-      PrintError("grade", absl::StrCat("--mode io: ", id, " (", flags.Get("problems"), ":",
-                                       p->line, ") has no inputs (base_input); use --mode "
-                                       "auto or assert"));
-      return kExitUsage;
-    }
+  absl::StatusOr<std::set<std::string>> io_tasks_or =
+      grader::IoModeTasks(*problems, options.mode, sampled_tasks);
+  if (!io_tasks_or.ok()) {
+    PrintError("grade", std::string(io_tasks_or.status().message()));
+    return kExitUsage;
   }
+  const std::set<std::string>& io_tasks = *io_tasks_or;
   absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
       MakeSandbox(*policy, flags.GetAll("require"));
   if (!sb.ok()) {
@@ -285,31 +258,15 @@ int GradeMain(int argc, char** argv) {
     io_oracles = grader::BuildIoOracles(*problems, *runner.runner, runtime, io);
     options.io = &io_oracles;
     options.io_fixed_cpu = !auto_time_limit;
-    info.io_time_limit = absl::StrFormat(
-        "per input max(%.1f s, %g x the canonical's CPU)%s",
-        options.io_settings.min_time_limit_ms / 1000.0, options.io_settings.gt_time_limit_factor,
-        auto_time_limit ? "" : absl::StrFormat(", run %.1f s CPU (fixed)",
-                                               options.limits.cpu_time_ms / 1000.0));
-    info.io_note = io_oracles.cached
-                       ? "expected outputs cached"
-                       : absl::StrFormat("expected outputs measured in %.1f s",
-                                         io_oracles.measure_s);
-    if (options.mode == grader::GradeMode::kIo) {
-      // --mode io promises I/O verdicts: no silent fallback to assert mode.
-      for (const std::string& id : io_tasks) {
-        const grader::IoOracle& o = io_oracles.oracles[problems->by_id.at(id)];
-        if (!o.usable) {
-          PrintError("grade", absl::StrCat("--mode io: ", id, ": no expected outputs (",
-                                           o.failure.empty() ? "not measured" : o.failure,
-                                           "); raise --limit or use --mode auto, which grades "
-                                           "such tasks in assert mode"));
-          return kExitUsage;
-        }
-      }
-    }
-    if (!io_oracles.unusable_tasks.empty()) {
-      absl::StrAppend(&info.io_note, "; ", io_oracles.unusable_tasks.size(),
-                      " tasks in assert mode (canonical solution failed)");
+    info.io_time_limit = grader::IoTimeLimitText(options.io_settings, !auto_time_limit,
+                                                 options.limits.cpu_time_ms);
+    info.io_note = grader::IoNote(io_oracles.cached, io_oracles.measure_s,
+                                  io_oracles.unusable_tasks.size());
+    // --mode io promises I/O verdicts: no silent fallback to assert mode.
+    if (absl::Status s = grader::CheckIoOracles(*problems, options.mode, io_oracles, io_tasks);
+        !s.ok()) {
+      PrintError("grade", std::string(s.message()));
+      return kExitUsage;
     }
   }
   // Calibration is for the problems graded in assert mode; I/O mode derives its limits

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "grader/io_mode.h"
 #include "grader/policy.h"
 #include "grader/problems.h"
 #include "grader/runtime_context.h"
@@ -32,6 +34,8 @@ constexpr char kUsage[] =
     "                    [--timeout SECONDS] [--limit key=value ...] [--env-allow NAME ...]\n"
     "                    [--cache DIR] [--max-message-bytes N] [--max-connection-age SECONDS]\n"
     "                    [--require LAYER ...] [--policies DIR] [--no-zygote]\n"
+    "                    [--mode auto|io|assert] [--test-details] [--min-time-limit S]\n"
+    "                    [--gt-time-limit-factor F]\n"
     "Serves fathom.v1.Grader (proto/fathom/v1/grader.proto) over gRPC, with grpc.health.v1\n"
     "and server reflection, and Prometheus metrics at http://METRICS-ADDR/metrics.\n"
     "Python programs run in warm zygotes (one per worker), as in `fathom grade`;\n"
@@ -41,6 +45,11 @@ constexpr char kUsage[] =
     "start on this machine and cached as `fathom grade` does (--cache DIR, else\n"
     "$XDG_CACHE_HOME/fathom or ~/.cache/fathom); --timeout S or --limit cpu_time_ms=N\n"
     "give every task one fixed limit instead.\n"
+    "Modes, as `fathom grade --mode`: I/O mode (default for problems with inputs:\n"
+    "HumanEval+, MBPP+) compares the entry point's return values on each input, outside\n"
+    "the sandbox, with the canonical solution's, measured at start and cached like the\n"
+    "time limits; a GradeRequest's `mode` overrides --mode per call. --mode io fails at\n"
+    "start (exit 2) when a set has a task without expected outputs.\n"
     "SIGTERM drains: health NOT_SERVING, no new calls, calls in progress get --grace\n"
     "seconds to finish, then exit 0. One JSON line per call on stderr.\n";
 
@@ -60,17 +69,34 @@ bool ParseSeconds(const std::string& text, int64_t* ms) {
   return true;
 }
 
+// The runtime Grade uses; null when the policy has none (Core::Create says so).
+const service::ServedRuntime* GradingRuntime(const std::vector<service::ServedRuntime>& runtimes,
+                                             const service::CoreOptions& core_options) {
+  for (const service::ServedRuntime& r : runtimes) {
+    if (r.prepared.policy->name == core_options.grade_runtime) return &r;
+  }
+  return nullptr;
+}
+
+// Every line the shared grader code wrote to `messages` as one JSON `event` of `set`.
+void LogMessages(const std::string& messages, const char* event, const std::string& set,
+                 service::CallLog& log) {
+  std::istringstream lines(messages);
+  for (std::string line; std::getline(lines, line);) {
+    constexpr std::string_view kPrefix = "fathom grade: ";  // the shared code's wording
+    if (line.rfind(kPrefix, 0) == 0) line.erase(0, kPrefix.size());
+    if (!line.empty()) log.Event(event, {{"problem_set", set}, {"message", line}});
+  }
+}
+
 // Per-task CPU limits for `set`, as `fathom grade --time-limit auto` finds them: measured
 // through `choice`'s runner (the one that grades) or read from the same cache. Every line
 // the calibration writes becomes a JSON "calibration" event.
 void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
                          const service::CoreOptions& core_options, const RunnerChoice& choice,
                          int workers, service::CallLog& log, service::ServedProblemSet& set) {
-  const service::ServedRuntime* grading = nullptr;
-  for (const service::ServedRuntime& r : runtimes) {
-    if (r.prepared.policy->name == core_options.grade_runtime) grading = &r;
-  }
-  if (grading == nullptr) return;  // Core::Create says so
+  const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options);
+  if (grading == nullptr) return;
   grader::CalibrationOptions calibration;
   calibration.cache_dir =
       core_options.cache_dir.empty() ? grader::DefaultCacheDir() : core_options.cache_dir;
@@ -83,12 +109,7 @@ void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
   calibration.log = &messages;
   grader::Calibration c =
       grader::CalibrateTimeLimits(set.set, *choice.runner, grading->context, calibration);
-  std::istringstream lines(messages.str());
-  for (std::string line; std::getline(lines, line);) {
-    constexpr std::string_view kPrefix = "fathom grade: ";  // the shared code's wording
-    if (line.rfind(kPrefix, 0) == 0) line.erase(0, kPrefix.size());
-    if (!line.empty()) log.Event("calibration", {{"problem_set", set.name}, {"message", line}});
-  }
+  LogMessages(messages.str(), "calibration", set.name, log);
   set.cpu_limit_ms = c.table.cpu_limit_ms;
   set.time_limit = grader::AutoTimeLimitInfo(c, set.set);
   const grader::TimeLimitInfo& t = set.time_limit;
@@ -101,6 +122,37 @@ void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
                             {"calibration", t.cached ? "cached" : "measured"},
                             {"calibration_s", absl::StrCat(t.measure_s)},
                             {"cache_file", t.cache_path}});
+}
+
+// I/O mode's expected outputs for `io_tasks` of `set`, as `fathom grade` builds them
+// (measured through `choice`'s runner or read from the same cache), logged as "io_oracles"
+// events. FailedPrecondition under --mode io when a task has none.
+absl::Status BuildProblemSetOracles(const std::vector<service::ServedRuntime>& runtimes,
+                                    const service::CoreOptions& core_options,
+                                    const RunnerChoice& choice, int workers,
+                                    const std::set<std::string>& io_tasks, service::CallLog& log,
+                                    service::ServedProblemSet& set) {
+  const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options);
+  if (grading == nullptr || io_tasks.empty()) return absl::OkStatus();
+  grader::IoBuildOptions io;
+  io.cache_dir =
+      core_options.cache_dir.empty() ? grader::DefaultCacheDir() : core_options.cache_dir;
+  io.runtime_fingerprint = grading->context.fingerprint;
+  io.limits = grading->limits;
+  io.workers = workers;
+  io.task_ids = io_tasks;
+  std::ostringstream messages;
+  io.log = &messages;
+  set.io = grader::BuildIoOracles(set.set, *choice.runner, grading->context, io);
+  LogMessages(messages.str(), "io_oracles", set.name, log);
+  log.Event("io_mode", {{"problem_set", set.name},
+                        {"mode", grader::GradeModeName(core_options.mode)},
+                        {"io_tasks", absl::StrCat(io_tasks.size() - set.io.unusable_tasks.size())},
+                        {"unusable_tasks", absl::StrJoin(set.io.unusable_tasks, ",")},
+                        {"note", grader::IoNote(set.io.cached, set.io.measure_s,
+                                                set.io.unusable_tasks.size())},
+                        {"cache_file", set.io.cache_path}});
+  return grader::CheckIoOracles(set.set, core_options.mode, set.io, io_tasks);
 }
 
 }  // namespace
@@ -128,6 +180,7 @@ int ServeMain(int argc, char** argv) {
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
+  DeclareIoModeFlags(flags);
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
@@ -172,11 +225,16 @@ int ServeMain(int argc, char** argv) {
   service::CoreOptions core_options;
   if (flags.Has("env-allow")) core_options.env_allow = flags.GetAll("env-allow");
   core_options.cache_dir = flags.Get("cache");
+  if (absl::Status s = ParseIoModeFlags(flags, &core_options.mode, &core_options.io_settings);
+      !s.ok()) {
+    return Usage(std::string(s.message()));
+  }
 
   absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
   if (!policy.ok()) return Usage(std::string(policy.status().message()));
 
   std::vector<service::ServedProblemSet> problem_sets;
+  std::vector<std::set<std::string>> io_tasks;  // per set: the tasks graded in I/O mode
   for (const std::string& spec : flags.GetAll("problems")) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -191,6 +249,15 @@ int ServeMain(int argc, char** argv) {
       PrintError("serve", std::string(set.status().message()));
       return kExitUsage;
     }
+    // As `fathom grade`: --mode io on a set without inputs fails before any measuring.
+    std::set<std::string> ids;
+    for (const grader::Problem& p : set->problems) ids.insert(p.task_id);
+    absl::StatusOr<std::set<std::string>> io = grader::IoModeTasks(*set, core_options.mode, ids);
+    if (!io.ok()) {
+      PrintError("serve", absl::StrCat("--problems ", name, ": ", io.status().message()));
+      return kExitUsage;
+    }
+    io_tasks.push_back(*std::move(io));
     service::ServedProblemSet served;
     served.name = std::move(name);
     served.set = *std::move(set);
@@ -268,6 +335,17 @@ int ServeMain(int argc, char** argv) {
       !flags.Has("timeout") &&
       std::none_of(limit_flags.begin(), limit_flags.end(),
                    [](const std::string& kv) { return kv.rfind("cpu_time_ms=", 0) == 0; });
+  core_options.io_fixed_cpu = !auto_time_limit;
+  for (size_t i = 0; i < problem_sets.size(); ++i) {
+    if (absl::Status s = BuildProblemSetOracles(runtimes, core_options, choice,
+                                                static_cast<int>(workers), io_tasks[i], log,
+                                                problem_sets[i]);
+        !s.ok()) {
+      PrintError("serve", absl::StrCat("--problems ", problem_sets[i].name, ": ", s.message()));
+      return kExitUsage;
+    }
+  }
+  // Every set is calibrated, I/O mode or not: a request may ask for assert mode.
   if (auto_time_limit) {
     for (service::ServedProblemSet& p : problem_sets) {
       CalibrateProblemSet(runtimes, core_options, choice, static_cast<int>(workers), log, p);

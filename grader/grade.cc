@@ -407,19 +407,12 @@ void Grader::Produce() {
     const size_t problem = problems_.by_id.at(sample.task_id);
     const Problem& p = problems_.problems[problem];
     const IoOracle* io = IoOracleFor(problem);
-    std::string program =
-        io != nullptr
-            ? IoProgram(p, IoSolutionCode(p, Extract(sample.code, o_.extract, o_.stops),
-                                          sample.is_solution),
-                        io, o_.io_settings)
-            : SampleProgram(p, sample.code, sample.is_solution, o_.extract, o_.stops);
     const sandbox::Limits limits = LimitsFor(problem);
-    // An I/O verdict also depends on the expected values, which are not in the program.
-    std::string key =
-        io != nullptr
-            ? ProgramKey(absl::StrCat(runtime_.fingerprint, "\x1fio-oracle=", io->digest), limits,
-                         program)
-            : ProgramKey(runtime_.fingerprint, limits, program);
+    GradedSample graded = MakeGradedSample(p, sample.code, sample.is_solution, o_.extract,
+                                           o_.stops, io, o_.io_settings, runtime_.fingerprint,
+                                           limits);
+    std::string& program = graded.program;
+    const std::string& key = graded.key;
     auto slot = std::make_shared<Slot>();
     slot->index = index;
     slot->problem = problem;
@@ -467,10 +460,8 @@ void Grader::Produce() {
         in_flight_[job_id] = {task_id, Clock::now()};
       }
       OnRunFinished(key, slot, job_id,
-                    io != nullptr ? RunAndDecideIo(runner_, std::move(spec),
-                                                   problems_.problems[problem], *io,
-                                                   o_.io_settings)
-                                  : RunAndDecide(runner_, std::move(spec)));
+                    RunAndDecideSample(runner_, std::move(spec), &problems_.problems[problem],
+                                       io, o_.io_settings));
     });
   }
   pool.Finish();

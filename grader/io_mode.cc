@@ -123,6 +123,39 @@ bool UsesIoMode(GradeMode mode, const Problem& problem) {
   return mode != GradeMode::kAssert && problem.has_io() && !problem.entry_point.empty();
 }
 
+absl::StatusOr<std::set<std::string>> IoModeTasks(const ProblemSet& problems, GradeMode mode,
+                                                  const std::set<std::string>& task_ids) {
+  std::set<std::string> io_tasks;
+  for (const std::string& id : task_ids) {
+    const Problem* p = problems.Find(id);
+    if (p == nullptr) continue;
+    if (UsesIoMode(mode, *p)) {
+      io_tasks.insert(id);
+    } else if (mode == GradeMode::kIo) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--mode io: ", id, " (", problems.path, ":", p->line,
+                       ") has no inputs (base_input); use --mode auto or assert"));
+    }
+  }
+  return io_tasks;
+}
+
+absl::Status CheckIoOracles(const ProblemSet& problems, GradeMode mode,
+                            const IoOracleSet& oracles, const std::set<std::string>& io_tasks) {
+  if (mode != GradeMode::kIo) return absl::OkStatus();
+  for (const std::string& id : io_tasks) {
+    const IoOracle& o = oracles.oracles[problems.by_id.at(id)];
+    if (!o.usable) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--mode io: ", id, ": no expected outputs (",
+                       o.failure.empty() ? "not measured" : o.failure,
+                       "); raise --limit or use --mode auto, which grades such tasks in "
+                       "assert mode"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 const char* IoGroupName(int group) { return group == kBase ? "base" : "plus"; }
 
 EvalPlusDataset DatasetOf(const Problem& problem) {

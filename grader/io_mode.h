@@ -118,6 +118,18 @@ inline constexpr int64_t kReferenceCpuCapMs = 120000;
 IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
                            const RuntimeContext& runtime, const IoBuildOptions& options);
 
+// The tasks among `task_ids` that `mode` grades in I/O mode. Under kIo every one of them
+// must have inputs: FailedPrecondition names the first that has none and where it is
+// (problems.path:line), since `--mode io` promises I/O verdicts.
+absl::StatusOr<std::set<std::string>> IoModeTasks(const ProblemSet& problems, GradeMode mode,
+                                                  const std::set<std::string>& task_ids);
+
+// Under kIo, FailedPrecondition names the first of `io_tasks` whose expected outputs
+// could not be built (with why), so that no task silently falls back to assert mode;
+// OK under the other modes.
+absl::Status CheckIoOracles(const ProblemSet& problems, GradeMode mode,
+                            const IoOracleSet& oracles, const std::set<std::string>& io_tasks);
+
 // The per-input CPU limits of one group.
 std::vector<int64_t> IoInputLimitsMs(const IoOracle& oracle, int group,
                                      const IoSettings& settings);

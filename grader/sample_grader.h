@@ -40,6 +40,26 @@ Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec);
 Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Problem& problem,
                        const IoOracle& oracle, const IoSettings& settings);
 
+// How `fathom grade` and `fathom serve` both grade one sample, so that they give it the
+// same program, key (and so share the disk cache) and verdict: with `oracle` (I/O mode),
+// IoProgram around the extracted solution, keyed with the expected values' digest (the
+// verdict depends on them and they are not in the program); without, SampleProgram.
+// `limits` are the run's (IoRunLimits in I/O mode). `oracle` must outlive the run.
+struct GradedSample {
+  std::string program;
+  std::string key;
+};
+GradedSample MakeGradedSample(const Problem& problem, absl::string_view code, bool is_solution,
+                              ExtractMode extract, const std::vector<std::string>& stops,
+                              const IoOracle* oracle, const IoSettings& settings,
+                              absl::string_view runtime_fingerprint,
+                              const sandbox::Limits& limits);
+
+// RunAndDecideIo with `oracle` when it is given, else RunAndDecide (`problem` unused).
+Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
+                           const Problem* problem, const IoOracle* oracle,
+                           const IoSettings& settings);
+
 // `v` as a duplicate of the sample that ran receives it: cache_hit set.
 inline Verdict SharedVerdict(Verdict v) {
   v.cache_hit = true;

@@ -49,6 +49,23 @@ TimeLimitInfo AutoTimeLimitInfo(const Calibration& c, const ProblemSet& problems
   return t;
 }
 
+std::string IoTimeLimitText(const IoSettings& settings, bool fixed_cpu, int64_t cpu_time_ms) {
+  return absl::StrFormat(
+      "per input max(%.1f s, %g x the canonical's CPU)%s", settings.min_time_limit_ms / 1000.0,
+      settings.gt_time_limit_factor,
+      fixed_cpu ? absl::StrFormat(", run %.1f s CPU (fixed)", cpu_time_ms / 1000.0) : "");
+}
+
+std::string IoNote(bool cached, double measure_s, size_t unusable_tasks) {
+  std::string note = cached ? "expected outputs cached"
+                            : absl::StrFormat("expected outputs measured in %.1f s", measure_s);
+  if (unusable_tasks > 0) {
+    absl::StrAppend(&note, "; ", unusable_tasks,
+                    " tasks in assert mode (canonical solution failed)");
+  }
+  return note;
+}
+
 std::string SummaryText(const GradeReport& r, const RunInfo& info) {
   std::string out = HumanEvalPassAtKLine(r.pass_at_k) + "\n";
   double rate = r.elapsed_s > 0 ? static_cast<double>(r.ran + r.cache_hits) / r.elapsed_s : 0;

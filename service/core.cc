@@ -349,13 +349,27 @@ void Core::ListProblemSets(v1::ListProblemSetsResponse* response) const {
     out->set_path(p.set.path);
     out->set_problems(static_cast<int64_t>(p.set.problems.size()));
     out->set_sha256(p.set.content_sha256);
+    v1::IoMode* io = out->mutable_io();
+    io->set_mode(grader::GradeModeName(options_.mode));
+    int64_t io_tasks = 0;
+    for (const grader::IoOracle& o : p.io.oracles) io_tasks += o.usable ? 1 : 0;
+    io->set_oracles(io_tasks > 0);
+    io->set_io_tasks(io_tasks);
+    for (const std::string& task : p.io.unusable_tasks) io->add_unusable_tasks(task);
+    io->set_cached(p.io.cached);
+    io->set_measure_s(p.io.measure_s);
+    io->set_test_details(options_.io_settings.test_details);
+    io->set_min_time_limit_ms(options_.io_settings.min_time_limit_ms);
+    io->set_gt_time_limit_factor(options_.io_settings.gt_time_limit_factor);
     v1::TimeLimits* t = out->mutable_time_limits();
     const grader::TimeLimitInfo& info = p.time_limit;
+    absl::StatusOr<const ServedRuntime*> rt = FindRuntime(options_.grade_runtime);
+    const int64_t runtime_cpu_ms = rt.ok() ? (*rt)->limits.cpu_time_ms : 0;
+    io->set_time_limit(
+        grader::IoTimeLimitText(options_.io_settings, options_.io_fixed_cpu, runtime_cpu_ms));
     if (p.cpu_limit_ms.empty()) {
       t->set_mode("fixed");
-      if (absl::StatusOr<const ServedRuntime*> rt = FindRuntime(options_.grade_runtime); rt.ok()) {
-        t->set_cpu_time_ms((*rt)->limits.cpu_time_ms);
-      }
+      t->set_cpu_time_ms(runtime_cpu_ms);
       continue;
     }
     t->set_mode("auto");
@@ -474,9 +488,28 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
   absl::StatusOr<sandbox::Limits> limits = CapLimits(request.limits(), runtime->limits, deadline_);
   if (!limits.ok()) return limits.status();
   const std::vector<int64_t>* task_cpu_ms = nullptr;  // calibrated, in problem order
+  const grader::IoOracleSet* oracles = nullptr;        // null: no expected outputs
   if (set != &inline_set) {
     const ServedProblemSet* served = core_.FindServedSet(request.problem_set());
     if (served != nullptr && !served->cpu_limit_ms.empty()) task_cpu_ms = &served->cpu_limit_ms;
+    if (served != nullptr && served->io.oracles.size() == set->problems.size()) {
+      oracles = &served->io;
+    }
+  }
+  grader::GradeMode mode = core_.options().mode;
+  if (!request.mode().empty()) {
+    absl::StatusOr<grader::GradeMode> m = grader::ParseGradeMode(request.mode());
+    if (!m.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "mode: expected auto, io or assert (or empty: the server's ",
+          grader::GradeModeName(core_.options().mode), "), got '", request.mode(), "'"));
+    }
+    mode = *m;
+  }
+  if (mode == grader::GradeMode::kIo && set == &inline_set) {
+    return absl::FailedPreconditionError(
+        "mode: io needs expected outputs, which the server measures at start for its "
+        "--problems sets; inline_problems are graded in assert mode (mode auto or assert)");
   }
 
   const std::string& set_name = request.problem_set();
@@ -507,40 +540,63 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
                            "' is given twice for task '", s.task_id(), "'"));
         }
       }
+      if (mode == grader::GradeMode::kIo) {
+        const grader::IoOracle* o =
+            oracles == nullptr ? nullptr : &oracles->oracles[set->by_id.at(p->task_id)];
+        if (o == nullptr || !o->usable || !grader::UsesIoMode(mode, *p)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "samples[", i, "].task_id: mode io: task '", s.task_id(), "' of problem set '",
+              set_name, "' has no expected outputs (",
+              !grader::UsesIoMode(mode, *p) ? "it has no inputs (base_input)"
+              : oracles == nullptr          ? "the server runs with --mode assert"
+                                            : o->failure,
+              "); use mode auto or assert"));
+        }
+      }
       problems.push_back(p);
     }
   }
 
   // --- build programs (no lock: the expensive part) ---
   struct Prepared {
-    std::string program;
-    std::string key;
+    grader::GradedSample graded;
     sandbox::Limits limits;
+    const grader::IoOracle* io = nullptr;  // I/O mode: the task's expected outputs
   };
   std::vector<Prepared> prepared(request.samples_size());
-  // A task's calibrated limit takes the runtime's CPU ceiling's place; the request and
-  // the deadline lower it as they lower any limit. Once per task in the batch.
+  // A task's own limit (calibrated in assert mode, `fathom grade`'s IoRunLimits in I/O
+  // mode) takes the runtime's CPU ceiling's place; the request and the deadline lower it
+  // as they lower any limit. Once per task in the batch.
   std::map<size_t, sandbox::Limits> task_limits;
   for (int i = 0; i < request.samples_size(); ++i) {
     const v1::Sample& s = request.samples(i);
     const bool is_solution = s.has_solution();
-    prepared[i].program = grader::SampleProgram(*problems[i], is_solution ? s.solution() : s.completion(),
-                                                is_solution, *extract, stops);
+    const size_t task = static_cast<size_t>(problems[i] - set->problems.data());
+    if (oracles != nullptr && grader::UsesIoMode(mode, *problems[i]) &&
+        oracles->oracles[task].usable) {
+      prepared[i].io = &oracles->oracles[task];
+    }
     prepared[i].limits = *limits;
-    if (task_cpu_ms != nullptr) {
-      const size_t task = static_cast<size_t>(problems[i] - set->problems.data());
+    if (prepared[i].io != nullptr || task_cpu_ms != nullptr) {
       auto it = task_limits.find(task);
       if (it == task_limits.end()) {
         sandbox::Limits ceiling = runtime->limits;
-        ceiling.cpu_time_ms = (*task_cpu_ms)[task];
+        if (prepared[i].io != nullptr) {
+          ceiling = grader::IoRunLimits(*prepared[i].io, core_.options().io_settings, ceiling,
+                                        core_.options().io_fixed_cpu);
+        } else {
+          ceiling.cpu_time_ms = (*task_cpu_ms)[task];
+        }
         absl::StatusOr<sandbox::Limits> capped = CapLimits(request.limits(), ceiling, deadline_);
         if (!capped.ok()) return capped.status();
         it = task_limits.emplace(task, *capped).first;
       }
       prepared[i].limits = it->second;
     }
-    prepared[i].key =
-        grader::ProgramKey(runtime->context.fingerprint, prepared[i].limits, prepared[i].program);
+    prepared[i].graded = grader::MakeGradedSample(
+        *problems[i], is_solution ? s.solution() : s.completion(), is_solution, *extract, stops,
+        prepared[i].io, core_.options().io_settings, runtime->context.fingerprint,
+        prepared[i].limits);
   }
 
   // --- claim keys, read the disk cache, make the jobs ---
@@ -563,7 +619,7 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
                static_cast<size_t>(problems[i] - set->problems.data()),
                prepared[i].limits.cpu_time_ms};
       grader::Verdict known;
-      switch (dedup_.ClaimKey(prepared[i].key, w, &known)) {
+      switch (dedup_.ClaimKey(prepared[i].graded.key, w, &known)) {
         case Dedup::Claim::kDone:
           ++hits;
           immediate.push_back(ResultLocked(w, known, -1));
@@ -574,21 +630,26 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
           break;
       }
       if (const grader::DiskCache* cache = core_.cache()) {
-        if (std::optional<grader::Verdict> hit = cache->Lookup(prepared[i].key)) {
-          dedup_.Finish(prepared[i].key, *hit);  // nothing waits on it yet
+        if (std::optional<grader::Verdict> hit = cache->Lookup(prepared[i].graded.key)) {
+          dedup_.Finish(prepared[i].graded.key, *hit);  // nothing waits on it yet
           ++hits;
           immediate.push_back(ResultLocked(w, *hit, -1));
           continue;
         }
       }
-      jobs.push_back([self = shared_from_this(), key = prepared[i].key, w,
-                      program = std::move(prepared[i].program), limits = prepared[i].limits,
-                      runtime](int worker_id) {
+      // An I/O job points into the served set (the Core outlives the session); an
+      // inline problem is never graded in I/O mode, so nothing points into this call.
+      const grader::IoOracle* io = prepared[i].io;
+      const grader::Problem* io_problem = io != nullptr ? problems[i] : nullptr;
+      jobs.push_back([self = shared_from_this(), key = prepared[i].graded.key, w,
+                      program = std::move(prepared[i].graded.program),
+                      limits = prepared[i].limits, runtime, io, io_problem](int worker_id) {
         grader::Verdict v;
         if (worker_id >= 0) {
           sandbox::RunSpec spec = runtime->context.make_spec(program, limits);
           spec.cancel = self->tenant_->cancel_token();
-          v = grader::RunAndDecide(self->core_.runner(), std::move(spec));
+          v = grader::RunAndDecideSample(self->core_.runner(), std::move(spec), io_problem, io,
+                                         self->core_.options().io_settings);
         }
         self->OnRunDone(key, w, std::move(v), worker_id);
       });
@@ -657,9 +718,20 @@ v1::GradeResponse GradeSession::ResultLocked(const Waiter& w, const grader::Verd
   r->set_cache_hit(v.cache_hit);
   r->set_worker_id(worker_id);
   r->set_cpu_limit_ms(w.cpu_limit_ms);
-  grader::TaskCount& t = tasks_[{w.problem_set, w.problem_index, w.task_id}];
-  ++t.n;
-  if (v.passed) ++t.c;
+  r->set_grade_mode(v.io ? "io" : "assert");
+  if (v.io) {
+    r->set_base_status(grader::PhaseStatusName(v.base_status));
+    r->set_plus_status(grader::PhaseStatusName(v.plus_status));
+    for (int64_t input : v.base_failed) r->add_base_failed_inputs(input);
+    for (int64_t input : v.plus_failed) r->add_plus_failed_inputs(input);
+    ++io_samples_;
+  }
+  // Counted as `fathom grade` counts (grade.cc).
+  Counts& t = tasks_[{w.problem_set, w.problem_index, w.task_id}];
+  ++t.all.n;
+  if (v.passed) ++t.all.c;
+  ++t.base.n;
+  if (v.io ? v.base_status == grader::PhaseStatus::kPass : v.passed) ++t.base.c;
   ++status_counts_[grader::SampleStatusName(v.status)];
   ++samples_;
   return response;
@@ -690,17 +762,23 @@ v1::GradeSummary GradeSession::Summary() const {
     s.mutable_zygote()->set_peak_rss_kb(z.peak_rss_kb);
   }
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<grader::TaskCount> covered;
+  std::vector<grader::TaskCount> covered, base_covered;
   for (const auto& [key, t] : tasks_) {
-    covered.push_back(t);
+    covered.push_back(t.all);
+    base_covered.push_back(t.base);
     v1::TaskCount* out = s.add_tasks();
     out->set_problem_set(std::get<0>(key));
     out->set_task_id(std::get<2>(key));
-    out->set_n(t.n);
-    out->set_c(t.c);
+    out->set_n(t.all.n);
+    out->set_c(t.all.c);
+    out->set_base_c(t.base.c);
   }
-  PassAtKToProto(grader::MeanPassAtK(covered, ks_.empty() ? std::vector<int64_t>{1, 10, 100} : ks_),
-                 s.mutable_pass_at_k());
+  const std::vector<int64_t> ks = ks_.empty() ? std::vector<int64_t>{1, 10, 100} : ks_;
+  PassAtKToProto(grader::MeanPassAtK(covered, ks), s.mutable_pass_at_k());
+  s.set_io_samples(io_samples_);
+  if (io_samples_ > 0) {
+    PassAtKToProto(grader::MeanPassAtK(base_covered, ks), s.mutable_base_pass_at_k());
+  }
   for (const auto& [name, n] : status_counts_) (*s.mutable_status_counts())[name] = n;
   s.set_samples(samples_);
   s.set_ran(ran_);

@@ -6,7 +6,8 @@
 // `--limit`s are the ceiling; 0 in a request means the server's value), then by the time
 // left before the call's deadline (CPU and wall). In Grade, a served problem set with
 // calibrated per-task CPU limits (as `fathom grade --time-limit auto`) puts its task's
-// limit in place of the runtime's CPU ceiling.
+// limit in place of the runtime's CPU ceiling; a sample graded in I/O mode gets the limit
+// `fathom grade` gives it (IoRunLimits) in that place instead.
 //
 // Thread safety: a Core is immutable after construction and may be used by every call at
 // once. A GradeSession is one call's state; its members may be called from any thread.
@@ -64,6 +65,9 @@ struct ServedProblemSet {
   // the grading runtime's cpu_time_ms.
   std::vector<int64_t> cpu_limit_ms;
   grader::TimeLimitInfo time_limit;  // how they were chosen (ListProblemSets)
+  // I/O mode's expected outputs (grader/io_mode.h) for the tasks with inputs, built at
+  // start unless the server's mode is assert; empty `oracles`: none were built.
+  grader::IoOracleSet io;
 };
 
 struct CoreOptions {
@@ -73,6 +77,13 @@ struct CoreOptions {
   std::string cache_dir;
   // The runtime Grade uses (its harness is Python).
   std::string grade_runtime = "python";
+  // Grade's mode when a request leaves it empty (`--mode`), and I/O mode's settings
+  // (`--test-details`, `--min-time-limit`, `--gt-time-limit-factor`), as `fathom grade`'s.
+  grader::GradeMode mode = grader::GradeMode::kAuto;
+  grader::IoSettings io_settings;
+  // I/O mode: the run's CPU limit is the runtime's cpu_time_ms as given (`--timeout`),
+  // not derived from the per-input limits.
+  bool io_fixed_cpu = false;
   // How the runner runs programs, for GradeSummary.runner ("warm zygotes (2)", ...).
   std::string runner_description;
   // The runner's zygote statistics (GradeSummary.zygote); null when it has no zygotes.
@@ -208,12 +219,17 @@ class GradeSession : public std::enable_shared_from_this<GradeSession> {
   int64_t outstanding_ = 0;                                 // GUARDED_BY(mu_)
   std::vector<int64_t> ks_;                                 // GUARDED_BY(mu_)
   // (problem set, problem index, task_id) -> counts: problem order, as `fathom grade`
-  // averages pass@k (the sum's order decides its last bits).
-  std::map<std::tuple<std::string, size_t, std::string>, grader::TaskCount> tasks_;
+  // averages pass@k (the sum's order decides its last bits). `base` counts a pass of the
+  // base inputs in I/O mode and a pass in assert mode.
+  struct Counts {
+    grader::TaskCount all, base;
+  };
+  std::map<std::tuple<std::string, size_t, std::string>, Counts> tasks_;  // GUARDED_BY(mu_)
   std::set<std::tuple<std::string, std::string, std::string>> completion_ids_;  // GUARDED_BY
   std::map<std::string, int64_t> status_counts_;            // GUARDED_BY(mu_)
   std::set<std::string> problem_set_names_;                 // GUARDED_BY(mu_)
   int64_t samples_ = 0, ran_ = 0, cache_hits_ = 0;          // GUARDED_BY(mu_)
+  int64_t io_samples_ = 0;                                  // GUARDED_BY(mu_)
 };
 
 }  // namespace fathom::service

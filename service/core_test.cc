@@ -25,7 +25,8 @@ const Deadline kNoDeadline = Deadline::max();
 
 // Answers like the harness would from markers in the program: "PASS" passes, "ASSERT"
 // fails an assert, "LOOP" is a CPU timeout, "BLOCK" waits until its run is cancelled.
-// Execute programs (no nonce on stdin) echo stdin.
+// An I/O-mode program (kIoProblem's inputs) returns the right values, but with "IOPLUS"
+// a wrong one on its plus input. Execute programs (no nonce on stdin) echo stdin.
 class FakeRunner final : public sandbox::Runner {
  public:
   absl::StatusOr<sandbox::RunResult> Run(const sandbox::RunSpec& spec) override {
@@ -52,7 +53,16 @@ class FakeRunner final : public sandbox::Runner {
     auto record = [&](const std::string& json) {
       r.stdout_data = absl::StrCat("\nFATHOM-", nonce, " ", json, "\n");
     };
-    if (program.find("LOOP") != std::string::npos) {
+    if (program.find("_fathom_io(") != std::string::npos) {
+      auto rec = [&](const char* group, int index, char kind, const std::string& payload) {
+        return absl::StrCat("\n#", nonce, " ", group, " ", index, " ", std::string(1, kind),
+                            " 5 ", payload.size(), "\n", payload);
+      };
+      const bool plus_wrong = program.find("IOPLUS") != std::string::npos;
+      r.stdout_data = rec("base", 0, 'V', "i1;") + rec("base", 1, 'V', "i2;") +
+                      rec("base", 0, 'D', "") + rec("plus", 0, 'V', plus_wrong ? "i4;" : "i3;") +
+                      rec("plus", 0, 'D', "") + rec("-", 0, 'Z', "");
+    } else if (program.find("LOOP") != std::string::npos) {
       r.status = sandbox::RunStatus::kCpuTimeout;
     } else if (program.find("ASSERT") != std::string::npos) {
       record(R"({"outcome":"exception","type":"AssertionError","message":"","assertion":true,"memory":false})");
@@ -121,6 +131,17 @@ constexpr char kProblem1[] =
     R"({"task_id": "T/1", "prompt": "def g():\n", "entry_point": "g",)"
     R"( "canonical_solution": "    return 2\n", "test": "def check(c):\n    assert c() == 2\n"})";
 
+// HumanEval+ problems: expected outputs 1, 2 (base) and 3 (plus); P/1's canonical
+// solution "failed" when they were measured.
+constexpr char kIoProblem[] =
+    R"({"task_id": "P/0", "prompt": "def f(x):\n", "entry_point": "f",)"
+    R"( "canonical_solution": "    return x\n", "test": "", "base_input": [[1], [2]],)"
+    R"( "plus_input": [[3]], "atol": 0, "contract": ""})";
+constexpr char kIoProblem1[] =
+    R"({"task_id": "P/1", "prompt": "def g(x):\n", "entry_point": "g",)"
+    R"( "canonical_solution": "    return x\n", "test": "def check(c):\n    assert c(1) == 1\n",)"
+    R"( "base_input": [[1]], "plus_input": [], "atol": 0, "contract": ""})";
+
 class CoreTest : public ::testing::Test {
  protected:
   void SetUp() override { MakeCore(/*workers=*/2, /*capacity=*/64); }
@@ -148,6 +169,31 @@ class CoreTest : public ::testing::Test {
       ASSERT_TRUE(p.ok()) << p.status();
       sets[0].set.by_id[p->task_id] = sets[0].set.problems.size();
       sets[0].set.problems.push_back(*p);
+    }
+    if (io_set_) {  // "plus": kIoProblem, kIoProblem1, with oracles unless io_oracles_ false
+      ServedProblemSet plus;
+      plus.name = "plus";
+      for (const char* text : {kIoProblem, kIoProblem1}) {
+        absl::StatusOr<grader::Problem> p =
+            grader::ParseProblem(nlohmann::json::parse(text), "t");
+        ASSERT_TRUE(p.ok()) << p.status();
+        plus.set.by_id[p->task_id] = plus.set.problems.size();
+        plus.set.problems.push_back(*p);
+      }
+      if (io_oracles_) {
+        plus.io.oracles.resize(2);
+        grader::IoOracle& o = plus.io.oracles[0];
+        o.usable = true;
+        o.expected[grader::kBase] = {grader::PyValue::Int(1), grader::PyValue::Int(2)};
+        o.expected[grader::kPlus] = {grader::PyValue::Int(3)};
+        o.cpu_us[grader::kBase] = {100, 100};
+        o.cpu_us[grader::kPlus] = {100};
+        o.digest = "d0";
+        plus.io.oracles[1].failure = "canonical solution: failed";
+        plus.io.unusable_tasks = {"P/1"};
+        plus.io.cached = true;
+      }
+      sets.push_back(std::move(plus));
     }
     if (!task_cpu_ms.empty()) {
       sets[0].time_limit.automatic = true;
@@ -191,6 +237,28 @@ class CoreTest : public ::testing::Test {
     return s;
   }
 
+  // Grades `samples` of problem set `set` under `mode`; the results by completion id.
+  std::map<std::string, v1::SampleResult> GradeAll(const std::string& set,
+                                                   const std::string& mode,
+                                                   const std::vector<v1::Sample>& samples,
+                                                   v1::GradeSummary* summary) {
+    auto sink = std::make_shared<CollectingSink>();
+    auto session = std::make_shared<GradeSession>(*core_, NewTenant(), sink, kNoDeadline);
+    v1::GradeRequest req;
+    req.set_problem_set(set);
+    req.set_mode(mode);
+    for (const v1::Sample& s : samples) *req.add_samples() = s;
+    absl::Status added = session->AddBatch(req, nullptr);
+    EXPECT_TRUE(added.ok()) << added;
+    std::map<std::string, v1::SampleResult> out;
+    for (const v1::SampleResult& r : sink->WaitFor(samples.size())) out[r.completion_id()] = r;
+    EXPECT_GE(sink->WaitForIdle(), 1);
+    *summary = session->Summary();
+    return out;
+  }
+
+  bool io_set_ = false;      // MakeCore serves "plus" too
+  bool io_oracles_ = true;   // ... with its expected outputs
   grader::RuntimePolicy policy_;
   FakeRunner runner_;
   Metrics metrics_;
@@ -549,6 +617,138 @@ TEST_F(CoreTest, GetProblemsPagesAndFilters) {
   EXPECT_EQ(rts.runtimes(0).name(), "python");
   EXPECT_EQ(rts.runtimes(0).limits().cpu_time_ms(), 3000);
   EXPECT_THAT(rts.runtimes(0).env_allow(), UnorderedElementsAre("LANG", "LC_ALL", "TZ"));
+}
+
+}  // namespace
+}  // namespace fathom::service
+
+namespace fathom::service {
+namespace {
+
+// The server's default mode (auto) grades a task with expected outputs in I/O mode, as
+// `fathom grade` does: its verdict, base/plus statuses, failing inputs and CPU limit
+// (start-up 2 s + 3 inputs x the 1 s minimum), and base pass@k beside pass@k in the
+// summary; a task whose canonical solution failed in assert mode; "assert" per request.
+TEST_F(CoreTest, GradeUsesIoModeWhereTheServerHasExpectedOutputs) {
+  io_set_ = true;
+  MakeCore(2, 64);
+  v1::GradeSummary summary;
+  std::map<std::string, v1::SampleResult> r =
+      GradeAll("plus", "",
+               {MakeSample("P/0", "    return x  # IOPASS", "right"),
+                MakeSample("P/0", "    return x  # IOPLUS", "base-only"),
+                MakeSample("P/1", "    return x  # PASS", "assert")},
+               &summary);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r["right"].grade_mode(), "io");
+  EXPECT_EQ(r["right"].status(), "passed");
+  EXPECT_TRUE(r["right"].passed());
+  EXPECT_EQ(r["right"].base_status(), "pass");
+  EXPECT_EQ(r["right"].plus_status(), "pass");
+  EXPECT_EQ(r["right"].cpu_limit_ms(), 5000);
+  EXPECT_EQ(r["base-only"].grade_mode(), "io");
+  EXPECT_EQ(r["base-only"].status(), "failed");
+  EXPECT_FALSE(r["base-only"].passed());
+  EXPECT_EQ(r["base-only"].result(), "failed: plus input 0: wrong output");
+  EXPECT_EQ(r["base-only"].base_status(), "pass");
+  EXPECT_EQ(r["base-only"].plus_status(), "fail");
+  EXPECT_THAT(r["base-only"].base_failed_inputs(), ElementsAre());
+  EXPECT_THAT(r["base-only"].plus_failed_inputs(), ElementsAre(0));
+  EXPECT_EQ(r["assert"].grade_mode(), "assert");
+  EXPECT_EQ(r["assert"].status(), "passed");
+  EXPECT_EQ(r["assert"].base_status(), "");
+  EXPECT_EQ(r["assert"].cpu_limit_ms(), 3000);
+  // P/0: n=2, c=1, base c=2; P/1: n=1, c=1, base c=1.
+  EXPECT_EQ(summary.io_samples(), 2);
+  ASSERT_EQ(summary.tasks_size(), 2);
+  EXPECT_EQ(summary.tasks(0).task_id(), "P/0");
+  EXPECT_EQ(summary.tasks(0).c(), 1);
+  EXPECT_EQ(summary.tasks(0).base_c(), 2);
+  ASSERT_EQ(summary.pass_at_k_size(), 1);
+  EXPECT_DOUBLE_EQ(summary.pass_at_k(0).value(), (0.5 + 1) / 2);
+  ASSERT_EQ(summary.base_pass_at_k_size(), 1);
+  EXPECT_EQ(summary.base_pass_at_k(0).k(), 1);
+  EXPECT_DOUBLE_EQ(summary.base_pass_at_k(0).value(), 1.0);
+
+  r = GradeAll("plus", "assert", {MakeSample("P/0", "    return x  # PASS", "a")}, &summary);
+  EXPECT_EQ(r["a"].grade_mode(), "assert");
+  EXPECT_EQ(r["a"].status(), "passed");
+  EXPECT_EQ(summary.io_samples(), 0);
+  EXPECT_EQ(summary.base_pass_at_k_size(), 0);
+
+  v1::ListProblemSetsResponse sets;
+  core_->ListProblemSets(&sets);
+  ASSERT_EQ(sets.problem_sets_size(), 2);
+  const v1::IoMode& io = sets.problem_sets(1).io();
+  EXPECT_EQ(io.mode(), "auto");
+  EXPECT_TRUE(io.oracles());
+  EXPECT_EQ(io.io_tasks(), 1);
+  EXPECT_THAT(io.unusable_tasks(), ElementsAre("P/1"));
+  EXPECT_TRUE(io.cached());
+  EXPECT_EQ(io.time_limit(), "per input max(1.0 s, 4 x the canonical's CPU)");
+  EXPECT_FALSE(sets.problem_sets(0).io().oracles());
+}
+
+// An unusable mode is INVALID_ARGUMENT naming the field; "io" where a task has no
+// expected outputs is FAILED_PRECONDITION naming the task and why; nothing is queued.
+TEST_F(CoreTest, GradeModeErrorsNameTheFieldOrTheTaskAndQueueNothing) {
+  io_set_ = true;
+  MakeCore(2, 64);
+  auto add = [&](const v1::GradeRequest& r) {
+    auto session = std::make_shared<GradeSession>(
+        *core_, NewTenant(), std::make_shared<CollectingSink>(), kNoDeadline);
+    return session->AddBatch(r, nullptr);
+  };
+  v1::GradeRequest req;
+  req.set_problem_set("plus");
+  *req.add_samples() = MakeSample("P/0", "    return x  # IOPASS", "a");
+  req.set_mode("fast");
+  absl::Status s = add(req);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "mode: expected auto, io or assert (or empty: the server's auto), got 'fast'");
+  req.set_mode("io");
+  *req.add_samples() = MakeSample("P/1", "    return x  # PASS", "b");
+  s = add(req);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(),
+            "samples[1].task_id: mode io: task 'P/1' of problem set 'plus' has no expected "
+            "outputs (canonical solution: failed); use mode auto or assert");
+  v1::GradeRequest mini;
+  mini.set_problem_set("mini");
+  mini.set_mode("io");
+  *mini.add_samples() = MakeSample("T/0", "    return 1  # PASS", "a");
+  s = add(mini);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("task 'T/0' of problem set 'mini' has no expected outputs "
+                                     "(it has no inputs (base_input))"));
+  v1::GradeRequest inline_req;
+  inline_req.add_inline_problems(kIoProblem);
+  inline_req.set_mode("io");
+  *inline_req.add_samples() = MakeSample("P/0", "    return x  # IOPASS", "a");
+  s = add(inline_req);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("mode: io needs expected outputs"));
+  EXPECT_EQ(runner_.runs_.load(), 0);
+
+  // A server started with --mode assert built none: "io" says so; "" is assert mode.
+  io_oracles_ = false;
+  CoreOptions options;
+  options.mode = grader::GradeMode::kAssert;
+  MakeCore(2, 64, {}, options);
+  req.clear_samples();
+  *req.add_samples() = MakeSample("P/0", "    return x  # PASS", "a");
+  s = add(req);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("(the server runs with --mode assert)"));
+  v1::GradeSummary summary;
+  std::map<std::string, v1::SampleResult> r =
+      GradeAll("plus", "", {MakeSample("P/0", "    return x  # PASS", "a")}, &summary);
+  EXPECT_EQ(r["a"].grade_mode(), "assert");
+  EXPECT_EQ(r["a"].status(), "passed");
+  v1::ListProblemSetsResponse sets;
+  core_->ListProblemSets(&sets);
+  EXPECT_EQ(sets.problem_sets(1).io().mode(), "assert");
+  EXPECT_FALSE(sets.problem_sets(1).io().oracles());
 }
 
 }  // namespace

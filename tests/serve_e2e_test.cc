@@ -99,11 +99,11 @@ bool NoRunLeft(const ServerProcess& s, size_t zygotes) {
   return s.Grandchildren().empty() && s.Children().size() == zygotes;
 }
 
-// Reads the JSONL samples file into GradeRequest samples (completion_id as its JSON text,
+// Reads a JSONL samples file into GradeRequest samples (completion_id as its JSON text,
 // the way the Python client sends it).
-std::vector<v1::Sample> MiniSamples() {
+std::vector<v1::Sample> ReadSamples(const std::string& path) {
   std::vector<v1::Sample> out;
-  std::ifstream in(kMiniSamples);
+  std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {
     nlohmann::json j = nlohmann::json::parse(line);
@@ -116,6 +116,21 @@ std::vector<v1::Sample> MiniSamples() {
     }
     s.set_completion_id(j["completion_id"].dump());
     out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<v1::Sample> MiniSamples() { return ReadSamples(kMiniSamples); }
+
+// A `fathom grade` results file: (task_id, completion_id JSON) -> result line.
+std::map<std::pair<std::string, std::string>, nlohmann::json> ReadResults(
+    const std::string& path) {
+  std::map<std::pair<std::string, std::string>, nlohmann::json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    out[{j["task_id"].get<std::string>(), j["completion_id"].dump()}] = j;
   }
   return out;
 }
@@ -134,12 +149,7 @@ std::map<std::pair<std::string, std::string>, nlohmann::json> FathomGradeResults
                                          " --json --no-progress --k 1,2 > ", dir.string(),
                                          "/summary.json");
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::ifstream in(out);
-    std::string line;
-    while (std::getline(in, line)) {
-      nlohmann::json j = nlohmann::json::parse(line);
-      cached[{j["task_id"].get<std::string>(), j["completion_id"].dump()}] = j;
-    }
+    cached = ReadResults(out);
     std::ifstream s(dir / "summary.json");
     s >> cached_summary;
     fs::remove_all(dir);
@@ -449,6 +459,196 @@ TEST_F(ServeE2eTest, GradeAndGradeStreamEqualFathomGrade) {
   EXPECT_EQ(seen.size(), kStreamed);
   EXPECT_EQ(stream_summary.samples(), static_cast<int64_t>(kStreamed));
   ASSERT_EQ(stream_summary.pass_at_k_size(), 2);
+}
+
+// HumanEval+ (the first 8 tasks of ../shared/data's file, the released data) in I/O mode:
+// every sample gets exactly the verdict, base/plus statuses, failing inputs and CPU limit
+// `fathom grade` gives it on the same files, and the summary the same pass@k and base
+// pass@k. The server and `fathom grade` share one cache directory (as on one machine), so
+// they use the same expected outputs. Besides the canonical solutions: a sample right on
+// HumanEval/0's base inputs (at most 6 numbers) but wrong on longer plus inputs, one wrong
+// everywhere and one that raises. Skips without the data.
+TEST(ServeIoModeTest, GradeAndGradeStreamEqualFathomGradeInIoMode) {
+  const std::string data =
+      std::string(FATHOM_SHARED_DATA_DIR) + "/humanevalplus/HumanEvalPlus.jsonl.gz";
+  if (!fs::exists(data)) GTEST_SKIP() << data << " is absent";
+  const fs::path dir = fs::temp_directory_path() / absl::StrCat("fathom-serve-io-", getpid());
+  fs::create_directories(dir);
+  const std::string problems = (dir / "heplus8.jsonl").string();
+  const std::string samples_path = (dir / "samples.jsonl").string();
+  ASSERT_EQ(std::system(absl::StrCat("gzip -dc ", data, " | head -n 8 > ", problems).c_str()), 0);
+  {
+    std::ifstream in(problems);
+    std::ofstream out(samples_path);
+    std::string line;
+    std::string has_close_elements;
+    while (std::getline(in, line)) {
+      nlohmann::json p = nlohmann::json::parse(line);
+      nlohmann::json s = {{"task_id", p["task_id"]},
+                          {"completion", p["canonical_solution"]},
+                          {"completion_id", 0}};
+      out << s.dump() << "\n";
+      if (p["task_id"] == "HumanEval/0") has_close_elements = p["canonical_solution"];
+    }
+    ASSERT_FALSE(has_close_elements.empty());
+    for (const auto& [task, completion] : std::vector<std::pair<std::string, std::string>>{
+             {"HumanEval/0", "    if len(numbers) > 6:\n        return False\n" +
+                                 has_close_elements},
+             {"HumanEval/3", "    return False\n"},
+             {"HumanEval/5", "    raise ValueError('no')\n"}}) {
+      out << nlohmann::json({{"task_id", task}, {"completion", completion}, {"completion_id", 1}})
+                 .dump()
+          << "\n";
+    }
+  }
+  const std::vector<v1::Sample> samples = ReadSamples(samples_path);
+  ASSERT_EQ(samples.size(), 11u);
+  const std::string cache = (dir / "cache").string();
+  const char* old_cache = getenv("XDG_CACHE_HOME");
+  const std::string saved_cache = old_cache != nullptr ? old_cache : "";
+  setenv("XDG_CACHE_HOME", cache.c_str(), 1);
+  std::unique_ptr<ServerProcess> server =
+      StartServer({"--workers", "2", "--problems", "heplus=" + problems});
+  if (old_cache != nullptr) {
+    setenv("XDG_CACHE_HOME", saved_cache.c_str(), 1);
+  } else {
+    unsetenv("XDG_CACHE_HOME");
+  }
+  ASSERT_NE(server, nullptr);
+  const std::string cli_results = (dir / "cli.jsonl").string();
+  const std::string cmd = absl::StrCat("XDG_CACHE_HOME=", cache, " ", kBinary,
+                                       " grade --problems ", problems, " --samples ",
+                                       samples_path, " --out ", cli_results,
+                                       " --json --no-progress --k 1 --workers 2 > ",
+                                       (dir / "summary.json").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::map<std::pair<std::string, std::string>, nlohmann::json> expected =
+      ReadResults(cli_results);
+  nlohmann::json cli_summary;
+  std::ifstream(dir / "summary.json") >> cli_summary;
+  ASSERT_EQ(expected.size(), 11u);
+  // What `fathom grade` says, exactly: the crafted samples fail as they should.
+  const nlohmann::json& base_only = expected.at({"HumanEval/0", "1"});
+  EXPECT_EQ(base_only["status"], "failed");
+  EXPECT_EQ(base_only["base_status"], "pass");
+  EXPECT_EQ(base_only["plus_status"], "fail");
+  EXPECT_EQ(expected.at({"HumanEval/3", "1"})["base_status"], "fail");
+  EXPECT_EQ(expected.at({"HumanEval/5", "1"})["status"], "error");
+  // pass@1: tasks 0, 3 and 5 have one right sample of two. Base: only 3 and 5.
+  EXPECT_EQ(cli_summary["pass_at_k"]["pass@1"].get<double>(), 6.5 / 8);
+  EXPECT_EQ(cli_summary["base_pass_at_k"]["pass@1"].get<double>(), 7.0 / 8);
+
+  auto channel = Connect(*server);
+  auto stub = v1::Grader::NewStub(channel);
+  v1::ListProblemSetsResponse sets;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->ListProblemSets(&ctx, v1::ListProblemSetsRequest(), &sets).ok());
+  }
+  ASSERT_EQ(sets.problem_sets_size(), 1);
+  EXPECT_EQ(sets.problem_sets(0).io().mode(), "auto");
+  EXPECT_TRUE(sets.problem_sets(0).io().oracles());
+  EXPECT_EQ(sets.problem_sets(0).io().io_tasks(), 8);
+  EXPECT_EQ(sets.problem_sets(0).io().unusable_tasks_size(), 0);
+
+  auto expect_same = [&](const v1::SampleResult& r) {
+    const nlohmann::json& want = expected.at({r.task_id(), r.completion_id()});
+    const std::string what = absl::StrCat(r.task_id(), " ", r.completion_id());
+    EXPECT_EQ(r.grade_mode(), "io") << what;
+    EXPECT_EQ(r.status(), want["status"]) << what;
+    EXPECT_EQ(r.result(), want["result"]) << what;
+    EXPECT_EQ(r.passed(), want["passed"]) << what;
+    EXPECT_EQ(r.cpu_limit_ms(), want["cpu_limit_ms"]) << what;
+    EXPECT_EQ(r.base_status(), want["base_status"]) << what;
+    EXPECT_EQ(r.plus_status(), want["plus_status"]) << what;
+    EXPECT_EQ(std::vector<int64_t>(r.base_failed_inputs().begin(), r.base_failed_inputs().end()),
+              want["base_failed_inputs"].get<std::vector<int64_t>>())
+        << what;
+    EXPECT_EQ(std::vector<int64_t>(r.plus_failed_inputs().begin(), r.plus_failed_inputs().end()),
+              want["plus_failed_inputs"].get<std::vector<int64_t>>())
+        << what;
+  };
+  // Reads a Grade or GradeStream call to its end: every result as `fathom grade`'s, then
+  // the summary's numbers.
+  auto expect_call = [&](auto& reader) {
+    v1::GradeResponse resp;
+    v1::GradeSummary summary;
+    int results = 0;
+    while (reader.Read(&resp)) {
+      if (resp.has_summary()) {
+        summary = resp.summary();
+        continue;
+      }
+      ++results;
+      expect_same(resp.result());
+    }
+    grpc::Status st = reader.Finish();
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(results, 11);
+    EXPECT_EQ(summary.samples(), 11);
+    EXPECT_EQ(summary.io_samples(), 11);
+    ASSERT_EQ(summary.pass_at_k_size(), 1);
+    EXPECT_EQ(summary.pass_at_k(0).value(), cli_summary["pass_at_k"]["pass@1"].get<double>());
+    ASSERT_EQ(summary.base_pass_at_k_size(), 1);
+    EXPECT_EQ(summary.base_pass_at_k(0).value(),
+              cli_summary["base_pass_at_k"]["pass@1"].get<double>());
+  };
+
+  // Grade: the server's default mode (auto), one batch.
+  v1::GradeRequest req;
+  req.set_problem_set("heplus");
+  req.add_ks(1);
+  for (const auto& s : samples) *req.add_samples() = s;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 300000);
+  expect_call(*stub->Grade(&ctx, req));
+
+  // GradeStream: mode io asked for, batches of 4.
+  grpc::ClientContext sctx;
+  SetDeadline(&sctx, 300000);
+  auto stream = stub->GradeStream(&sctx);
+  for (size_t start = 0; start < samples.size(); start += 4) {
+    v1::GradeRequest batch;
+    batch.set_problem_set("heplus");
+    batch.set_mode("io");
+    if (start == 0) batch.add_ks(1);
+    for (size_t i = start; i < std::min(samples.size(), start + 4); ++i) {
+      *batch.add_samples() = samples[i];
+    }
+    ASSERT_TRUE(stream->Write(batch));
+  }
+  stream->WritesDone();
+  expect_call(*stream);
+
+  // A mode the server does not know is INVALID_ARGUMENT naming the field.
+  req.set_mode("evalplus");
+  grpc::ClientContext bctx;
+  auto bad = stub->Grade(&bctx, req);
+  v1::GradeResponse resp;
+  while (bad->Read(&resp)) {
+  }
+  grpc::Status st = bad->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("mode: expected auto, io or assert"));
+  fs::remove_all(dir);
+}
+
+// `--mode io` promises I/O verdicts, as in `fathom grade`: a problem set without inputs
+// stops the server at start with exit 2 and a message naming the set and a task.
+TEST(ServeIoModeTest, ModeIoOnASetWithoutInputsFailsAtStart) {
+  const std::string cmd = absl::StrCat(kBinary, " serve --listen 127.0.0.1:0 --metrics-listen off "
+                                       "--mode io --problems mini=", kMini, " 2>&1");
+  FILE* f = popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  const int status = pclose(f);
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+  EXPECT_THAT(out, HasSubstr("fathom serve: --problems mini: --mode io: FathomMini/0 ("));
+  EXPECT_THAT(out, HasSubstr(") has no inputs (base_input); use --mode auto or assert"));
 }
 
 // On the zygote path (the default) a run is the zygote's child: the deadline and a

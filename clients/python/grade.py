@@ -9,7 +9,11 @@ GradeStream in batches, writes <samples>_results.jsonl in input order (every inp
 plus result, passed, status, cpu_ms, cpu_limit_ms, wall_ms, max_rss_kb, stderr_tail,
 cache_hit), and prints human-eval's pass@k line and the summary table, with the
 problem set's time limits (calibrated per task by the server, as `fathom grade
---time-limit auto` does) and the server's runner line. Bad input records (malformed
+--time-limit auto` does) and the server's runner line. On problems with inputs
+(HumanEval+, MBPP+) the server grades in I/O mode by default, as `fathom grade` does:
+the results then carry base_status, plus_status, base_failed_inputs and
+plus_failed_inputs, and the summary a "mode" line with pass@k on the base inputs;
+--mode auto|io|assert chooses per call (default: the server's --mode). Bad input records (malformed
 JSON, unknown task_id, duplicate completion_id) are reported with file:line and skipped,
 as `fathom grade` does.
 
@@ -143,7 +147,8 @@ def batches(samples, args, ks, index_map):
 
 
 def make_request(args, ks, samples):
-    req = pb.GradeRequest(problem_set=args.problem_set, extract=args.extract, ks=ks)
+    req = pb.GradeRequest(problem_set=args.problem_set, extract=args.extract, ks=ks,
+                          mode=args.mode or "")
     if args.timeout:
         req.limits.cpu_time_ms = int(round(args.timeout * 1000))
     req.samples.extend(samples)
@@ -180,6 +185,24 @@ def time_limit_text(t, timeout):
     return out
 
 
+def pass_at_k_text(values):
+    return ", ".join("pass@%d %.4f" % (p.k, p.value) for p in values) or "-"
+
+
+def io_mode_line(summary, mode, io, sampled_tasks):
+    """`fathom grade`'s "mode" line (grader/summary.cc): the base-inputs pass@k beside the
+    line above it (base + extra inputs), and how the expected outputs were obtained."""
+    note = ("expected outputs cached" if io.cached
+            else "expected outputs measured in %.1f s" % io.measure_s)
+    unusable = len(set(io.unusable_tasks) & sampled_tasks)
+    if unusable:
+        note += "; %d tasks in assert mode (canonical solution failed)" % unusable
+    return ("  mode       %s: %d samples graded by their inputs (base tests: %s; the line "
+            "above: base + extra tests), %d in assert mode; %s"
+            % (mode, summary.io_samples, pass_at_k_text(summary.base_pass_at_k),
+               summary.samples - summary.io_samples, note))
+
+
 def runner_line(summary):
     """`fathom grade`'s "runner:" line: how the server runs the programs."""
     line = "runner:        " + summary.runner
@@ -199,6 +222,9 @@ def main(argv=None):
     ap.add_argument("--extract", default="none", choices=["none", "fenced", "stop"])
     ap.add_argument("--timeout", type=float, help="per-sample CPU seconds (at most the server's)")
     ap.add_argument("--batch", type=int, default=256, help="samples per request message")
+    ap.add_argument("--mode", choices=["auto", "io", "assert"],
+                    help="auto: I/O mode where the server has expected outputs; io; assert "
+                         "(default: the server's --mode)")
     ap.add_argument("--json", action="store_true", help="print the server's summary as JSON")
     args = ap.parse_args(argv)
     try:
@@ -255,15 +281,26 @@ def main(argv=None):
                        cpu_limit_ms=v.cpu_limit_ms, wall_ms=v.wall_ms,
                        max_rss_kb=v.max_rss_kb, stderr_tail=v.stderr_tail,
                        cache_hit=v.cache_hit)
+            if v.grade_mode == "io":  # the I/O-mode fields `fathom grade` writes
+                row.update(base_status=v.base_status or None,
+                           plus_status=v.plus_status or None,
+                           base_failed_inputs=list(v.base_failed_inputs),
+                           plus_failed_inputs=list(v.plus_failed_inputs))
             out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
     os.replace(out_path + ".partial", out_path)
 
     pass_at_k = {"pass@%d" % p.k: p.value for p in summary.pass_at_k}
+    info = sets[args.problem_set]
+    mode = args.mode or info.io.mode
     counts = {s: 0 for s in STATUS_ORDER}
     for v in verdicts:
         counts[v.status] = counts.get(v.status, 0) + 1
     if args.json:
-        print(json.dumps({"pass_at_k": pass_at_k,
+        extra = {}
+        if summary.io_samples:
+            extra = {"base_pass_at_k": {"pass@%d" % p.k: p.value for p in summary.base_pass_at_k},
+                     "io": {"samples": summary.io_samples}}
+        print(json.dumps({"pass_at_k": pass_at_k, "mode": mode, **extra,
                           "tasks": {t.task_id: {"n": t.n, "c": t.c} for t in summary.tasks},
                           "status_counts": counts,
                           "coverage": {"tasks_covered": len(summary.tasks),
@@ -274,6 +311,8 @@ def main(argv=None):
     else:
         print("{%s}" % ", ".join("'%s': %s" % (k, python_float_repr(v))
                                  for k, v in pass_at_k.items()))
+        if summary.io_samples:
+            print(io_mode_line(summary, mode, info.io, {t.task_id for t in summary.tasks}))
         print("  tasks      %d / %d covered" % (len(summary.tasks), sets[args.problem_set].problems))
         line = "  samples    %d graded" % len(verdicts)
         if summary.cache_hits:
@@ -282,7 +321,13 @@ def main(argv=None):
             line += ", %d bad input records" % bad
         print(line)
         print("  status    " + "".join(" %s %d" % (s, counts[s]) for s in STATUS_ORDER if counts[s]))
-        print("  time limit " + time_limit_text(sets[args.problem_set].time_limits, args.timeout))
+        if summary.io_samples and summary.io_samples == summary.samples:
+            print("  time limit " + info.io.time_limit)
+        elif summary.io_samples:
+            print("  time limit I/O mode: %s; assert mode: %s"
+                  % (info.io.time_limit, time_limit_text(info.time_limits, args.timeout)))
+        else:
+            print("  time limit " + time_limit_text(info.time_limits, args.timeout))
         rate = len(verdicts) / elapsed if elapsed > 0 else 0
         print("  time       %.1f s, %.1f samples/s" % (elapsed, rate))
         print("  results    %s" % out_path)

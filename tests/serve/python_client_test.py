@@ -11,6 +11,7 @@ cache ($XDG_CACHE_HOME), as they would on one machine: the server calibrates at 
 `fathom grade` reads the same per-task limits.
 """
 
+import gzip
 import json
 import os
 import re
@@ -29,6 +30,8 @@ PY = "/usr/bin/python3"
 GRADE_PY = os.path.join(SOURCE, "clients", "python", "grade.py")
 MINI = os.path.join(SOURCE, "problems", "fathom-mini.jsonl")
 MINI_SAMPLES = os.path.join(SOURCE, "problems", "fathom-mini.samples.jsonl")
+HUMANEVAL_PLUS = os.path.join(SOURCE, "..", "shared", "data", "humanevalplus",
+                              "HumanEvalPlus.jsonl.gz")
 # Measurements of one run, not outcomes: they differ between any two gradings.
 TIMING_FIELDS = {"cpu_ms", "wall_ms", "max_rss_kb"}
 CACHE_HOME = tempfile.mkdtemp(prefix="fathom-pyclient-cache-")
@@ -80,6 +83,7 @@ def summary_lines(text):
         if l.startswith("  time  ") or l.startswith("  results "):
             continue
         l = re.sub(r", (calibration cached|calibrated in [0-9.]+ s)", ", calibration", l)
+        l = re.sub(r"expected outputs (cached|measured in [0-9.]+ s)", "expected outputs", l)
         l = re.sub(r"peak RSS [0-9]+ MiB", "peak RSS N MiB", l)
         out.append(l)
     return out
@@ -157,6 +161,64 @@ class PythonClientTest(unittest.TestCase):
         self.assertEqual(sum(stream["statuses"].values()), 60)
         for line in self.server.lines:  # never the program text
             self.assertNotIn("groupby", line)
+
+    def test_4_io_mode_same_summary_and_results_as_fathom_grade(self):
+        """HumanEval+ (its first 8 tasks) in I/O mode: grade.py --mode io prints what
+        `fathom grade` prints (the base-inputs pass@k line included) and writes the same
+        results, base_status / plus_status / failing inputs included."""
+        if not os.path.exists(HUMANEVAL_PLUS):
+            self.skipTest(HUMANEVAL_PLUS + " is absent")
+        problems = os.path.join(self.dir, "heplus8.jsonl")
+        samples = os.path.join(self.dir, "heplus8.samples.jsonl")
+        with gzip.open(HUMANEVAL_PLUS, "rt", encoding="utf-8") as src:
+            tasks = [json.loads(next(src)) for _ in range(8)]
+        with open(problems, "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(t) + "\n" for t in tasks)
+        rows = [{"task_id": t["task_id"], "completion": t["canonical_solution"],
+                 "completion_id": 0} for t in tasks]
+        rows += [
+            # Right on HumanEval/0's base inputs (at most 6 numbers), wrong on longer ones.
+            {"task_id": "HumanEval/0", "completion_id": 1,
+             "completion": "    if len(numbers) > 6:\n        return False\n"
+                           + tasks[0]["canonical_solution"]},
+            {"task_id": "HumanEval/3", "completion_id": 1, "completion": "    return False\n"},
+            {"task_id": "HumanEval/5", "completion_id": 1,
+             "completion": "    raise ValueError('no')\n"},
+        ]
+        with open(samples, "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(r) + "\n" for r in rows)
+        server = Server("--workers", "2", "--problems", "heplus=" + problems)
+        try:
+            cli_out = os.path.join(self.dir, "heplus_cli.jsonl")
+            cli = subprocess.run([BINARY, "grade", "--problems", problems, "--samples", samples,
+                                  "--out", cli_out, "--k", "1", "--no-progress", "--workers",
+                                  "2", "--mode", "io"],
+                                 capture_output=True, text=True, timeout=600, env=ENV)
+            self.assertEqual(cli.returncode, 0, cli.stderr)
+            py_out = os.path.join(self.dir, "heplus_py.jsonl")
+            py = subprocess.run([PY, GRADE_PY, "--server", "127.0.0.1:%d" % server.port,
+                                 "--problem-set", "heplus", "--samples", samples, "--out",
+                                 py_out, "--k", "1", "--batch", "4", "--mode", "io"],
+                                capture_output=True, text=True, timeout=600)
+            self.assertEqual(py.returncode, 0, py.stderr)
+        finally:
+            self.assertEqual(server.stop(), 0)
+        self.assertEqual(summary_lines(py.stdout), summary_lines(cli.stdout))
+        lines = summary_lines(py.stdout)
+        self.assertEqual(lines[0], "{'pass@1': 0.8125}")
+        self.assertEqual(lines[1], "  mode       io: 11 samples graded by their inputs (base "
+                                   "tests: pass@1 0.8750; the line above: base + extra tests), "
+                                   "0 in assert mode; expected outputs")
+        self.assertIn("  status     passed 8 failed 2 error 1", lines)
+        self.assertIn("  time limit per input max(1.0 s, 4 x the canonical's CPU)", lines)
+        py_results, cli_results = results(py_out), results(cli_out)
+        self.assertEqual(len(py_results), 11)
+        self.assertEqual(py_results, cli_results)
+        base_only = py_results[8]
+        self.assertEqual((base_only["task_id"], base_only["status"], base_only["base_status"],
+                          base_only["plus_status"]), ("HumanEval/0", "failed", "pass", "fail"))
+        self.assertEqual(base_only["base_failed_inputs"], [])
+        self.assertEqual(len(base_only["plus_failed_inputs"]), 1)
 
 
 if __name__ == "__main__":
