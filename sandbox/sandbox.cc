@@ -7,7 +7,7 @@
 //
 // Process tree of one run:
 //   fathom (parent, any thread) --clone(new namespaces)--> init (PID 1 of the run)
-//   init --fork--> program (PID 2): rlimits, stdio, seccomp, exec
+//   init --vfork--> program (PID 2): rlimits, stdio, seccomp, exec
 // init reaps everything, reports the program's wait status over the status pipe and
 // exits; with a pid namespace its exit kills whatever the program left behind.
 #include "sandbox/sandbox.h"
@@ -47,6 +47,7 @@
 #include "sandbox/process_util.h"
 #include "sandbox/rlimits.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/seccomp_notify.h"
 #include "sandbox/user_ns.h"
 #include "sandbox/verdict.h"
 
@@ -100,6 +101,10 @@ bool LayerOfStage(ChildStage stage, Layer* layer) {
 // Fixed descriptor numbers inside the child.
 constexpr int kStatusFd = 3;
 constexpr int kSyncFd = 4;
+constexpr int kListenerChannelFd = 5;  // closed when the run has no seccomp notification
+constexpr int kChildFds = 6;
+// The program's stack until its exec (VforkSharingFds): rlimits, seccomp and execve.
+constexpr size_t kProgramStackBytes = 64 << 10;
 
 // Everything the child needs, computed before clone so the child never allocates.
 struct ChildPlan {
@@ -115,13 +120,16 @@ struct ChildPlan {
   MountPlan mounts;
   RlimitPlan rlimit_plan;
   const SeccompFilter* seccomp = nullptr;
+  bool seccomp_notify = false;  // install seccomp->notify_prog() and hand the listener over
+  std::unique_ptr<char[]> program_stack;
   const char* work_dir = nullptr;  // chdir target without a mount namespace
   // A long-lived service (the zygote): init execs it in place, as PID 1 of the run,
   // instead of forking a program; it may keep CAP_SYS_ADMIN in its own user namespace.
   bool service = false;
   bool service_keeps_sys_admin = false;
-  // Child-side descriptors (in the parent's numbering), moved to 0..4 in the child.
+  // Child-side descriptors (in the parent's numbering), moved to 0..5 in the child.
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, status_fd = -1, sync_fd = -1;
+  int listener_channel_fd = -1;
 };
 
 [[noreturn]] void ChildFail(ChildStage stage, int err) {
@@ -129,23 +137,31 @@ struct ChildPlan {
   _exit(127);
 }
 
-// Moves the five descriptors the child keeps to 0..4 and closes every other one (the
+// Moves the descriptors the child keeps to 0..5 and closes every other one (the
 // parent's other runs' pipes included). Async-signal-safe.
 void ArrangeFds(const ChildPlan& p) {
-  int src[5] = {p.stdin_fd, p.stdout_fd, p.stderr_fd, p.status_fd, p.sync_fd};
-  int high[5];
+  int src[kChildFds] = {p.stdin_fd, p.stdout_fd, p.stderr_fd,
+                        p.status_fd, p.sync_fd, p.listener_channel_fd};
+  int high[kChildFds];
   // Step through numbers above any target first, so dup2 never clobbers a source.
-  for (int i = 0; i < 5; ++i) {
-    high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
-    if (high[i] < 0) _exit(126);
+  for (int i = 0; i < kChildFds; ++i) {
+    high[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 10);
+    if (src[i] >= 0 && high[i] < 0) _exit(126);
   }
-  for (int i = 0; i < 5; ++i) {
-    if (dup2(high[i], i) < 0) _exit(126);
+  for (int i = 0; i < kChildFds; ++i) {
+    if (high[i] < 0) {
+      close(i);
+    } else if (dup2(high[i], i) < 0) {
+      _exit(126);
+    }
   }
-  if (syscall(SYS_close_range, 5U, ~0U, 0U) != 0) {
-    for (int fd = 5; fd < 65536; ++fd) close(fd);
+  if (syscall(SYS_close_range, static_cast<unsigned>(kChildFds), ~0U, 0U) != 0) {
+    for (int fd = kChildFds; fd < 65536; ++fd) close(fd);
   }
   fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
+  // The program shares init's table until its exec (VforkSharingFds): close-on-exec
+  // keeps the channel away from it without closing init's copy.
+  fcntl(kListenerChannelFd, F_SETFD, FD_CLOEXEC);
 }
 
 void BecomeSandboxUser(const ChildPlan& p) {
@@ -155,7 +171,13 @@ void BecomeSandboxUser(const ChildPlan& p) {
   }
 }
 
-[[noreturn]] void ProgramMain(const ChildPlan& p) {
+// Shared (CLONE_VM) between init and its program until the program's exec.
+struct ProgramStart {
+  const ChildPlan* plan;
+  int listener;  // set by the program when it installed a notifying filter
+};
+
+[[noreturn]] void ProgramMain(const ChildPlan& p, int* listener) {
   close(kSyncFd);
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -165,9 +187,12 @@ void BecomeSandboxUser(const ChildPlan& p) {
   if (p.rlimits) {
     if (int e = ApplyRlimitsInChild(p.rlimit_plan); e != 0) ChildFail(ChildStage::kRlimit, e);
   }
-  // Seccomp last: after it only execve of the runtime is possible.
+  // Seccomp last: after it only execve of the runtime is possible. The listener lands in
+  // the table shared with init, close-on-exec (sandbox/seccomp_notify.h).
   if (p.seccomp != nullptr) {
-    if (int e = InstallSeccompInChild(*p.seccomp); e != 0) ChildFail(ChildStage::kSeccomp, e);
+    int e = p.seccomp_notify ? InstallSeccompWithListenerInChild(*p.seccomp, listener)
+                             : InstallSeccompInChild(*p.seccomp);
+    if (e != 0) ChildFail(ChildStage::kSeccomp, e);
   }
   execve(p.exec_path, p.argv.data(), p.envp.data());
   ChildFail(ChildStage::kExec, errno);
@@ -237,10 +262,22 @@ void DropCapabilities() {
 
   // vfork, not fork: the program shares init's memory until its exec, so no page tables
   // are copied (the copy was most of the per-run cost). ProgramMain never returns; it only
-  // makes system calls and writes its own stack frames, as vfork requires.
-  const pid_t program = vfork();
+  // makes system calls and writes its own stack frames, as vfork requires. It shares
+  // init's descriptors too, which is how its seccomp listener reaches init.
+  ProgramStart start{&p, -1};
+  const pid_t program = VforkSharingFds(
+      [](void* arg) -> int {
+        auto* s = static_cast<ProgramStart*>(arg);
+        ProgramMain(*s->plan, &s->listener);
+      },
+      &start, p.program_stack.get(), kProgramStackBytes);
   if (program < 0) ChildFail(ChildStage::kFork, errno);
-  if (program == 0) ProgramMain(p);
+  if (start.listener >= 0) {
+    // The program has exec'd without it; the supervisor gets the only copy.
+    fathom_send_fd(kListenerChannelFd, start.listener);
+    close(start.listener);
+  }
+  close(kListenerChannelFd);
 
   close(0);
   close(1);
@@ -392,6 +429,7 @@ struct Sandbox::Launched {
   UniqueFd pidfd;
   std::unique_ptr<RunCgroup> cgroup;
   UniqueFd out_r, err_r, status_r, in_w;
+  UniqueFd listener_channel;  // where the program's seccomp listener arrives, if notifying
   LayerSet layers;
   int64_t start_ms = 0;
   HostWorkDir host_dir;
@@ -466,6 +504,9 @@ absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Laun
   for (const std::string& e : env) plan.envp.push_back(const_cast<char*>(e.c_str()));
   plan.envp.push_back(nullptr);
   plan.seccomp = layers.Has(Layer::kSeccomp) ? spec.seccomp.get() : nullptr;
+  plan.seccomp_notify =
+      plan.seccomp != nullptr && seccomp_notify() && plan.seccomp->notify_prog() != nullptr;
+  plan.program_stack = std::make_unique<char[]>(kProgramStackBytes);
   plan.exec_path = plan.seccomp != nullptr ? plan.seccomp->exec_path() : spec.argv[0].c_str();
   if (plan.seccomp != nullptr && spec.argv[0] != plan.seccomp->exec_path()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -473,7 +514,12 @@ absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Laun
         spec.argv[0]));
   }
 
-  UniqueFd out_w, err_w, status_w, sync_r, sync_w, in_r;
+  UniqueFd out_w, err_w, status_w, sync_r, sync_w, in_r, channel_w;
+  if (plan.seccomp_notify) {
+    if (absl::Status s = MakeListenerChannel(&out->listener_channel, &channel_w); !s.ok()) {
+      return s;
+    }
+  }
   if (absl::Status s = MakePipe(&out->out_r, &out_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&out->err_r, &err_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&out->status_r, &status_w); !s.ok()) return s;
@@ -492,6 +538,7 @@ absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Laun
   plan.stderr_fd = err_w.get();
   plan.status_fd = status_w.get();
   plan.sync_fd = sync_r.get();
+  plan.listener_channel_fd = channel_w.get();
 
   if (layers.Has(Layer::kCgroup)) {
     CgroupLimits cl{limits.memory_bytes, limits.max_processes};
@@ -520,6 +567,7 @@ absl::Status Sandbox::Launch(const RunSpec& spec, const LaunchOptions& how, Laun
   err_w.reset();
   status_w.reset();
   sync_r.reset();
+  channel_w.reset();
 
   if (plan.user_ns) {
     if (absl::Status s = WriteIdMaps(pid, plan.identity); !s.ok()) return s;
@@ -574,6 +622,15 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   };
   // Set when spec.cancel fires: the tree is killed and the run ends in CancelledError.
   bool cancelled = false;
+  ViolationWatch violations(std::move(l.listener_channel));
+  int64_t oom_kills_at_violation = 0;
+  // Takes a notified kill-list syscall before any limit kill is decided (verdict.cc).
+  auto violated = [&] {
+    if (reason != KillReason::kNone || cancelled || violations.Poll() < 0) return false;
+    if (cgroup) oom_kills_at_violation = cgroup->ReadStats().oom_kills;
+    kill_run(KillReason::kSyscall);
+    return true;
+  };
 
   RunClock clock(start_ms, limits.cpu_time_ms, wall_limit);
   for (;;) {
@@ -582,7 +639,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
       kill_tree();
     }
     int64_t timeout = 50;  // once killed: waiting for the tree to go
-    if (reason == KillReason::kNone && !cancelled) {
+    if (reason == KillReason::kNone && !cancelled && !violated()) {
       KillReason due = clock.Check(
           cpu_ms_now, [&] { return RunQueueWaitMs(pid, &program_pid); }, &timeout);
       if (due != KillReason::kNone) {
@@ -590,16 +647,18 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
         continue;
       }
     }
-    pollfd fds[5];
+    pollfd fds[6];
     int nfds = 0;
     fds[nfds++] = {pidfd.get(), POLLIN, 0};
     if (spec.cancel != nullptr && !cancelled) fds[nfds++] = {spec.cancel->fd(), POLLIN, 0};
     pump.AddPollFds(fds, &nfds);
+    if (reason == KillReason::kNone) violations.AddPollFds(fds, &nfds);
     int pr = poll(fds, nfds, static_cast<int>(std::min<int64_t>(timeout, 1000)));
     if (pr < 0 && errno != EINTR) return ErrnoStatus("poll");
-    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone) {
+    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone && !violated()) {
       kill_run(KillReason::kOutput);
     }
+    violated();
     pollfd done = {pidfd.get(), POLLIN, 0};
     if (poll(&done, 1, 0) == 1) break;
   }
@@ -617,6 +676,8 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   Observation obs;
   obs.kill_reason = reason;
   obs.cpu_limit_ms = limits.cpu_time_ms;
+  obs.violation_syscall = violations.syscall();
+  obs.oom_kills_at_violation = oom_kills_at_violation;
   int setup_stage = 0, setup_errno = 0;
   SetNonBlocking(status_r.get());
   ChildMessage m;

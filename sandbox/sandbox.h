@@ -75,6 +75,10 @@ struct SandboxOptions {
   // our own uid (the only one an unprivileged user may map).
   int outside_uid = -1;
   int outside_gid = -1;
+  // Report the number of a seccomp violation (the kill list notifies the supervisor,
+  // sandbox/seccomp_notify.h) when the host supports it. false: the kill list kills
+  // (SECCOMP_RET_KILL_PROCESS) and RunResult.syscall stays -1, as on hosts without it.
+  bool seccomp_notify = true;
 };
 
 class Sandbox final : public Runner {
@@ -95,6 +99,11 @@ class Sandbox final : public Runner {
   // when the child's setup failed.
   absl::StatusOr<std::unique_ptr<ServiceProcess>> StartService(const ServiceSpec& spec);
   const HostProbe& probe() const { return probe_; }
+  // Whether runs with a seccomp filter report violations' syscall numbers (wanted in
+  // the options and supported by the host).
+  bool seccomp_notify() const {
+    return options_.seccomp_notify && probe_.seccomp_notify.available;
+  }
 
  private:
   friend class ServiceProcess;
