@@ -120,6 +120,7 @@ nlohmann::json RunResultJson(const sandbox::RunResult& r) {
   j["exit_code"] = r.exit_code;
   j["signal"] = r.signal;
   j["syscall"] = r.syscall;
+  if (r.syscall >= 0) j["syscall_name"] = r.syscall_name;
   j["cpu_ms"] = r.cpu_ms;
   j["wall_ms"] = r.wall_ms;
   j["max_rss_kb"] = r.max_rss_kb;

@@ -88,6 +88,11 @@ int DoctorMain(int argc, char** argv) {
     layers.push_back({{"layer", name}, {"state", state}, {"detail", lp.reason}});
   }
   j["layers"] = layers;
+  // Whether a syscall_violation says which syscall (a feature of the seccomp layer).
+  j["seccomp_notify"] = {{"state", (*sb)->seccomp_notify()          ? "active"
+                                   : !probe.seccomp_notify.available ? "unavailable"
+                                                                     : "off"},
+                         {"detail", probe.seccomp_notify.reason}};
 
   bool all_ok = true;
   nlohmann::json runtimes = nlohmann::json::array();
@@ -166,6 +171,12 @@ int DoctorMain(int argc, char** argv) {
     name.resize(10, ' ');
     state.resize(14, ' ');
     std::cout << "  " << name << state << l["detail"].get<std::string>() << "\n";
+  }
+  {
+    std::string state = j["seccomp_notify"]["state"].get<std::string>();
+    state.resize(14, ' ');
+    std::cout << "  " << "  notify  " << state
+              << j["seccomp_notify"]["detail"].get<std::string>() << "\n";
   }
   std::cout << "\nruntimes\n";
   for (const auto& r : runtimes) {

@@ -42,7 +42,12 @@ void PrintTable(const sandbox::RunResult& r) {
   row("status", std::string(sandbox::RunStatusName(r.status)));
   if (r.exit_code >= 0) row("exit_code", absl::StrCat(r.exit_code));
   if (r.signal > 0) row("signal", absl::StrCat(r.signal, " (", strsignal(r.signal), ")"));
-  if (r.syscall >= 0) row("syscall", absl::StrCat(r.syscall));
+  if (r.syscall >= 0) {
+    row("syscall", absl::StrCat(r.syscall, r.syscall_name.empty() ? "" : " (",
+                                r.syscall_name, r.syscall_name.empty() ? "" : ")"));
+  } else if (r.status == sandbox::RunStatus::kSyscallViolation) {
+    row("syscall", "unknown");
+  }
   row("cpu_ms", absl::StrCat(r.cpu_ms));
   row("wall_ms", absl::StrCat(r.wall_ms));
   row("max_rss_kb", absl::StrCat(r.max_rss_kb));

@@ -20,12 +20,13 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "sandbox/seccomp_notify.h"
 #include "sandbox/user_ns.h"
 
 namespace fathom::sandbox {
 namespace {
 
-enum class Check { kNone, kHostname, kMountTmpfs, kMountProc, kSeccomp };
+enum class Check { kNone, kHostname, kMountTmpfs, kMountProc, kSeccomp, kSeccompNotify };
 
 // Child side of a probe: waits for the parent (id maps), then tries `check`.
 [[noreturn]] void ProbeChild(int sync_fd, Check check, bool user_ns) {
@@ -62,6 +63,18 @@ enum class Check { kNone, kHostname, kMountTmpfs, kMountProc, kSeccomp };
       sock_fprog prog = {1, &allow};
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
           syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+        rc = errno;
+      }
+      break;
+    }
+    case Check::kSeccompNotify: {
+      // What a run does: a filter with a new listener (a kernel without user
+      // notification refuses the flag with EINVAL).
+      sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+      sock_fprog prog = {1, &allow};
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                  &prog) < 0) {
         rc = errno;
       }
       break;
@@ -169,6 +182,20 @@ HostProbe ProbeHost() {
   std::string sec = TryClone(0, Check::kSeccomp);
   Set(&p, Layer::kSeccomp, sec.empty() ? "" : absl::StrCat("seccomp filter: ", sec),
       "libseccomp filter, installed last");
+  std::string notify = SeccompNotifyUnsupported();
+  if (notify.empty() && sec.empty()) {
+    notify = TryClone(0, Check::kSeccompNotify);
+    if (!notify.empty()) notify = absl::StrCat("SECCOMP_FILTER_FLAG_NEW_LISTENER: ", notify);
+  } else if (!sec.empty()) {
+    notify = "no seccomp filter";
+  }
+  p.seccomp_notify.available = notify.empty();
+  p.seccomp_notify.reason =
+      notify.empty()
+          ? "kill list notifies the supervisor (SECCOMP_RET_USER_NOTIF): violations "
+            "report the syscall"
+          : absl::StrCat(notify, "; the kill list kills (SECCOMP_RET_KILL_PROCESS): "
+                                 "violations report no syscall");
   return p;
 }
 

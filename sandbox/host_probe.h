@@ -20,6 +20,10 @@ struct HostProbe {
   std::string kernel;        // uname -r
   CgroupLayout cgroups;      // where we would create run cgroups
   bool running_as_root = false;
+  // A feature of the seccomp layer: SECCOMP_RET_USER_NOTIF with a listener, which lets
+  // a syscall_violation carry the syscall's number (sandbox/seccomp_notify.h). Without
+  // it the kill list kills (SECCOMP_RET_KILL_PROCESS) and the number is unknown.
+  LayerProbe seccomp_notify;
 
   const LayerProbe& at(Layer l) const { return layers[static_cast<size_t>(l)]; }
   LayerProbe& at(Layer l) { return layers[static_cast<size_t>(l)]; }

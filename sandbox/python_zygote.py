@@ -10,7 +10,9 @@
 # zygote's own memory.
 #
 # Control socket (SOCK_SEQPACKET, our stdin at start):
-#   grader -> zygote  b"R" + SCM_RIGHTS[stdin, stdout, stderr, body]   run one program
+#   grader -> zygote  b"R" + SCM_RIGHTS[stdin, stdout, stderr, body(, listener channel)]
+#                                                                     run one program; the
+#                     child sends its seccomp listener over the channel (zygote_child.c)
 #                     b"K"                                            kill the running one
 #   zygote -> grader  b"READY"                                        once, after imports
 #                     b"X status utime_us stime_us maxrss_kb"         the child was reaped
@@ -47,7 +49,7 @@ CHILD_SETUP.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_int,
                         ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)]
 CHILD_SETUP.restype = ctypes.c_int
 # Built once here: a child only fills them in.
-CHILD_FDS = (ctypes.c_int * 4)()
+CHILD_FDS = (ctypes.c_int * 5)()
 CHILD_BODY = ctypes.c_void_p()
 CHILD_BODY_LEN = ctypes.c_size_t()
 
@@ -157,7 +159,7 @@ def run_program(path, source, module):
 
 def child(fds, err_w):
     """Runs in the forked child: enters the per-program layers, then the program."""
-    CHILD_FDS[:] = fds
+    CHILD_FDS[:] = fds + [-1] * (5 - len(fds))
     if CHILD_SETUP(CHILD_FDS, err_w, ctypes.byref(CHILD_BODY),
                    ctypes.byref(CHILD_BODY_LEN)) != 0:
         os._exit(127)  # the reason is on err_w
@@ -210,7 +212,7 @@ def serve(ctl):
         msg, fds = receive(ctl)
         if not msg:
             return  # the grader closed its end: leave (our pid namespace goes with us)
-        if msg[:1] != b"R" or len(fds) != 4:
+        if msg[:1] != b"R" or len(fds) not in (4, 5):
             for fd in fds:
                 os.close(fd)
             if msg[:1] != b"K":  # a stale kill is expected; anything else is a bug

@@ -142,7 +142,12 @@ struct RunResult {
   RunStatus status = RunStatus::kSandboxError;
   int exit_code = -1;  // when the program exited
   int signal = 0;      // when it was killed by a signal
-  int syscall = -1;    // for kSyscallViolation, when known
+  // For kSyscallViolation: the syscall's number as the kernel reported it, and its name
+  // (libseccomp's, "" for a number it does not know). -1 when unknown: seccomp user
+  // notification is unavailable (or switched off) and the kernel killed the process, or
+  // the call came from a foreign ABI (int 0x80, x32), which always kills.
+  int syscall = -1;
+  std::string syscall_name;
   int64_t cpu_ms = 0;
   int64_t wall_ms = 0;
   int64_t max_rss_kb = 0;

@@ -7,7 +7,7 @@
 //
 // Process tree of one run:
 //   fathom (parent, any thread) --clone(new namespaces)--> init (PID 1 of the run)
-//   init --fork--> program (PID 2): rlimits, stdio, seccomp, exec
+//   init --vfork--> program (PID 2): rlimits, stdio, seccomp, exec
 // init reaps everything, reports the program's wait status over the status pipe and
 // exits; with a pid namespace its exit kills whatever the program left behind.
 #include "sandbox/sandbox.h"
@@ -53,6 +53,7 @@
 #include "sandbox/process_util.h"
 #include "sandbox/rlimits.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/seccomp_notify.h"
 #include "sandbox/user_ns.h"
 #include "sandbox/verdict.h"
 
@@ -106,6 +107,10 @@ bool LayerOfStage(ChildStage stage, Layer* layer) {
 // Fixed descriptor numbers inside the child.
 constexpr int kStatusFd = 3;
 constexpr int kSyncFd = 4;
+constexpr int kListenerChannelFd = 5;  // closed when the run has no seccomp notification
+constexpr int kChildFds = 6;
+// The program's stack until its exec (VforkSharingFds): rlimits, seccomp and execve.
+constexpr size_t kProgramStackBytes = 64 << 10;
 
 // Everything the child needs, computed by the parent so the child never allocates. It
 // lives, with everything it points to, in one buffer (PlanArena): a heap buffer copied
@@ -124,7 +129,10 @@ struct ChildPlan {
   const ChildMountOp* mount_ops = nullptr;
   size_t mount_op_count = 0;
   RlimitPlan rlimit_plan;
+  // The program's filter: the notifying one (notify_prog()) when seccomp_notify, whose
+  // listener init hands over (sandbox/seccomp_notify.h).
   const sock_fprog* seccomp = nullptr;
+  bool seccomp_notify = false;
   const char* work_dir = nullptr;  // chdir target without a mount namespace
   // A long-lived service (the zygote): init execs it in place, as PID 1 of the run,
   // instead of forking a program; it may keep CAP_SYS_ADMIN in its own user namespace.
@@ -135,10 +143,12 @@ struct ChildPlan {
 // What init is cloned with. The plan itself may be written after the clone: init reads
 // *plan only once the parent has released it through the sync pipe.
 struct InitStart {
-  // Child-side descriptors (in the parent's numbering), moved to 0..4 in the child:
-  // stdin, stdout, stderr, status, sync.
-  int fds[5] = {-1, -1, -1, -1, -1};
+  // Child-side descriptors (in the parent's numbering), moved to 0..5 in the child:
+  // stdin, stdout, stderr, status, sync, listener channel (-1: none).
+  int fds[kChildFds] = {-1, -1, -1, -1, -1, -1};
   const ChildPlan* const* plan = nullptr;
+  // The program's stack until its exec (VforkSharingFds), kProgramStackBytes.
+  char* program_stack = nullptr;
 };
 
 // The head of every plan buffer.
@@ -197,7 +207,11 @@ size_t PlanBytes(const PlanSource& src) {
   for (const MountOp& op : src.mounts.ops) {
     n += sizeof(ChildMountOp) + op.path.size() + op.source.size() + 2 + 3 * kSlack;
   }
-  if (src.seccomp != nullptr) n += src.seccomp->prog()->len * sizeof(sock_filter) + kSlack;
+  if (src.seccomp != nullptr) {
+    const sock_fprog* notify = src.seccomp->notify_prog();
+    const size_t len = std::max<size_t>(src.seccomp->prog()->len, notify ? notify->len : 0);
+    n += len * sizeof(sock_filter) + kSlack;
+  }
   n += src.work_dir.size() + 1 + kSlack;
   return n;
 }
@@ -238,7 +252,8 @@ bool CopyPlan(const PlanSource& src, PlanArena* arena) {
     plan->mount_op_count = src.mounts.ops.size();
   }
   if (src.seccomp != nullptr) {
-    const sock_fprog* from = src.seccomp->prog();
+    const sock_fprog* from =
+        src.flags.seccomp_notify ? src.seccomp->notify_prog() : src.seccomp->prog();
     auto* prog = arena->New<sock_fprog>(1);
     auto* insns = arena->New<sock_filter>(from->len);
     if (prog == nullptr || insns == nullptr) return false;
@@ -260,23 +275,30 @@ bool CopyPlan(const PlanSource& src, PlanArena* arena) {
   _exit(127);
 }
 
-// Moves the five descriptors the child keeps to 0..4 and closes every other one (the
+// Moves the descriptors the child keeps to 0..5 and closes every other one (the
 // parent's other runs' pipes included). Async-signal-safe.
 void ArrangeFds(const InitStart& start) {
   const int* src = start.fds;
-  int high[5];
+  int high[kChildFds];
   // Step through numbers above any target first, so dup2 never clobbers a source.
-  for (int i = 0; i < 5; ++i) {
-    high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
-    if (high[i] < 0) _exit(126);
+  for (int i = 0; i < kChildFds; ++i) {
+    high[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 10);
+    if (src[i] >= 0 && high[i] < 0) _exit(126);
   }
-  for (int i = 0; i < 5; ++i) {
-    if (dup2(high[i], i) < 0) _exit(126);
+  for (int i = 0; i < kChildFds; ++i) {
+    if (high[i] < 0) {
+      close(i);
+    } else if (dup2(high[i], i) < 0) {
+      _exit(126);
+    }
   }
-  if (syscall(SYS_close_range, 5U, ~0U, 0U) != 0) {
-    for (int fd = 5; fd < 65536; ++fd) close(fd);
+  if (syscall(SYS_close_range, static_cast<unsigned>(kChildFds), ~0U, 0U) != 0) {
+    for (int fd = kChildFds; fd < 65536; ++fd) close(fd);
   }
   fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
+  // The program shares init's table until its exec (VforkSharingFds): close-on-exec
+  // keeps the channel away from it without closing init's copy.
+  fcntl(kListenerChannelFd, F_SETFD, FD_CLOEXEC);
 }
 
 void BecomeSandboxUser(const ChildPlan& p) {
@@ -286,7 +308,13 @@ void BecomeSandboxUser(const ChildPlan& p) {
   }
 }
 
-[[noreturn]] void ProgramMain(const ChildPlan& p) {
+// Shared (CLONE_VM) between init and its program until the program's exec.
+struct ProgramStart {
+  const ChildPlan* plan;
+  int listener;  // set by the program when it installed a notifying filter
+};
+
+[[noreturn]] void ProgramMain(const ChildPlan& p, int* listener) {
   close(kSyncFd);
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -296,11 +324,12 @@ void BecomeSandboxUser(const ChildPlan& p) {
   if (p.rlimits) {
     if (int e = ApplyRlimitsInChild(p.rlimit_plan); e != 0) ChildFail(ChildStage::kRlimit, e);
   }
-  // Seccomp last: after it only execve of the runtime is possible.
+  // Seccomp last: after it only execve of the runtime is possible. The listener lands in
+  // the table shared with init, close-on-exec (sandbox/seccomp_notify.h).
   if (p.seccomp != nullptr) {
-    if (int e = InstallSeccompProgramInChild(p.seccomp); e != 0) {
-      ChildFail(ChildStage::kSeccomp, e);
-    }
+    int e = p.seccomp_notify ? InstallSeccompProgramWithListenerInChild(p.seccomp, listener)
+                             : InstallSeccompProgramInChild(p.seccomp);
+    if (e != 0) ChildFail(ChildStage::kSeccomp, e);
   }
   execve(p.exec_path, p.argv, p.envp);
   ChildFail(ChildStage::kExec, errno);
@@ -372,10 +401,22 @@ void DropCapabilities() {
 
   // vfork, not fork: the program shares init's memory until its exec, so no page tables
   // are copied (the copy was most of the per-run cost). ProgramMain never returns; it only
-  // makes system calls and writes its own stack frames, as vfork requires.
-  const pid_t program = vfork();
+  // makes system calls and writes its own stack frames, as vfork requires. It shares
+  // init's descriptors too, which is how its seccomp listener reaches init.
+  ProgramStart program_start{&p, -1};
+  const pid_t program = VforkSharingFds(
+      [](void* arg) -> int {
+        auto* s = static_cast<ProgramStart*>(arg);
+        ProgramMain(*s->plan, &s->listener);
+      },
+      &program_start, start.program_stack, kProgramStackBytes);
   if (program < 0) ChildFail(ChildStage::kFork, errno);
-  if (program == 0) ProgramMain(p);
+  if (program_start.listener >= 0) {
+    // The program has exec'd without it; the supervisor gets the only copy.
+    fathom_send_fd(kListenerChannelFd, program_start.listener);
+    close(program_start.listener);
+  }
+  close(kListenerChannelFd);
 
   close(0);
   close(1);
@@ -537,6 +578,8 @@ struct Sandbox::Launched {
   Limits cgroup_limits;  // what the cgroup was created with
   UniqueFd out_r, err_r, status_r, in_w;
   UniqueFd sync_w;  // one byte releases init
+  UniqueFd listener_channel;  // where the program's seccomp listener arrives, if notifying
+  std::unique_ptr<char[]> program_stack;  // InitStart::program_stack
   LayerSet layers;
   int64_t start_ms = 0;
   std::unique_ptr<HostWorkDir> host_dir;
@@ -674,7 +717,14 @@ std::vector<pid_t> Sandbox::PrestartedInitPids() {
 
 absl::Status Sandbox::StartInit(const LaunchOptions& how, const Limits& limits,
                                 bool stdin_pipe, bool prestarted, Launched* out) {
-  UniqueFd out_w, err_w, status_w, sync_r, in_r;
+  UniqueFd out_w, err_w, status_w, sync_r, in_r, channel_w;
+  // Whether the run will use it is known only once its plan is: a sandbox that reports
+  // syscall numbers gives every init the channel.
+  if (seccomp_notify()) {
+    if (absl::Status s = MakeListenerChannel(&out->listener_channel, &channel_w); !s.ok()) {
+      return s;
+    }
+  }
   if (absl::Status s = MakePipe(&out->out_r, &out_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&out->err_r, &err_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&out->status_r, &status_w); !s.ok()) return s;
@@ -689,9 +739,12 @@ absl::Status Sandbox::StartInit(const LaunchOptions& how, const Limits& limits,
     if (in_r.get() < 0) return ErrnoStatus("open /dev/null");
   }
   InitStart start;
-  const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), status_w.get(), sync_r.get()};
-  std::copy(fds, fds + 5, start.fds);
+  const int fds[kChildFds] = {in_r.get(),     out_w.get(),  err_w.get(),
+                              status_w.get(), sync_r.get(), channel_w.get()};
+  std::copy(fds, fds + kChildFds, start.fds);
   start.plan = &reinterpret_cast<PlanHeader*>(out->plan_buf)->plan;
+  out->program_stack = std::make_unique<char[]>(kProgramStackBytes);
+  start.program_stack = out->program_stack.get();
 
   if (active_.Has(Layer::kCgroup)) {
     CgroupLimits cl{limits.memory_bytes, limits.max_processes};
@@ -783,6 +836,8 @@ absl::StatusOr<std::unique_ptr<Sandbox::Launched>> Sandbox::Launch(const RunSpec
     plan.rlimit_plan = BuildRlimitPlan(limits, plan.user_ns, !layers.Has(Layer::kCgroup));
   }
   src.seccomp = layers.Has(Layer::kSeccomp) ? spec.seccomp.get() : nullptr;
+  plan.seccomp_notify =
+      src.seccomp != nullptr && seccomp_notify() && src.seccomp->notify_prog() != nullptr;
   if (src.seccomp != nullptr && spec.argv[0] != src.seccomp->exec_path()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the seccomp filter was compiled for ", src.seccomp->exec_path(), ", not ",
@@ -818,6 +873,8 @@ absl::StatusOr<std::unique_ptr<Sandbox::Launched>> Sandbox::Launch(const RunSpec
       return s;
     }
   }
+  // A run without a notifying filter gets no listener; init closes its end.
+  if (!plan.seccomp_notify) l->listener_channel.reset();
   l->layers = layers;
   l->host_dir = std::move(host_dir);
   l->start_ms = MonotonicMs();
@@ -870,6 +927,15 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   };
   // Set when spec.cancel fires: the tree is killed and the run ends in CancelledError.
   bool cancelled = false;
+  ViolationWatch violations(std::move(l.listener_channel));
+  int64_t oom_kills_at_violation = 0;
+  // Takes a notified kill-list syscall before any limit kill is decided (verdict.cc).
+  auto violated = [&] {
+    if (reason != KillReason::kNone || cancelled || violations.Poll() < 0) return false;
+    if (cgroup) oom_kills_at_violation = cgroup->ReadStats().oom_kills;
+    kill_run(KillReason::kSyscall);
+    return true;
+  };
 
   RunClock clock(start_ms, limits.cpu_time_ms, wall_limit);
   for (;;) {
@@ -878,7 +944,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
       kill_tree();
     }
     int64_t timeout = 50;  // once killed: waiting for the tree to go
-    if (reason == KillReason::kNone && !cancelled) {
+    if (reason == KillReason::kNone && !cancelled && !violated()) {
       KillReason due = clock.Check(
           cpu_ms_now, [&] { return RunQueueWaitMs(pid, &program_pid); }, &timeout);
       if (due != KillReason::kNone) {
@@ -886,16 +952,18 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
         continue;
       }
     }
-    pollfd fds[5];
+    pollfd fds[6];
     int nfds = 0;
     fds[nfds++] = {pidfd.get(), POLLIN, 0};
     if (spec.cancel != nullptr && !cancelled) fds[nfds++] = {spec.cancel->fd(), POLLIN, 0};
     pump.AddPollFds(fds, &nfds);
+    if (reason == KillReason::kNone) violations.AddPollFds(fds, &nfds);
     int pr = poll(fds, nfds, static_cast<int>(std::min<int64_t>(timeout, 1000)));
     if (pr < 0 && errno != EINTR) return ErrnoStatus("poll");
-    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone) {
+    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone && !violated()) {
       kill_run(KillReason::kOutput);
     }
+    violated();
     pollfd done = {pidfd.get(), POLLIN, 0};
     if (poll(&done, 1, 0) == 1) break;
   }
@@ -913,6 +981,8 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   Observation obs;
   obs.kill_reason = reason;
   obs.cpu_limit_ms = limits.cpu_time_ms;
+  obs.violation_syscall = violations.syscall();
+  obs.oom_kills_at_violation = oom_kills_at_violation;
   int setup_stage = 0, setup_errno = 0;
   SetNonBlocking(status_r.get());
   ChildMessage m;

@@ -81,6 +81,10 @@ struct SandboxOptions {
   // cost beyond the program's own (bench/sandbox_bench). One background thread keeps
   // this many ready; each serves one run. 0: every run starts its own init.
   int prestarted_inits = 1;
+  // Report the number of a seccomp violation (the kill list notifies the supervisor,
+  // sandbox/seccomp_notify.h) when the host supports it. false: the kill list kills
+  // (SECCOMP_RET_KILL_PROCESS) and RunResult.syscall stays -1, as on hosts without it.
+  bool seccomp_notify = true;
 };
 
 class Sandbox final : public Runner {
@@ -105,6 +109,11 @@ class Sandbox final : public Runner {
   // any) is ready: our children that belong to no run (for tests that look for what a
   // run left behind).
   std::vector<pid_t> PrestartedInitPids();
+  // Whether runs with a seccomp filter report violations' syscall numbers (wanted in
+  // the options and supported by the host).
+  bool seccomp_notify() const {
+    return options_.seccomp_notify && probe_.seccomp_notify.available;
+  }
 
  private:
   friend class ServiceProcess;

@@ -35,12 +35,21 @@ class SandboxTest : public ::testing::TestWithParam<Mode> {
     nons.wanted = LayerSet::All().Minus(LayerSet::Namespaces());
     full_ = Sandbox::Create(full)->release();
     nons_ = Sandbox::Create(nons)->release();
+    // The same without seccomp notification. (A sandbox removes the process's cgroup
+    // parents when destroyed, so they all live as long as the suite.)
+    full.seccomp_notify = false;
+    nons.seccomp_notify = false;
+    plain_full_ = Sandbox::Create(full)->release();
+    plain_nons_ = Sandbox::Create(nons)->release();
   }
   static void TearDownTestSuite() {
     delete full_;
     delete nons_;
+    delete plain_full_;
+    delete plain_nons_;
   }
   Sandbox& sb() { return GetParam() == Mode::kFull ? *full_ : *nons_; }
+  Sandbox& without_notify() { return GetParam() == Mode::kFull ? *plain_full_ : *plain_nons_; }
 
   // A shell run with a permissive filter that still kills ptrace.
   RunSpec Shell(const std::string& script) {
@@ -67,9 +76,13 @@ class SandboxTest : public ::testing::TestWithParam<Mode> {
 
   static Sandbox* full_;
   static Sandbox* nons_;
+  static Sandbox* plain_full_;
+  static Sandbox* plain_nons_;
 };
 Sandbox* SandboxTest::full_ = nullptr;
 Sandbox* SandboxTest::nons_ = nullptr;
+Sandbox* SandboxTest::plain_full_ = nullptr;
+Sandbox* SandboxTest::plain_nons_ = nullptr;
 
 TEST_P(SandboxTest, TrueIsOk) {
   RunResult r = MustRun(Shell("exit 0"));
@@ -201,18 +214,112 @@ TEST_P(SandboxTest, FilesLandInTheWorkDir) {
   EXPECT_THAT(r.stdout_data, ::testing::StartsWith("hello\n"));
 }
 
-TEST_P(SandboxTest, SeccompKillIsSyscallViolation) {
+// A python3 run whose filter allows everything but the kill list.
+RunSpec PythonWithKillList(const std::string& code, std::vector<std::string> kill) {
   RunSpec spec;
-  spec.argv = {"/usr/bin/python3", "-I", "-S", "-c",
-               "import ctypes; ctypes.CDLL(None).syscall(101, 0, 0, 0, 0)"};
+  spec.argv = {"/usr/bin/python3", "-I", "-S", "-c", code};
   spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+  spec.limits.cpu_time_ms = 10000;
   SeccompProfile p;
   p.default_action = SeccompAction::kAllow;
-  p.kill = {"ptrace"};
+  p.kill = std::move(kill);
   spec.seccomp = *CompileSeccomp(p, "/usr/bin/python3");
+  return spec;
+}
+
+// A violation of `nr` (`name`) that nothing of the program survived, well before its
+// limits (CPU 10 s, wall 22 s).
+void ExpectPromptViolation(const RunResult& r, int nr, const std::string& name) {
+  EXPECT_EQ(r.status, RunStatus::kSyscallViolation) << RunStatusName(r.status);
+  EXPECT_EQ(r.syscall, nr);
+  EXPECT_EQ(r.syscall_name, name);
+  EXPECT_THAT(r.stdout_data, ::testing::Not(HasSubstr("SURVIVED")));
+  EXPECT_LT(r.wall_ms, 5000);
+}
+
+TEST_P(SandboxTest, SeccompViolationReportsTheSyscall) {
+  ASSERT_TRUE(sb().seccomp_notify()) << sb().probe().seccomp_notify.reason;
+  RunResult r = MustRun(PythonWithKillList(
+      "import ctypes\nprint('BEFORE', flush=True)\n"
+      "ctypes.CDLL(None).syscall(101, 0, 0, 0, 0)\nprint('SURVIVED')",
+      {"ptrace"}));
+  ExpectPromptViolation(r, 101, "ptrace");
+  EXPECT_EQ(r.stdout_data, "BEFORE\n");
+}
+
+// The other threads keep running (one spins, one sleeps) while one is stopped in the
+// notification: the supervisor kills the whole run at once, long before any limit.
+TEST_P(SandboxTest, MultiThreadedViolationIsKilledAtOnce) {
+  RunResult r = MustRun(PythonWithKillList(
+      "import ctypes, threading, time\n"
+      "threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()\n"
+      "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+      "time.sleep(0.2)\n"
+      "ctypes.CDLL(None).syscall(310, 1, 0, 0, 0, 0, 0)\nprint('SURVIVED')",
+      {"process_vm_readv"}));
+  ExpectPromptViolation(r, 310, "process_vm_readv");
+}
+
+// Eight threads call a killed syscall in a loop at once: many notifications race, the
+// first one decides, nothing runs, and the number is the kernel's.
+TEST_P(SandboxTest, ViolationsFromManyThreadsReportOneSyscall) {
+  RunResult r = MustRun(PythonWithKillList(
+      "import ctypes, threading\n"
+      "libc = ctypes.CDLL(None)\n"
+      "go = threading.Event()\n"
+      "def hammer():\n"
+      "    go.wait()\n"
+      "    while True: libc.syscall(250, 0, 0, 0, 0, 0)\n"
+      "ts = [threading.Thread(target=hammer) for _ in range(8)]\n"
+      "[t.start() for t in ts]\n"
+      "go.set()\n"
+      "[t.join() for t in ts]\nprint('SURVIVED')",
+      {"keyctl"}));
+  ExpectPromptViolation(r, 250, "keyctl");
+}
+
+// A notification taken before a limit is decided is the verdict: a program that floods
+// its output and then makes a killed call ends as the violation when the call came
+// first, and as output_limit when the flood did.
+TEST_P(SandboxTest, ViolationBeforeTheOutputLimitWins) {
+  RunSpec spec = PythonWithKillList(
+      "import ctypes, sys\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)\n"
+      "sys.stdout.write('x' * 100000)",
+      {"ptrace"});
+  spec.limits.max_output_bytes = 1000;
   RunResult r = MustRun(spec);
   EXPECT_EQ(r.status, RunStatus::kSyscallViolation);
-  EXPECT_EQ(r.signal, SIGSYS);
+  EXPECT_EQ(r.syscall, 101);
+  spec = PythonWithKillList(
+      "import ctypes, sys, time\nsys.stdout.write('x' * 100000)\nsys.stdout.flush()\n"
+      "time.sleep(1)\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)",
+      {"ptrace"});
+  spec.limits.max_output_bytes = 1000;
+  r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOutputLimit);
+  EXPECT_EQ(r.syscall, -1);
+}
+
+// With notification switched off (as on a kernel without it) the kill list kills:
+// syscall_violation by SIGSYS, number unknown.
+TEST_P(SandboxTest, WithoutNotificationTheKillListKills) {
+  EXPECT_FALSE(without_notify().seccomp_notify());
+  EXPECT_EQ(without_notify().active_layers(), sb().active_layers());
+  absl::StatusOr<RunResult> r = without_notify().Run(PythonWithKillList(
+      "import ctypes\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)", {"ptrace"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RunStatus::kSyscallViolation);
+  EXPECT_EQ(r->signal, SIGSYS);
+  EXPECT_EQ(r->syscall, -1);
+  EXPECT_EQ(r->syscall_name, "");
+}
+
+// Only fds 0, 1, 2 reach the program: neither the listener nor its channel.
+TEST_P(SandboxTest, ProgramHoldsNoListener) {
+  RunResult r = MustRun(PythonWithKillList(
+      "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))", {"ptrace"}));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "[0, 1, 2, 3]\n");  // 3: listdir's own descriptor
 }
 
 TEST_P(SandboxTest, ProcessCreationDeniedWithErrno) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -39,16 +40,16 @@ absl::StatusOr<int> Resolve(const std::string& name) {
   return nr;
 }
 
-uint32_t ToScmp(SeccompAction action, int errno_value) {
+uint32_t ToScmp(SeccompAction action, int errno_value, uint32_t kill_action) {
   switch (action) {
     case SeccompAction::kAllow:
       return SCMP_ACT_ALLOW;
     case SeccompAction::kErrno:
       return SCMP_ACT_ERRNO(errno_value);
     case SeccompAction::kKill:
-      return SCMP_ACT_KILL_PROCESS;
+      return kill_action;
   }
-  return SCMP_ACT_KILL_PROCESS;
+  return kill_action;
 }
 
 // Adds an unconditional rule; a syscall named twice with different actions is an error
@@ -88,6 +89,94 @@ int RuleAdd(scmp_filter_ctx ctx, uint32_t default_action, uint32_t action, int n
   return seccomp_rule_add_array(ctx, action, nr, argc, args);
 }
 
+// Compiles `profile` into a BPF program whose kill list has `kill_action`; the rest is
+// the same for every action. `exec_addr` is the address of the one path execve may get.
+absl::Status BuildProgram(const SeccompProfile& profile, bool no_exec, scmp_datum_t exec_addr,
+                          uint32_t kill_action, std::vector<sock_filter>* insns) {
+  const uint32_t def = ToScmp(profile.default_action, profile.default_errno, kill_action);
+  scmp_filter_ctx ctx = seccomp_init(def);
+  if (ctx == nullptr) return absl::InternalError("libseccomp: seccomp_init failed");
+  absl::Cleanup release = [ctx] { seccomp_release(ctx); };
+
+  // Syscalls of any other ABI (32-bit int 0x80, x32) kill: the filter only knows the
+  // native numbers, so letting another ABI through would bypass every rule.
+  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (rc < 0) return LibError("set bad-arch action", rc);
+  // The kernel must not reorder our rules into something we did not test.
+  (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+  for (const auto& name : profile.allow) {
+    if (absl::Status s = AddRule(ctx, def, profile.name, name, SCMP_ACT_ALLOW); !s.ok()) return s;
+  }
+  for (const auto& r : profile.errno_rules) {
+    if (absl::Status s = AddRule(ctx, def, profile.name, r.syscall, SCMP_ACT_ERRNO(r.errno_value));
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& name : profile.kill) {
+    if (absl::Status s = AddRule(ctx, def, profile.name, name, kill_action); !s.ok()) {
+      return s;
+    }
+  }
+
+  // clone3 passes its flags in memory the filter cannot read: make libc fall back to
+  // clone(), whose flags are an argument.
+  rc = RuleAdd(ctx, def, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, nullptr);
+  if (rc < 0) return LibError("clone3 rule", rc);
+  const uint32_t deny_process = SCMP_ACT_ERRNO(profile.process_errno);
+  if (profile.allow_process_creation) {
+    for (int nr : {SCMP_SYS(clone), SCMP_SYS(fork), SCMP_SYS(vfork)}) {
+      rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, nr, 0, nullptr);
+      if (rc < 0) return LibError("process rule", rc);
+    }
+  } else {
+    const scmp_arg_cmp thread[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)};
+    const scmp_arg_cmp process[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)};
+    rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(fork), 0, nullptr);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(vfork), 0, nullptr);
+    if (rc == 0) {
+      rc = RuleAdd(ctx, def, profile.allow_threads ? SCMP_ACT_ALLOW : deny_process,
+                   SCMP_SYS(clone), 1, thread);
+    }
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(clone), 1, process);
+    if (rc < 0) return LibError("process rules", rc);
+  }
+  // Only the sandbox's own exec of the runtime, identified by the path pointer it passes.
+  const scmp_arg_cmp is_runtime[] = {SCMP_A0(SCMP_CMP_EQ, exec_addr)};
+  const scmp_arg_cmp not_runtime[] = {SCMP_A0(SCMP_CMP_NE, exec_addr)};
+  const uint32_t deny_exec = SCMP_ACT_ERRNO(profile.exec_errno);
+  if (no_exec) {
+    // A program that is already running (the zygote's children): no exec at all.
+    rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execve), 0, nullptr);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execveat), 0, nullptr);
+  } else if (profile.allow_any_exec) {
+    rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execve), 0, nullptr);
+    if (rc == 0) rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 0, nullptr);
+  } else {
+    rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execve), 1, is_runtime);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execve), 1, not_runtime);
+    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execveat), 0, nullptr);
+  }
+  if (rc < 0) return LibError("exec rules", rc);
+
+  // libseccomp 2.5 exports only to a file descriptor.
+  int fd = memfd_create("fathom-seccomp", MFD_CLOEXEC);
+  if (fd < 0) return absl::InternalError(absl::StrCat("memfd_create: ", strerror(errno)));
+  absl::Cleanup close_fd = [fd] { close(fd); };
+  rc = seccomp_export_bpf(ctx, fd);
+  if (rc < 0) return LibError("export", rc);
+  off_t size = lseek(fd, 0, SEEK_END);
+  if (size <= 0 || size % sizeof(sock_filter) != 0) {
+    return absl::InternalError("libseccomp: exported filter has a bad size");
+  }
+  insns->resize(size / sizeof(sock_filter));
+  if (pread(fd, insns->data(), size, 0) != size) {
+    return absl::InternalError("libseccomp: short read of the exported filter");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
@@ -118,91 +207,24 @@ absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
   filter->profile_name_ = profile.name;
   filter->exec_path_ = std::make_unique<char[]>(exec_path.size() + 1);
   memcpy(filter->exec_path_.get(), exec_path.c_str(), exec_path.size() + 1);
-
-  const uint32_t def = ToScmp(profile.default_action, profile.default_errno);
-  scmp_filter_ctx ctx = seccomp_init(def);
-  if (ctx == nullptr) return absl::InternalError("libseccomp: seccomp_init failed");
-  absl::Cleanup release = [ctx] { seccomp_release(ctx); };
-
-  // Syscalls of any other ABI (32-bit int 0x80, x32) kill: the filter only knows the
-  // native numbers, so letting another ABI through would bypass every rule.
-  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-  if (rc < 0) return LibError("set bad-arch action", rc);
-  // The kernel must not reorder our rules into something we did not test.
-  (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-
-  for (const auto& name : profile.allow) {
-    if (absl::Status s = AddRule(ctx, def, profile.name, name, SCMP_ACT_ALLOW); !s.ok()) return s;
-  }
-  for (const auto& r : profile.errno_rules) {
-    if (absl::Status s = AddRule(ctx, def, profile.name, r.syscall, SCMP_ACT_ERRNO(r.errno_value));
-        !s.ok()) {
-      return s;
-    }
-  }
-  for (const auto& name : profile.kill) {
-    if (absl::Status s = AddRule(ctx, def, profile.name, name, SCMP_ACT_KILL_PROCESS); !s.ok()) {
-      return s;
-    }
-  }
-
-  // clone3 passes its flags in memory the filter cannot read: make libc fall back to
-  // clone(), whose flags are an argument.
-  rc = RuleAdd(ctx, def, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, nullptr);
-  if (rc < 0) return LibError("clone3 rule", rc);
-  const uint32_t deny_process = SCMP_ACT_ERRNO(profile.process_errno);
-  if (profile.allow_process_creation) {
-    for (int nr : {SCMP_SYS(clone), SCMP_SYS(fork), SCMP_SYS(vfork)}) {
-      rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, nr, 0, nullptr);
-      if (rc < 0) return LibError("process rule", rc);
-    }
-  } else {
-    const scmp_arg_cmp thread[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)};
-    const scmp_arg_cmp process[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)};
-    rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(fork), 0, nullptr);
-    if (rc == 0) rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(vfork), 0, nullptr);
-    if (rc == 0) {
-      rc = RuleAdd(ctx, def, profile.allow_threads ? SCMP_ACT_ALLOW : deny_process,
-                   SCMP_SYS(clone), 1, thread);
-    }
-    if (rc == 0) rc = RuleAdd(ctx, def, deny_process, SCMP_SYS(clone), 1, process);
-    if (rc < 0) return LibError("process rules", rc);
-  }
-  // Only the sandbox's own exec of the runtime, identified by the path pointer it passes.
   const auto exec_addr = reinterpret_cast<scmp_datum_t>(filter->exec_path_.get());
-  const scmp_arg_cmp is_runtime[] = {SCMP_A0(SCMP_CMP_EQ, exec_addr)};
-  const scmp_arg_cmp not_runtime[] = {SCMP_A0(SCMP_CMP_NE, exec_addr)};
-  const uint32_t deny_exec = SCMP_ACT_ERRNO(profile.exec_errno);
-  if (exec_path.empty()) {
-    // A program that is already running (the zygote's children): no exec at all.
-    rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execve), 0, nullptr);
-    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execveat), 0, nullptr);
-  } else if (profile.allow_any_exec) {
-    rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execve), 0, nullptr);
-    if (rc == 0) rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 0, nullptr);
-  } else {
-    rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, SCMP_SYS(execve), 1, is_runtime);
-    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execve), 1, not_runtime);
-    if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execveat), 0, nullptr);
-  }
-  if (rc < 0) return LibError("exec rules", rc);
 
-  // libseccomp 2.5 exports only to a file descriptor.
-  int fd = memfd_create("fathom-seccomp", MFD_CLOEXEC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("memfd_create: ", strerror(errno)));
-  absl::Cleanup close_fd = [fd] { close(fd); };
-  rc = seccomp_export_bpf(ctx, fd);
-  if (rc < 0) return LibError("export", rc);
-  off_t size = lseek(fd, 0, SEEK_END);
-  if (size <= 0 || size % sizeof(sock_filter) != 0) {
-    return absl::InternalError("libseccomp: exported filter has a bad size");
-  }
-  filter->insns_.resize(size / sizeof(sock_filter));
-  if (pread(fd, filter->insns_.data(), size, 0) != size) {
-    return absl::InternalError("libseccomp: short read of the exported filter");
+  if (absl::Status s = BuildProgram(profile, exec_path.empty(), exec_addr,
+                                    SCMP_ACT_KILL_PROCESS, &filter->insns_);
+      !s.ok()) {
+    return s;
   }
   filter->fprog_.len = static_cast<unsigned short>(filter->insns_.size());
   filter->fprog_.filter = filter->insns_.data();
+  // The notifying variant needs libseccomp >= 2.5 and a kernel with user notification
+  // (5.0); without them runs use the killing one and report the syscall as unknown.
+  if (!BuildProgram(profile, exec_path.empty(), exec_addr, SCMP_ACT_NOTIFY,
+                    &filter->notify_insns_)
+           .ok()) {
+    filter->notify_insns_.clear();
+  }
+  filter->notify_fprog_.len = static_cast<unsigned short>(filter->notify_insns_.size());
+  filter->notify_fprog_.filter = filter->notify_insns_.data();
   filter->sequence_ = g_filter_sequence.fetch_add(1) + 1;
   return std::shared_ptr<const SeccompFilter>(std::move(filter));
 }
@@ -217,6 +239,28 @@ int InstallSeccompProgramInChild(const sock_fprog* prog) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) != 0) return errno;
   return 0;
+}
+
+int InstallSeccompWithListenerInChild(const SeccompFilter& filter, int* listener) {
+  if (filter.notify_prog() == nullptr) return EINVAL;
+  return InstallSeccompProgramWithListenerInChild(filter.notify_prog(), listener);
+}
+
+int InstallSeccompProgramWithListenerInChild(const sock_fprog* prog, int* listener) {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  const long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                          SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+  if (fd < 0) return errno;
+  *listener = static_cast<int>(fd);
+  return 0;
+}
+
+std::string SyscallName(int nr) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+  if (name == nullptr) return "";
+  std::string out(name);
+  free(name);
+  return out;
 }
 
 }  // namespace fathom::sandbox

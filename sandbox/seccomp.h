@@ -20,7 +20,8 @@ namespace fathom::sandbox {
 enum class SeccompAction {
   kAllow,
   kErrno,  // fail the call with `errno_value`
-  kKill,   // kill the whole process: the run ends as syscall_violation
+  kKill,   // the run ends as syscall_violation (with the syscall's number when the
+           // kernel can notify the supervisor; see notify_prog())
 };
 
 struct SeccompErrnoRule {
@@ -54,10 +55,20 @@ struct SeccompProfile {
 };
 
 // A compiled BPF program plus the exec path string whose address the filter allows.
+// It comes in two variants that differ only in the action of the kill list:
+// SECCOMP_RET_KILL_PROCESS (prog(): the kernel kills, the syscall stays unknown) and
+// SECCOMP_RET_USER_NOTIF (notify_prog(): the calling thread stops in the kernel until
+// the supervisor, which holds the listener, kills the run; see sandbox/seccomp_notify.h).
+// A foreign ABI (bad arch) kills the process in both.
 class SeccompFilter {
  public:
   // The BPF program to install with seccomp(SECCOMP_SET_MODE_FILTER).
   const sock_fprog* prog() const { return &fprog_; }
+  // The same with the kill list as SECCOMP_RET_USER_NOTIF; null when libseccomp or the
+  // kernel cannot build it (runs then install prog()).
+  const sock_fprog* notify_prog() const {
+    return notify_insns_.empty() ? nullptr : &notify_fprog_;
+  }
   // The path the child must pass to execve (a stable copy; its address is in the filter).
   const char* exec_path() const { return exec_path_.get(); }
   const std::string& profile_name() const { return profile_name_; }
@@ -69,17 +80,22 @@ class SeccompFilter {
   static uint64_t LastSequence();
   // The raw BPF program (sock_filter array) as bytes, for a process that installs it
   // itself (the zygote's children).
-  std::string bpf_bytes() const {
-    return std::string(reinterpret_cast<const char*>(insns_.data()),
-                       insns_.size() * sizeof(sock_filter));
-  }
+  std::string bpf_bytes() const { return Bytes(insns_); }
+  // notify_prog() as bytes; empty when there is none.
+  std::string notify_bpf_bytes() const { return Bytes(notify_insns_); }
 
  private:
+  static std::string Bytes(const std::vector<sock_filter>& insns) {
+    return std::string(reinterpret_cast<const char*>(insns.data()),
+                       insns.size() * sizeof(sock_filter));
+  }
   friend absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
       const SeccompProfile&, const std::string&);
   std::string profile_name_;
   std::vector<sock_filter> insns_;
   sock_fprog fprog_{};
+  std::vector<sock_filter> notify_insns_;
+  sock_fprog notify_fprog_{};
   std::unique_ptr<char[]> exec_path_;
   uint64_t sequence_ = 0;
 };
@@ -98,6 +114,17 @@ int InstallSeccompInChild(const SeccompFilter& filter);
 // The same for a BPF program the caller copied elsewhere (a pre-started child reads its
 // plan from shared memory, not from the SeccompFilter object).
 int InstallSeccompProgramInChild(const sock_fprog* prog);
+
+// Installs filter.notify_prog() (which must exist) with SECCOMP_FILTER_FLAG_NEW_LISTENER
+// and stores the listener in *listener (close-on-exec, as the kernel creates it). The
+// caller must get the listener to the supervisor and out of the program's hands before
+// untrusted code runs (sandbox/seccomp_notify.h). Async-signal-safe. Returns 0 or an errno.
+int InstallSeccompWithListenerInChild(const SeccompFilter& filter, int* listener);
+// The same for a notifying BPF program the caller copied elsewhere.
+int InstallSeccompProgramWithListenerInChild(const sock_fprog* prog, int* listener);
+
+// The name of native syscall `nr` ("ptrace"), or "" when libseccomp does not know it.
+std::string SyscallName(int nr);
 
 }  // namespace fathom::sandbox
 

@@ -4,8 +4,19 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "sandbox/seccomp.h"
+
 namespace fathom::sandbox {
 
+// A notified syscall racing with a limit kill. The supervisor acts on one event at a
+// time, and at every point where it would decide a limit kill (CPU, wall, output) it
+// first takes whatever notification the kernel has queued: a kill-list syscall that the
+// kernel trapped before the limit was decided is the violation, one trapped after is
+// ignored (the tree is already dying, and the syscall never runs either way). So
+// kill_reason holds whichever came first, and it decides. The OOM killer is not ours:
+// it wins over a notification only when its kill was already counted when the
+// notification was received (oom_kills_at_violation); one counted later hit a process
+// that was already being killed for the violation.
 void DecideStatus(const Observation& obs, RunResult* r) {
   if (obs.have_program_status) {
     if (WIFEXITED(obs.program_status)) r->exit_code = WEXITSTATUS(obs.program_status);
@@ -20,6 +31,15 @@ void DecideStatus(const Observation& obs, RunResult* r) {
       return;
     case KillReason::kWall:
       r->status = RunStatus::kWallTimeout;
+      return;
+    case KillReason::kSyscall:
+      if (obs.oom_kills_at_violation > 0) {
+        r->status = RunStatus::kMemoryLimit;
+        return;
+      }
+      r->status = RunStatus::kSyscallViolation;
+      r->syscall = obs.violation_syscall;
+      r->syscall_name = SyscallName(obs.violation_syscall);
       return;
     case KillReason::kNone:
       break;

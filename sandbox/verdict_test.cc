@@ -113,5 +113,44 @@ TEST(LayersTest, NamesRoundTrip) {
   EXPECT_FALSE(ParseLayer("selinux", &l));
 }
 
+TEST(VerdictTest, NotifiedSyscallIsAViolationWithItsNumber) {
+  // Full isolation: init died with the run, no program status.
+  RunResult r = Decide({.kill_reason = KillReason::kSyscall, .violation_syscall = 101});
+  EXPECT_EQ(r.status, RunStatus::kSyscallViolation);
+  EXPECT_EQ(r.syscall, 101);
+  EXPECT_EQ(r.syscall_name, "ptrace");
+  // The zygote reports the SIGKILL it delivered; past the CPU limit it is still ours.
+  r = Decide({.kill_reason = KillReason::kSyscall, .have_program_status = true,
+              .program_status = Signaled(SIGKILL), .cpu_ms = 5000,
+              .violation_syscall = 310});
+  EXPECT_EQ(r.status, RunStatus::kSyscallViolation);
+  EXPECT_EQ(r.syscall, 310);
+  EXPECT_EQ(r.syscall_name, "process_vm_readv");
+}
+
+TEST(VerdictTest, NotificationRacingWithKills) {
+  // A limit decided first wins: the notification that came later is not looked at.
+  RunResult r = Decide({.kill_reason = KillReason::kCpu, .violation_syscall = -1});
+  EXPECT_EQ(r.status, RunStatus::kCpuTimeout);
+  EXPECT_EQ(r.syscall, -1);
+  // An OOM kill counted after the notification hit a run already being killed for it.
+  r = Decide({.kill_reason = KillReason::kSyscall, .oom_kills = 1, .violation_syscall = 101,
+              .oom_kills_at_violation = 0});
+  EXPECT_EQ(r.status, RunStatus::kSyscallViolation);
+  EXPECT_EQ(r.syscall, 101);
+  // One counted before it came first.
+  r = Decide({.kill_reason = KillReason::kSyscall, .oom_kills = 1, .violation_syscall = 101,
+              .oom_kills_at_violation = 1});
+  EXPECT_EQ(r.status, RunStatus::kMemoryLimit);
+  EXPECT_EQ(r.syscall, -1);
+}
+
+TEST(VerdictTest, SigsysWithoutNotificationHasNoNumber) {
+  RunResult r = Decide({.have_program_status = true, .program_status = Signaled(SIGSYS)});
+  EXPECT_EQ(r.status, RunStatus::kSyscallViolation);
+  EXPECT_EQ(r.syscall, -1);
+  EXPECT_EQ(r.syscall_name, "");
+}
+
 }  // namespace
 }  // namespace fathom::sandbox

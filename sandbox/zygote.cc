@@ -20,6 +20,7 @@
 #include "sandbox/mounts.h"
 #include "sandbox/process_util.h"
 #include "sandbox/rlimits.h"
+#include "sandbox/seccomp_notify.h"
 #include "sandbox/verdict.h"
 
 namespace fathom::sandbox {
@@ -373,8 +374,14 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
       AppendRecord(&body, 'r', absl::string_view(rec, sizeof(rec)));
     }
   }
-  if (layers.Has(Layer::kSeccomp) && options_.child_filter != nullptr) {
-    AppendRecord(&body, 'b', options_.child_filter->bpf_bytes());
+  // With notification the child sends its listener back over a fifth descriptor
+  // (sandbox/seccomp_notify.h).
+  const bool seccomp = layers.Has(Layer::kSeccomp) && options_.child_filter != nullptr;
+  const bool notify =
+      seccomp && sandbox_->seccomp_notify() && options_.child_filter->notify_prog() != nullptr;
+  if (seccomp) {
+    AppendRecord(&body, 'b', notify ? options_.child_filter->notify_bpf_bytes()
+                                    : options_.child_filter->bpf_bytes());
   }
 
   if (cgroup != nullptr) {
@@ -387,7 +394,10 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
     }
   }
 
-  UniqueFd out_r, out_w, err_r, err_w, body_r, body_w, in_r, in_w;
+  UniqueFd out_r, out_w, err_r, err_w, body_r, body_w, in_r, in_w, channel_r, channel_w;
+  if (notify) {
+    if (absl::Status s = MakeListenerChannel(&channel_r, &channel_w); !s.ok()) return s;
+  }
   if (absl::Status s = MakePipe(&out_r, &out_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&err_r, &err_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&body_r, &body_w); !s.ok()) return s;
@@ -401,8 +411,8 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   const int64_t cpu_base_ns = cgroup != nullptr ? cgroup->CpuUsageNs() : 0;
   const int64_t oom_base = cgroup != nullptr ? cgroup->ReadStats().oom_kills : 0;
   const int64_t start_ms = MonotonicMs();
-  const int fds[4] = {in_r.get(), out_w.get(), err_w.get(), body_r.get()};
-  if (!SendWithFds(slot.control.get(), "R", fds, 4)) {
+  const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
+  if (!SendWithFds(slot.control.get(), "R", fds, notify ? 5 : 4)) {
     *lost = true;
     return ErrnoStatus("send the request to the zygote");
   }
@@ -410,6 +420,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   out_w.reset();
   err_w.reset();
   body_r.reset();
+  channel_w.reset();
 
   RunResult result;
   result.layers = layers;
@@ -434,6 +445,15 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   bool have_report = false;
   RunClock clock(start_ms, limits.cpu_time_ms, limits.EffectiveWallTimeMs());
   bool cancelled = false;  // spec.cancel fired: the program is killed, the run is Cancelled
+  ViolationWatch violations(std::move(channel_r));
+  int64_t oom_kills_at_violation = 0;
+  // Takes a notified kill-list syscall before any limit kill is decided (verdict.cc).
+  auto violated = [&] {
+    if (reason != KillReason::kNone || cancelled || violations.Poll() < 0) return false;
+    if (cgroup != nullptr) oom_kills_at_violation = cgroup->ReadStats().oom_kills - oom_base;
+    kill_program(KillReason::kSyscall);
+    return true;
+  };
   while (!have_report && !*lost) {
     if (!cancelled && spec.cancel != nullptr && spec.cancel->cancelled()) {
       cancelled = true;
@@ -441,7 +461,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
       continue;
     }
     int64_t timeout = 1000;  // once killed: the report follows
-    if (reason == KillReason::kNone && !cancelled) {
+    if (reason == KillReason::kNone && !cancelled && !violated()) {
       KillReason due = clock.Check(
           cpu_ms_now, [&] { return RunQueueWaitMs(zygote_pid, &program_pid); }, &timeout);
       if (due != KillReason::kNone) {
@@ -449,17 +469,19 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
         continue;
       }
     }
-    pollfd pfds[6];
+    pollfd pfds[7];
     int n = 0;
     pfds[n++] = {slot.control.get(), POLLIN, 0};
     if (spec.cancel != nullptr && !cancelled) pfds[n++] = {spec.cancel->fd(), POLLIN, 0};
     pump.AddPollFds(pfds, &n);
     if (body_w.get() >= 0) pfds[n++] = {body_w.get(), POLLOUT, 0};
+    if (reason == KillReason::kNone) violations.AddPollFds(pfds, &n);
     int pr = poll(pfds, n, static_cast<int>(std::min<int64_t>(timeout, 1000)));
     if (pr < 0 && errno != EINTR) return ErrnoStatus("poll");
-    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone) {
+    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone && !violated()) {
       kill_program(KillReason::kOutput);
     }
+    violated();
     if (body_w.get() >= 0 && WriteSome(body_w.get(), body, &body_done)) body_w.reset();
     if (pfds[0].revents != 0) {
       char buf[4200];
@@ -500,6 +522,8 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   obs.cpu_limit_ms = limits.cpu_time_ms;
   obs.have_program_status = true;
   obs.program_status = report.status;
+  obs.violation_syscall = violations.syscall();
+  obs.oom_kills_at_violation = oom_kills_at_violation;
   result.cpu_ms = report.cpu_us / 1000;
   if (reason == KillReason::kCpu) result.cpu_ms = std::max(result.cpu_ms, cpu_ms_now());
   result.max_rss_kb = report.maxrss_kb;

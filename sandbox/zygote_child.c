@@ -26,6 +26,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sandbox/send_fd.h"
+
 /* Writes "stage: strerror" to err_fd; returns -1. */
 static int fail(int err_fd, const char* stage, int err) {
   char msg[256];
@@ -43,6 +45,17 @@ static int write_all(int fd, const char* p, size_t n) {
     n -= (size_t)w;
   }
   return 0;
+}
+
+/* Closes every descriptor from 3 up except the `n` in keep[] (ascending, -1s first). */
+static void close_all_but(const int* keep, int n) {
+  unsigned lo = 3;
+  for (int i = 0; i < n; ++i) {
+    if (keep[i] < (int)lo) continue;
+    if ((unsigned)keep[i] > lo) syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0U);
+    lo = (unsigned)keep[i] + 1;
+  }
+  syscall(SYS_close_range, lo, ~0U, 0U);
 }
 
 struct record {
@@ -96,24 +109,34 @@ static char* read_all(int fd, size_t* len) {
   return NULL;
 }
 
-/* In the child, right after the fork: fds = {stdin, stdout, stderr, body}; err_fd
- * reports a failed step. Moves the stdio to 0..2, closes every other descriptor but
- * err_fd, reads the request, gives the process a fresh mount and IPC namespace with its
- * own tmpfs work dir and /dev/shm, writes the program files, drops every capability,
- * applies the rlimits and finally the seccomp filter. On success *body / *body_len hold
- * the request (malloc'd; the caller reads argv, env and the program from it) and 0 is
- * returned; on failure the reason is on err_fd and -1 is returned. */
+/* In the child, right after the fork: fds = {stdin, stdout, stderr, body, listener
+ * channel or -1}; err_fd reports a failed step. Moves the stdio to 0..2, closes every
+ * other descriptor but err_fd, reads the request, gives the process a fresh mount and IPC
+ * namespace with its own tmpfs work dir and /dev/shm, writes the program files, drops
+ * every capability, applies the rlimits and finally the seccomp filter; with a listener
+ * channel the filter notifies the grader of kill-list syscalls, and its listener is sent
+ * over the channel and closed here, before any program code runs (see
+ * sandbox/seccomp_notify.h). On success *body / *body_len hold the request (malloc'd;
+ * the caller reads argv, env and the program from it) and 0 is returned; on failure the
+ * reason is on err_fd and -1 is returned. */
 int fathom_zygote_child_setup(const int* fds, int err_fd, char** body_out, size_t* body_len) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   for (int i = 0; i < 3; ++i) {
     if (dup2(fds[i], i) < 0) return fail(err_fd, "arranging descriptors", errno);
   }
   const int body_fd = fds[3];
-  const int keep_lo = body_fd < err_fd ? body_fd : err_fd;
-  const int keep_hi = body_fd < err_fd ? err_fd : body_fd;
-  if (keep_lo > 3) syscall(SYS_close_range, 3U, (unsigned)keep_lo - 1, 0U);
-  if (keep_hi > keep_lo + 1) syscall(SYS_close_range, (unsigned)keep_lo + 1, (unsigned)keep_hi - 1, 0U);
-  syscall(SYS_close_range, (unsigned)keep_hi + 1, ~0U, 0U);
+  const int channel_fd = fds[4];
+  int keep[3] = {body_fd, err_fd, channel_fd};
+  for (int i = 0; i < 3; ++i) {  /* ascending */
+    for (int j = i + 1; j < 3; ++j) {
+      if (keep[j] < keep[i]) {
+        int t = keep[i];
+        keep[i] = keep[j];
+        keep[j] = t;
+      }
+    }
+  }
+  close_all_but(keep, 3);
 
   size_t len = 0;
   char* body = read_all(body_fd, &len);
@@ -194,11 +217,27 @@ int fathom_zygote_child_setup(const int* fds, int err_fd, char** body_out, size_
     if (insns == NULL) return fail(err_fd, "installing the seccomp filter", ENOMEM);
     memcpy(insns, bpf, bpf_len);
     struct sock_fprog prog = {(unsigned short)(bpf_len / sizeof(struct sock_filter)), insns};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       return fail(err_fd, "installing the seccomp filter", errno);
     }
+    if (channel_fd < 0) {
+      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        return fail(err_fd, "installing the seccomp filter", errno);
+      }
+    } else {
+      const long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+      if (listener < 0) return fail(err_fd, "installing the seccomp filter", errno);
+      /* Under the filter now: sendmsg and close are the only calls before the program. */
+      if (fathom_send_fd(channel_fd, (int)listener) != 0) {
+        return fail(err_fd, "handing the seccomp listener to the grader", errno);
+      }
+      close((int)listener);
+      close(channel_fd);
+    }
     free(insns);
+  } else if (channel_fd >= 0) {
+    close(channel_fd);
   }
   *body_out = body;
   *body_len = len;

@@ -210,7 +210,7 @@ const std::set<std::string>& KnownKeys() {
       "host-without-ia32", "no-ns-leaves",     "exit-code",       "signal",
       "stdout-contains", "stdout-not-contains", "stderr-contains", "stderr-not-contains",
       "stdout-size",    "stderr-size",         "stdout-truncated", "stderr-truncated",
-      "stdout-crc32",   "stdout-pattern"};
+      "stdout-crc32",   "stdout-pattern",      "syscall"};
   return *keys;
 }
 
@@ -447,7 +447,8 @@ std::string Describe(const RunResult& r) {
     return absl::CHexEscape(h) + (s.size() > h.size() ? "..." : "");
   };
   return absl::StrCat("status=", RunStatusName(r.status), " exit_code=", r.exit_code,
-                      " signal=", r.signal, " syscall=", r.syscall, " cpu_ms=", r.cpu_ms,
+                      " signal=", r.signal, " syscall=", r.syscall, " (", r.syscall_name, ")",
+                      " cpu_ms=", r.cpu_ms,
                       " wall_ms=", r.wall_ms, " max_rss_kb=", r.max_rss_kb,
                       " layers=[", absl::StrJoin(r.layers.Names(), ","), "]",
                       "\n  stdout (", r.stdout_data.size(), " bytes",
@@ -660,6 +661,12 @@ class HostileTest : public ::testing::TestWithParam<Case> {
       } else if (key == "signal") {
         ASSERT_TRUE(absl::SimpleAtoi(value, &n)) << d.key;
         EXPECT_EQ(r.signal, n) << what;
+      } else if (key == "syscall") {
+        // "NUMBER NAME", or "-1" (unknown): both must be exactly what the run reports.
+        std::vector<std::string> f = absl::StrSplit(value, ' ', absl::SkipEmpty());
+        ASSERT_TRUE(!f.empty() && absl::SimpleAtoi(f[0], &n)) << d.key;
+        EXPECT_EQ(r.syscall, n) << what;
+        EXPECT_EQ(r.syscall_name, f.size() > 1 ? f[1] : "") << what;
       } else if (key == "stdout-contains") {
         EXPECT_TRUE(absl::StrContains(r.stdout_data, value)) << "missing '" << value << "': " << what;
       } else if (key == "stdout-not-contains") {

@@ -236,5 +236,57 @@ TEST_F(ZygoteTest, EachProgramGetsItsOwnLimits) {
   EXPECT_EQ(zygote_->stats().restarts, 0);  // the OOM killer took the program, not us
 }
 
+// A killed syscall from one thread while another spins: the child's listener reached the
+// grader, which reports the kernel's number and kills the program at once; the zygote is
+// untouched and serves the next program.
+TEST_F(ZygoteTest, ViolationFromAThreadReportsTheSyscall) {
+  ASSERT_TRUE(sandbox_->seccomp_notify()) << sandbox_->probe().seccomp_notify.reason;
+  const std::vector<pid_t> before = zygote_->zygote_pids();
+  RunSpec spec = Spec(R"PY(
+import ctypes, threading
+threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()
+t = threading.Thread(target=ctypes.CDLL(None).syscall, args=(101, 0, 0, 0, 0))
+t.start()
+t.join()
+print("SURVIVED")
+)PY",
+                      10000);
+  absl::StatusOr<RunResult> r = zygote_->Run(spec);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RunStatus::kSyscallViolation) << Describe(r);
+  EXPECT_EQ(r->syscall, 101);
+  EXPECT_EQ(r->syscall_name, "ptrace");
+  EXPECT_EQ(r->stdout_data, "");
+  EXPECT_LT(r->wall_ms, 5000);
+  absl::StatusOr<RunResult> next = zygote_->Run(Spec("print('next')"));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->status, RunStatus::kOk) << Describe(next);
+  EXPECT_EQ(zygote_->zygote_pids(), before);
+  EXPECT_EQ(zygote_->stats().restarts, 0);
+}
+
+// Notification switched off: the zygote's children install the killing filter.
+TEST_F(ZygoteTest, WithoutNotificationTheKillListKills) {
+  // Never destroyed, like sandbox_: a sandbox removes the process's cgroup parents when
+  // it goes, which the suite's other sandbox still uses.
+  static sandbox::Sandbox* plain = [] {
+    sandbox::SandboxOptions opts;
+    opts.seccomp_notify = false;
+    absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = sandbox::Sandbox::Create(opts);
+    return sb.ok() ? sb->release() : nullptr;
+  }();
+  ASSERT_NE(plain, nullptr);
+  EXPECT_FALSE(plain->seccomp_notify());
+  absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+      sandbox::ZygoteRunner::Create(plain, grader::MakeZygoteOptions(*runtime_, 1));
+  ASSERT_TRUE(z.ok()) << z.status();
+  absl::StatusOr<RunResult> r =
+      (*z)->Run(Spec("import ctypes\nctypes.CDLL(None).syscall(101, 0, 0, 0, 0)"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RunStatus::kSyscallViolation) << Describe(r);
+  EXPECT_EQ(r->signal, SIGSYS);
+  EXPECT_EQ(r->syscall, -1);
+}
+
 }  // namespace
 }  // namespace fathom

@@ -7,6 +7,7 @@
 # just as safe; the test probes the host and then expects `signaled` with signal 11.
 # expect: syscall_violation
 # expect-no-ns: syscall_violation
+# syscall: -1
 # host-without-ia32: signaled 11
 # stdout-contains: BEFORE int80
 # stdout-not-contains: SURVIVED

@@ -2,8 +2,10 @@
 # (getpid = 39 | 0x40000000). libseccomp treats x32 as a foreign architecture for an
 # x86_64 filter, so the bad-arch action (kill) applies: syscall_violation in both modes.
 # (This kernel has no CONFIG_X86_X32_ABI, so without seccomp it would return ENOSYS.)
+# The bad-arch action always kills (no notification), so the number stays unknown (-1).
 # expect: syscall_violation
 # expect-no-ns: syscall_violation
+# syscall: -1
 # stdout-contains: BEFORE x32
 # stdout-not-contains: SURVIVED
 import ctypes

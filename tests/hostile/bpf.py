@@ -1,8 +1,10 @@
 # bpf(BPF_MAP_CREATE) (321) with a NULL attr.
-# The kernel attack surface kills the whole process (SECCOMP_RET_KILL_PROCESS), the same
-# in both modes since seccomp does not depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
+# The kernel attack surface ends the run (SECCOMP_RET_USER_NOTIF: the sandbox kills it and
+# reports the number the kernel gave), the same in both modes since seccomp does not
+# depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
 # expect: syscall_violation
 # expect-no-ns: syscall_violation
+# syscall: 321 bpf
 # stdout-contains: BEFORE bpf
 # stdout-not-contains: SURVIVED
 import ctypes

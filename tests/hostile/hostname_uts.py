@@ -5,6 +5,7 @@
 # does not know which mode it runs in).
 # expect: syscall_violation
 # expect-no-ns: syscall_violation
+# syscall: 170 sethostname
 # stdout-contains-full: hostname=fathom
 # stdout-contains: hostname=
 # stdout-not-contains: sethostname:

@@ -1,8 +1,10 @@
 # init_module (175): loading kernel modules.
-# The kernel attack surface kills the whole process (SECCOMP_RET_KILL_PROCESS), the same
-# in both modes since seccomp does not depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
+# The kernel attack surface ends the run (SECCOMP_RET_USER_NOTIF: the sandbox kills it and
+# reports the number the kernel gave), the same in both modes since seccomp does not
+# depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
 # expect: syscall_violation
 # expect-no-ns: syscall_violation
+# syscall: 175 init_module
 # stdout-contains: BEFORE init_module
 # stdout-not-contains: SURVIVED
 import ctypes

@@ -1,8 +1,10 @@
 # process_vm_writev (311) aimed at the parent, through ctypes.
-# The kernel attack surface kills the whole process (SECCOMP_RET_KILL_PROCESS), the same
-# in both modes since seccomp does not depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
+# The kernel attack surface ends the run (SECCOMP_RET_USER_NOTIF: the sandbox kills it and
+# reports the number the kernel gave), the same in both modes since seccomp does not
+# depend on namespaces. "BEFORE" must be there, "SURVIVED" not.
 # expect: syscall_violation
 # expect-no-ns: syscall_violation
+# syscall: 311 process_vm_writev
 # stdout-contains: BEFORE process_vm_writev
 # stdout-not-contains: SURVIVED
 import ctypes

@@ -1,0 +1,91 @@
+// Seccomp user notification: how a run's supervisor learns which kill-list syscall the
+// program made. With it the kill list is SECCOMP_RET_USER_NOTIF instead of
+// SECCOMP_RET_KILL_PROCESS (which tells nobody the number).
+//
+// Life of one run's listener:
+//   child       installs the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER; the listener
+//               reaches the supervisor over a socketpair (SCM_RIGHTS) and no copy of it
+//               is left in the program's hands when untrusted code starts (a program
+//               holding it could answer its own notifications, CONTINUE included);
+//   supervisor  (ViolationWatch) polls it with the run's other descriptors, reads the
+//               first notification (SECCOMP_IOCTL_NOTIF_RECV: the number is the kernel's,
+//               taken from the trapped syscall, not something the program can write),
+//               never answers it and kills the run at once. The calling thread stays
+//               stopped in the kernel until the kill, and other threads die with it.
+// The syscall never runs: it is never answered with SECCOMP_USER_NOTIF_FLAG_CONTINUE, and
+// when the listener is closed (the run is over, or the supervisor died) the kernel fails
+// pending and later notified calls with ENOSYS.
+//
+// How the listener leaves the program, on each path:
+//   fresh exec  the program is started with CLONE_VM | CLONE_VFORK | CLONE_FILES
+//               (VforkSharingFds): it installs the filter as its last step, so the
+//               listener (close-on-exec, as the kernel makes it) lands in the descriptor
+//               table it shares with its init. execve gives the program a private copy
+//               of that table without close-on-exec descriptors; init, which runs only
+//               our code and no filter, sends its copy to the supervisor and closes it.
+//               Chosen over the alternatives because nothing runs under the filter
+//               between its installation and the exec: SCM_RIGHTS from the program
+//               itself needs sendmsg and close past the filter, and pidfd_getfd from the
+//               supervisor needs the program to wait (read) under the filter and ptrace
+//               rights over a process that may be non-dumpable.
+//   zygote      the child keeps running Python after its filter, so it has to send the
+//               listener itself: sendmsg and close are the only calls it makes under the
+//               filter before the program starts (both allowed by every profile that can
+//               run Python; a profile that refuses them fails the zygote's trial run).
+//
+// Thread safety: free functions are thread-safe; a ViolationWatch belongs to one run.
+#ifndef FATHOM_SANDBOX_SECCOMP_NOTIFY_H_
+#define FATHOM_SANDBOX_SECCOMP_NOTIFY_H_
+
+#include <poll.h>
+#include <sys/types.h>
+
+#include "absl/status/status.h"
+#include "sandbox/process_util.h"
+#include "sandbox/send_fd.h"  // fathom_send_fd: the child's side of the hand-over
+
+namespace fathom::sandbox {
+
+// A connected SOCK_SEQPACKET pair (close-on-exec) for handing a listener over: *ours
+// stays with the supervisor, *theirs goes to the child.
+absl::Status MakeListenerChannel(UniqueFd* ours, UniqueFd* theirs);
+
+// vfork() that also shares the descriptor table (CLONE_FILES) until the child execs or
+// exits: the caller is suspended until then, and afterwards holds what the child opened
+// (the seccomp listener). `fn(arg)` runs on `stack` (stack_bytes long, allocated before
+// the fork: the child may not allocate) and must exec or _exit, never return. Returns
+// the child's pid or -1 with errno set. Async-signal-safe.
+pid_t VforkSharingFds(int (*fn)(void*), void* arg, char* stack, size_t stack_bytes);
+
+// Whether this kernel delivers seccomp user notifications to us: "" when it does, else
+// why not (SECCOMP_GET_NOTIF_SIZES failed). Cached after the first call.
+const char* SeccompNotifyUnsupported();
+
+// The supervisor's side of one run. Give it the channel the listener will arrive on (or
+// nothing: a run without notification, where syscall() stays -1).
+class ViolationWatch {
+ public:
+  ViolationWatch() = default;
+  explicit ViolationWatch(UniqueFd channel) : channel_(std::move(channel)) {}
+
+  // Adds the one descriptor worth waiting on (the channel until the listener came, then
+  // the listener until its program is gone) to fds[*n]; nothing once neither is left.
+  void AddPollFds(pollfd* fds, int* n) const;
+  // Without blocking: takes the listener if it has arrived, then the first pending
+  // notification. Returns the syscall number of the first notification received in the
+  // run's life (the same number on every later call), or -1 while there was none.
+  int Poll();
+  int syscall() const { return syscall_; }
+  bool has_listener() const { return listener_.get() >= 0; }
+
+ private:
+  void TakeListener();
+  UniqueFd channel_;
+  UniqueFd listener_;
+  bool listener_gone_ = false;  // its filter has no task left (POLLHUP)
+  int syscall_ = -1;
+};
+
+}  // namespace fathom::sandbox
+
+#endif  // FATHOM_SANDBOX_SECCOMP_NOTIFY_H_
