@@ -16,9 +16,11 @@ absl::StatusOr<grader::Policy> LoadPolicyOrDefault(const std::string& dir) {
 }
 
 absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(
-    const grader::Policy& policy, const std::vector<std::string>& require) {
+    const grader::Policy& policy, const std::vector<std::string>& require,
+    int prestarted_inits) {
   sandbox::SandboxOptions options;
   options.wanted = policy.wanted_layers;
+  options.prestarted_inits = prestarted_inits;
   for (const std::string& name : require) {
     if (name == "namespaces") {
       options.required.AddAll(sandbox::LayerSet::Namespaces());

@@ -30,8 +30,12 @@ absl::StatusOr<grader::Policy> LoadPolicyOrDefault(const std::string& dir);
 
 // Creates the sandbox with the policy's wanted layers; every name in `require` (layer
 // names, or "namespaces" for all six) must be active or this fails closed.
+// `prestarted_inits`: SandboxOptions::prestarted_inits. Worth it only where many
+// programs run on the fresh path (grade and serve with --no-zygote); a one-shot command
+// would start one for nothing.
 absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> MakeSandbox(
-    const grader::Policy& policy, const std::vector<std::string>& require);
+    const grader::Policy& policy, const std::vector<std::string>& require,
+    int prestarted_inits = 0);
 
 // What runs the programs of one runtime: a ZygoteRunner when the runtime has a zygote
 // (policy `zygote_preload:`), `use_zygote` is set and the sandbox has the namespaces it

@@ -204,8 +204,9 @@ int GradeMain(int argc, char** argv) {
     return kExitUsage;
   }
   const std::set<std::string>& io_tasks = *io_tasks_or;
-  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
-      MakeSandbox(*policy, flags.GetAll("require"));
+  // Pre-started inits serve the fresh path: one per worker when that is the runner.
+  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
+      *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? options.workers : 0);
   if (!sb.ok()) {
     PrintError("grade", absl::StrCat(sb.status().message(),
                                      "\n(run `fathom doctor` to see what this host allows)"));

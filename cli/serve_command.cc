@@ -264,8 +264,9 @@ int ServeMain(int argc, char** argv) {
     problem_sets.push_back(std::move(served));
   }
 
-  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb =
-      MakeSandbox(*policy, flags.GetAll("require"));
+  // Pre-started inits serve the fresh path: one per worker when that is the runner.
+  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
+      *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? static_cast<int>(workers) : 0);
   if (!sb.ok()) {
     PrintError("serve", absl::StrCat(sb.status().message(),
                                      "\n(run `fathom doctor` to see what this host allows)"));

@@ -17,9 +17,11 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <set>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -88,7 +90,24 @@ bool IsDir(const std::string& path) {
 
 bool ProcessAlive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
-// Removes empty "fathom-<pid>" parents that a killed grader left behind.
+// Removes the child cgroups of `dir` that hold no process (rmdir refuses the others),
+// then `dir` itself when it is empty.
+void RemoveTree(const std::string& dir) {
+  if (DIR* d = opendir(dir.c_str())) {
+    std::vector<std::string> children;
+    while (dirent* e = readdir(d)) {
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+        children.push_back(absl::StrCat(dir, "/", e->d_name));
+      }
+    }
+    closedir(d);
+    for (const auto& c : children) rmdir(c.c_str());
+  }
+  rmdir(dir.c_str());
+}
+
+// Removes the "fathom-<pid>" parents, and the run cgroups in them, that a killed grader
+// left behind (a grader killed with SIGKILL cannot clean up; its runs died with it).
 void RemoveStaleParents(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return;
@@ -102,7 +121,7 @@ void RemoveStaleParents(const std::string& dir) {
     }
   }
   closedir(d);
-  for (const auto& s : stale) rmdir(s.c_str());
+  for (const auto& s : stale) RemoveTree(s);
 }
 
 // Our own cgroup directory under `mount`. Inside a cgroup namespace (containers)
@@ -118,6 +137,14 @@ absl::StatusOr<std::string> MakeParent(const std::string& own_dir) {
   if (!IsDir(own_dir)) return absl::NotFoundError(absl::StrCat(own_dir, " does not exist"));
   RemoveStaleParents(own_dir);
   std::string parent = absl::StrCat(own_dir, "/fathom-", getpid());
+  // One left by an earlier process with our pid would hold run-N names we are about to
+  // use; cleared the first time this process makes it (later Sandboxes share it).
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* made = new std::set<std::string>();
+  {
+    absl::MutexLock lock(&mu);
+    if (made->insert(parent).second && IsDir(parent)) RemoveTree(parent);
+  }
   if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::PermissionDeniedError(
         absl::StrCat("mkdir ", parent, ": ", strerror(errno)));

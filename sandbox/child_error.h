@@ -45,6 +45,7 @@ struct ChildMessage {
     kSetupError = 1,     // a = stage, b = errno
     kProcUnavailable,    // a = errno of the /proc mount (the run goes on without /proc)
     kExitStatus,         // a = the program's wait status
+    kLaidOut,            // a pre-started init has built its root (Sandbox::PrestartPool)
   };
   int32_t type = 0;
   int32_t a = 0;

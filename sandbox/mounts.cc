@@ -141,6 +141,27 @@ absl::StatusOr<MountPlan> BuildMountPlan(const RunSpec& spec) {
   return plan;
 }
 
+void SplitLayout(const MountPlan& plan, MountPlan* layout, MountPlan* files) {
+  for (const MountOp& op : plan.ops) {
+    if (op.kind != MountOp::kWriteFile) {
+      layout->ops.push_back(op);
+    } else {
+      MountOp inside = op;
+      inside.path = op.path.substr(sizeof(kStage) - 1);  // under the stage until the pivot
+      files->ops.push_back(std::move(inside));
+    }
+  }
+}
+
+std::string LayoutKey(const MountPlan& layout) {
+  std::string key;
+  for (const MountOp& op : layout.ops) {
+    absl::StrAppend(&key, op.kind, ":", op.flags, ":", op.mode, ":", op.path.size(), ":",
+                    op.path, op.source.size(), ":", op.source, ";");
+  }
+  return key;
+}
+
 namespace {
 
 int WriteAll(int fd, const char* data, size_t size) {
@@ -154,6 +175,15 @@ int WriteAll(int fd, const char* data, size_t size) {
     size -= n;
   }
   return 0;
+}
+
+// Creates op.path (which must not exist) with op.source; 0 or an errno.
+int WriteFile(const ChildMountOp& op) {
+  int fd = open(op.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, op.mode);
+  if (fd < 0) return errno;
+  int e = WriteAll(fd, op.source, op.source_len);
+  close(fd);
+  return e;
 }
 
 }  // namespace
@@ -216,20 +246,9 @@ ChildStage ApplyMountPlanInChild(const ChildMountOp* ops, size_t count, int* err
         // of its /proc (containers): the run then goes on with an empty /proc dir.
         if (mount("proc", p, "proc", op.flags, nullptr) != 0) *proc_err = errno;
         break;
-      case MountOp::kWriteFile: {
-        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, op.mode);
-        if (fd < 0) {
-          *err = errno;
-          return ChildStage::kWriteFile;
-        }
-        int e = WriteAll(fd, op.source, op.source_len);
-        close(fd);
-        if (e != 0) {
-          *err = e;
-          return ChildStage::kWriteFile;
-        }
+      case MountOp::kWriteFile:
+        if ((*err = WriteFile(op)) != 0) return ChildStage::kWriteFile;
         break;
-      }
     }
   }
   if (chdir(kStage) != 0) {
@@ -247,6 +266,14 @@ ChildStage ApplyMountPlanInChild(const ChildMountOp* ops, size_t count, int* err
             nullptr) != 0) {
     *err = errno;
     return ChildStage::kMountRemount;
+  }
+  return ChildStage::kNone;
+}
+
+ChildStage WriteFilesInChild(const ChildMountOp* ops, size_t count, int* err) {
+  for (size_t i = 0; i < count; ++i) {
+    if (ops[i].kind != MountOp::kWriteFile) continue;
+    if ((*err = WriteFile(ops[i])) != 0) return ChildStage::kWriteFile;
   }
   return ChildStage::kNone;
 }

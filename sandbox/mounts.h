@@ -54,6 +54,15 @@ absl::StatusOr<MountPlan> BuildMountPlan(const RunSpec& spec);
 // is set and the run goes on without /proc. Async-signal-safe.
 ChildStage ApplyMountPlanInChild(const ChildMountOp* ops, size_t count, int* err, int* proc_err);
 
+// For an init that builds its root before its run's files are known (a pre-started
+// one): `plan` split into its layout (every op but the files) and its files, the latter
+// at the paths they have once the new root is in place.
+void SplitLayout(const MountPlan& plan, MountPlan* layout, MountPlan* files);
+// Equal for equal layouts.
+std::string LayoutKey(const MountPlan& layout);
+// Writes the kWriteFile ops of `ops` (paths in the finished root). Async-signal-safe.
+ChildStage WriteFilesInChild(const ChildMountOp* ops, size_t count, int* err);
+
 }  // namespace fathom::sandbox
 
 #endif  // FATHOM_SANDBOX_MOUNTS_H_

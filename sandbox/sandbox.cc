@@ -197,6 +197,18 @@ struct PlanSource {
   std::string work_dir;
 };
 
+// The plan fields that follow from the layers alone.
+ChildPlan LayerFlags(const LayerSet& layers, const Identity& identity) {
+  ChildPlan plan;
+  plan.user_ns = layers.Has(Layer::kUserNs);
+  plan.pid_ns = layers.Has(Layer::kPidNs);
+  plan.mount_ns = layers.Has(Layer::kMountNs);
+  plan.uts_ns = layers.Has(Layer::kUtsNs);
+  plan.rlimits = layers.Has(Layer::kRlimits);
+  plan.identity = identity;
+  return plan;
+}
+
 // An upper bound of the bytes CopyPlan needs.
 size_t PlanBytes(const PlanSource& src) {
   constexpr size_t kSlack = 16;  // alignment, per allocation
@@ -365,25 +377,22 @@ void DropCapabilities() {
   ChildFail(ChildStage::kExec, errno);
 }
 
-[[noreturn]] void InitMain(const InitStart& start) {
-  ArrangeFds(start);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // Signals the caller blocked or ignored must not follow the program through exec.
-  sigset_t all;
-  sigemptyset(&all);
-  sigprocmask(SIG_SETMASK, &all, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-  }
+// Release bytes on the sync pipe.
+constexpr char kGo = 'g';
+constexpr char kLayOut = 'L';
+
+char WaitForRelease() {
   char go = 0;
   ssize_t n;
   do {
     n = read(kSyncFd, &go, 1);
   } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(125);  // the parent gave up on us
-  // The parent wrote the plan before releasing us (for a pre-started init, just now).
-  const ChildPlan& p = **start.plan;
+  return go;
+}
 
+// Identity, hostname and the new root.
+void PrepareRoot(const ChildPlan& p) {
   // In a user namespace init becomes the sandbox user at once (it then owns nothing of
   // the host). Without one, init keeps our identity and only the program drops to the
   // sandbox user, so the program cannot signal its init and get its run reported as
@@ -396,6 +405,37 @@ void DropCapabilities() {
     if (s != ChildStage::kNone) ChildFail(s, err);
     if (proc_err != 0) SendChildMessage(kStatusFd, ChildMessage::kProcUnavailable, proc_err, 0);
   }
+}
+
+[[noreturn]] void InitMain(const InitStart& start) {
+  ArrangeFds(start);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Signals the caller blocked or ignored must not follow the program through exec.
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  // The parent writes the plan before releasing us (for a pre-started init, after the
+  // clone). A pre-started init is released twice: kLayOut with a plan that only builds
+  // the root, then kGo with its run's plan, whose mount ops are the files to write.
+  // What ps shows: an init waiting for its run (pre-started, or for a moment after its
+  // clone), then one running it.
+  prctl(PR_SET_NAME, "fathom-idle");
+  const char go = WaitForRelease();
+  const ChildPlan* plan = *start.plan;
+  PrepareRoot(*plan);
+  if (go == kLayOut) {
+    SendChildMessage(kStatusFd, ChildMessage::kLaidOut, 0, 0);
+    if (WaitForRelease() != kGo) _exit(125);
+    plan = *start.plan;
+    int err = 0;
+    ChildStage s = WriteFilesInChild(plan->mount_ops, plan->mount_op_count, &err);
+    if (s != ChildStage::kNone) ChildFail(s, err);
+  }
+  prctl(PR_SET_NAME, "fathom-init");
+  const ChildPlan& p = *plan;
   if (p.service) ServiceExec(p);
   if (!p.pid_ns) prctl(PR_SET_CHILD_SUBREAPER, 1);
 
@@ -591,6 +631,9 @@ struct Sandbox::Launched {
   bool plan_mapped = false;
   // SeccompFilter::LastSequence() when init was cloned.
   uint64_t filter_sequence = 0;
+  // A pre-started init that has built the root described by layout_key.
+  bool laid_out = false;
+  std::string layout_key;
   bool reaped = false;
   int init_status = 0;
   rusage ru{};
@@ -637,16 +680,28 @@ class Sandbox::PrestartPool {
   // A ready init that can take a plan of `plan_bytes` using a filter of
   // `filter_sequence` (0: none), or null. `limits` are remembered: the next inits get
   // cgroups with them, so a run rarely has to change its cgroup's limits.
+  // `layout` (the run's mount plan without its files; empty without a mount namespace)
+  // is remembered too: the next inits build that root before they are taken.
   std::unique_ptr<Launched> Take(size_t plan_bytes, uint64_t filter_sequence,
-                                 const Limits& limits) {
+                                 const Limits& limits, MountPlan layout) {
     std::unique_ptr<Launched> taken, stale;
+    std::string key = layout.ops.empty() ? "" : LayoutKey(layout);
     {
       std::lock_guard<std::mutex> lock(mu_);
       next_limits_ = limits;
+      if (key != next_layout_key_) {
+        next_layout_ = std::move(layout);
+        next_layout_key_ = key;
+      }
       if (ready_.empty() || plan_bytes > ready_.front()->plan_capacity) return nullptr;
-      if (filter_sequence > ready_.front()->filter_sequence) {
-        // Cloned before this filter existed: its copy of our memory lacks the filter's
-        // exec path (see SeccompFilter::sequence). Drop it; the next ones will have it.
+      const Launched& front = *ready_.front();
+      pollfd exited = {front.pidfd.get(), POLLIN, 0};
+      if (poll(&exited, 1, 0) == 1 ||  // killed from outside while it waited
+          filter_sequence > front.filter_sequence ||
+          (front.laid_out && front.layout_key != key)) {
+        // Dead; or cloned before this filter existed, so its copy of our memory lacks the
+        // filter's exec path (see SeccompFilter::sequence); or it built another root.
+        // Drop it; the next ones will fit.
         stale = std::move(ready_.front());
       } else {
         taken = std::move(ready_.front());
@@ -667,14 +722,45 @@ class Sandbox::PrestartPool {
   }
 
  private:
+  // Has `l`'s init build the root `layout` describes, and waits until it has.
+  absl::Status LayOut(const MountPlan& layout, Launched* l) {
+    static const std::vector<std::string> kNoArgv;
+    PlanSource src;
+    src.flags = LayerFlags(sandbox_->active_, ChooseIdentity(sandbox_->options_.outside_uid,
+                                                             sandbox_->options_.outside_gid));
+    src.argv = &kNoArgv;
+    src.mounts = layout;
+    PlanArena arena(l->plan_buf, l->plan_capacity);
+    if (!CopyPlan(src, &arena)) return absl::InternalError("the layout plan does not fit");
+    if (write(l->sync_w.get(), &kLayOut, 1) != 1) return ErrnoStatus("release the child");
+    for (;;) {
+      pollfd pfd = {l->status_r.get(), POLLIN, 0};
+      int pr = poll(&pfd, 1, 10000);
+      if (pr < 0 && errno == EINTR) continue;
+      if (pr != 1) return absl::DeadlineExceededError("init did not lay out its root in 10 s");
+      ChildMessage m;
+      ssize_t n = read(l->status_r.get(), &m, sizeof(m));
+      if (n < 0 && errno == EINTR) continue;
+      if (n != sizeof(m)) return absl::InternalError("init ended while laying out its root");
+      if (m.type == ChildMessage::kSetupError) return SetupErrorStatus(m.a, m.b);
+      if (m.type == ChildMessage::kLaidOut) break;
+    }
+    l->laid_out = true;
+    return absl::OkStatus();
+  }
+
   void Loop() {
     for (;;) {
       Limits limits;
+      MountPlan layout;
+      std::string layout_key;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stop_ || static_cast<int>(ready_.size()) < size_; });
         if (stop_) return;
         limits = next_limits_;
+        layout = next_layout_;
+        layout_key = next_layout_key_;
         preparing_ = true;
       }
       auto l = std::make_unique<Launched>();
@@ -688,6 +774,8 @@ class Sandbox::PrestartPool {
         s = sandbox_->StartInit(LaunchOptions{}, limits, /*stdin_pipe=*/true,
                                 /*prestarted=*/true, l.get());
       }
+      if (s.ok() && !layout.ops.empty()) s = LayOut(layout, l.get());
+      if (s.ok()) l->layout_key = std::move(layout_key);
       std::unique_lock<std::mutex> lock(mu_);
       preparing_ = false;
       cv_.notify_all();
@@ -706,6 +794,8 @@ class Sandbox::PrestartPool {
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Launched>> ready_;
   Limits next_limits_;
+  MountPlan next_layout_;
+  std::string next_layout_key_;
   bool preparing_ = false;  // an init is being started
   bool stop_ = false;
   std::thread thread_;
@@ -807,14 +897,9 @@ absl::StatusOr<std::unique_ptr<Sandbox::Launched>> Sandbox::Launch(const RunSpec
 
   PlanSource src;
   ChildPlan& plan = src.flags;
-  plan.user_ns = layers.Has(Layer::kUserNs);
-  plan.pid_ns = layers.Has(Layer::kPidNs);
-  plan.mount_ns = layers.Has(Layer::kMountNs);
-  plan.uts_ns = layers.Has(Layer::kUtsNs);
-  plan.rlimits = layers.Has(Layer::kRlimits);
+  plan = LayerFlags(layers, ChooseIdentity(options_.outside_uid, options_.outside_gid));
   plan.service = how.service;
   plan.service_keeps_sys_admin = how.keep_sys_admin;
-  plan.identity = ChooseIdentity(options_.outside_uid, options_.outside_gid);
   src.argv = &spec.argv;
   src.env = spec.env;
   std::unique_ptr<HostWorkDir> host_dir;
@@ -847,7 +932,12 @@ absl::StatusOr<std::unique_ptr<Sandbox::Launched>> Sandbox::Launch(const RunSpec
   const size_t plan_bytes = PlanBytes(src);
   std::unique_ptr<Launched> l;
   if (pool_ != nullptr && !how.service && how.stdin_fd < 0) {
-    l = pool_->Take(plan_bytes, src.seccomp != nullptr ? src.seccomp->sequence() : 0, limits);
+    MountPlan layout, files;
+    if (plan.mount_ns) SplitLayout(src.mounts, &layout, &files);
+    l = pool_->Take(plan_bytes, src.seccomp != nullptr ? src.seccomp->sequence() : 0, limits,
+                    std::move(layout));
+    // An init that has built this layout only writes the files.
+    if (l != nullptr && l->laid_out) src.mounts = std::move(files);
   }
   if (l != nullptr) {
     PlanArena arena(l->plan_buf, l->plan_capacity);
@@ -878,7 +968,7 @@ absl::StatusOr<std::unique_ptr<Sandbox::Launched>> Sandbox::Launch(const RunSpec
   l->layers = layers;
   l->host_dir = std::move(host_dir);
   l->start_ms = MonotonicMs();
-  if (write(l->sync_w.get(), "g", 1) != 1) return ErrnoStatus("release the child");
+  if (write(l->sync_w.get(), &kGo, 1) != 1) return ErrnoStatus("release the child");
   l->sync_w.reset();
   return l;
 }

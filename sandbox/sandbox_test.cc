@@ -30,6 +30,7 @@ enum class Mode { kFull, kNoNamespaces };
 class SandboxTest : public ::testing::TestWithParam<Mode> {
  protected:
   static void SetUpTestSuite() {
+    Shell("");  // compiles the filter first
     SandboxOptions full;
     SandboxOptions nons;
     nons.wanted = LayerSet::All().Minus(LayerSet::Namespaces());
@@ -51,21 +52,27 @@ class SandboxTest : public ::testing::TestWithParam<Mode> {
   Sandbox& sb() { return GetParam() == Mode::kFull ? *full_ : *nons_; }
   Sandbox& without_notify() { return GetParam() == Mode::kFull ? *plain_full_ : *plain_nons_; }
 
-  // A shell run with a permissive filter that still kills ptrace.
-  RunSpec Shell(const std::string& script) {
+  // A shell run with a permissive filter that still kills ptrace. The filter is compiled
+  // once, before the suite's sandboxes, as a grader compiles its policy: runs then take
+  // the sandboxes' pre-started inits (a filter newer than an init cannot).
+  static RunSpec Shell(const std::string& script) {
     RunSpec spec;
     spec.argv = {"/bin/sh", "-c", script};
     spec.env = {"PATH=/usr/bin:/bin", "HOME=/tmp"};
     spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
     spec.limits.cpu_time_ms = 2000;
+    static const std::shared_ptr<const SeccompFilter> filter = *CompileSeccomp(ShellProfile(), "/bin/sh");
+    spec.seccomp = filter;
+    return spec;
+  }
+  static SeccompProfile ShellProfile() {
     SeccompProfile p;
     p.default_action = SeccompAction::kAllow;
     p.kill = {"ptrace"};
     // The shell forks for pipelines and commands.
     p.allow_process_creation = true;
     p.allow_any_exec = true;
-    spec.seccomp = *CompileSeccomp(p, "/bin/sh");
-    return spec;
+    return p;
   }
 
   RunResult MustRun(const RunSpec& spec) {
@@ -497,6 +504,97 @@ TEST(SandboxHostTest, LayerTheHostRefusesIsSwitchedOffNotFatal) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "see the _exit codes in the test";
+}
+
+// Pre-started inits (SandboxOptions::prestarted_inits): each run gets a fresh one, and
+// whatever happened to the one waiting, a run is never the worse for it.
+TEST_P(SandboxTest, EveryRunHasItsOwnPrestartedInit) {
+  // Wait until one is ready, then take it: the run's init is that process.
+  std::vector<pid_t> idle = sb().PrestartedInitPids();
+  ASSERT_EQ(idle.size(), 1u);
+  const std::string comm = [&] {
+    std::ifstream in(absl::StrCat("/proc/", idle[0], "/comm"));
+    std::string c;
+    std::getline(in, c);
+    return c;
+  }();
+  EXPECT_EQ(comm, "fathom-idle");
+  RunResult r = MustRun(Shell("echo $$; exit 0"));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  // The waiting init was used (and is gone); another waits in its place.
+  EXPECT_NE(kill(idle[0], 0), 0);
+  std::vector<pid_t> next = sb().PrestartedInitPids();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_NE(next[0], idle[0]);
+  // Files from the host and the run's own do not leak into the next run's work dir.
+  RunSpec write = Shell("echo secret > left_behind; ls");
+  RunSpec look = Shell("ls; test ! -e left_behind");
+  EXPECT_EQ(MustRun(write).stdout_data, "left_behind\n");
+  EXPECT_EQ(MustRun(look).status, RunStatus::kOk);
+}
+
+TEST_P(SandboxTest, AWaitingInitKilledFromOutsideCostsNoRun) {
+  std::vector<pid_t> idle = sb().PrestartedInitPids();
+  ASSERT_EQ(idle.size(), 1u);
+  ASSERT_EQ(kill(idle[0], SIGKILL), 0);
+  // Let it die (it is our child: it stays a zombie until the pool's owner reaps it).
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  RunResult r = MustRun(Shell("echo fine"));
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "fine\n");
+}
+
+TEST_P(SandboxTest, AFilterNewerThanTheWaitingInitStillRuns) {
+  ASSERT_EQ(sb().PrestartedInitPids().size(), 1u);
+  // Compiled after the waiting init was cloned: its exec path is not in that init's
+  // memory, so the run must not use it.
+  RunSpec spec = Shell("echo newer");
+  spec.seccomp = *CompileSeccomp(ShellProfile(), "/bin/sh");
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "newer\n");
+  // And the next init, cloned after that filter, takes it.
+  ASSERT_EQ(sb().PrestartedInitPids().size(), 1u);
+  EXPECT_EQ(MustRun(spec).stdout_data, "newer\n");
+}
+
+TEST_P(SandboxTest, RunsWithOtherMountsOrLargeFilesGetWhatTheyAskFor) {
+  // The waiting init builds the root of the previous run; a run with other binds must
+  // see its own.
+  RunSpec with_etc = Shell("test -r /etc/passwd && echo etc");
+  with_etc.ro_binds.push_back("/etc");
+  RunSpec without_etc = Shell("test -e /etc/passwd || echo no-etc");
+  const bool ns = GetParam() == Mode::kFull;
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(MustRun(with_etc).stdout_data, "etc\n");
+    EXPECT_EQ(MustRun(without_etc).stdout_data, ns ? "no-etc\n" : "");
+  }
+  // A file larger than a waiting init's plan buffer (4 MiB) arrives intact.
+  RunSpec big = Shell("wc -c < big; md5sum < big | cut -c1-32");
+  big.files.push_back(File{"big", std::string(5 << 20, 'x')});
+  big.limits.cpu_time_ms = 5000;
+  RunResult r = MustRun(big);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.stdout_data, "5242880\n" "4f08eef4096726bff1125e1b1b734644\n");
+}
+
+TEST(SandboxPrestartTest, WithoutPrestartedInitsEveryRunClonesItsOwn) {
+  SandboxOptions options;
+  options.prestarted_inits = 0;
+  absl::StatusOr<std::unique_ptr<Sandbox>> sb = Sandbox::Create(options);
+  ASSERT_TRUE(sb.ok()) << sb.status();
+  EXPECT_TRUE((*sb)->PrestartedInitPids().empty());
+  RunSpec spec;
+  spec.argv = {"/bin/sh", "-c", "cat in; echo; cat"};
+  spec.env = {"PATH=/usr/bin:/bin"};
+  spec.ro_binds = {"/usr", "/bin", "/lib", "/lib64"};
+  spec.files.push_back(File{"in", "file"});
+  spec.has_stdin = true;
+  spec.stdin_data = "stdin";
+  absl::StatusOr<RunResult> r = (*sb)->Run(spec);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RunStatus::kOk);
+  EXPECT_EQ(r->stdout_data, "file\nstdin");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SandboxTest,

@@ -136,7 +136,16 @@ int64_t ServerProcess::RssKb() const {
   return -1;
 }
 
-std::vector<pid_t> ServerProcess::Children() const { return ChildrenOf(pid_); }
+std::vector<pid_t> ServerProcess::Children() const {
+  std::vector<pid_t> out;
+  for (pid_t c : ChildrenOf(pid_)) {
+    std::ifstream comm(absl::StrCat("/proc/", c, "/comm"));
+    std::string name;
+    std::getline(comm, name);
+    if (name != "fathom-idle") out.push_back(c);
+  }
+  return out;
+}
 
 std::vector<pid_t> ServerProcess::Grandchildren() const {
   std::vector<pid_t> out;

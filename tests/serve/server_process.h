@@ -43,7 +43,8 @@ class ServerProcess {
   // The server's resident set (VmRSS) in KiB; -1 when unknown.
   int64_t RssKb() const;
   // Host pids of the server's child processes: the runs' inits on the fresh path, the
-  // warm zygotes (one per worker, long-lived) on the zygote path.
+  // warm zygotes (one per worker, long-lived) on the zygote path. Inits waiting for a
+  // run (pre-started, named "fathom-idle") are not counted.
   std::vector<pid_t> Children() const;
   // Host pids of their children: the programs running now, on either path (a program
   // cannot create processes, so nothing of a run lives deeper).
