@@ -663,9 +663,13 @@ class Sandbox::PrestartPool {
   // Plan bytes a pre-started init can take (runs with bigger plans, e.g. large files,
   // start their own init). The mapping is shared memory, touched only as far as used.
   static constexpr size_t kPlanCapacity = 4 << 20;
+  // How long a run waits for an init being started (it takes a few ms at most).
+  static constexpr int kWaitMs = 20;
 
   PrestartPool(Sandbox* sandbox, int size) : sandbox_(sandbox), size_(size) {
-    thread_ = std::thread([this] { Loop(); });
+    // One thread per init: starting one mostly waits on the kernel (namespace set-up,
+    // RCU grace periods), so they overlap well even on few cores.
+    for (int i = 0; i < size; ++i) threads_.emplace_back([this] { Loop(); });
   }
   ~PrestartPool() {
     {
@@ -673,7 +677,7 @@ class Sandbox::PrestartPool {
       stop_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    for (std::thread& t : threads_) t.join();
     ready_.clear();  // kills and reaps them, removes their cgroups
   }
 
@@ -687,12 +691,16 @@ class Sandbox::PrestartPool {
     std::unique_ptr<Launched> taken, stale;
     std::string key = layout.ops.empty() ? "" : LayoutKey(layout);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       next_limits_ = limits;
       if (key != next_layout_key_) {
         next_layout_ = std::move(layout);
         next_layout_key_ = key;
       }
+      // Runs back to back can outpace the thread: one being started is closer to ready
+      // than a clone from scratch, which would also compete with it for a CPU.
+      cv_.wait_for(lock, std::chrono::milliseconds(kWaitMs),
+                   [&] { return stop_ || !ready_.empty() || preparing_ == 0; });
       if (ready_.empty() || plan_bytes > ready_.front()->plan_capacity) return nullptr;
       const Launched& front = *ready_.front();
       pollfd exited = {front.pidfd.get(), POLLIN, 0};
@@ -715,7 +723,7 @@ class Sandbox::PrestartPool {
   // The ready inits' pids, once the one being started (if any) is ready.
   std::vector<pid_t> IdlePids() {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return stop_ || !preparing_; });
+    cv_.wait(lock, [&] { return stop_ || preparing_ == 0; });
     std::vector<pid_t> pids;
     for (const auto& l : ready_) pids.push_back(static_cast<pid_t>(l->pid));
     return pids;
@@ -756,12 +764,14 @@ class Sandbox::PrestartPool {
       std::string layout_key;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || static_cast<int>(ready_.size()) < size_; });
+        cv_.wait(lock, [&] {
+          return stop_ || static_cast<int>(ready_.size()) + preparing_ < size_;
+        });
         if (stop_) return;
         limits = next_limits_;
         layout = next_layout_;
         layout_key = next_layout_key_;
-        preparing_ = true;
+        ++preparing_;
       }
       auto l = std::make_unique<Launched>();
       void* buf = mmap(nullptr, kPlanCapacity, PROT_READ | PROT_WRITE,
@@ -777,7 +787,7 @@ class Sandbox::PrestartPool {
       if (s.ok() && !layout.ops.empty()) s = LayOut(layout, l.get());
       if (s.ok()) l->layout_key = std::move(layout_key);
       std::unique_lock<std::mutex> lock(mu_);
-      preparing_ = false;
+      --preparing_;
       cv_.notify_all();
       if (!s.ok()) {
         // Runs start their own inits meanwhile (and report what goes wrong there).
@@ -796,9 +806,9 @@ class Sandbox::PrestartPool {
   Limits next_limits_;
   MountPlan next_layout_;
   std::string next_layout_key_;
-  bool preparing_ = false;  // an init is being started
+  int preparing_ = 0;  // inits being started
   bool stop_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 std::vector<pid_t> Sandbox::PrestartedInitPids() {
