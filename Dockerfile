@@ -18,6 +18,7 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
+COPY cmake cmake
 COPY sandbox sandbox
 COPY grader grader
 COPY proto proto

@@ -134,7 +134,7 @@ absl::StatusOr<std::vector<RawMember>> RawObjectMembers(absl::string_view text) 
     while (true) {
       sc.SkipSpace();
       size_t key_begin = sc.pos();
-      bool plain;
+      bool plain = false;
       if (absl::Status s = sc.SkipString(&plain); !s.ok()) return s;
       RawMember m;
       m.key = std::string(text.substr(key_begin + (plain ? 1 : 0),
