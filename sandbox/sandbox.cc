@@ -608,6 +608,23 @@ absl::Status Sandbox::TrialRun() {
   return absl::OkStatus();
 }
 
+// Waits up to `timeout_ms` for init's next status message: kMessage (in *m), kClosed (the
+// pipe closed: init exec'd or ended) or kTimeout.
+namespace {
+enum class StatusRead { kMessage, kClosed, kTimeout };
+StatusRead NextStatusMessage(int fd, int timeout_ms, ChildMessage* m) {
+  for (;;) {
+    pollfd pfd = {fd, POLLIN, 0};
+    const int pr = poll(&pfd, 1, timeout_ms);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr != 1) return StatusRead::kTimeout;
+    const ssize_t n = read(fd, m, sizeof(*m));
+    if (n < 0 && errno == EINTR) continue;
+    return n == sizeof(*m) ? StatusRead::kMessage : StatusRead::kClosed;
+  }
+}
+}  // namespace
+
 // One started run: init cloned into its namespaces, in its cgroup, waiting for its plan
 // or released. Owns the process: destroying it without Reap() kills and reaps the whole
 // run.
@@ -742,14 +759,15 @@ class Sandbox::PrestartPool {
     if (!CopyPlan(src, &arena)) return absl::InternalError("the layout plan does not fit");
     if (write(l->sync_w.get(), &kLayOut, 1) != 1) return ErrnoStatus("release the child");
     for (;;) {
-      pollfd pfd = {l->status_r.get(), POLLIN, 0};
-      int pr = poll(&pfd, 1, 10000);
-      if (pr < 0 && errno == EINTR) continue;
-      if (pr != 1) return absl::DeadlineExceededError("init did not lay out its root in 10 s");
       ChildMessage m;
-      ssize_t n = read(l->status_r.get(), &m, sizeof(m));
-      if (n < 0 && errno == EINTR) continue;
-      if (n != sizeof(m)) return absl::InternalError("init ended while laying out its root");
+      switch (NextStatusMessage(l->status_r.get(), 10000, &m)) {
+        case StatusRead::kTimeout:
+          return absl::DeadlineExceededError("init did not lay out its root in 10 s");
+        case StatusRead::kClosed:
+          return absl::InternalError("init ended while laying out its root");
+        case StatusRead::kMessage:
+          break;
+      }
       if (m.type == ChildMessage::kSetupError) return SetupErrorStatus(m.a, m.b);
       if (m.type == ChildMessage::kLaidOut) break;
     }
@@ -1174,18 +1192,13 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> Sandbox::StartService(const Serv
   state->launched = std::move(*launched);
   Launched& l = *state->launched;
   // The status pipe closes on exec (close-on-exec); a failed setup step reports first.
-  for (;;) {
-    pollfd pfd = {l.status_r.get(), POLLIN, 0};
-    int pr = poll(&pfd, 1, 30000);
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr != 1) return absl::DeadlineExceededError("the service did not start in 30 s");
-    ChildMessage m;
-    ssize_t n = read(l.status_r.get(), &m, sizeof(m));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // exec'd
-    if (n == sizeof(m) && m.type == ChildMessage::kSetupError) {
-      return SetupErrorStatus(m.a, m.b);
+  for (ChildMessage m;;) {
+    const StatusRead got = NextStatusMessage(l.status_r.get(), 30000, &m);
+    if (got == StatusRead::kTimeout) {
+      return absl::DeadlineExceededError("the service did not start in 30 s");
     }
+    if (got == StatusRead::kClosed) break;  // exec'd
+    if (m.type == ChildMessage::kSetupError) return SetupErrorStatus(m.a, m.b);
   }
   SetNonBlocking(l.err_r.get());
   SetNonBlocking(l.out_r.get());
