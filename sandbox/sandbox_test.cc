@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/seccomp.h"
 
 namespace fathom::sandbox {
@@ -576,6 +577,29 @@ TEST_P(SandboxTest, RunsWithOtherMountsOrLargeFilesGetWhatTheyAskFor) {
   RunResult r = MustRun(big);
   EXPECT_EQ(r.status, RunStatus::kOk);
   EXPECT_EQ(r.stdout_data, "5242880\n" "4f08eef4096726bff1125e1b1b734644\n");
+}
+
+// A grader killed with SIGKILL leaves its fathom-<pid> parent and run cgroups behind; a
+// later process given that pid would collide with them ("run-3: File exists").
+TEST(SandboxCgroupTest, CgroupsOfADeadGraderAreRemoved) {
+  CgroupLayout probe = DetectCgroups();
+  if (probe.version != CgroupLayout::Version::kV1 || probe.v1_pids_parent.empty()) {
+    GTEST_SKIP() << "needs the v1 pids hierarchy: " << probe.unavailable_reason;
+  }
+  // A pid that is surely dead: a child we reaped.
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(waitpid(dead, nullptr, 0), dead);
+  const std::string own = probe.v1_pids_parent.substr(0, probe.v1_pids_parent.rfind('/'));
+  const std::string stale = absl::StrCat(own, "/fathom-", dead);
+  ASSERT_EQ(mkdir(stale.c_str(), 0755), 0) << stale;
+  ASSERT_EQ(mkdir((stale + "/run-3").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((stale + "/run-4").c_str(), 0755), 0);
+  CgroupLayout again = DetectCgroups();
+  struct stat st;
+  EXPECT_NE(stat(stale.c_str(), &st), 0) << stale << " is still there";
+  EXPECT_EQ(again.v1_pids_parent, probe.v1_pids_parent);
 }
 
 TEST(SandboxPrestartTest, WithoutPrestartedInitsEveryRunClonesItsOwn) {
