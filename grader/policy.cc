@@ -913,10 +913,11 @@ absl::StatusOr<PreparedRuntime> PrepareRuntime(const Policy& policy,
   if (!filter.ok()) return filter.status();
   prepared.filter = *std::move(filter);
   if ((*runtime)->zygote) {
-    absl::StatusOr<std::shared_ptr<const sandbox::SeccompFilter>> child =
-        sandbox::CompileSeccomp(profile->second, /*exec_path=*/"");
-    if (!child.ok()) return child.status();
-    prepared.zygote_child_filter = *std::move(child);
+    absl::StatusOr<sandbox::ZygoteSeccomp> zygote =
+        sandbox::CompileZygoteSeccomp(profile->second);
+    if (!zygote.ok()) return zygote.status();
+    prepared.zygote_child_filter = std::move(zygote->child);
+    prepared.zygote_filter_bpf = std::move(zygote->zygote_bpf);
   }
   return prepared;
 }
@@ -932,6 +933,7 @@ sandbox::ZygoteOptions MakeZygoteOptions(const PreparedRuntime& runtime, int slo
   opts.ro_binds = std::move(shape.ro_binds);
   opts.fresh_filter = runtime.filter;
   opts.child_filter = runtime.filter != nullptr ? runtime.zygote_child_filter : nullptr;
+  if (opts.child_filter != nullptr) opts.zygote_filter_bpf = runtime.zygote_filter_bpf;
   opts.preload = policy.zygote_preload;
   opts.slots = std::max(1, slots);
   return opts;

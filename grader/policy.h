@@ -70,9 +70,11 @@ std::string DefaultPolicyDir();
 struct PreparedRuntime {
   const RuntimePolicy* policy = nullptr;  // owned by the Policy, which must outlive this
   std::shared_ptr<const sandbox::SeccompFilter> filter;  // null when seccomp is off
-  // For a runtime with a zygote: the same profile with every exec denied, which the
-  // zygote's children install (they run the program without an exec).
+  // For a runtime with a zygote: the same profile with every exec denied, split in the
+  // part the zygote installs once and the part each child adds (sandbox::ZygoteSeccomp;
+  // zygote_filter_bpf is empty when the profile cannot be split).
   std::shared_ptr<const sandbox::SeccompFilter> zygote_child_filter;
+  std::string zygote_filter_bpf;
 };
 
 // Looks up `name` and compiles its seccomp profile (unless `with_seccomp` is false).

@@ -116,6 +116,11 @@ TEST(ShippedPolicy, PrepareCompilesTheFilter) {
   EXPECT_EQ(prepared->filter->profile_name(), "python");
   EXPECT_STREQ(prepared->filter->exec_path(), "/usr/bin/python3");
   EXPECT_GT(prepared->filter->prog()->len, 100);
+  // The zygote's filter is split (sandbox::ZygoteSeccomp): each child installs a part
+  // under a third of the whole filter's length; the zygote installs the rest once.
+  ASSERT_NE(prepared->zygote_child_filter, nullptr);
+  EXPECT_LT(prepared->zygote_child_filter->prog()->len * 3, prepared->filter->prog()->len);
+  EXPECT_GT(prepared->zygote_filter_bpf.size() / sizeof(sock_filter), 100u);
 
   absl::StatusOr<PreparedRuntime> without =
       PrepareRuntime(policy, "python", false);

@@ -44,6 +44,8 @@ RAW_FORK.restype = ctypes.c_int
 # The child's layers, in C (sandbox/zygote_child.c): the grader writes the library into
 # our work dir; the children mount their own work dir over it later, but it stays mapped.
 CHILD_LIB = ctypes.CDLL("/tmp/fathom_zygote_child.so")
+CHILD_LIB.fathom_zygote_install_filter.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+FILTER_PATH = "/tmp/fathom_zygote_filter.bpf"
 CHILD_SETUP = CHILD_LIB.fathom_zygote_child_setup
 CHILD_SETUP.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_int,
                         ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)]
@@ -275,6 +277,14 @@ def main():
             pass  # a module this interpreter lacks: programs get the same ImportError
     gc.collect()
     gc.freeze()  # forked children do not rescan (and so do not copy) the zygote's objects
+    # Our part of a split seccomp filter (sandbox/seccomp.h): from here on the zygote runs
+    # confined too, and each child only adds the short rest.
+    if os.path.exists(FILTER_PATH):
+        with open(FILTER_PATH, "rb") as f:
+            bpf = f.read()
+        err = CHILD_LIB.fathom_zygote_install_filter(bpf, len(bpf))
+        if err != 0:
+            raise OSError(err, "installing the zygote's seccomp filter")
     ctl.send(b"READY")
     serve(ctl)
 

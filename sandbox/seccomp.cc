@@ -23,10 +23,11 @@
 
 namespace fathom::sandbox {
 namespace {
+
+using Part = SeccompFilter::Part;
+
 // Counts compiled filters (SeccompFilter::sequence).
 std::atomic<uint64_t> g_filter_sequence{0};
-}  // namespace
-namespace {
 
 absl::Status LibError(const std::string& what, int rc) {
   return absl::InternalError(absl::StrCat("libseccomp: ", what, ": ", strerror(-rc)));
@@ -89,11 +90,36 @@ int RuleAdd(scmp_filter_ctx ctx, uint32_t default_action, uint32_t action, int n
   return seccomp_rule_add_array(ctx, action, nr, argc, args);
 }
 
-// Compiles `profile` into a BPF program whose kill list has `kill_action`; the rest is
-// the same for every action. `exec_addr` is the address of the one path execve may get.
-absl::Status BuildProgram(const SeccompProfile& profile, bool no_exec, scmp_datum_t exec_addr,
-                          uint32_t kill_action, std::vector<sock_filter>* insns) {
-  const uint32_t def = ToScmp(profile.default_action, profile.default_errno, kill_action);
+// The syscalls a zygote makes after it installed its part of a split filter, and those
+// its children make before they install theirs (sandbox/python_zygote.py,
+// sandbox/zygote_child.c): generous on purpose, since a name the profile allows costs the
+// child's part nothing. Names this libseccomp does not know are skipped.
+constexpr const char* kZygoteSetupSyscalls[] = {
+    "access",    "brk",        "capset",     "chdir",      "close",        "close_range",
+    "dup2",      "dup3",       "exit",       "exit_group", "faccessat",    "faccessat2",
+    "fcntl",     "getpid",     "kill",       "madvise",    "mmap",         "mount",
+    "mremap",    "munmap",     "open",       "openat",     "pidfd_open",   "pipe2",
+    "poll",      "ppoll",      "prctl",      "prlimit64",  "read",         "recvfrom",
+    "recvmsg",   "rt_sigaction", "rt_sigprocmask", "seccomp", "sendmsg",   "sendto",
+    "setrlimit", "unshare",    "wait4",      "write",
+};
+
+bool IsZygoteSetupSyscall(const std::string& name) {
+  for (const char* s : kZygoteSetupSyscalls) {
+    if (name == s) return true;
+  }
+  return false;
+}
+
+// Compiles `profile` (the `part` of it) into a BPF program whose kill list has
+// `kill_action`; the rest is the same for every action. `exec_addr` is the address of the
+// one path execve may get.
+absl::Status BuildProgram(const SeccompProfile& profile, Part part, bool no_exec,
+                          scmp_datum_t exec_addr, uint32_t kill_action,
+                          std::vector<sock_filter>* insns) {
+  // What the profile gives a syscall on none of its lists.
+  const uint32_t unlisted = ToScmp(profile.default_action, profile.default_errno, kill_action);
+  const uint32_t def = part == Part::kChildRest ? SCMP_ACT_ALLOW : unlisted;
   scmp_filter_ctx ctx = seccomp_init(def);
   if (ctx == nullptr) return absl::InternalError("libseccomp: seccomp_init failed");
   absl::Cleanup release = [ctx] { seccomp_release(ctx); };
@@ -105,27 +131,43 @@ absl::Status BuildProgram(const SeccompProfile& profile, bool no_exec, scmp_datu
   // The kernel must not reorder our rules into something we did not test.
   (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
+  // A listed syscall's action in this part: the split moves the kill list and the
+  // zygote's set-up syscalls from the zygote's part to the child's.
+  auto add = [&](const std::string& name, uint32_t action, bool killed) {
+    const bool moved = killed || IsZygoteSetupSyscall(name);
+    if (part == Part::kZygoteBase && moved) action = SCMP_ACT_ALLOW;
+    if (part == Part::kChildRest && !moved) action = SCMP_ACT_ALLOW;
+    return AddRule(ctx, def, profile.name, name, action);
+  };
   for (const auto& name : profile.allow) {
-    if (absl::Status s = AddRule(ctx, def, profile.name, name, SCMP_ACT_ALLOW); !s.ok()) return s;
+    if (absl::Status s = add(name, SCMP_ACT_ALLOW, false); !s.ok()) return s;
   }
   for (const auto& r : profile.errno_rules) {
-    if (absl::Status s = AddRule(ctx, def, profile.name, r.syscall, SCMP_ACT_ERRNO(r.errno_value));
-        !s.ok()) {
+    if (absl::Status s = add(r.syscall, SCMP_ACT_ERRNO(r.errno_value), false); !s.ok()) {
       return s;
     }
   }
   for (const auto& name : profile.kill) {
-    if (absl::Status s = AddRule(ctx, def, profile.name, name, kill_action); !s.ok()) {
-      return s;
+    if (absl::Status s = add(name, kill_action, true); !s.ok()) return s;
+  }
+  if (part != Part::kWhole) {
+    // The set-up syscalls the profile does not list: the zygote may make them; a child
+    // gets what the profile gives an unlisted syscall.
+    for (const char* name : kZygoteSetupSyscalls) {
+      if (Listed(profile, name) || !Resolve(name).ok()) continue;
+      const uint32_t action = part == Part::kZygoteBase ? SCMP_ACT_ALLOW : unlisted;
+      if (absl::Status s = AddRule(ctx, def, profile.name, name, action); !s.ok()) return s;
     }
   }
 
   // clone3 passes its flags in memory the filter cannot read: make libc fall back to
-  // clone(), whose flags are an argument.
-  rc = RuleAdd(ctx, def, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, nullptr);
-  if (rc < 0) return LibError("clone3 rule", rc);
+  // clone(), whose flags are an argument. (In a split filter the zygote's part says so.)
+  if (part != Part::kChildRest) {
+    rc = RuleAdd(ctx, def, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, nullptr);
+    if (rc < 0) return LibError("clone3 rule", rc);
+  }
   const uint32_t deny_process = SCMP_ACT_ERRNO(profile.process_errno);
-  if (profile.allow_process_creation) {
+  if (profile.allow_process_creation || part == Part::kZygoteBase) {
     for (int nr : {SCMP_SYS(clone), SCMP_SYS(fork), SCMP_SYS(vfork)}) {
       rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, nr, 0, nullptr);
       if (rc < 0) return LibError("process rule", rc);
@@ -143,10 +185,13 @@ absl::Status BuildProgram(const SeccompProfile& profile, bool no_exec, scmp_datu
     if (rc < 0) return LibError("process rules", rc);
   }
   // Only the sandbox's own exec of the runtime, identified by the path pointer it passes.
+  // (In a split filter the zygote's part denies every exec.)
   const scmp_arg_cmp is_runtime[] = {SCMP_A0(SCMP_CMP_EQ, exec_addr)};
   const scmp_arg_cmp not_runtime[] = {SCMP_A0(SCMP_CMP_NE, exec_addr)};
   const uint32_t deny_exec = SCMP_ACT_ERRNO(profile.exec_errno);
-  if (no_exec) {
+  if (part == Part::kChildRest) {
+    rc = 0;
+  } else if (no_exec) {
     // A program that is already running (the zygote's children): no exec at all.
     rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execve), 0, nullptr);
     if (rc == 0) rc = RuleAdd(ctx, def, deny_exec, SCMP_SYS(execveat), 0, nullptr);
@@ -177,10 +222,8 @@ absl::Status BuildProgram(const SeccompProfile& profile, bool no_exec, scmp_datu
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
-    const SeccompProfile& profile, const std::string& exec_path) {
+// Rejects what no part of a filter can be built from.
+absl::Status CheckProfile(const SeccompProfile& profile) {
   // Process creation and exec are decided here, by argument, not by the lists.
   for (const char* special : {"clone", "clone3", "fork", "vfork", "execve", "execveat"}) {
     if (Listed(profile, special)) {
@@ -203,13 +246,21 @@ absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
           "seccomp profile '", profile.name, "': syscall '", name, "' is listed twice"));
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const SeccompFilter>> SeccompFilter::Compile(
+    const SeccompProfile& profile, const std::string& exec_path, Part part) {
+  if (absl::Status s = CheckProfile(profile); !s.ok()) return s;
   auto filter = std::shared_ptr<SeccompFilter>(new SeccompFilter());
   filter->profile_name_ = profile.name;
   filter->exec_path_ = std::make_unique<char[]>(exec_path.size() + 1);
   memcpy(filter->exec_path_.get(), exec_path.c_str(), exec_path.size() + 1);
   const auto exec_addr = reinterpret_cast<scmp_datum_t>(filter->exec_path_.get());
 
-  if (absl::Status s = BuildProgram(profile, exec_path.empty(), exec_addr,
+  if (absl::Status s = BuildProgram(profile, part, exec_path.empty(), exec_addr,
                                     SCMP_ACT_KILL_PROCESS, &filter->insns_);
       !s.ok()) {
     return s;
@@ -218,7 +269,7 @@ absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
   filter->fprog_.filter = filter->insns_.data();
   // The notifying variant needs libseccomp >= 2.5 and a kernel with user notification
   // (5.0); without them runs use the killing one and report the syscall as unknown.
-  if (!BuildProgram(profile, exec_path.empty(), exec_addr, SCMP_ACT_NOTIFY,
+  if (!BuildProgram(profile, part, exec_path.empty(), exec_addr, SCMP_ACT_NOTIFY,
                     &filter->notify_insns_)
            .ok()) {
     filter->notify_insns_.clear();
@@ -227,6 +278,32 @@ absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
   filter->notify_fprog_.filter = filter->notify_insns_.data();
   filter->sequence_ = g_filter_sequence.fetch_add(1) + 1;
   return std::shared_ptr<const SeccompFilter>(std::move(filter));
+}
+
+absl::StatusOr<std::shared_ptr<const SeccompFilter>> CompileSeccomp(
+    const SeccompProfile& profile, const std::string& exec_path) {
+  return SeccompFilter::Compile(profile, exec_path, Part::kWhole);
+}
+
+absl::StatusOr<ZygoteSeccomp> CompileZygoteSeccomp(const SeccompProfile& profile) {
+  ZygoteSeccomp out;
+  if (profile.default_action == SeccompAction::kKill) {
+    // The zygote's part would kill every unlisted syscall before the child's part could
+    // notify: no split, the child installs the whole filter.
+    absl::StatusOr<std::shared_ptr<const SeccompFilter>> whole = CompileSeccomp(profile, "");
+    if (!whole.ok()) return whole.status();
+    out.child = *std::move(whole);
+    return out;
+  }
+  absl::StatusOr<std::shared_ptr<const SeccompFilter>> child =
+      SeccompFilter::Compile(profile, "", Part::kChildRest);
+  if (!child.ok()) return child.status();
+  absl::StatusOr<std::shared_ptr<const SeccompFilter>> base =
+      SeccompFilter::Compile(profile, "", Part::kZygoteBase);
+  if (!base.ok()) return base.status();
+  out.child = *std::move(child);
+  out.zygote_bpf = (*base)->bpf_bytes();
+  return out;
 }
 
 uint64_t SeccompFilter::LastSequence() { return g_filter_sequence.load(); }

@@ -191,6 +191,10 @@ absl::Status ZygoteRunner::StartSlot(Slot& slot) {
   svc.run.files.push_back(
       {kZygoteChildSoName,
        std::string(reinterpret_cast<const char*>(kZygoteChildSo), kZygoteChildSoSize)});
+  if (!options_.zygote_filter_bpf.empty() && sandbox_->active_layers().Has(Layer::kSeccomp)) {
+    // The zygote's part of the split filter: it installs it after its imports.
+    svc.run.files.push_back({kZygoteFilterName, options_.zygote_filter_bpf});
+  }
   svc.control_fd = theirs.get();
   svc.keep_sys_admin = true;
   absl::StatusOr<std::unique_ptr<ServiceProcess>> proc = sandbox_->StartService(svc);

@@ -21,7 +21,11 @@
 //                    limit is the cgroup's delta; the program's own cpu_ms and max_rss_kb
 //                    come from its rusage. The zygote is shielded from the OOM killer.
 //   rlimits, seccomp per program, set by the child after the mounts, seccomp last (the
-//                    filter is the runtime's, compiled with every exec denied).
+//                    filter is the runtime's, compiled with every exec denied). Split
+//                    (sandbox/seccomp.h, ZygoteSeccomp): the zygote installs its part
+//                    once after its imports, so it too runs confined, and each child adds
+//                    the short rest; the kernel then compiles 300 instructions once per
+//                    zygote instead of once per program.
 // The program text reaches the child through a pipe after the fork: it never passes
 // through the zygote, so the next program cannot find it in memory it inherits.
 // Differences from a fresh interpreter that a program can observe: the modules the zygote
@@ -56,6 +60,8 @@ extern const char kPythonZygoteSource[];
 extern const unsigned char kZygoteChildSo[];
 extern const size_t kZygoteChildSoSize;
 inline constexpr char kZygoteChildSoName[] = "fathom_zygote_child.so";
+// The zygote's part of a split seccomp filter, in its work dir when there is one.
+inline constexpr char kZygoteFilterName[] = "fathom_zygote_filter.bpf";
 
 struct ZygoteOptions {
   // The command a fresh run would start: the interpreter and its flags (e.g.
@@ -68,6 +74,10 @@ struct ZygoteOptions {
   // the same profile compiled with every exec denied, which the children install.
   std::shared_ptr<const SeccompFilter> fresh_filter;
   std::shared_ptr<const SeccompFilter> child_filter;
+  // With a split filter (CompileZygoteSeccomp): the part each zygote installs before it
+  // serves a program; child_filter is then the part each child adds. Empty: the children
+  // install child_filter whole.
+  std::string zygote_filter_bpf;
   std::vector<std::string> preload;  // modules imported once by the zygote
   int slots = 1;                     // zygotes, i.e. programs run at once
 };

@@ -244,5 +244,26 @@ int fathom_zygote_child_setup(const int* fds, int err_fd, char** body_out, size_
   return 0;
 }
 
+/* In the zygote, once, after its imports: installs the zygote's part of a split seccomp
+ * filter (`len` bytes of sock_filter; see sandbox/seccomp.h), which every child inherits.
+ * Returns 0 or an errno. */
+int fathom_zygote_install_filter(const char* bpf, size_t len) {
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+      len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    return EINVAL;
+  }
+  struct sock_filter* insns = malloc(len);
+  if (insns == NULL) return ENOMEM;
+  memcpy(insns, bpf, len);
+  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), insns};
+  int err = 0;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+    err = errno;
+  }
+  free(insns);
+  return err;
+}
+
 /* Frees a body returned by fathom_zygote_child_setup. */
 void fathom_zygote_child_free(char* body) { free(body); }
