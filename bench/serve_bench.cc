@@ -216,6 +216,9 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
   const double server_cpu_ms = ServerTreeCpuMs(**server) - server_cpu_before;
   const double client_cpu_ms = ProcessCpuMs(getpid()) - client_cpu_before;
   const double answered = static_cast<double>(std::max<int64_t>(1, done.load() + failed.load()));
+  const double restarts = fathom::testing::MetricValue(
+      fathom::testing::HttpGet((*server)->metrics_port(), "/metrics"),
+      "fathom_zygote_restarts_total");
 
   // 3. Grade throughput vs `fathom grade` on the same samples and workers.
   v1::GradeRequest grade;
@@ -273,6 +276,9 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
                                              seconds, " s)").c_str(),
               static_cast<double>(done.load()) / rate_s);
   std::printf("%-44s %10lld\n", "  failed requests", static_cast<long long>(failed.load()));
+  // A zygote restarted during the run takes the CPU it had accounted with it: the CPU
+  // figures below are then too low, and a restart at all is worth knowing.
+  std::printf("%-44s %10.0f\n", "  zygote restarts (since the server started)", restarts);
   std::printf("%-44s %10.2f\n", "  server CPU ms/request (gRPC + runner + run)",
               server_cpu_ms / answered);
   std::printf("%-44s %10.2f\n", "  client CPU ms/request (the bench's gRPC)",

@@ -2,12 +2,17 @@
 #
 # Started by the grader inside a sandbox (user, pid, mount, net, ipc, uts namespaces and a
 # cgroup) as PID 1 of its pid namespace, with CAP_SYS_ADMIN in its own user namespace
-# only. It imports the common modules once and never runs untrusted code itself: for each
-# request it forks a child; the child (in C: zygote_child.c) gives itself a fresh mount and
-# IPC namespace with a fresh /tmp and /dev/shm, drops every capability, applies the
-# rlimits and the seccomp filter, then (here) the environment, and only then runs the
-# program the way `python3 FLAGS script` would. The program text reaches the child through a pipe and never passes through the
-# zygote's own memory.
+# only. It imports the common modules once, installs its part of the seccomp filter and
+# never runs untrusted code itself. It keeps one child forked ahead (a "spare", named
+# fathom-spare in ps), made between two runs so that neither the fork nor the child's new
+# mount and IPC namespaces wait for a request. A request's descriptors go to the spare;
+# the child (in C: zygote_child.c) mounts a fresh /tmp and /dev/shm, drops every
+# capability, applies the rlimits and the rest of the seccomp filter, then (here) the
+# environment, and only then runs the program the way `python3 FLAGS script` would. The
+# program text reaches the child through a pipe and never passes through the zygote's own
+# memory. Once the child is reaped and reported, the next spare is forked. That loop is
+# in C too (fathom_zygote_serve): the zygote works while its spare is alive, and each
+# page of the interpreter's heap it wrote would be copied for one of them.
 #
 # Control socket (SOCK_SEQPACKET, our stdin at start):
 #   grader -> zygote  b"R" + SCM_RIGHTS[stdin, stdout, stderr, body(, listener channel)]
@@ -18,42 +23,34 @@
 #                     b"X status utime_us stime_us maxrss_kb"         the child was reaped
 #                     b"E text"                                       its setup failed
 # A "K" that arrives when no child runs is stale (the child ended first) and is ignored.
-import array
 import builtins
 import ctypes
 import gc
 import io
 import os
-import select
-import signal
-import socket
 import struct
 import sys
 import types
 
-# fork() through a PyDLL (the GIL stays held), not os.fork(): os.fork() runs Python's
-# at-fork hooks in the child (threading._after_fork, random's reseed, ...), which on
-# machines with costly page faults (nested virtualisation) cost 10-15 ms per child of
-# copy-on-write faults. The zygote is single-threaded and holds no lock at a fork, so the
-# child needs none of them; `random`, the one hook with a visible effect, is reseeded
-# below when it was imported.
-RAW_FORK = ctypes.PyDLL(None, use_errno=True).fork
-RAW_FORK.restype = ctypes.c_int
-
-
 # The child's layers, in C (sandbox/zygote_child.c): the grader writes the library into
 # our work dir; the children mount their own work dir over it later, but it stays mapped.
-CHILD_LIB = ctypes.CDLL("/tmp/fathom_zygote_child.so")
+# A PyDLL: the GIL stays held across every call. The zygote is single-threaded, and its
+# fork must not go through os.fork(), which runs Python's at-fork hooks in the child
+# (threading._after_fork, random's reseed, ...): on machines with costly page faults
+# (nested virtualisation) they cost 10-15 ms per child of copy-on-write faults. The zygote
+# holds no lock at a fork, so the child needs none of them; `random`, the one hook with a
+# visible effect, is reseeded below when it was imported.
+CHILD_LIB = ctypes.PyDLL("/tmp/fathom_zygote_child.so", use_errno=True)
 CHILD_LIB.fathom_zygote_install_filter.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 FILTER_PATH = "/tmp/fathom_zygote_filter.bpf"
-CHILD_SETUP = CHILD_LIB.fathom_zygote_child_setup
-CHILD_SETUP.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_int,
-                        ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)]
-CHILD_SETUP.restype = ctypes.c_int
-# Built once here: a child only fills them in.
-CHILD_FDS = (ctypes.c_int * 5)()
+SERVE = CHILD_LIB.fathom_zygote_serve
+SERVE.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
+                  ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int)]
+SERVE.restype = ctypes.c_int
+# Filled in by SERVE in a child.
 CHILD_BODY = ctypes.c_void_p()
 CHILD_BODY_LEN = ctypes.c_size_t()
+CHILD_ERR_FD = ctypes.c_int(-1)
 
 
 def parse_body(data):
@@ -159,12 +156,10 @@ def run_program(path, source, module):
     os._exit(finalize(rc))
 
 
-def child(fds, err_w):
-    """Runs in the forked child: enters the per-program layers, then the program."""
-    CHILD_FDS[:] = fds + [-1] * (5 - len(fds))
-    if CHILD_SETUP(CHILD_FDS, err_w, ctypes.byref(CHILD_BODY),
-                   ctypes.byref(CHILD_BODY_LEN)) != 0:
-        os._exit(127)  # the reason is on err_w
+def child():
+    """Runs in a child SERVE returned in, once its layers are in place: prepares the
+    interpreter as `python3 FLAGS script` would have it, then runs the program."""
+    err_w = CHILD_ERR_FD.value
     stage = "reading the request"
     try:
         req = parse_body(ctypes.string_at(CHILD_BODY.value, CHILD_BODY_LEN.value))
@@ -196,77 +191,15 @@ def child(fds, err_w):
             os.write(err_w, f"{stage}: {e}".encode("utf-8", "replace")[:4000])
         finally:
             os._exit(127)
-    del fds, stage, req
+    del stage, req
     run_program(path, source, module)
-
-
-def receive(ctl):
-    msg, ancdata, flags, _ = ctl.recvmsg(64, socket.CMSG_SPACE(8 * 4))
-    fds = array.array("i")
-    for level, kind, data in ancdata:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
-    return msg, list(fds)
-
-
-def serve(ctl):
-    while True:
-        msg, fds = receive(ctl)
-        if not msg:
-            return  # the grader closed its end: leave (our pid namespace goes with us)
-        if msg[:1] != b"R" or len(fds) not in (4, 5):
-            for fd in fds:
-                os.close(fd)
-            if msg[:1] != b"K":  # a stale kill is expected; anything else is a bug
-                ctl.send(b"E protocol: unexpected message %r with %d fds" % (msg[:8], len(fds)))
-            continue
-        err_r, err_w = os.pipe()
-        pid = RAW_FORK()
-        if pid < 0:
-            raise OSError(ctypes.get_errno(), "fork")
-        if pid == 0:
-            try:
-                child(fds, err_w)
-            finally:
-                os._exit(127)
-        for fd in fds:
-            os.close(fd)
-        os.close(err_w)
-        pidfd = os.pidfd_open(pid)
-        poller = select.poll()
-        poller.register(ctl.fileno(), select.POLLIN)
-        poller.register(pidfd, select.POLLIN)
-        running = True
-        while running:
-            for fd, _ in poller.poll():
-                if fd == pidfd:
-                    running = False
-                elif fd == ctl.fileno():
-                    m = ctl.recv(64)
-                    if not m:
-                        return
-                    if m[:1] == b"K":
-                        os.kill(pid, signal.SIGKILL)  # not reaped yet: cannot be reused
-        _, status, ru = os.wait4(pid, 0)
-        os.close(pidfd)
-        os.set_blocking(err_r, False)
-        try:
-            err = os.read(err_r, 4096)
-        except BlockingIOError:
-            err = b""
-        os.close(err_r)
-        if err:
-            ctl.send(b"E " + err)
-        else:
-            ctl.send(b"X %d %d %d %d" % (status, round(ru.ru_utime * 1e6),
-                                         round(ru.ru_stime * 1e6), ru.ru_maxrss))
 
 
 ZYGOTE_ENV = [key + b"=" + value for key, value in os.environb.items()]
 
 
 def main():
-    ctl = socket.socket(fileno=os.dup(0))
+    ctl = os.dup(0)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -285,8 +218,17 @@ def main():
         err = CHILD_LIB.fathom_zygote_install_filter(bpf, len(bpf))
         if err != 0:
             raise OSError(err, "installing the zygote's seccomp filter")
-    ctl.send(b"READY")
-    serve(ctl)
+    # The loop, in C; it forks the first spare before READY (so the grader's memory
+    # baseline includes it) and returns here in each child, or when the grader leaves.
+    rc = SERVE(ctl, ctypes.byref(CHILD_BODY), ctypes.byref(CHILD_BODY_LEN),
+               ctypes.byref(CHILD_ERR_FD))
+    if rc == 0:
+        try:
+            child()
+        finally:
+            os._exit(127)
+    if rc < 0:
+        raise OSError(ctypes.get_errno(), "the zygote's loop")
 
 
 main()

@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -23,7 +24,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox/send_fd.h"
@@ -109,34 +112,110 @@ static char* read_all(int fd, size_t* len) {
   return NULL;
 }
 
-/* In the child, right after the fork: fds = {stdin, stdout, stderr, body, listener
- * channel or -1}; err_fd reports a failed step. Moves the stdio to 0..2, closes every
- * other descriptor but err_fd, reads the request, gives the process a fresh mount and IPC
- * namespace with its own tmpfs work dir and /dev/shm, writes the program files, drops
- * every capability, applies the rlimits and finally the seccomp filter; with a listener
- * channel the filter notifies the grader of kill-list syscalls, and its listener is sent
- * over the channel and closed here, before any program code runs (see
+/* The name a waiting child shows in ps (/proc/PID/comm), and the zygote's own, which
+ * the child takes back before the program runs. */
+static const char kSpareName[] = "fathom-spare";
+static char zygote_name[16];
+
+/* Forks the next child (the zygote wears kSpareName across the fork, so the child is
+ * born with it and no observer ever sees a waiting child under the zygote's name).
+ * Returns fork()'s value. */
+static pid_t fork_named(void) {
+  if (zygote_name[0] == '\0') prctl(PR_GET_NAME, zygote_name, 0, 0, 0);
+  prctl(PR_SET_NAME, kSpareName, 0, 0, 0);
+  const pid_t pid = fork();
+  if (pid != 0) prctl(PR_SET_NAME, zygote_name, 0, 0, 0);
+  return pid;
+}
+
+/* One message of up to `cap` bytes from `sock` with its descriptors (SCM_RIGHTS): the
+ * first `max` go to fds[] and *nfds; any beyond them are closed and counted in *extra.
+ * Retries EINTR. Returns the message's length (0: the peer closed), or -1. */
+static ssize_t recv_with_fds(int sock, char* data, size_t cap, int* fds, int max, int* nfds,
+                             int* extra) {
+  struct iovec iov = {data, cap};
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * 8)];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  *nfds = 0;
+  *extra = (msg.msg_flags & MSG_CTRUNC) ? 1 : 0;
+  if (n < 0) return -1;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    for (int i = 0; i < k; ++i) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if (*nfds < max) {
+        fds[(*nfds)++] = fd;
+      } else {
+        close(fd);
+        ++*extra;
+      }
+    }
+  }
+  return n;
+}
+
+/* In a child forked by fork_named, right away. Before its request comes:
+ * closes every descriptor but `sock` and err_fd and gives itself a fresh mount and IPC
+ * namespace. Then it waits on `sock` for the request's descriptors {stdin, stdout,
+ * stderr, body, listener channel (with notification)}, takes the zygote's name back,
+ * moves the stdio to 0..2, reads the request, mounts its own tmpfs work dir and /dev/shm,
+ * writes the program files, drops every capability, applies the rlimits and finally the
+ * seccomp filter (the zygote's part of a split filter is inherited; this adds the rest);
+ * with a listener channel the filter notifies the grader of kill-list syscalls, and its
+ * listener is sent over the channel and closed here, before any program code runs (see
  * sandbox/seccomp_notify.h). On success *body / *body_len hold the request (malloc'd;
  * the caller reads argv, env and the program from it) and 0 is returned; on failure the
  * reason is on err_fd and -1 is returned. */
-int fathom_zygote_child_setup(const int* fds, int err_fd, char** body_out, size_t* body_len) {
+static int child_setup(int sock, int err_fd, char** body_out, size_t* body_len) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  int keep[2] = {sock < err_fd ? sock : err_fd, sock < err_fd ? err_fd : sock};
+  close_all_but(keep, 2);
+  /* A fresh mount and IPC namespace: this program's /tmp, /dev/shm and SysV/POSIX IPC
+   * objects are its own and vanish with it. */
+  if (unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0) {
+    return fail(err_fd, "unsharing the mount and IPC namespaces", errno);
+  }
+
+  int fds[5] = {-1, -1, -1, -1, -1};
+  char tag;
+  int nfds, extra;
+  const ssize_t got = recv_with_fds(sock, &tag, 1, fds, 5, &nfds, &extra);
+  if (got < 0) return fail(err_fd, "receiving the request", errno);
+  close(sock);
+  if (got == 0) return fail(err_fd, "receiving the request", ECONNRESET);
+  if (extra != 0 || (nfds != 4 && nfds != 5)) {
+    return fail(err_fd, "receiving the request", EPROTO);
+  }
+  if (zygote_name[0] != '\0') prctl(PR_SET_NAME, zygote_name, 0, 0, 0);
   for (int i = 0; i < 3; ++i) {
     if (dup2(fds[i], i) < 0) return fail(err_fd, "arranging descriptors", errno);
   }
   const int body_fd = fds[3];
   const int channel_fd = fds[4];
-  int keep[3] = {body_fd, err_fd, channel_fd};
+  int keep3[3] = {body_fd, err_fd, channel_fd};
   for (int i = 0; i < 3; ++i) {  /* ascending */
     for (int j = i + 1; j < 3; ++j) {
-      if (keep[j] < keep[i]) {
-        int t = keep[i];
-        keep[i] = keep[j];
-        keep[j] = t;
+      if (keep3[j] < keep3[i]) {
+        int t = keep3[i];
+        keep3[i] = keep3[j];
+        keep3[j] = t;
       }
     }
   }
-  close_all_but(keep, 3);
+  close_all_but(keep3, 3);
 
   size_t len = 0;
   char* body = read_all(body_fd, &len);
@@ -157,11 +236,6 @@ int fathom_zygote_child_setup(const int* fds, int err_fd, char** body_out, size_
     }
   }
 
-  /* A fresh mount and IPC namespace: this program's /tmp, /dev/shm and SysV/POSIX IPC
-   * objects are its own and vanish with it. */
-  if (unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0) {
-    return fail(err_fd, "unsharing the mount and IPC namespaces", errno);
-  }
   if (mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs) != 0) {
     return fail(err_fd, "mounting the work dir", errno);
   }
@@ -265,5 +339,171 @@ int fathom_zygote_install_filter(const char* bpf, size_t len) {
   return err;
 }
 
-/* Frees a body returned by fathom_zygote_child_setup. */
+/* The spare: the child forked ahead of its request. */
+struct spare {
+  pid_t pid;
+  int sock;   /* ours of the socketpair the request's descriptors go over */
+  int err_r;  /* the read end of its error pipe */
+};
+
+/* Forks a spare. In the child this does not return unless its setup succeeded: it then
+ * returns 0 with the request in *body / *body_len and the error pipe in *err_fd. In the
+ * zygote it returns 1, or -1 with errno set. */
+static int spawn(struct spare* sp, char** body, size_t* body_len, int* err_fd) {
+  int sv[2], ep[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+  if (pipe2(ep, O_CLOEXEC) != 0) {
+    close(sv[0]);
+    close(sv[1]);
+    return -1;
+  }
+  fcntl(ep[0], F_SETFL, O_NONBLOCK);  /* read once the child is reaped: never wait */
+  const pid_t pid = fork_named();
+  if (pid < 0) {
+    const int err = errno;
+    close(sv[0]);
+    close(sv[1]);
+    close(ep[0]);
+    close(ep[1]);
+    errno = err;
+    return -1;
+  }
+  if (pid == 0) {
+    if (child_setup(sv[1], ep[1], body, body_len) != 0) _exit(127);  /* reason on ep[1] */
+    *err_fd = ep[1];
+    return 0;
+  }
+  close(sv[1]);
+  close(ep[1]);
+  sp->pid = pid;
+  sp->sock = sv[0];
+  sp->err_r = ep[0];
+  return 1;
+}
+
+static int send_msg(int ctl, const char* text, size_t n) {
+  ssize_t w;
+  do {
+    w = send(ctl, text, n, MSG_NOSIGNAL);
+  } while (w < 0 && errno == EINTR);
+  return w == (ssize_t)n ? 0 : -1;
+}
+
+/* Hands the request's descriptors to the spare. A spare that died getting ready makes
+ * this fail; its reason is on its error pipe. */
+static void forward_fds(int sock, const int* fds, int n) {
+  char byte = 'R';
+  struct iovec iov = {&byte, 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * 5)];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof(u));
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+  while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+/* Waits for the running child `pid` to end, killing it on "K". Returns 0 once it can be
+ * reaped, 1 when the grader closed the control socket, -1 on error. */
+static int await_child(int ctl, pid_t pid) {
+  const int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return -1;
+  int rc = -1;
+  for (;;) {
+    struct pollfd p[2] = {{ctl, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[1].revents != 0) {
+      rc = 0;
+      break;
+    }
+    if (p[0].revents != 0) {
+      char m[64];
+      const ssize_t n = recv(ctl, m, sizeof(m), MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n <= 0) {
+        rc = 1;
+        break;
+      }
+      if (m[0] == 'K') kill(pid, SIGKILL); /* not reaped yet: the pid is still the child's */
+    }
+  }
+  close(pidfd);
+  return rc;
+}
+
+/* The zygote's loop (the protocol is in sandbox/python_zygote.py). In C, not Python: the
+ * zygote works while its spare is alive, and every page it wrote would be copied for
+ * one of the two; this loop writes a few words of stack and nothing of the interpreter's
+ * heap. Forks the first spare, sends READY, then serves requests until the grader closes
+ * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns 0 with
+ * the request in *body / *body_len and the error pipe in *err_fd, which the caller closes
+ * once nothing more can fail before the program runs. */
+int fathom_zygote_serve(int ctl, char** body, size_t* body_len, int* err_fd) {
+  struct spare sp;
+  int r = spawn(&sp, body, body_len, err_fd);
+  if (r <= 0) return r;
+  if (send_msg(ctl, "READY", 5) != 0) return -1;
+  for (;;) {
+    char m[64];
+    int fds[5];
+    int nfds, extra;
+    const ssize_t n = recv_with_fds(ctl, m, sizeof(m), fds, 5, &nfds, &extra);
+    if (n < 0) return -1;
+    if (n == 0) return 1;  /* the grader closed its end: leave (our pid namespace goes too) */
+    if (m[0] != 'R' || extra != 0 || (nfds != 4 && nfds != 5)) {
+      for (int i = 0; i < nfds; ++i) close(fds[i]);
+      if (m[0] != 'K') {  /* a stale kill is expected; anything else is a bug */
+        char e[128];
+        const int len = snprintf(e, sizeof(e), "E protocol: unexpected message '%c' with %d fds",
+                                 m[0], nfds + extra);
+        if (send_msg(ctl, e, (size_t)len) != 0) return -1;
+      }
+      continue;
+    }
+    forward_fds(sp.sock, fds, nfds);
+    close(sp.sock);
+    for (int i = 0; i < nfds; ++i) close(fds[i]);
+    r = await_child(ctl, sp.pid);
+    if (r != 0) return r;
+    int status = 0;
+    struct rusage ru;
+    while (wait4(sp.pid, &status, 0, &ru) < 0) {
+      if (errno != EINTR) return -1;
+    }
+    char err[4096];
+    ssize_t got;
+    do {
+      got = read(sp.err_r, err, sizeof(err));
+    } while (got < 0 && errno == EINTR);
+    close(sp.err_r);
+    char out[4200];
+    int len;
+    if (got > 0) {
+      len = snprintf(out, sizeof(out), "E %.*s", (int)got, err);
+    } else {
+      len = snprintf(out, sizeof(out), "X %d %lld %lld %ld", status,
+                     (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
+                     (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec,
+                     ru.ru_maxrss);
+    }
+    if (send_msg(ctl, out, (size_t)len) != 0) return -1;
+    r = spawn(&sp, body, body_len, err_fd);
+    if (r <= 0) return r;
+  }
+}
+
+/* Frees a body returned by fathom_zygote_serve in a child. */
 void fathom_zygote_child_free(char* body) { free(body); }

@@ -93,7 +93,10 @@ v1::GradeRequest InlineBatch(const std::string& task, const std::string& check,
   return req;
 }
 
-size_t ChildrenOfZygote(pid_t zygote) { return testing::ChildrenOf(zygote).size(); }
+// Programs running in `zygote` (not its spare, which waits for the next one).
+size_t ChildrenOfZygote(pid_t zygote) {
+  return testing::ChildrenOf(zygote, "fathom-spare").size();
+}
 
 bool NoRunLeft(const ServerProcess& s, size_t zygotes) {
   return s.Grandchildren().empty() && s.Children().size() == zygotes;

@@ -8,14 +8,21 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "grader/policy.h"
 #include "gtest/gtest.h"
 #include "sandbox/sandbox.h"
@@ -27,6 +34,26 @@ using sandbox::RunResult;
 using sandbox::RunSpec;
 using sandbox::RunStatus;
 using sandbox::RunStatusName;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// What the descriptors in `dir` (/proc/PID/fd) point to, in descriptor order.
+std::vector<std::string> FdTargets(const std::string& dir) {
+  std::vector<std::pair<int, std::string>> fds;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    int fd = 0;
+    if (!absl::SimpleAtoi(e.path().filename().string(), &fd)) continue;
+    fds.emplace_back(fd, std::filesystem::read_symlink(e.path(), ec).string());
+  }
+  std::sort(fds.begin(), fds.end());
+  std::vector<std::string> out;
+  for (auto& [fd, target] : fds) out.push_back(std::move(target));
+  return out;
+}
 
 class ZygoteTest : public ::testing::Test {
  protected:
@@ -97,6 +124,8 @@ import resource
 print("rlimits", [resource.getrlimit(r) for r in (resource.RLIMIT_CPU, resource.RLIMIT_FSIZE,
       resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC, resource.RLIMIT_CORE, resource.RLIMIT_STACK)])
 print("fds", sorted(os.listdir("/proc/self/fd")))
+with open("/proc/self/comm") as f:
+    print("comm", f.read().strip())
 sys.stderr.write("to stderr\n")
 raise SystemExit(3)
 )PY";
@@ -115,6 +144,44 @@ raise SystemExit(3)
   EXPECT_EQ(warm->stderr_data, "to stderr\n");
   EXPECT_EQ(fresh->stderr_data, "to stderr\n");
   EXPECT_EQ(zygote_->stats().runs, 1);
+}
+
+// Between two runs the zygote keeps one child forked ahead for the next program. It is
+// named fathom-spare, and it holds none of the last run's descriptors: only the zygote's
+// stdio, the socket its request will come over and its error pipe.
+TEST_F(ZygoteTest, TheSpareHoldsNothingOfTheLastRun) {
+  RunSpec spec = Spec("import sys\nsys.stdout.write(sys.stdin.read())\n");
+  spec.has_stdin = true;
+  spec.stdin_data = "hello";
+  absl::StatusOr<RunResult> r = zygote_->Run(spec);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout_data, "hello");
+  const std::vector<pid_t> zygotes = zygote_->zygote_pids();
+  ASSERT_EQ(zygotes.size(), 1u);
+  std::string children;
+  for (int i = 0; i < 200; ++i) {  // the spare is forked once the run is reported
+    children = ReadFile(absl::StrCat("/proc/", zygotes[0], "/task/", zygotes[0], "/children"));
+    if (!children.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string spare(absl::StripAsciiWhitespace(children));
+  ASSERT_FALSE(spare.empty());
+  ASSERT_EQ(spare.find(' '), std::string::npos) << "one spare: " << spare;
+  EXPECT_EQ(absl::StripAsciiWhitespace(ReadFile(absl::StrCat("/proc/", spare, "/comm"))),
+            "fathom-spare");
+  // It closes what it inherited right after the fork: wait for that.
+  std::vector<std::string> fds;
+  for (int i = 0; i < 200; ++i) {
+    fds = FdTargets(absl::StrCat("/proc/", spare, "/fd"));
+    if (fds.size() <= 5) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::vector<std::string> zygote_stdio = FdTargets(absl::StrCat("/proc/", zygotes[0], "/fd"));
+  zygote_stdio.resize(3);
+  ASSERT_EQ(fds.size(), 5u) << absl::StrJoin(fds, " ");
+  EXPECT_EQ(std::vector<std::string>(fds.begin(), fds.begin() + 3), zygote_stdio);
+  EXPECT_TRUE(absl::StartsWith(fds[3], "socket:") || absl::StartsWith(fds[4], "socket:"))
+      << absl::StrJoin(fds, " ");
 }
 
 // Files in /tmp and /dev/shm, the environment and module state of one program are gone

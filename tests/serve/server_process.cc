@@ -136,21 +136,12 @@ int64_t ServerProcess::RssKb() const {
   return -1;
 }
 
-std::vector<pid_t> ServerProcess::Children() const {
-  std::vector<pid_t> out;
-  for (pid_t c : ChildrenOf(pid_)) {
-    std::ifstream comm(absl::StrCat("/proc/", c, "/comm"));
-    std::string name;
-    std::getline(comm, name);
-    if (name != "fathom-idle") out.push_back(c);
-  }
-  return out;
-}
+std::vector<pid_t> ServerProcess::Children() const { return ChildrenOf(pid_, "fathom-idle"); }
 
 std::vector<pid_t> ServerProcess::Grandchildren() const {
   std::vector<pid_t> out;
   for (pid_t c : Children()) {
-    for (pid_t g : ChildrenOf(c)) out.push_back(g);
+    for (pid_t g : ChildrenOf(c, "fathom-spare")) out.push_back(g);
   }
   return out;
 }
@@ -165,6 +156,17 @@ std::vector<pid_t> ChildrenOf(pid_t pid) {
     while (in >> c) out.push_back(c);
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<pid_t> ChildrenOf(pid_t pid, const std::string& skip_comm) {
+  std::vector<pid_t> out;
+  for (pid_t c : ChildrenOf(pid)) {
+    std::ifstream comm(absl::StrCat("/proc/", c, "/comm"));
+    std::string name;
+    std::getline(comm, name);
+    if (name != skip_comm) out.push_back(c);
+  }
   return out;
 }
 

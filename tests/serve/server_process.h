@@ -47,7 +47,8 @@ class ServerProcess {
   // run (pre-started, named "fathom-idle") are not counted.
   std::vector<pid_t> Children() const;
   // Host pids of their children: the programs running now, on either path (a program
-  // cannot create processes, so nothing of a run lives deeper).
+  // cannot create processes, so nothing of a run lives deeper). The child a zygote forks
+  // ahead for its next program (named "fathom-spare" until it gets one) is not counted.
   std::vector<pid_t> Grandchildren() const;
 
  private:
@@ -64,6 +65,8 @@ class ServerProcess {
 
 // Host pids of the children of `pid` (every thread's), sorted; [] when it is gone.
 std::vector<pid_t> ChildrenOf(pid_t pid);
+// The same without those named `skip_comm` (/proc/PID/comm).
+std::vector<pid_t> ChildrenOf(pid_t pid, const std::string& skip_comm);
 
 // Sends `request` as it is to 127.0.0.1:port and returns everything the server answers
 // until it closes ("" when it cannot connect).
