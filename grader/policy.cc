@@ -918,6 +918,13 @@ absl::StatusOr<PreparedRuntime> PrepareRuntime(const Policy& policy,
     if (!zygote.ok()) return zygote.status();
     prepared.zygote_child_filter = std::move(zygote->child);
     prepared.zygote_filter_bpf = std::move(zygote->zygote_bpf);
+    prepared.program_can_create_ipc =
+        profile->second.default_action == sandbox::SeccompAction::kAllow;
+    for (const std::string& name : profile->second.allow) {
+      for (const char* creates : {"shmget", "semget", "msgget", "mq_open"}) {
+        if (name == creates) prepared.program_can_create_ipc = true;
+      }
+    }
   }
   return prepared;
 }
@@ -933,7 +940,10 @@ sandbox::ZygoteOptions MakeZygoteOptions(const PreparedRuntime& runtime, int slo
   opts.ro_binds = std::move(shape.ro_binds);
   opts.fresh_filter = runtime.filter;
   opts.child_filter = runtime.filter != nullptr ? runtime.zygote_child_filter : nullptr;
-  if (opts.child_filter != nullptr) opts.zygote_filter_bpf = runtime.zygote_filter_bpf;
+  if (opts.child_filter != nullptr) {
+    opts.zygote_filter_bpf = runtime.zygote_filter_bpf;
+    opts.per_program_ipc_namespace = runtime.program_can_create_ipc;
+  }
   opts.preload = policy.zygote_preload;
   opts.slots = std::max(1, slots);
   return opts;

@@ -75,6 +75,9 @@ struct PreparedRuntime {
   // zygote_filter_bpf is empty when the profile cannot be split).
   std::shared_ptr<const sandbox::SeccompFilter> zygote_child_filter;
   std::string zygote_filter_bpf;
+  // The filter lets a program create a SysV IPC object or a POSIX message queue (true
+  // without a filter): its zygote's children then each need their own IPC namespace.
+  bool program_can_create_ipc = true;
 };
 
 // Looks up `name` and compiles its seccomp profile (unless `with_seccomp` is false).

@@ -121,6 +121,10 @@ TEST(ShippedPolicy, PrepareCompilesTheFilter) {
   ASSERT_NE(prepared->zygote_child_filter, nullptr);
   EXPECT_LT(prepared->zygote_child_filter->prog()->len * 3, prepared->filter->prog()->len);
   EXPECT_GT(prepared->zygote_filter_bpf.size() / sizeof(sock_filter), 100u);
+  // No SysV IPC or POSIX queue can be made under it: the zygote's children share its
+  // (empty) IPC namespace.
+  EXPECT_FALSE(prepared->program_can_create_ipc);
+  EXPECT_FALSE(MakeZygoteOptions(*prepared, 1).per_program_ipc_namespace);
 
   absl::StatusOr<PreparedRuntime> without =
       PrepareRuntime(policy, "python", false);

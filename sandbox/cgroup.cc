@@ -320,9 +320,43 @@ absl::Status RunCgroup::AddProcess(pid_t pid) {
   return absl::OkStatus();
 }
 
+int64_t RunCgroup::PollCounter(std::atomic<int>* fd, const std::string& path,
+                               absl::string_view key) const {
+  int f = fd->load(std::memory_order_acquire);
+  if (f < 0) {
+    int opened = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (opened < 0) return 0;
+    if (fd->compare_exchange_strong(f, opened, std::memory_order_acq_rel)) {
+      f = opened;
+    } else {
+      close(opened);  // another reader opened it first; f now holds theirs
+    }
+  }
+  // Reading a cgroup file from offset 0 makes the kernel render it afresh.
+  char buf[512];
+  const ssize_t n = pread(f, buf, sizeof(buf) - 1, 0);
+  if (n <= 0) return 0;
+  const absl::string_view text(buf, static_cast<size_t>(n));
+  int64_t v = 0;
+  if (key.empty()) {
+    return absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &v) ? v : 0;
+  }
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    std::vector<absl::string_view> kv = absl::StrSplit(line, ' ');
+    if (kv.size() == 2 && kv[0] == key && absl::SimpleAtoi(kv[1], &v)) return v;
+  }
+  return 0;
+}
+
 int64_t RunCgroup::CpuUsageNs() const {
-  if (!v2_dir_.empty()) return ReadKeyed(v2_dir_ + "/cpu.stat", "usage_usec") * 1000;
-  if (!cpu_dir_.empty()) return ReadInt(cpu_dir_ + "/cpuacct.usage");
+  if (!v2_dir_.empty()) return PollCounter(&cpu_fd_, v2_dir_ + "/cpu.stat", "usage_usec") * 1000;
+  if (!cpu_dir_.empty()) return PollCounter(&cpu_fd_, cpu_dir_ + "/cpuacct.usage", "");
+  return 0;
+}
+
+int64_t RunCgroup::OomKills() const {
+  if (!v2_dir_.empty()) return PollCounter(&oom_fd_, v2_dir_ + "/memory.events", "oom_kill");
+  if (!mem_dir_.empty()) return PollCounter(&oom_fd_, mem_dir_ + "/memory.oom_control", "oom_kill");
   return 0;
 }
 
@@ -330,11 +364,11 @@ CgroupStats RunCgroup::ReadStats() const {
   CgroupStats st;
   st.cpu_usage_ns = CpuUsageNs();
   if (!v2_dir_.empty()) {
-    st.oom_kills = ReadKeyed(v2_dir_ + "/memory.events", "oom_kill");
+    st.oom_kills = OomKills();
     st.memory_limit_hit = ReadKeyed(v2_dir_ + "/memory.events", "max") > 0;
     st.memory_peak_bytes = ReadInt(v2_dir_ + "/memory.peak");
   } else if (!mem_dir_.empty()) {
-    st.oom_kills = ReadKeyed(mem_dir_ + "/memory.oom_control", "oom_kill");
+    st.oom_kills = OomKills();
     st.memory_limit_hit = ReadInt(mem_dir_ + "/memory.failcnt") > 0;
     st.memory_peak_bytes = ReadInt(mem_dir_ + "/memory.max_usage_in_bytes");
   }
@@ -392,6 +426,9 @@ void RunCgroup::KillAll() {
 }
 
 RunCgroup::~RunCgroup() {
+  for (std::atomic<int>* fd : {&cpu_fd_, &oom_fd_}) {
+    if (const int f = fd->exchange(-1); f >= 0) close(f);
+  }
   for (std::string* d : {&v2_dir_, &mem_dir_, &pids_dir_, &cpu_dir_}) {
     if (d->empty()) continue;
     // Tasks that were just killed leave the cgroup asynchronously: retry briefly.

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -68,6 +69,8 @@ class RunCgroup {
   absl::Status AddProcess(pid_t pid);
   // CPU time consumed so far by every task ever in the cgroup.
   int64_t CpuUsageNs() const;
+  // OOM kills in the cgroup so far.
+  int64_t OomKills() const;
   CgroupStats ReadStats() const;
   // SIGKILLs every process in the cgroup (cgroup.kill on v2, a procs sweep on v1).
   void KillAll();
@@ -78,9 +81,17 @@ class RunCgroup {
 
  private:
   RunCgroup(const CgroupLayout& layout) : layout_(layout) {}
+  // The counters a run polls (CpuUsageNs, OomKills) are read from descriptors opened on
+  // first use and kept: a long-lived cgroup (a zygote's) is read several times per
+  // program, and opening a cgroup file walks its whole path each time. -1 until opened.
+  // Opened once even under concurrent readers (the loser of a race closes its copy).
+  int64_t PollCounter(std::atomic<int>* fd, const std::string& path,
+                      absl::string_view key) const;
   const CgroupLayout& layout_;
   std::string v2_dir_, mem_dir_, pids_dir_, cpu_dir_;
   uint64_t number_ = 0;
+  mutable std::atomic<int> cpu_fd_{-1};
+  mutable std::atomic<int> oom_fd_{-1};
 };
 
 }  // namespace fathom::sandbox

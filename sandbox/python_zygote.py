@@ -44,7 +44,7 @@ CHILD_LIB = ctypes.PyDLL("/tmp/fathom_zygote_child.so", use_errno=True)
 CHILD_LIB.fathom_zygote_install_filter.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 FILTER_PATH = "/tmp/fathom_zygote_filter.bpf"
 SERVE = CHILD_LIB.fathom_zygote_serve
-SERVE.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
+SERVE.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
                   ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int)]
 SERVE.restype = ctypes.c_int
 # Filled in by SERVE in a child.
@@ -203,7 +203,9 @@ def main():
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    for name in sys.argv[1:]:
+    # argv: ipc=own|ipc=shared (does each child get its own IPC namespace), then modules.
+    share_ipc = 1 if sys.argv[1] == "ipc=shared" else 0
+    for name in sys.argv[2:]:
         try:
             __import__(name)
         except Exception:
@@ -220,7 +222,7 @@ def main():
             raise OSError(err, "installing the zygote's seccomp filter")
     # The loop, in C; it forks the first spare before READY (so the grader's memory
     # baseline includes it) and returns here in each child, or when the grader leaves.
-    rc = SERVE(ctl, ctypes.byref(CHILD_BODY), ctypes.byref(CHILD_BODY_LEN),
+    rc = SERVE(ctl, share_ipc, ctypes.byref(CHILD_BODY), ctypes.byref(CHILD_BODY_LEN),
                ctypes.byref(CHILD_ERR_FD))
     if rc == 0:
         try:

@@ -737,10 +737,14 @@ class Sandbox::PrestartPool {
     return taken;
   }
 
-  // The ready inits' pids, once the one being started (if any) is ready.
+  // The ready inits' pids, once the pool is full again (or 5 s passed).
   std::vector<pid_t> IdlePids() {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return stop_ || preparing_ == 0; });
+    // Right after a Take the thread may not have begun the replacement yet: wait for a
+    // full pool (bounded, for a host where starting one fails).
+    cv_.wait_for(lock, std::chrono::seconds(5), [&] {
+      return stop_ || (preparing_ == 0 && static_cast<int>(ready_.size()) >= size_);
+    });
     std::vector<pid_t> pids;
     for (const auto& l : ready_) pids.push_back(static_cast<pid_t>(l->pid));
     return pids;
@@ -1050,7 +1054,7 @@ absl::StatusOr<RunResult> Sandbox::Run(const RunSpec& spec) {
   // Takes a notified kill-list syscall before any limit kill is decided (verdict.cc).
   auto violated = [&] {
     if (reason != KillReason::kNone || cancelled || violations.Poll() < 0) return false;
-    if (cgroup) oom_kills_at_violation = cgroup->ReadStats().oom_kills;
+    if (cgroup) oom_kills_at_violation = cgroup->OomKills();
     kill_run(KillReason::kSyscall);
     return true;
   };

@@ -131,6 +131,8 @@ absl::StatusOr<std::unique_ptr<ZygoteRunner>> ZygoteRunner::Create(Sandbox* sand
     return absl::InvalidArgumentError("zygote: both seccomp filters or neither");
   }
   std::unique_ptr<ZygoteRunner> runner(new ZygoteRunner(sandbox, std::move(options)));
+  runner->dev_null_.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (runner->dev_null_.get() < 0) return ErrnoStatus("open /dev/null");
   for (int i = 0; i < runner->options_.slots; ++i) {
     runner->slots_.push_back(std::make_unique<Slot>());
     if (absl::Status s = runner->StartSlot(*runner->slots_.back()); !s.ok()) return s;
@@ -181,6 +183,7 @@ absl::Status ZygoteRunner::StartSlot(Slot& slot) {
   svc.run.argv = options_.command;
   svc.run.argv.push_back("-c");
   svc.run.argv.push_back(kPythonZygoteSource);
+  svc.run.argv.push_back(options_.per_program_ipc_namespace ? "ipc=own" : "ipc=shared");
   svc.run.argv.insert(svc.run.argv.end(), options_.preload.begin(), options_.preload.end());
   svc.run.env = options_.env;
   svc.run.ro_binds = options_.ro_binds;
@@ -407,15 +410,13 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   if (absl::Status s = MakePipe(&body_r, &body_w); !s.ok()) return s;
   if (spec.has_stdin) {
     if (absl::Status s = MakePipe(&in_r, &in_w); !s.ok()) return s;
-  } else {
-    in_r.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (in_r.get() < 0) return ErrnoStatus("open /dev/null");
   }
 
   const int64_t cpu_base_ns = cgroup != nullptr ? cgroup->CpuUsageNs() : 0;
-  const int64_t oom_base = cgroup != nullptr ? cgroup->ReadStats().oom_kills : 0;
+  const int64_t oom_base = cgroup != nullptr ? cgroup->OomKills() : 0;
   const int64_t start_ms = MonotonicMs();
-  const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
+  const int stdin_fd = spec.has_stdin ? in_r.get() : dev_null_.get();
+  const int fds[5] = {stdin_fd, out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
   if (!SendWithFds(slot.control.get(), "R", fds, notify ? 5 : 4)) {
     *lost = true;
     return ErrnoStatus("send the request to the zygote");
@@ -454,7 +455,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   // Takes a notified kill-list syscall before any limit kill is decided (verdict.cc).
   auto violated = [&] {
     if (reason != KillReason::kNone || cancelled || violations.Poll() < 0) return false;
-    if (cgroup != nullptr) oom_kills_at_violation = cgroup->ReadStats().oom_kills - oom_base;
+    if (cgroup != nullptr) oom_kills_at_violation = cgroup->OomKills() - oom_base;
     kill_program(KillReason::kSyscall);
     return true;
   };
@@ -532,7 +533,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   if (reason == KillReason::kCpu) result.cpu_ms = std::max(result.cpu_ms, cpu_ms_now());
   result.max_rss_kb = report.maxrss_kb;
   obs.cpu_ms = result.cpu_ms;
-  if (cgroup != nullptr) obs.oom_kills = cgroup->ReadStats().oom_kills - oom_base;
+  if (cgroup != nullptr) obs.oom_kills = cgroup->OomKills() - oom_base;
   DecideStatus(obs, &result);
   return result;
 }

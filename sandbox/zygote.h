@@ -15,6 +15,8 @@
 //   mount, ipc       per program: the child unshares both and mounts a fresh tmpfs on /tmp
 //                    (its cwd, $HOME, $TMPDIR) and /dev/shm, so no file and no SysV/POSIX
 //                    IPC object survives into the next program. The root is read-only.
+//                    (The IPC namespace is the zygote's, shared, when the filter refuses
+//                    every call that creates an IPC object: per_program_ipc_namespace.)
 //   cgroup           per slot: the zygote and its one child at a time share the slot's
 //                    cgroup, so nothing migrates per program. The memory limit is the
 //                    program's plus the zygote's own charge measured at start; CPU for the
@@ -48,6 +50,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sandbox/process_util.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 
@@ -79,6 +82,11 @@ struct ZygoteOptions {
   // install child_filter whole.
   std::string zygote_filter_bpf;
   std::vector<std::string> preload;  // modules imported once by the zygote
+  // Each program gets its own IPC namespace. Needless when the program's filter refuses
+  // every call that creates a SysV IPC object or a POSIX message queue (then none can
+  // outlive a program; MakeZygoteOptions decides from the profile), and creating and
+  // tearing one down is a measurable part of a trivial program's cost.
+  bool per_program_ipc_namespace = true;
   int slots = 1;                     // zygotes, i.e. programs run at once
 };
 
@@ -122,6 +130,7 @@ class ZygoteRunner final : public Runner {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Slot>> slots_;  // guarded by mu_ (busy flags)
   ZygoteStats stats_;                          // guarded by mu_
+  UniqueFd dev_null_;  // the stdin of programs given none (sent, never read, by us)
 };
 
 }  // namespace fathom::sandbox

@@ -179,13 +179,15 @@ static ssize_t recv_with_fds(int sock, char* data, size_t cap, int* fds, int max
  * sandbox/seccomp_notify.h). On success *body / *body_len hold the request (malloc'd;
  * the caller reads argv, env and the program from it) and 0 is returned; on failure the
  * reason is on err_fd and -1 is returned. */
-static int child_setup(int sock, int err_fd, char** body_out, size_t* body_len) {
+static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
+                       size_t* body_len) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   int keep[2] = {sock < err_fd ? sock : err_fd, sock < err_fd ? err_fd : sock};
   close_all_but(keep, 2);
   /* A fresh mount and IPC namespace: this program's /tmp, /dev/shm and SysV/POSIX IPC
-   * objects are its own and vanish with it. */
-  if (unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0) {
+   * objects are its own and vanish with it. (With share_ipc the filter lets the program
+   * create no IPC object, and the zygote's empty IPC namespace serves every program.) */
+  if (unshare(CLONE_NEWNS | (share_ipc ? 0 : CLONE_NEWIPC)) != 0) {
     return fail(err_fd, "unsharing the mount and IPC namespaces", errno);
   }
 
@@ -349,7 +351,8 @@ struct spare {
 /* Forks a spare. In the child this does not return unless its setup succeeded: it then
  * returns 0 with the request in *body / *body_len and the error pipe in *err_fd. In the
  * zygote it returns 1, or -1 with errno set. */
-static int spawn(struct spare* sp, char** body, size_t* body_len, int* err_fd) {
+static int spawn(struct spare* sp, int share_ipc, char** body, size_t* body_len,
+                 int* err_fd) {
   int sv[2], ep[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
   if (pipe2(ep, O_CLOEXEC) != 0) {
@@ -369,7 +372,7 @@ static int spawn(struct spare* sp, char** body, size_t* body_len, int* err_fd) {
     return -1;
   }
   if (pid == 0) {
-    if (child_setup(sv[1], ep[1], body, body_len) != 0) _exit(127);  /* reason on ep[1] */
+    if (child_setup(sv[1], ep[1], share_ipc, body, body_len) != 0) _exit(127);
     *err_fd = ep[1];
     return 0;
   }
@@ -450,10 +453,11 @@ static int await_child(int ctl, pid_t pid) {
  * heap. Forks the first spare, sends READY, then serves requests until the grader closes
  * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns 0 with
  * the request in *body / *body_len and the error pipe in *err_fd, which the caller closes
- * once nothing more can fail before the program runs. */
-int fathom_zygote_serve(int ctl, char** body, size_t* body_len, int* err_fd) {
+ * once nothing more can fail before the program runs. With `share_ipc` the children keep
+ * the zygote's IPC namespace instead of making their own. */
+int fathom_zygote_serve(int ctl, int share_ipc, char** body, size_t* body_len, int* err_fd) {
   struct spare sp;
-  int r = spawn(&sp, body, body_len, err_fd);
+  int r = spawn(&sp, share_ipc, body, body_len, err_fd);
   if (r <= 0) return r;
   if (send_msg(ctl, "READY", 5) != 0) return -1;
   for (;;) {
@@ -500,7 +504,7 @@ int fathom_zygote_serve(int ctl, char** body, size_t* body_len, int* err_fd) {
                      ru.ru_maxrss);
     }
     if (send_msg(ctl, out, (size_t)len) != 0) return -1;
-    r = spawn(&sp, body, body_len, err_fd);
+    r = spawn(&sp, share_ipc, body, body_len, err_fd);
     if (r <= 0) return r;
   }
 }

@@ -184,9 +184,41 @@ TEST_F(ZygoteTest, TheSpareHoldsNothingOfTheLastRun) {
       << absl::StrJoin(fds, " ");
 }
 
+// Under the python profile no program can create an IPC object, so the children keep the
+// zygote's (empty) IPC namespace; with per_program_ipc_namespace each gets its own.
+TEST_F(ZygoteTest, EachProgramHasItsOwnIpcNamespaceWhenItCouldMakeIpcObjects) {
+  const std::string program = "import os\nprint(os.readlink('/proc/self/ns/ipc'))\n";
+  auto ipc_ns_of = [&](sandbox::ZygoteRunner& runner) {
+    absl::StatusOr<RunResult> r = runner.Run(Spec(program));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? std::string(absl::StripAsciiWhitespace(r->stdout_data)) : "";
+  };
+  auto zygote_ns = [](sandbox::ZygoteRunner& runner) {
+    return std::filesystem::read_symlink(
+               absl::StrCat("/proc/", runner.zygote_pids().at(0), "/ns/ipc"))
+        .string();
+  };
+  ASSERT_FALSE(grader::MakeZygoteOptions(*runtime_, 1).per_program_ipc_namespace);
+  const std::string shared = ipc_ns_of(*zygote_);
+  EXPECT_EQ(shared, zygote_ns(*zygote_));
+  EXPECT_EQ(ipc_ns_of(*zygote_), shared);
+
+  sandbox::ZygoteOptions own = grader::MakeZygoteOptions(*runtime_, 1);
+  own.per_program_ipc_namespace = true;
+  absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+      sandbox::ZygoteRunner::Create(sandbox_, own);
+  ASSERT_TRUE(z.ok()) << z.status();
+  const std::string first = ipc_ns_of(**z);
+  const std::string second = ipc_ns_of(**z);
+  EXPECT_TRUE(absl::StartsWith(first, "ipc:[")) << first;
+  EXPECT_NE(first, zygote_ns(**z));
+  EXPECT_NE(first, second);
+}
+
 // Files in /tmp and /dev/shm, the environment and module state of one program are gone
 // for the next one run by the same zygote. (SysV IPC is refused by the python seccomp
-// profile; the per-program IPC namespace covers profiles that allow it.)
+// profile; the per-program IPC namespace covers profiles that allow it: see
+// EachProgramHasItsOwnIpcNamespaceWhenItCouldMakeIpcObjects.)
 TEST_F(ZygoteTest, NothingOfOneProgramReachesTheNext) {
   const std::string writer = R"PY(
 import os
