@@ -7,12 +7,15 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-int fathom_send_fd(int sock, int fd) {
-  char byte = 'L';
-  struct iovec iov = {&byte, 1};
+int fathom_send_fds(int sock, char tag, const int* fds, int n) {
+  if (n < 1 || n > FATHOM_SEND_FDS_MAX) {
+    errno = EINVAL;
+    return -1;
+  }
+  struct iovec iov = {&tag, 1};
   union {
     struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(int))];
+    char buf[CMSG_SPACE(sizeof(int) * FATHOM_SEND_FDS_MAX)];
   } control;
   memset(&control, 0, sizeof(control));
   struct msghdr mh;
@@ -20,17 +23,19 @@ int fathom_send_fd(int sock, int fd) {
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
   mh.msg_control = control.buf;
-  mh.msg_controllen = sizeof(control.buf);
+  mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
   struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t n;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+  ssize_t sent;
   do {
-    n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n == 1) return 0;
-  if (n >= 0) errno = EIO;
+    sent = sendmsg(sock, &mh, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent == 1) return 0;
+  if (sent >= 0) errno = EIO;
   return -1;
 }
+
+int fathom_send_fd(int sock, int fd) { return fathom_send_fds(sock, 'L', &fd, 1); }

@@ -88,6 +88,31 @@ static const char* cstr(const struct record* r, char* buf, size_t cap) {
   return buf;
 }
 
+/* Installs `len` bytes of sock_filter (after PR_SET_NO_NEW_PRIVS) with seccomp(2)
+ * `flags`. Returns what seccomp returns (a listener with SECCOMP_FILTER_FLAG_NEW_LISTENER,
+ * else 0), or -1 with errno set. */
+static long install_bpf(const char* bpf, size_t len, unsigned flags) {
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+      len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    errno = EINVAL;
+    return -1;
+  }
+  /* The instructions must be aligned: copy them out of the byte stream. */
+  struct sock_filter* insns = malloc(len);
+  if (insns == NULL) {
+    errno = ENOMEM;
+    return -1;
+  }
+  memcpy(insns, bpf, len);
+  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), insns};
+  long rc = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  if (rc == 0) rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  const int err = errno;
+  free(insns);
+  errno = err;
+  return rc;
+}
+
 /* Reads all of fd into a malloc'd buffer. */
 static char* read_all(int fd, size_t* len) {
   size_t cap = 1 << 16, n = 0;
@@ -288,22 +313,10 @@ static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
   }
 
   if (bpf != NULL) {
-    /* The filter's instructions must be aligned: copy them out of the byte stream. */
-    struct sock_filter* insns = malloc(bpf_len);
-    if (insns == NULL) return fail(err_fd, "installing the seccomp filter", ENOMEM);
-    memcpy(insns, bpf, bpf_len);
-    struct sock_fprog prog = {(unsigned short)(bpf_len / sizeof(struct sock_filter)), insns};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-      return fail(err_fd, "installing the seccomp filter", errno);
-    }
-    if (channel_fd < 0) {
-      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
-        return fail(err_fd, "installing the seccomp filter", errno);
-      }
-    } else {
-      const long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                                    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-      if (listener < 0) return fail(err_fd, "installing the seccomp filter", errno);
+    const long listener =
+        install_bpf(bpf, bpf_len, channel_fd < 0 ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    if (listener < 0) return fail(err_fd, "installing the seccomp filter", errno);
+    if (channel_fd >= 0) {
       /* Under the filter now: sendmsg and close are the only calls before the program. */
       if (fathom_send_fd(channel_fd, (int)listener) != 0) {
         return fail(err_fd, "handing the seccomp listener to the grader", errno);
@@ -311,7 +324,6 @@ static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
       close((int)listener);
       close(channel_fd);
     }
-    free(insns);
   } else if (channel_fd >= 0) {
     close(channel_fd);
   }
@@ -324,21 +336,7 @@ static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
  * filter (`len` bytes of sock_filter; see sandbox/seccomp.h), which every child inherits.
  * Returns 0 or an errno. */
 int fathom_zygote_install_filter(const char* bpf, size_t len) {
-  if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
-      len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-    return EINVAL;
-  }
-  struct sock_filter* insns = malloc(len);
-  if (insns == NULL) return ENOMEM;
-  memcpy(insns, bpf, len);
-  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), insns};
-  int err = 0;
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
-    err = errno;
-  }
-  free(insns);
-  return err;
+  return install_bpf(bpf, len, 0) < 0 ? errno : 0;
 }
 
 /* The spare: the child forked ahead of its request. */
@@ -390,30 +388,6 @@ static int send_msg(int ctl, const char* text, size_t n) {
     w = send(ctl, text, n, MSG_NOSIGNAL);
   } while (w < 0 && errno == EINTR);
   return w == (ssize_t)n ? 0 : -1;
-}
-
-/* Hands the request's descriptors to the spare. A spare that died getting ready makes
- * this fail; its reason is on its error pipe. */
-static void forward_fds(int sock, const int* fds, int n) {
-  char byte = 'R';
-  struct iovec iov = {&byte, 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int) * 5)];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof(u));
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-  memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-  while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
 }
 
 /* Waits for the running child `pid` to end, killing it on "K". Returns 0 once it can be
@@ -477,7 +451,8 @@ int fathom_zygote_serve(int ctl, int share_ipc, char** body, size_t* body_len, i
       }
       continue;
     }
-    forward_fds(sp.sock, fds, nfds);
+    /* A spare that died getting ready makes this fail; its reason is on its error pipe. */
+    (void)fathom_send_fds(sp.sock, 'R', fds, nfds);
     close(sp.sock);
     for (int i = 0; i < nfds; ++i) close(fds[i]);
     r = await_child(ctl, sp.pid);
@@ -508,6 +483,3 @@ int fathom_zygote_serve(int ctl, int share_ipc, char** body, size_t* body_len, i
     if (r <= 0) return r;
   }
 }
-
-/* Frees a body returned by fathom_zygote_serve in a child. */
-void fathom_zygote_child_free(char* body) { free(body); }
