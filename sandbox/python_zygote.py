@@ -5,14 +5,15 @@
 # only. It imports the common modules once, installs its part of the seccomp filter and
 # never runs untrusted code itself. It keeps one child forked ahead (a "spare", named
 # fathom-spare in ps), made between two runs so that neither the fork nor the child's new
-# mount and IPC namespaces wait for a request. A request's descriptors go to the spare;
-# the child (in C: zygote_child.c) mounts a fresh /tmp and /dev/shm, drops every
-# capability, applies the rlimits and the rest of the seccomp filter, then (here) the
-# environment, and only then runs the program the way `python3 FLAGS script` would. The
-# program text reaches the child through a pipe and never passes through the zygote's own
-# memory. Once the child is reaped and reported, the next spare is forked. That loop is
-# in C too (fathom_zygote_serve): the zygote works while its spare is alive, and each
-# page of the interpreter's heap it wrote would be copied for one of them.
+# mount (and, if it needs one, IPC) namespace waits for a request. A request's
+# descriptors go to the spare; the child (in C: zygote_child.c) mounts a fresh /tmp and
+# /dev/shm, drops every capability, applies the rlimits and the rest of the seccomp
+# filter, then (here) the environment, and only then runs the program the way
+# `python3 FLAGS script` would. The program text reaches the child through a pipe and
+# never passes through the zygote's own memory. Once the child is reaped and reported,
+# the next spare is forked. That loop is in C too (fathom_zygote_serve): the zygote works
+# while its spare is alive, and each page of the interpreter's heap it wrote would be
+# copied for one of them.
 #
 # Control socket (SOCK_SEQPACKET, our stdin at start):
 #   grader -> zygote  b"R" + SCM_RIGHTS[stdin, stdout, stderr, body(, listener channel)]
