@@ -125,7 +125,7 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
   if (!zygote) args.push_back("--no-zygote");
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(FATHOM_BINARY, args);
   if (!server.ok()) return Fail(server.status());
-  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto channel = fathom::testing::ConnectedChannel((*server)->address());
   auto stub = v1::Grader::NewStub(channel);
   for (int i = 0; i < 10; ++i) ExecuteOnce(*stub, "pass");  // warm-up
 
@@ -206,8 +206,7 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
     threads.emplace_back([&, c] {
       grpc::ChannelArguments args;
       args.SetInt("fathom.bench.client", c);
-      auto s = v1::Grader::NewStub(grpc::CreateCustomChannel(
-          (*server)->address(), grpc::InsecureChannelCredentials(), args));
+      auto s = v1::Grader::NewStub(fathom::testing::ConnectedChannel((*server)->address(), args));
       while (Clock::now() < end) (ExecuteOnce(*s, "pass") ? done : failed)++;
     });
   }

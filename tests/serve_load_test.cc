@@ -102,8 +102,7 @@ TEST(ServeLoadTest, SixtyFourClientsFiveThousandMixedRequests) {
     grpc::ChannelArguments args;
     // One connection per client: a shared subchannel would hide the 64 connections.
     args.SetInt("fathom.client", c);
-    channels.push_back(grpc::CreateCustomChannel(server.address(),
-                                                 grpc::InsecureChannelCredentials(), args));
+    channels.push_back(testing::ConnectedChannel(server.address(), args));
   }
 
   std::vector<std::atomic<int>> answers(kRequests);

@@ -222,6 +222,8 @@ def main(argv=None):
     ap.add_argument("--extract", default="none", choices=["none", "fenced", "stop"])
     ap.add_argument("--timeout", type=float, help="per-sample CPU seconds (at most the server's)")
     ap.add_argument("--batch", type=int, default=256, help="samples per request message")
+    ap.add_argument("--connect-timeout", type=float, default=30.0,
+                    help="seconds to wait for the server to accept the connection (default 30)")
     ap.add_argument("--mode", choices=["auto", "io", "assert"],
                     help="auto: I/O mode where the server has expected outputs; io; assert "
                          "(default: the server's --mode)")
@@ -242,6 +244,17 @@ def main(argv=None):
     channel = grpc.insecure_channel(args.server, options=[
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+    # Connect before the first call. The channel retries a failed connection attempt
+    # after its backoff, but a call made meanwhile fails at once; and gRPC 1.51 (Debian
+    # 12's) fails about one attempt in a few hundred with a stray errno ("No such file or
+    # directory", grpc/grpc#35064), so a call-first client would now and then report a
+    # running server as unreachable.
+    try:
+        grpc.channel_ready_future(channel).result(timeout=args.connect_timeout)
+    except grpc.FutureTimeoutError:
+        print("grade.py: cannot connect to the server at %s (waited %g s)"
+              % (args.server, args.connect_timeout), file=sys.stderr)
+        return 2
     stub = pb_grpc.GraderStub(channel)
     start = time.monotonic()
     try:

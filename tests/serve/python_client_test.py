@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -148,6 +149,18 @@ class PythonClientTest(unittest.TestCase):
                             capture_output=True, text=True, timeout=120)
         self.assertEqual(py.returncode, 2)
         self.assertIn("no problem set 'nope'", py.stderr)
+
+    def test_2_no_server_is_a_clear_error(self):
+        with socket.socket() as s:  # a loopback port nothing listens on
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        py = subprocess.run([PY, GRADE_PY, "--server", "127.0.0.1:%d" % port,
+                             "--connect-timeout", "0.5", "--problem-set", "mini",
+                             "--samples", self.samples],
+                            capture_output=True, text=True, timeout=120)
+        self.assertEqual(py.returncode, 2)
+        self.assertEqual(py.stderr, "grade.py: cannot connect to the server at 127.0.0.1:%d "
+                                    "(waited 0.5 s)\n" % port)
 
     def test_3_sigterm_exits_zero_with_one_log_line_per_call(self):
         self.assertEqual(self.server.stop(), 0)

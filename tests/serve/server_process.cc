@@ -16,6 +16,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -144,6 +147,15 @@ std::vector<pid_t> ServerProcess::Grandchildren() const {
     for (pid_t g : ChildrenOf(c, "fathom-spare")) out.push_back(g);
   }
   return out;
+}
+
+std::shared_ptr<grpc::Channel> ConnectedChannel(const std::string& address,
+                                               const grpc::ChannelArguments& args,
+                                               std::chrono::seconds timeout) {
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  channel->WaitForConnected(std::chrono::system_clock::now() + timeout);
+  return channel;
 }
 
 std::vector<pid_t> ChildrenOf(pid_t pid) {
