@@ -105,7 +105,11 @@ struct RunSpec {
   std::vector<std::string> env;
   // Files written into the work dir (which is also the cwd, $HOME and $TMPDIR).
   std::vector<File> files;
-  // stdin contents; when absent the program reads /dev/null.
+  // stdin contents. When absent the program's stdin is a pipe already at end of file, on
+  // every path (a fresh init, a pre-started one, a zygote's child), so that what a
+  // program sees of its stdin (fstat, seekable(), tell()) does not depend on the runner.
+  // A pipe rather than /dev/null: pre-started inits get their stdin before the run is
+  // known, and a pipe made per run shares no file status flags between runs.
   bool has_stdin = false;
   std::string stdin_data;
   Limits limits;

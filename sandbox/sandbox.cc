@@ -854,11 +854,9 @@ absl::Status Sandbox::StartInit(const LaunchOptions& how, const Limits& limits,
   if (how.stdin_fd >= 0) {
     in_r.reset(fcntl(how.stdin_fd, F_DUPFD_CLOEXEC, 0));
     if (in_r.get() < 0) return ErrnoStatus("dup stdin");
-  } else if (stdin_pipe) {
-    if (absl::Status s = MakePipe(&in_r, &out->in_w); !s.ok()) return s;
   } else {
-    in_r.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (in_r.get() < 0) return ErrnoStatus("open /dev/null");
+    if (absl::Status s = MakePipe(&in_r, &out->in_w); !s.ok()) return s;
+    if (!stdin_pipe) out->in_w.reset();  // no stdin: end of file at once (RunSpec)
   }
   InitStart start;
   const int fds[kChildFds] = {in_r.get(),     out_w.get(),  err_w.get(),

@@ -134,7 +134,7 @@ class Sandbox final : public Runner {
                                                    const LaunchOptions& how);
   // Clones init into the active layers with out->plan_buf as its plan buffer, and puts
   // it in a cgroup with `limits`; init waits on out->sync_w. `stdin_pipe`: stdin is a
-  // pipe (out->in_w), else /dev/null (unless how.stdin_fd is given). A `prestarted`
+  // pipe fed through out->in_w, else a pipe at end of file (unless how.stdin_fd is given). A `prestarted`
   // init's cgroup is named idle-N until a run takes it.
   absl::Status StartInit(const LaunchOptions& how, const Limits& limits, bool stdin_pipe,
                          bool prestarted, Launched* out);

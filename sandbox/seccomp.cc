@@ -97,11 +97,12 @@ int RuleAdd(scmp_filter_ctx ctx, uint32_t default_action, uint32_t action, int n
 constexpr const char* kZygoteSetupSyscalls[] = {
     "access",    "brk",        "capset",     "chdir",      "close",        "close_range",
     "dup2",      "dup3",       "exit",       "exit_group", "faccessat",    "faccessat2",
-    "fcntl",     "getpid",     "kill",       "madvise",    "mmap",         "mount",
-    "mremap",    "munmap",     "open",       "openat",     "pidfd_open",   "pipe2",
-    "poll",      "ppoll",      "prctl",      "prlimit64",  "read",         "recvfrom",
-    "recvmsg",   "rt_sigaction", "rt_sigprocmask", "seccomp", "sendmsg",   "sendto",
-    "setrlimit", "unshare",    "wait4",      "write",
+    "fcntl",     "getdents64", "getpid",     "kill",       "lseek",        "madvise",
+    "mmap",      "mount",      "mremap",     "munmap",     "open",         "openat",
+    "pidfd_open", "pipe2",     "poll",       "ppoll",      "prctl",        "prlimit64",
+    "read",      "recvfrom",   "recvmsg",    "rt_sigaction", "rt_sigprocmask", "seccomp",
+    "sendmsg",   "sendto",     "setrlimit",  "umount2",    "unlinkat",     "unshare",
+    "wait4",     "write",
 };
 
 bool IsZygoteSetupSyscall(const std::string& name) {

@@ -131,8 +131,6 @@ absl::StatusOr<std::unique_ptr<ZygoteRunner>> ZygoteRunner::Create(Sandbox* sand
     return absl::InvalidArgumentError("zygote: both seccomp filters or neither");
   }
   std::unique_ptr<ZygoteRunner> runner(new ZygoteRunner(sandbox, std::move(options)));
-  runner->dev_null_.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (runner->dev_null_.get() < 0) return ErrnoStatus("open /dev/null");
   for (int i = 0; i < runner->options_.slots; ++i) {
     runner->slots_.push_back(std::make_unique<Slot>());
     if (absl::Status s = runner->StartSlot(*runner->slots_.back()); !s.ok()) return s;
@@ -408,15 +406,13 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   if (absl::Status s = MakePipe(&out_r, &out_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&err_r, &err_w); !s.ok()) return s;
   if (absl::Status s = MakePipe(&body_r, &body_w); !s.ok()) return s;
-  if (spec.has_stdin) {
-    if (absl::Status s = MakePipe(&in_r, &in_w); !s.ok()) return s;
-  }
+  if (absl::Status s = MakePipe(&in_r, &in_w); !s.ok()) return s;
+  if (!spec.has_stdin) in_w.reset();  // no stdin: end of file at once (RunSpec)
 
   const int64_t cpu_base_ns = cgroup != nullptr ? cgroup->CpuUsageNs() : 0;
   const int64_t oom_base = cgroup != nullptr ? cgroup->OomKills() : 0;
   const int64_t start_ms = MonotonicMs();
-  const int stdin_fd = spec.has_stdin ? in_r.get() : dev_null_.get();
-  const int fds[5] = {stdin_fd, out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
+  const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
   if (!SendWithFds(slot.control.get(), "R", fds, notify ? 5 : 4)) {
     *lost = true;
     return ErrnoStatus("send the request to the zygote");

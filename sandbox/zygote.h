@@ -5,24 +5,31 @@
 // Where each layer lives, and why sharing it between the programs of a slot is safe:
 //   user namespace   shared. Every program runs as the same unprivileged uid as on the
 //                    fresh path; it has no capability. The zygote keeps CAP_SYS_ADMIN in
-//                    this namespace only (for the per-child mounts) and is PID 1, so the
+//                    this namespace only (for the scratch mounts) and is PID 1, so the
 //                    program can neither signal it (a namespace's init ignores signals it
 //                    has no handler for) nor trace it (seccomp kills ptrace).
 //   pid namespace    shared. The program cannot create processes (seccomp), so nothing of
 //                    it outlives its reaping; /proc shows the zygote and the program only.
 //   net, uts         shared: the network namespace is empty and sockets are refused by
 //                    seccomp; the hostname cannot be changed without a capability.
-//   mount, ipc       per program: the child unshares both and mounts a fresh tmpfs on /tmp
-//                    (its cwd, $HOME, $TMPDIR) and /dev/shm, so no file and no SysV/POSIX
-//                    IPC object survives into the next program. The root is read-only.
-//                    (The IPC namespace is the zygote's, shared, when the filter refuses
-//                    every call that creates an IPC object: per_program_ipc_namespace.)
+//   mount            shared, with nothing in it a program can write that outlives it. The
+//                    root is read-only; /tmp (the cwd, $HOME, $TMPDIR) and /dev/shm are two
+//                    tmpfs the zygote mounts once, each child resizes (remount) to its own
+//                    limit, and the zygote empties after reaping the child and before
+//                    reporting it (replacing the mount when a tree is too deep or will not
+//                    go). No mount namespace per program: its teardown at exit waited an
+//                    expedited RCU grace period on every run's critical path
+//                    (zygote_child.c, empty_scratch). A program cannot mount or unmount.
+//   ipc              per program: the child unshares it, so no SysV/POSIX IPC object
+//                    survives into the next program; or the zygote's, shared, when the
+//                    filter refuses every call that creates an IPC object
+//                    (per_program_ipc_namespace).
 //   cgroup           per slot: the zygote and its one child at a time share the slot's
 //                    cgroup, so nothing migrates per program. The memory limit is the
 //                    program's plus the zygote's own charge measured at start; CPU for the
 //                    limit is the cgroup's delta; the program's own cpu_ms and max_rss_kb
 //                    come from its rusage. The zygote is shielded from the OOM killer.
-//   rlimits, seccomp per program, set by the child after the mounts, seccomp last (the
+//   rlimits, seccomp per program, set by the child after its setup, seccomp last (the
 //                    filter is the runtime's, compiled with every exec denied). Split
 //                    (sandbox/seccomp.h, ZygoteSeccomp): the zygote installs its part
 //                    once after its imports, so it too runs confined, and each child adds
@@ -130,7 +137,6 @@ class ZygoteRunner final : public Runner {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Slot>> slots_;  // guarded by mu_ (busy flags)
   ZygoteStats stats_;                          // guarded by mu_
-  UniqueFd dev_null_;  // the stdin of programs given none (sent, never read, by us)
 };
 
 }  // namespace fathom::sandbox

@@ -114,7 +114,8 @@ print("flags", sys.flags.isolated, sys.flags.dont_write_bytecode, sys.flags.no_s
 print("path", sys.path)
 print("cwd", os.getcwd(), "uid", os.getuid(), os.getgid(), "groups", os.getgroups())
 print("env", sorted(os.environ.items()))
-print("stdio", [(s.encoding, s.errors, s.line_buffering, s.buffer.raw.name)
+print("stdio", [(s.encoding, s.errors, s.line_buffering, s.write_through, s.buffer.raw.name,
+                 s.seekable(), type(s.buffer).__name__, s.buffer.raw.mode)
                 for s in (sys.stdin, sys.stdout, sys.stderr)])
 print("stdin", repr(sys.stdin.read()))
 print("tmp", sorted(os.listdir("/tmp")), "shm", sorted(os.listdir("/dev/shm")))
@@ -129,21 +130,31 @@ with open("/proc/self/comm") as f:
 sys.stderr.write("to stderr\n")
 raise SystemExit(3)
 )PY";
-  RunSpec spec = Spec(program);
-  spec.has_stdin = true;
-  spec.stdin_data = "line one\nline two\r\n";
-  ASSERT_TRUE(zygote_->Serves(spec));
-  absl::StatusOr<RunResult> fresh = sandbox_->Run(spec);
-  absl::StatusOr<RunResult> warm = zygote_->Run(spec);
-  ASSERT_TRUE(fresh.ok()) << fresh.status();
-  ASSERT_TRUE(warm.ok()) << warm.status();
-  EXPECT_EQ(fresh->status, RunStatus::kNonzeroExit) << Describe(fresh);
-  EXPECT_EQ(warm->status, RunStatus::kNonzeroExit) << Describe(warm);
-  EXPECT_EQ(warm->exit_code, 3);
-  EXPECT_EQ(warm->stdout_data, fresh->stdout_data);
-  EXPECT_EQ(warm->stderr_data, "to stderr\n");
-  EXPECT_EQ(fresh->stderr_data, "to stderr\n");
-  EXPECT_EQ(zygote_->stats().runs, 1);
+  // With stdin and without (a pipe at end of file on both paths: RunSpec::has_stdin).
+  // The zygote's children get sys.stdin and friends prebuilt (python_zygote.py): that
+  // must not show.
+  for (bool with_stdin : {true, false}) {
+    SCOPED_TRACE(with_stdin ? "stdin: given" : "stdin: none");
+    RunSpec spec = Spec(program);
+    spec.has_stdin = with_stdin;
+    if (with_stdin) spec.stdin_data = "line one\nline two\r\n";
+    ASSERT_TRUE(zygote_->Serves(spec));
+    absl::StatusOr<RunResult> fresh = sandbox_->Run(spec);
+    absl::StatusOr<RunResult> warm = zygote_->Run(spec);
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    ASSERT_TRUE(warm.ok()) << warm.status();
+    EXPECT_EQ(fresh->status, RunStatus::kNonzeroExit) << Describe(fresh);
+    EXPECT_EQ(warm->status, RunStatus::kNonzeroExit) << Describe(warm);
+    EXPECT_EQ(warm->exit_code, 3);
+    EXPECT_EQ(warm->stdout_data, fresh->stdout_data);
+    EXPECT_TRUE(absl::StrContains(warm->stdout_data,
+                                  with_stdin ? "stdin 'line one\\nline two\\r\\n'\n"
+                                             : "stdin ''\n"))
+        << warm->stdout_data;
+    EXPECT_EQ(warm->stderr_data, "to stderr\n");
+    EXPECT_EQ(fresh->stderr_data, "to stderr\n");
+  }
+  EXPECT_EQ(zygote_->stats().runs, 2);
 }
 
 // Between two runs the zygote keeps one child forked ahead for the next program. It is
@@ -243,6 +254,73 @@ print(os.path.exists("/tmp/left-behind"), os.path.exists("/dev/shm/left-behind")
   EXPECT_EQ(r->status, RunStatus::kOk) << Describe(r);
   EXPECT_EQ(r->stdout_data, "False False False False\n");
   EXPECT_EQ(zygote_->stats().restarts, 0);
+}
+
+// The children share the zygote's /tmp and /dev/shm, which it empties after each run
+// (zygote_child.c, empty_scratch). A program that leaves a hostile mess behind: files it
+// made unreadable and undeletable for itself, a symlink out of the tmpfs, a hard link,
+// many files, and a tree deeper than the zygote empties file by file (it replaces the mount
+// then). The next program finds both empty, and the zygote never restarted.
+TEST_F(ZygoteTest, TheNextProgramFindsTmpAndShmEmptyWhateverTheLastLeft) {
+  const std::string messy = R"PY(
+import os
+os.makedirs("/tmp/a/b/c")
+for i in range(2000):
+    open("/tmp/a/b/f%d" % i, "w").write("x")
+open("/tmp/a/b/c/locked", "w").write("x")
+os.chmod("/tmp/a/b/c", 0o000)        # no one may read or enter it
+os.chmod("/tmp/a", 0o500)            # nor delete in it
+os.symlink("/usr", "/tmp/usr-link")  # emptying must not follow it
+os.symlink("/tmp", "/tmp/loop")
+os.link("/tmp/a/b/f1", "/tmp/hardlink")
+open("/dev/shm/seg", "wb").write(b"y" * 100000)
+print("messy")
+)PY";
+  const std::string deep = R"PY(
+import os
+os.chdir("/tmp")
+for i in range(100):
+    os.mkdir("d")
+    os.chdir("d")
+open("bottom", "w").write("x")
+os.makedirs("/dev/shm/x/y")
+print("deep")
+)PY";
+  const std::string look = R"PY(
+import os
+print(sorted(os.listdir("/tmp")), sorted(os.listdir("/dev/shm")), len(os.listdir("/usr")) > 3)
+)PY";
+  for (const std::string& program : {messy, deep}) {
+    absl::StatusOr<RunResult> m = zygote_->Run(Spec(program));
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ(m->status, RunStatus::kOk) << Describe(m);
+    absl::StatusOr<RunResult> r = zygote_->Run(Spec(look));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, RunStatus::kOk) << Describe(r);
+    EXPECT_EQ(r->stdout_data, "['main.py'] [] True\n");
+  }
+  EXPECT_EQ(zygote_->stats().restarts, 0);
+  EXPECT_EQ(zygote_->stats().runs, 4);
+}
+
+// Each program's /tmp holds what its own limit allows, not the last program's.
+TEST_F(ZygoteTest, EachProgramGetsItsOwnTmpfsSize) {
+  const std::string fill = R"PY(
+try:
+    open("/tmp/big", "wb").write(b"x" * (3 << 20))
+    print("wrote 3 MiB")
+except OSError as e:
+    print("refused", e.errno)
+)PY";
+  for (int64_t bytes : {int64_t{1} << 20, int64_t{8} << 20, int64_t{1} << 20}) {
+    SCOPED_TRACE(bytes);
+    RunSpec spec = Spec(fill);
+    spec.limits.tmpfs_bytes = bytes;
+    absl::StatusOr<RunResult> r = zygote_->Run(spec);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, RunStatus::kOk) << Describe(r);
+    EXPECT_EQ(r->stdout_data, bytes < (3 << 20) ? "refused 28\n" : "wrote 3 MiB\n");
+  }
 }
 
 // SIGKILL of the zygote in the middle of a run: a new zygote is started and the program
