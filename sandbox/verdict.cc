@@ -21,6 +21,10 @@ void DecideStatus(const Observation& obs, RunResult* r) {
   if (obs.have_program_status) {
     if (WIFEXITED(obs.program_status)) r->exit_code = WEXITSTATUS(obs.program_status);
     if (WIFSIGNALED(obs.program_status)) r->signal = WTERMSIG(obs.program_status);
+  } else if (obs.kill_reason != KillReason::kNone) {
+    // We killed it, with SIGKILL, and its init went with it (the fresh path): report
+    // what a runner that reaps the program itself (a zygote) sees.
+    r->signal = SIGKILL;
   }
   switch (obs.kill_reason) {
     case KillReason::kOutput:

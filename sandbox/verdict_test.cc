@@ -72,6 +72,23 @@ TEST(VerdictTest, ParentKillsWin) {
   EXPECT_EQ(Decide(base).status, RunStatus::kWallTimeout);
 }
 
+// Our kills end the program with SIGKILL. The fresh path loses the program's status with
+// its init; the signal is the same as where the status survives (a zygote's child).
+TEST(VerdictTest, OurKillsReportSigkillWithOrWithoutTheProgramsStatus) {
+  for (KillReason why : {KillReason::kOutput, KillReason::kCpu, KillReason::kWall,
+                         KillReason::kSyscall}) {
+    RunResult lost = Decide({.kill_reason = why, .violation_syscall = 101});
+    RunResult kept = Decide({.kill_reason = why, .have_program_status = true,
+                             .program_status = Signaled(SIGKILL), .violation_syscall = 101});
+    EXPECT_EQ(lost.signal, SIGKILL) << static_cast<int>(why);
+    EXPECT_EQ(kept.signal, SIGKILL) << static_cast<int>(why);
+    EXPECT_EQ(lost.status, kept.status) << static_cast<int>(why);
+    EXPECT_EQ(lost.exit_code, -1);
+  }
+  // No kill of ours and no status: nothing to report.
+  EXPECT_EQ(Decide({}).signal, 0);
+}
+
 TEST(VerdictTest, NoReportIsSandboxError) {
   EXPECT_EQ(Decide({}).status, RunStatus::kSandboxError);
 }
