@@ -22,8 +22,10 @@ void DecideStatus(const Observation& obs, RunResult* r) {
     if (WIFEXITED(obs.program_status)) r->exit_code = WEXITSTATUS(obs.program_status);
     if (WIFSIGNALED(obs.program_status)) r->signal = WTERMSIG(obs.program_status);
   } else if (obs.kill_reason != KillReason::kNone) {
-    // We killed it, with SIGKILL, and its init went with it (the fresh path): report
-    // what a runner that reaps the program itself (a zygote) sees.
+    // We killed it with SIGKILL, and its init with it (the fresh path), so its own wait
+    // status is lost: report what a runner that reaps the program itself (a zygote)
+    // sees. (Wrong only when the program had just exited by itself as the kill came; a
+    // zygote then reports that exit.)
     r->signal = SIGKILL;
   }
   switch (obs.kill_reason) {
@@ -52,6 +54,7 @@ void DecideStatus(const Observation& obs, RunResult* r) {
                          WEXITSTATUS(obs.program_status) == 0;
   if (obs.oom_kills > 0 && !exited_ok) {
     r->status = RunStatus::kMemoryLimit;
+    if (!obs.have_program_status) r->signal = SIGKILL;  // the OOM killer's, as above
     return;
   }
   if (!obs.have_program_status) {

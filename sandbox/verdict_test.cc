@@ -85,6 +85,12 @@ TEST(VerdictTest, OurKillsReportSigkillWithOrWithoutTheProgramsStatus) {
     EXPECT_EQ(lost.status, kept.status) << static_cast<int>(why);
     EXPECT_EQ(lost.exit_code, -1);
   }
+  // The OOM killer's kill, with or without the status, is SIGKILL too.
+  EXPECT_EQ(Decide({.oom_kills = 1}).signal, SIGKILL);
+  EXPECT_EQ(Decide({.have_program_status = true, .program_status = Signaled(SIGKILL),
+                    .oom_kills = 1})
+                .signal,
+            SIGKILL);
   // No kill of ours and no status: nothing to report.
   EXPECT_EQ(Decide({}).signal, 0);
 }

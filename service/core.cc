@@ -63,6 +63,7 @@ void RunResultToProto(const sandbox::RunResult& r, v1::RunResult* out) {
   out->set_exit_code(r.exit_code);
   out->set_signal(r.signal);
   out->set_syscall(r.syscall);
+  out->set_syscall_name(r.syscall_name);
   out->set_stdout(r.stdout_data);
   out->set_stderr(r.stderr_data);
   out->set_stdout_truncated(r.stdout_truncated);
