@@ -8,7 +8,7 @@
 #include <sys/uio.h>
 
 int fathom_send_fds(int sock, char tag, const int* fds, int n) {
-  if (n < 1 || n > FATHOM_SEND_FDS_MAX) {
+  if (n < 0 || n > FATHOM_SEND_FDS_MAX || (n > 0 && fds == NULL)) {
     errno = EINVAL;
     return -1;
   }
@@ -22,13 +22,15 @@ int fathom_send_fds(int sock, char tag, const int* fds, int n) {
   memset(&mh, 0, sizeof(mh));
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
-  mh.msg_control = control.buf;
-  mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-  memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+  if (n > 0) {
+    mh.msg_control = control.buf;
+    mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+  }
   ssize_t sent;
   do {
     sent = sendmsg(sock, &mh, MSG_NOSIGNAL);

@@ -12,7 +12,8 @@ extern "C" {
  * signal). Async-signal-safe. Returns 0, or -1 with errno set. */
 int fathom_send_fd(int sock, int fd);
 
-/* The same for `n` descriptors (1..FATHOM_SEND_FDS_MAX) and the byte `tag`. */
+/* The same for `n` descriptors (0..FATHOM_SEND_FDS_MAX; 0: the byte alone) and the byte
+ * `tag`. */
 #define FATHOM_SEND_FDS_MAX 8
 int fathom_send_fds(int sock, char tag, const int* fds, int n);
 

@@ -21,6 +21,7 @@
 #include "sandbox/process_util.h"
 #include "sandbox/rlimits.h"
 #include "sandbox/seccomp_notify.h"
+#include "sandbox/send_fd.h"
 #include "sandbox/verdict.h"
 
 namespace fathom::sandbox {
@@ -69,29 +70,6 @@ void AppendRecord(std::string* out, char tag, absl::string_view value) {
   const uint32_t n = static_cast<uint32_t>(value.size());
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
   out->append(value.data(), value.size());
-}
-
-// Sends `msg` with `fds` attached (SCM_RIGHTS). MSG_NOSIGNAL: a dead zygote is EPIPE.
-bool SendWithFds(int sock, absl::string_view msg, const int* fds, int nfds) {
-  iovec iov = {const_cast<char*>(msg.data()), msg.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)] = {};
-  msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  if (nfds > 0) {
-    mh.msg_control = control;
-    mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-    cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-    memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-  }
-  ssize_t n;
-  do {
-    n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(msg.size());
 }
 
 int64_t VmHwmKb(pid_t pid) {
@@ -413,7 +391,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   const int64_t oom_base = cgroup != nullptr ? cgroup->OomKills() : 0;
   const int64_t start_ms = MonotonicMs();
   const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
-  if (!SendWithFds(slot.control.get(), "R", fds, notify ? 5 : 4)) {
+  if (fathom_send_fds(slot.control.get(), 'R', fds, notify ? 5 : 4) != 0) {
     *lost = true;
     return ErrnoStatus("send the request to the zygote");
   }
@@ -439,7 +417,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   auto kill_program = [&](KillReason why) {
     if (reason == KillReason::kNone) reason = why;
     // The zygote kills its child (it has not reaped it, so the pid is still that child's).
-    if (!SendWithFds(slot.control.get(), "K", nullptr, 0)) *lost = true;
+    if (fathom_send_fds(slot.control.get(), 'K', nullptr, 0) != 0) *lost = true;
   };
 
   Report report;
@@ -458,7 +436,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   while (!have_report && !*lost) {
     if (!cancelled && spec.cancel != nullptr && spec.cancel->cancelled()) {
       cancelled = true;
-      if (!SendWithFds(slot.control.get(), "K", nullptr, 0)) *lost = true;
+      if (fathom_send_fds(slot.control.get(), 'K', nullptr, 0) != 0) *lost = true;
       continue;
     }
     int64_t timeout = 1000;  // once killed: the report follows
