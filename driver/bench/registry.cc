@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "driver/bench/agieval_shots.h"
 #include "driver/bench/definition.h"
 #include "driver/bench/embedded_registry.h"
 #include "driver/bench/py_text.h"
@@ -345,6 +346,12 @@ absl::StatusOr<Definition> ParseDefinition(const YamlFile& f, const FileMap& fil
       if (d.builtin_shots.count(key)) continue;
       const std::string path = absl::StrReplaceAll(src->file, {{"{subtask}", key}});
       auto it = files.find(path);
+      if (it != files.end() && path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) {
+        // AGIEval's few_shot_prompts.csv: every task's exemplars in one file.
+        ASSIGN_OR_RETURN(tasks, bench::ParseAgievalFewShotCsv(path, it->second));
+        for (auto& [task, rows] : tasks) d.builtin_shots[task] = std::move(rows);
+        break;
+      }
       // A missing file is not a load error: BuildPrompt fails for that sub-task only
       // (the registry test checks that every shipped benchmark has its exemplars).
       if (it == files.end()) continue;
