@@ -83,6 +83,25 @@ TEST(Fidelity, JudgeMatchesGptFathom) {
   EXPECT_GT(checked, 100);
 }
 
+// Strict mode has no GPT-Fathom truth; it must still judge every vector row, in [0, 1].
+TEST(Fidelity, StrictJudgesEveryVectorRow) {
+  for (const Benchmark* b : TheRegistry().All()) {
+    const fs::path file = kVectors / (b->info().name + ".jsonl");
+    if (b->info().scoring != Scoring::kJudge || !fs::exists(file)) continue;
+    for (const json& v : ReadJsonl(file)) {
+      Row row;
+      row.subtask = v.contains("subtask") && v["subtask"].is_string() ? v["subtask"].get<std::string>() : "";
+      row.fields = v["row"];
+      const Judgement j = b->Judge(row, v["completion"].get<std::string>(), Mode::kStrict);
+      EXPECT_GE(j.score, 0.0);
+      EXPECT_LE(j.score, 1.0);
+      if (j.correct && b->info().metric == "accuracy") {
+        EXPECT_EQ(j.score, 1.0);
+      }
+    }
+  }
+}
+
 // The evaluated rows of a sample set, by (subtask, id).
 std::map<std::pair<std::string, std::string>, Row> SampleRows(const Benchmark& b) {
   std::map<std::pair<std::string, std::string>, Row> out;
