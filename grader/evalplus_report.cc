@@ -125,8 +125,17 @@ absl::StatusOr<EvalPlusPassAtK> WriteEvalPlusResults(const ProblemSet& problems,
       base_fail = FailTests(p->base_inputs, r.value("base_failed_inputs", nlohmann::json()));
       plus_fail = FailTests(p->plus_inputs, r.value("plus_failed_inputs", nlohmann::json()));
     } else {  // assert mode: one verdict for both
-      bool passed = r.value("passed", false);
-      std::string status = r.value("status", "");
+      // Checked by type: value() with a bool or string default throws on a mistyped
+      // field, and an edited results file must be an error, not a crash
+      // (fuzz/evalplus_report_fuzz.cc).
+      const nlohmann::json passed_field = r.value("passed", nlohmann::json(false));
+      const nlohmann::json status_field = r.value("status", nlohmann::json(""));
+      if (!passed_field.is_boolean() || !status_field.is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": `passed` must be a boolean and `status` a string"));
+      }
+      bool passed = passed_field.get<bool>();
+      std::string status = status_field.get<std::string>();
       base_status = passed ? "pass" : status == "timeout" ? "timeout" : "fail";
       plus_status = base_status;
     }

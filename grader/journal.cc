@@ -49,8 +49,10 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
       nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (j.is_discarded() || !j.is_object()) break;
       if (!header_seen) {
-        if (j.value("fathom_journal", 0) != 1) break;
-        if (j.value("fingerprint", "") != fingerprint) {
+        // Compared as JSON: value() with an int or string default throws on a
+        // mistyped field, and a damaged header must not crash (fuzz/journal_fuzz.cc).
+        if (j.value("fathom_journal", nlohmann::json(0)) != 1) break;
+        if (j.value("fingerprint", nlohmann::json("")) != fingerprint) {
           return absl::FailedPreconditionError(absl::StrCat(
               path, " was written by a run with other inputs or settings; rerun with "
                     "--no-resume to start over"));

@@ -4,6 +4,7 @@
 #include "grader/policy.h"
 
 #include <errno.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <span>
 #include <system_error>
 #include <utility>
@@ -101,6 +103,35 @@ std::string Sub(absl::string_view parent, absl::string_view key) {
   return parent.empty() ? std::string(key) : absl::StrCat(parent, ".", key);
 }
 
+// Records where a document's root node starts (what a YAML::Node's Mark() says).
+class FirstMark final : public YAML::EventHandler {
+ public:
+  YAML::Mark mark = YAML::Mark::null_mark();
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { Set(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { Set(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Set(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Set(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Set(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Set(const YAML::Mark& m) {
+    if (mark.is_null()) mark = m;
+  }
+};
+
 // One policy file being read: knows its path, so every error can name
 // file:line:column.
 class PolicyFile {
@@ -113,26 +144,36 @@ class PolicyFile {
 
   // Parses the bytes as exactly one YAML document whose root is a mapping.
   absl::StatusOr<YAML::Node> Parse() const {
-    std::vector<YAML::Node> docs;
+    // Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops there forever, allocating,
+    // on input such as a lone ',' (jbeder/yaml-cpp#1040, fixed upstream in #1319;
+    // found by fuzz/policy_fuzz.cc). The first document, then whether a second
+    // one starts, is all this needs, and neither step loops.
+    YAML::Node doc;
+    YAML::Mark second;
+    bool several = false;
     try {
-      docs = YAML::LoadAll(bytes_);
+      doc = YAML::Load(bytes_);
+      std::istringstream in(bytes_);
+      YAML::Parser parser(in);
+      FirstMark skip, next;
+      parser.HandleNextDocument(skip);
+      several = parser.HandleNextDocument(next);
+      second = next.mark;
     } catch (const YAML::Exception& e) {
       return ErrorAtMark(e.mark, "", absl::StrCat("invalid YAML: ", e.msg));
     } catch (const std::exception& e) {
       return ErrorAtMark(YAML::Mark(), "",
                          absl::StrCat("invalid YAML: ", e.what()));
     }
-    if (docs.empty() || docs[0].IsNull()) {
+    if (doc.IsNull()) {
       return ErrorAtMark(YAML::Mark(), "",
                          "empty file: expected a mapping of keys");
     }
-    if (docs.size() > 1) {
-      return Error(docs[1], "", "expected one YAML document, found several");
+    if (several) {
+      return ErrorAtMark(second, "", "expected one YAML document, found several");
     }
-    if (!docs[0].IsMap()) {
-      return Error(docs[0], "", "expected a mapping of keys");
-    }
-    return docs[0];
+    if (!doc.IsMap()) return Error(doc, "", "expected a mapping of keys");
+    return doc;
   }
 
   // InvalidArgument "path:line:column: key: message" at `node` (1-based line

@@ -183,7 +183,9 @@ HarnessRecord ParseHarnessRecord(absl::string_view stdout_data, absl::string_vie
   nlohmann::json j = nlohmann::json::parse(stdout_data.substr(start, end - start), nullptr,
                                            /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return record;
-  std::string outcome = j.value("outcome", "");
+  // Compared as JSON: value() with a string default throws on a mistyped `outcome`,
+  // which a program that found the nonce could write (fuzz/program_output_fuzz.cc).
+  const nlohmann::json outcome = j.value("outcome", nlohmann::json(""));
   if (outcome == "passed") {
     record.kind = HarnessRecord::Kind::kPassed;
   } else if (outcome == "exception") {

@@ -58,7 +58,11 @@ std::optional<Verdict> DiskCache::Lookup(const std::string& key) const {
   std::stringstream ss;
   ss << in.rdbuf();
   nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || j.value("key", "") != key) return std::nullopt;
+  // Compared as JSON: value() with a string default throws on a mistyped `key`, and a
+  // damaged entry is a miss, never a crash (fuzz/result_cache_fuzz.cc).
+  if (j.is_discarded() || !j.is_object() || j.value("key", nlohmann::json("")) != key) {
+    return std::nullopt;
+  }
   auto v = j.find("verdict");
   if (v == j.end()) return std::nullopt;
   absl::StatusOr<Verdict> verdict = VerdictFromJson(*v);
