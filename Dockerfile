@@ -12,7 +12,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libseccomp-dev libboost1.81-dev libyaml-cpp-dev libgtest-dev libgmock-dev \
-      libabsl-dev nlohmann-json3-dev zlib1g-dev libssl-dev \
+      libabsl-dev nlohmann-json3-dev zlib1g-dev libssl-dev libcli11-dev \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev \
       python3 python3-numpy \
  && rm -rf /var/lib/apt/lists/*
