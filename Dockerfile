@@ -12,7 +12,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libseccomp-dev libboost1.81-dev libyaml-cpp-dev libgtest-dev libgmock-dev \
-      libabsl-dev nlohmann-json3-dev zlib1g-dev libssl-dev libcli11-dev \
+      libabsl-dev nlohmann-json3-dev zlib1g-dev libssl-dev libcli11-dev prometheus-cpp-dev \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev \
       python3 python3-numpy \
  && rm -rf /var/lib/apt/lists/*
@@ -39,6 +39,7 @@ FROM debian:bookworm
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       python3 python3-numpy libseccomp2 libyaml-cpp0.7 libabsl20220623 zlib1g libssl3 \
+      libprometheus-cpp-core1.0 \
       libgrpc++1.51 libprotobuf32 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 fathom
