@@ -1,11 +1,14 @@
-// SHA-256 (FIPS 180-4), used for content-addressed cache keys and run fingerprints.
+// SHA-256, used for content-addressed cache keys and run fingerprints: a thin wrapper over
+// OpenSSL's libcrypto (EVP) that keeps the incremental and length-prefixed field API the
+// grader's callers use.
 //
-// Thread safety: a Sha256 object is not shared; the free functions are pure.
+// Thread safety: a Sha256 object is not shared; the free function is pure.
 #ifndef FATHOM_GRADER_SHA256_H_
 #define FATHOM_GRADER_SHA256_H_
 
-#include <array>
-#include <cstdint>
+#include <openssl/types.h>
+
+#include <memory>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -15,7 +18,7 @@ namespace fathom::grader {
 class Sha256 {
  public:
   Sha256();
-  // Feeds bytes; may be called any number of times before Final().
+  // Feeds bytes; may be called any number of times before FinalHex().
   void Update(absl::string_view data);
   // Length-prefixed update: Update(decimal size + ':' + data). Used to hash several fields
   // without ambiguity ("ab"+"c" and "a"+"bc" hash differently).
@@ -24,11 +27,10 @@ class Sha256 {
   std::string FinalHex();
 
  private:
-  void Block(const uint8_t* p);
-  std::array<uint32_t, 8> h_;
-  uint8_t buf_[64];
-  size_t buf_len_ = 0;
-  uint64_t total_bytes_ = 0;
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* ctx) const;
+  };
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx_;
 };
 
 // Hex digest of `data`.

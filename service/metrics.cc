@@ -1,24 +1,102 @@
-// Prometheus text rendering.
+// Prometheus text rendering of prometheus-cpp's counters and histogram (see metrics.h).
 #include "service/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grader/pass_at_k.h"
+#include "prometheus/metric_family.h"
 
 namespace fathom::service {
 namespace {
 
+struct Info {
+  const char* name;
+  const char* help;
+};
+constexpr Info kRequests = {"fathom_requests_total", "gRPC calls finished, by method and code."};
+constexpr Info kRuns = {"fathom_runs_total", "Sandbox runs, by runtime and run status."};
+constexpr Info kDurations = {"fathom_run_duration_seconds", "Wall time of each sandbox run."};
+constexpr Info kCacheHits = {
+    "fathom_cache_hits_total",
+    "Sample verdicts shared by identical programs or read from the cache."};
+
+prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& registry,
+                                                       const Info& info) {
+  return prometheus::BuildCounter().Name(info.name).Help(info.help).Register(registry);
+}
+
 // Prometheus floats: Python's repr is what the reference client libraries print.
-std::string Number(double v) { return grader::PythonFloatRepr(v); }
+std::string Number(double v) {
+  return std::isinf(v) ? (v > 0 ? "+Inf" : "-Inf") : grader::PythonFloatRepr(v);
+}
+
+// Counters only ever grow by whole numbers here, and print as integers.
+std::string Count(double v) { return absl::StrCat(static_cast<int64_t>(v)); }
 
 void Header(std::string* out, absl::string_view name, absl::string_view type,
             absl::string_view help) {
   absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
 }
 
-void Gauge(std::string* out, absl::string_view name, absl::string_view type,
-           absl::string_view help, const std::function<double()>& f) {
+void Gauge(std::string* out, absl::string_view name, absl::string_view type, absl::string_view help,
+           const std::function<double()>& f) {
   Header(out, name, type, help);
   absl::StrAppend(out, name, " ", Number(f ? f() : 0.0), "\n");
+}
+
+// One series of a family: its `label_names` values, in that order, and the sample.
+struct Series {
+  std::vector<std::string> values;
+  const prometheus::ClientMetric* metric;
+};
+
+// The series of `collected` (which must outlive them) sorted by their label values in
+// `label_names` order.
+std::vector<Series> Sorted(const std::vector<prometheus::MetricFamily>& collected,
+                           std::initializer_list<const char*> label_names) {
+  std::vector<Series> out;
+  for (const prometheus::MetricFamily& f : collected) {
+    for (const prometheus::ClientMetric& m : f.metric) {
+      Series s{{}, &m};
+      for (const char* name : label_names) {
+        auto it =
+            std::find_if(m.label.begin(), m.label.end(),
+                         [&](const prometheus::ClientMetric::Label& l) { return l.name == name; });
+        s.values.push_back(it == m.label.end() ? "" : it->value);
+      }
+      out.push_back(std::move(s));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Series& a, const Series& b) { return a.values < b.values; });
+  return out;
+}
+
+// `name="value",...` for a series, in `label_names` order.
+std::string Labels(std::initializer_list<const char*> label_names, const Series& s) {
+  std::string out;
+  size_t i = 0;
+  for (const char* name : label_names) {
+    absl::StrAppend(&out, i ? "," : "", name, "=\"", EscapeLabelValue(s.values[i]), "\"");
+    ++i;
+  }
+  return out;
+}
+
+void Counters(std::string* out, const Info& info,
+              const prometheus::Family<prometheus::Counter>& family,
+              std::initializer_list<const char*> label_names) {
+  Header(out, info.name, "counter", info.help);
+  const std::vector<prometheus::MetricFamily> collected = family.Collect();
+  for (const Series& s : Sorted(collected, label_names)) {
+    const std::string labels = Labels(label_names, s);
+    absl::StrAppend(out, info.name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ",
+                    Count(s.metric->counter.value), "\n");
+  }
 }
 
 }  // namespace
@@ -39,69 +117,59 @@ std::string EscapeLabelValue(absl::string_view value) {
   return out;
 }
 
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(CounterFamily(*registry_, kRequests)),
+      runs_(CounterFamily(*registry_, kRuns)),
+      durations_(prometheus::BuildHistogram()
+                     .Name(kDurations.name)
+                     .Help(kDurations.help)
+                     .Register(*registry_)),
+      cache_hits_(CounterFamily(*registry_, kCacheHits)) {
+  cache_hits_.Add({});  // rendered as 0 before the first hit
+}
+
 void Metrics::CountRequest(absl::string_view method, absl::string_view code) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{std::string(method), std::string(code)}];
+  requests_.Add({{"method", std::string(method)}, {"code", std::string(code)}}).Increment();
 }
 
 void Metrics::CountRun(absl::string_view runtime, absl::string_view status, double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++runs_[{std::string(runtime), std::string(status)}];
-  Histogram& h = durations_[std::string(runtime)];
-  size_t i = 0;
-  while (i < kRunBuckets.size() && seconds > kRunBuckets[i]) ++i;
-  if (i < kRunBuckets.size()) ++h.buckets[i];
-  ++h.count;
-  h.sum += seconds;
+  runs_.Add({{"runtime", std::string(runtime)}, {"status", std::string(status)}}).Increment();
+  durations_
+      .Add({{"runtime", std::string(runtime)}},
+           prometheus::Histogram::BucketBoundaries(kRunBuckets.begin(), kRunBuckets.end()))
+      .Observe(seconds);
 }
 
-void Metrics::CountCacheHits(int64_t n) {
-  std::lock_guard<std::mutex> lock(mu_);
-  cache_hits_ += n;
-}
+void Metrics::CountCacheHits(int64_t n) { cache_hits_.Add({}).Increment(static_cast<double>(n)); }
 
 int64_t Metrics::RequestCount(const std::string& method, const std::string& code) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = requests_.find({method, code});
-  return it == requests_.end() ? 0 : it->second;
+  const prometheus::Labels labels = {{"method", method}, {"code", code}};
+  return requests_.Has(labels) ? static_cast<int64_t>(requests_.Add(labels).Value()) : 0;
 }
 
 int64_t Metrics::RunCount(const std::string& runtime, const std::string& status) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = runs_.find({runtime, status});
-  return it == runs_.end() ? 0 : it->second;
+  const prometheus::Labels labels = {{"runtime", runtime}, {"status", status}};
+  return runs_.Has(labels) ? static_cast<int64_t>(runs_.Add(labels).Value()) : 0;
 }
 
 std::string Metrics::Render() const {
   std::string out;
-  std::lock_guard<std::mutex> lock(mu_);
-  Header(&out, "fathom_requests_total", "counter", "gRPC calls finished, by method and code.");
-  for (const auto& [k, v] : requests_) {
-    absl::StrAppend(&out, "fathom_requests_total{method=\"", EscapeLabelValue(k.first),
-                    "\",code=\"", EscapeLabelValue(k.second), "\"} ", v, "\n");
-  }
-  Header(&out, "fathom_runs_total", "counter", "Sandbox runs, by runtime and run status.");
-  for (const auto& [k, v] : runs_) {
-    absl::StrAppend(&out, "fathom_runs_total{runtime=\"", EscapeLabelValue(k.first),
-                    "\",status=\"", EscapeLabelValue(k.second), "\"} ", v, "\n");
-  }
-  Header(&out, "fathom_run_duration_seconds", "histogram", "Wall time of each sandbox run.");
-  for (const auto& [runtime, h] : durations_) {
-    const std::string label = absl::StrCat("runtime=\"", EscapeLabelValue(runtime), "\"");
-    int64_t cumulative = 0;
-    for (size_t i = 0; i < kRunBuckets.size(); ++i) {
-      cumulative += h.buckets[i];
-      absl::StrAppend(&out, "fathom_run_duration_seconds_bucket{", label, ",le=\"",
-                      Number(kRunBuckets[i]), "\"} ", cumulative, "\n");
+  Counters(&out, kRequests, requests_, {"method", "code"});
+  Counters(&out, kRuns, runs_, {"runtime", "status"});
+  Header(&out, kDurations.name, "histogram", kDurations.help);
+  const std::vector<prometheus::MetricFamily> durations = durations_.Collect();
+  for (const Series& s : Sorted(durations, {"runtime"})) {
+    const std::string label = Labels({"runtime"}, s);
+    const prometheus::ClientMetric::Histogram& h = s.metric->histogram;
+    for (const prometheus::ClientMetric::Bucket& b : h.bucket) {
+      absl::StrAppend(&out, kDurations.name, "_bucket{", label, ",le=\"", Number(b.upper_bound),
+                      "\"} ", b.cumulative_count, "\n");
     }
-    absl::StrAppend(&out, "fathom_run_duration_seconds_bucket{", label, ",le=\"+Inf\"} ",
-                    h.count, "\n");
-    absl::StrAppend(&out, "fathom_run_duration_seconds_sum{", label, "} ", Number(h.sum), "\n");
-    absl::StrAppend(&out, "fathom_run_duration_seconds_count{", label, "} ", h.count, "\n");
+    absl::StrAppend(&out, kDurations.name, "_sum{", label, "} ", Number(h.sample_sum), "\n");
+    absl::StrAppend(&out, kDurations.name, "_count{", label, "} ", h.sample_count, "\n");
   }
-  Header(&out, "fathom_cache_hits_total", "counter",
-         "Sample verdicts shared by identical programs or read from the cache.");
-  absl::StrAppend(&out, "fathom_cache_hits_total ", cache_hits_, "\n");
+  Counters(&out, kCacheHits, cache_hits_, {});
   Gauge(&out, "fathom_queue_depth", "gauge", "Runs waiting in the run queue.", queue_depth_);
   Gauge(&out, "fathom_runs_in_flight", "gauge", "Sandbox runs being made.", runs_in_flight_);
   Gauge(&out, "fathom_calls_in_flight", "gauge", "gRPC calls in progress.", calls_in_flight_);

@@ -11,6 +11,14 @@
 //   fathom_draining                             gauge    1 after SIGTERM
 // Gauges are read through callbacks when rendered.
 //
+// The counters and the histogram are prometheus-cpp's (core): it counts, buckets and
+// locks. The text is rendered here, not by prometheus-cpp's TextSerializer, because that
+// one would change the page that /metrics has always served and that scrapers and tests
+// key on: it writes labels sorted by name (code before method), integral floats without
+// ".0" (a gauge "7", a bucket le="5"), _count and _sum before the buckets, and series in
+// hash order. Here: labels in declared order, floats as Python's repr (what the reference
+// Python client prints), buckets then _sum then _count, series sorted by label values.
+//
 // Thread safety: every member may be called from any thread.
 #ifndef FATHOM_SERVICE_METRICS_H_
 #define FATHOM_SERVICE_METRICS_H_
@@ -18,12 +26,15 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
 
 namespace fathom::service {
 
@@ -32,6 +43,8 @@ class Metrics {
   // Upper bounds (seconds) of the run-duration buckets; +Inf is implied.
   static constexpr std::array<double, 12> kRunBuckets = {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+  Metrics();
 
   void CountRequest(absl::string_view method, absl::string_view code);
   void CountRun(absl::string_view runtime, absl::string_view status, double seconds);
@@ -52,16 +65,11 @@ class Metrics {
   int64_t RunCount(const std::string& runtime, const std::string& status) const;
 
  private:
-  struct Histogram {
-    std::array<int64_t, kRunBuckets.size()> buckets{};  // non-cumulative
-    int64_t count = 0;
-    double sum = 0;
-  };
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, int64_t> requests_;  // GUARDED_BY(mu_)
-  std::map<std::pair<std::string, std::string>, int64_t> runs_;      // GUARDED_BY(mu_)
-  std::map<std::string, Histogram> durations_;                       // GUARDED_BY(mu_)
-  int64_t cache_hits_ = 0;                                           // GUARDED_BY(mu_)
+  std::shared_ptr<prometheus::Registry> registry_;  // owns the families below
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& runs_;
+  prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Family<prometheus::Counter>& cache_hits_;
   std::function<double()> queue_depth_, runs_in_flight_, calls_in_flight_, zygote_restarts_,
       draining_;
 };

@@ -4,6 +4,13 @@
 // that sends nothing for 2 s, or more than 8 KiB of request head, is dropped. Scrapes
 // are rare and small: nothing here needs to be faster.
 //
+// Hand-written, not prometheus-cpp's Exposer (pull), because on Debian 12 the Exposer
+// cannot keep what --metrics-listen and the endpoint do: the civetweb it serves through
+// (1.15) is built without IPv6, so "[V6]:PORT" fails ("invalid port spec"); it serves only
+// its own TextSerializer's text (see metrics.h) plus exposer_* series of its own; and it
+// answers POST and HEAD with 404, a non-HTTP request with "HTTP/1.0 400", and 200s with
+// no "version=0.0.4" in Content-Type. civetweb alone has the same IPv6 gap.
+//
 // Thread safety: Start/port/the destructor from the owner's thread; `render` is called
 // on the server's own thread.
 #ifndef FATHOM_SERVICE_METRICS_HTTP_H_
