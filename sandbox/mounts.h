@@ -33,7 +33,7 @@ struct MountPlan {
 };
 
 // A MountOp as the child reads it: plain pointers into memory the child can see without
-// allocating (sandbox.cc copies the plan into one buffer before the child uses it).
+// allocating (child_plan.cc copies the plan into one buffer before the child uses it).
 struct ChildMountOp {
   MountOp::Kind kind;
   const char* path;

@@ -33,6 +33,8 @@ class Runner {
 };
 
 class RunCgroup;  // sandbox/cgroup.h
+struct LaunchedRun;  // sandbox/launch.h
+struct PlanSource;  // sandbox/child_plan.h
 
 // A long-lived process started inside the run layers: the zygote (sandbox/zygote.h).
 // It gets the namespaces, the mount plan (ro_binds, files, fresh /tmp...) and its own
@@ -116,30 +118,31 @@ class Sandbox final : public Runner {
   }
 
  private:
-  friend class ServiceProcess;
   Sandbox(const SandboxOptions& options, HostProbe probe, LayerSet active);
   // Runs /bin/true once and switches off layers whose setup this host refuses.
   absl::Status TrialRun();
 
-  struct Launched;  // a started run (sandbox.cc)
-  class PrestartPool;  // sandbox.cc
+  class PrestartPool;  // sandbox/prestart_pool.h
   struct LaunchOptions {
     bool service = false;
     bool keep_sys_admin = false;
     int stdin_fd = -1;  // given to the child as stdin instead of spec's
   };
   // Gives the run an init (a pre-started one, or one cloned now), hands it the run's
-  // plan and releases it.
-  absl::StatusOr<std::unique_ptr<Launched>> Launch(const RunSpec& spec,
-                                                   const LaunchOptions& how);
+  // plan and releases it (sandbox/launch.cc).
+  absl::StatusOr<std::unique_ptr<LaunchedRun>> Launch(const RunSpec& spec,
+                                                      const LaunchOptions& how);
+  // A pre-started init holding `src`'s plan (its mounts reduced to the files when the
+  // init has built the root already), in a cgroup set to spec's limits; null when the
+  // pool has none that fits.
+  absl::StatusOr<std::unique_ptr<LaunchedRun>> TakePrestarted(const RunSpec& spec,
+                                                              PlanSource* src);
   // Clones init into the active layers with out->plan_buf as its plan buffer, and puts
   // it in a cgroup with `limits`; init waits on out->sync_w. `stdin_pipe`: stdin is a
-  // pipe fed through out->in_w, else a pipe at end of file (unless how.stdin_fd is given). A `prestarted`
-  // init's cgroup is named idle-N until a run takes it.
+  // pipe fed through out->in_w, else a pipe at end of file (unless how.stdin_fd is
+  // given). A `prestarted` init's cgroup is named idle-N until a run takes it.
   absl::Status StartInit(const LaunchOptions& how, const Limits& limits, bool stdin_pipe,
-                         bool prestarted, Launched* out);
-  // The error a failed child setup step becomes (with the stage as payload).
-  static absl::Status SetupErrorStatus(int stage, int err);
+                         bool prestarted, LaunchedRun* out);
   SandboxOptions options_;
   HostProbe probe_;
   LayerSet active_;

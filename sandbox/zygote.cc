@@ -22,6 +22,7 @@
 #include "sandbox/rlimits.h"
 #include "sandbox/seccomp_notify.h"
 #include "sandbox/send_fd.h"
+#include "sandbox/supervise.h"
 #include "sandbox/verdict.h"
 
 namespace fathom::sandbox {
@@ -34,6 +35,12 @@ struct ZygoteRunner::Slot {
   bool busy = false;
   pid_t pid = 0;  // of the live zygote; guarded by the runner's mu_
   int64_t runs_since_rss_check = 0;
+
+  // Waits for the started zygote's READY, then shields it from the OOM killer and
+  // measures its own memory. On failure the process is gone.
+  absl::Status AwaitReady();
+  // Sets the slot's cgroup to a program with `limits` beside the zygote, when it is not.
+  absl::Status FitCgroup(const Limits& limits);
 };
 
 namespace {
@@ -70,6 +77,159 @@ void AppendRecord(std::string* out, char tag, absl::string_view value) {
   const uint32_t n = static_cast<uint32_t>(value.size());
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
   out->append(value.data(), value.size());
+}
+
+// The request body: read by the child after the fork, never by the zygote. `first_arg`:
+// where the script starts in spec.argv; `filter`: the one the child installs (null: none).
+std::string RequestBody(const RunSpec& spec, size_t first_arg, const LayerSet& layers,
+                        bool has_cgroup, const SeccompFilter* filter, bool notify) {
+  std::string body;
+  for (size_t i = first_arg; i < spec.argv.size(); ++i) AppendRecord(&body, 'a', spec.argv[i]);
+  for (const std::string& a : spec.argv) AppendRecord(&body, 'o', a);
+  for (const std::string& e : spec.env) AppendRecord(&body, 'e', e);
+  for (const File& f : spec.files) {
+    AppendRecord(&body, 'f', f.name);
+    AppendRecord(&body, 'c', f.content);
+  }
+  const std::string& script = spec.argv[first_arg];
+  AppendRecord(&body, 's',
+               script[0] == '/' ? script : absl::StrCat(kSandboxWorkDir, "/", script));
+  AppendRecord(&body, 'w', kSandboxWorkDir);
+  AppendRecord(&body, 't', absl::StrCat("size=", spec.limits.tmpfs_bytes, ",mode=1777"));
+  if (layers.Has(Layer::kRlimits)) {
+    // The same rlimits as a fresh run. (RLIMIT_NPROC also counts the zygote, which
+    // shares the program's uid: a thread bomb stops one thread earlier.)
+    RlimitPlan plan = BuildRlimitPlan(spec.limits, /*per_run_nproc=*/true, !has_cgroup);
+    for (int i = 0; i < plan.count; ++i) {
+      char rec[20];
+      const int32_t res = plan.entries[i].resource;
+      const uint64_t soft = plan.entries[i].value.rlim_cur;
+      const uint64_t hard = plan.entries[i].value.rlim_max;
+      memcpy(rec, &res, 4);
+      memcpy(rec + 4, &soft, 8);
+      memcpy(rec + 12, &hard, 8);
+      AppendRecord(&body, 'r', absl::string_view(rec, sizeof(rec)));
+    }
+  }
+  if (filter != nullptr) {
+    AppendRecord(&body, 'b', notify ? filter->notify_bpf_bytes() : filter->bpf_bytes());
+  }
+  return body;
+}
+
+// One request's descriptors: ours, and the child's ends that go with the request.
+struct RequestPipes {
+  UniqueFd out_r, out_w, err_r, err_w, body_r, body_w, in_r, in_w, channel_r, channel_w;
+
+  absl::Status Make(bool notify, bool has_stdin) {
+    if (notify) {
+      if (absl::Status s = MakeListenerChannel(&channel_r, &channel_w); !s.ok()) return s;
+    }
+    if (absl::Status s = MakePipe(&out_r, &out_w); !s.ok()) return s;
+    if (absl::Status s = MakePipe(&err_r, &err_w); !s.ok()) return s;
+    if (absl::Status s = MakePipe(&body_r, &body_w); !s.ok()) return s;
+    if (absl::Status s = MakePipe(&in_r, &in_w); !s.ok()) return s;
+    if (!has_stdin) in_w.reset();  // no stdin: end of file at once (RunSpec)
+    return absl::OkStatus();
+  }
+  // Sends the request with the child's ends (false with errno set), then closes ours of
+  // them. With notification the child sends its listener back over the fifth.
+  bool Send(int control, bool notify) {
+    const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
+    if (fathom_send_fds(control, 'R', fds, notify ? 5 : 4) != 0) return false;
+    in_r.reset();
+    out_w.reset();
+    err_w.reset();
+    body_r.reset();
+    channel_w.reset();
+    return true;
+  }
+};
+
+// A zygote's program as the supervision loop sees it: the loop also writes the request
+// body; the run is over when the zygote reports on the control socket, and lost when
+// the zygote dies or breaks the protocol. The zygote kills its child on request (it has
+// not reaped it, so the pid is still that child's).
+class ZygoteRun final : public SupervisedRun {
+ public:
+  ZygoteRun(int control, int zygote_pidfd, const std::string& body, UniqueFd body_w,
+            bool* lost)
+      : control_(control),
+        zygote_pidfd_(zygote_pidfd),
+        body_(body),
+        body_w_(std::move(body_w)),
+        lost_(lost) {
+    SetNonBlocking(body_w_.get());
+  }
+  void AddPollFds(pollfd* fds, int* n) override {
+    fds[(*n)++] = {control_, POLLIN, 0};
+    if (body_w_.get() >= 0) fds[(*n)++] = {body_w_.get(), POLLOUT, 0};
+  }
+  bool AfterPoll(const pollfd* own) override {
+    if (body_w_.get() >= 0 && WriteSome(body_w_.get(), body_, &body_done_)) body_w_.reset();
+    if (own[0].revents != 0) {
+      char buf[4200];
+      ssize_t m = recv(control_, buf, sizeof(buf), MSG_DONTWAIT);
+      if (m < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+      if (m <= 0 || !ParseReport(absl::string_view(buf, m), &report_)) {
+        *lost_ = true;
+        return true;
+      }
+      have_report_ = true;
+    }
+    pollfd dead = {zygote_pidfd_, POLLIN, 0};
+    if (!have_report_ && poll(&dead, 1, 0) == 1) *lost_ = true;
+    return have_report_ || *lost_;
+  }
+  void Kill() override {
+    if (fathom_send_fds(control_, 'K', nullptr, 0) != 0) *lost_ = true;
+  }
+  bool Lost() const override { return *lost_; }
+  int64_t KilledPollMs() const override { return 1000; }  // the report follows
+  const Report& report() const { return report_; }
+
+ private:
+  const int control_;
+  const int zygote_pidfd_;
+  const std::string& body_;
+  UniqueFd body_w_;
+  size_t body_done_ = 0;
+  bool* const lost_;
+  Report report_;
+  bool have_report_ = false;
+};
+
+// The program is gone: its pipes end as soon as we have read what it left in them.
+void DrainAfterReport(const Limits& limits, StdioPump* pump, Supervision* sup) {
+  for (auto& s : pump->streams) {
+    while (s.fd >= 0) {
+      pollfd p = {s.fd, POLLIN, 0};
+      if (poll(&p, 1, 1000) != 1) break;
+      if (s.Drain(limits.max_output_bytes) && sup->reason == KillReason::kNone) {
+        sup->reason = KillReason::kOutput;
+      }
+    }
+  }
+}
+
+// The result of a run the zygote reported.
+absl::StatusOr<RunResult> Decide(const Report& report, const Limits& limits,
+                                 const Supervision& sup, RunCounters* counters,
+                                 RunResult result) {
+  if (!report.ok) {
+    return absl::InternalError(
+        absl::StrCat("the zygote's child failed its setup while ", report.error));
+  }
+  Observation obs = sup.Observe(limits);
+  obs.have_program_status = true;
+  obs.program_status = report.status;
+  result.cpu_ms = report.cpu_us / 1000;
+  if (sup.reason == KillReason::kCpu) result.cpu_ms = std::max(result.cpu_ms, counters->CpuMs());
+  result.max_rss_kb = report.maxrss_kb;
+  obs.cpu_ms = result.cpu_ms;
+  obs.oom_kills = counters->OomKills();
+  DecideStatus(obs, &result);
+  return result;
 }
 
 int64_t VmHwmKb(pid_t pid) {
@@ -141,6 +301,51 @@ absl::StatusOr<std::unique_ptr<ZygoteRunner>> ZygoteRunner::Create(Sandbox* sand
   return runner;
 }
 
+ServiceSpec ZygoteRunner::ServiceSpecFor(int control_fd) const {
+  ServiceSpec svc;
+  svc.run.argv = options_.command;
+  svc.run.argv.push_back("-c");
+  svc.run.argv.push_back(kPythonZygoteSource);
+  svc.run.argv.push_back(options_.per_program_ipc_namespace ? "ipc=own" : "ipc=shared");
+  svc.run.argv.insert(svc.run.argv.end(), options_.preload.begin(), options_.preload.end());
+  svc.run.env = options_.env;
+  svc.run.ro_binds = options_.ro_binds;
+  // The slot's cgroup starts with the default limits (and the zygote); every run sets
+  // its own.
+  svc.run.limits.max_processes += 1;
+  svc.run.limits.tmpfs_bytes = 4 << 20;  // the zygote's own /tmp: the children mount theirs
+  svc.run.files.push_back(
+      {kZygoteChildSoName,
+       std::string(reinterpret_cast<const char*>(kZygoteChildSo), kZygoteChildSoSize)});
+  if (!options_.zygote_filter_bpf.empty() && sandbox_->active_layers().Has(Layer::kSeccomp)) {
+    // The zygote's part of the split filter: it installs it after its imports.
+    svc.run.files.push_back({kZygoteFilterName, options_.zygote_filter_bpf});
+  }
+  svc.control_fd = control_fd;
+  svc.keep_sys_admin = true;
+  return svc;
+}
+
+absl::Status ZygoteRunner::Slot::AwaitReady() {
+  // READY comes after the imports, which take a moment; a zygote that dies says why on
+  // stderr.
+  pollfd pfd = {control.get(), POLLIN, 0};
+  char buf[64];
+  ssize_t n = -1;
+  if (poll(&pfd, 1, 60000) == 1) n = recv(control.get(), buf, sizeof(buf), 0);
+  if (n != 5 || memcmp(buf, "READY", 5) != 0) {
+    std::string why = process->StderrTail();
+    process.reset();
+    return absl::InternalError(absl::StrCat("the Python zygote did not start",
+                                            why.empty() ? "" : ": ", why));
+  }
+  // Shield the zygote from the OOM killer: under memory pressure in its cgroup the
+  // program is the one to go (its oom_score_adj is reset to 0 after the fork).
+  (void)WriteControlFile(absl::StrCat("/proc/", process->pid(), "/oom_score_adj"), "-1000");
+  if (RunCgroup* cg = process->cgroup()) baseline_memory_bytes = cg->MemoryUsageBytes();
+  return absl::OkStatus();
+}
+
 absl::Status ZygoteRunner::StartSlot(Slot& slot) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -154,51 +359,13 @@ absl::Status ZygoteRunner::StartSlot(Slot& slot) {
   }
   slot.control.reset(sv[0]);
   UniqueFd theirs(sv[1]);
-
-  ServiceSpec svc;
-  svc.run.argv = options_.command;
-  svc.run.argv.push_back("-c");
-  svc.run.argv.push_back(kPythonZygoteSource);
-  svc.run.argv.push_back(options_.per_program_ipc_namespace ? "ipc=own" : "ipc=shared");
-  svc.run.argv.insert(svc.run.argv.end(), options_.preload.begin(), options_.preload.end());
-  svc.run.env = options_.env;
-  svc.run.ro_binds = options_.ro_binds;
-  // The slot's cgroup starts with the default limits; every run sets its own.
-  slot.cgroup_limits = {svc.run.limits.memory_bytes, svc.run.limits.max_processes + 1};
-  svc.run.limits.max_processes = slot.cgroup_limits.max_processes;
-  svc.run.limits.tmpfs_bytes = 4 << 20;  // the zygote's own /tmp: the children mount theirs
-  svc.run.files.push_back(
-      {kZygoteChildSoName,
-       std::string(reinterpret_cast<const char*>(kZygoteChildSo), kZygoteChildSoSize)});
-  if (!options_.zygote_filter_bpf.empty() && sandbox_->active_layers().Has(Layer::kSeccomp)) {
-    // The zygote's part of the split filter: it installs it after its imports.
-    svc.run.files.push_back({kZygoteFilterName, options_.zygote_filter_bpf});
-  }
-  svc.control_fd = theirs.get();
-  svc.keep_sys_admin = true;
+  const ServiceSpec svc = ServiceSpecFor(theirs.get());
+  slot.cgroup_limits = {svc.run.limits.memory_bytes, svc.run.limits.max_processes};
   absl::StatusOr<std::unique_ptr<ServiceProcess>> proc = sandbox_->StartService(svc);
   if (!proc.ok()) return proc.status();
   slot.process = std::move(*proc);
   theirs.reset();
-
-  // Wait for READY (the imports take a moment); a zygote that dies says why on stderr.
-  pollfd pfd = {slot.control.get(), POLLIN, 0};
-  char buf[64];
-  ssize_t n = -1;
-  if (poll(&pfd, 1, 60000) == 1) n = recv(slot.control.get(), buf, sizeof(buf), 0);
-  if (n != 5 || memcmp(buf, "READY", 5) != 0) {
-    std::string why = slot.process->StderrTail();
-    slot.process.reset();
-    return absl::InternalError(absl::StrCat("the Python zygote did not start",
-                                            why.empty() ? "" : ": ", why));
-  }
-  // Shield the zygote from the OOM killer: under memory pressure in its cgroup the
-  // program is the one to go (its oom_score_adj is reset to 0 after the fork).
-  (void)WriteControlFile(absl::StrCat("/proc/", slot.process->pid(), "/oom_score_adj"),
-                         "-1000");
-  if (RunCgroup* cg = slot.process->cgroup()) {
-    slot.baseline_memory_bytes = cg->MemoryUsageBytes();
-  }
+  if (absl::Status s = slot.AwaitReady(); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   slot.pid = slot.process->pid();
   return absl::OkStatus();
@@ -229,55 +396,30 @@ absl::StatusOr<RunResult> ZygoteRunner::Run(const RunSpec& spec) {
     }
     return sandbox_->Run(spec);
   }
+  Slot* slot = AcquireSlot();
+  absl::StatusOr<RunResult> result = RunWithRetry(*slot, spec);
+  ReleaseSlot(slot);
+  return result;
+}
+
+ZygoteRunner::Slot* ZygoteRunner::AcquireSlot() {
   Slot* slot = nullptr;
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] {
-      for (auto& s : slots_) {
-        if (!s->busy) {
-          slot = s.get();
-          return true;
-        }
-      }
-      return false;
-    });
-    slot->busy = true;
-    ++stats_.runs;
-  }
-  absl::StatusOr<RunResult> result;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    bool lost = false;
-    if (slot->process == nullptr) {
-      if (absl::Status s = StartSlot(*slot); !s.ok()) {
-        result = s;
-        break;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] {
+    for (auto& s : slots_) {
+      if (!s->busy) {
+        slot = s.get();
+        return true;
       }
     }
-    result = RunInSlot(*slot, spec, &lost);
-    if (!lost) break;
-    if (spec.cancel != nullptr && spec.cancel->cancelled()) {
-      result = absl::CancelledError("run cancelled");  // the next run restarts the slot
-      break;
-    }
-    // The zygote died or broke the protocol: start a fresh one; run the program once more.
-    std::string why = slot->process->StderrTail();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      slot->pid = 0;
-      ++stats_.restarts;
-      if (attempt == 0) ++stats_.retries;
-    }
-    slot->process.reset();
-    if (absl::Status s = StartSlot(*slot); !s.ok()) {
-      result = s;
-      break;
-    }
-    if (attempt == 1) {
-      result = absl::InternalError(absl::StrCat(
-          "the zygote lost this program's run twice (", result.status().message(), ")",
-          why.empty() ? "" : ": ", why));
-    }
-  }
+    return false;
+  });
+  slot->busy = true;
+  ++stats_.runs;
+  return slot;
+}
+
+void ZygoteRunner::ReleaseSlot(Slot* slot) {
   if (slot->process != nullptr && ++slot->runs_since_rss_check >= 64) NotePeakRss(*slot);
   if (slot->process == nullptr) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -288,6 +430,36 @@ absl::StatusOr<RunResult> ZygoteRunner::Run(const RunSpec& spec) {
     slot->busy = false;
   }
   cv_.notify_one();
+}
+
+absl::StatusOr<RunResult> ZygoteRunner::RunWithRetry(Slot& slot, const RunSpec& spec) {
+  absl::StatusOr<RunResult> result;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool lost = false;
+    if (slot.process == nullptr) {
+      if (absl::Status s = StartSlot(slot); !s.ok()) return s;
+    }
+    result = RunInSlot(slot, spec, &lost);
+    if (!lost) break;
+    if (spec.cancel != nullptr && spec.cancel->cancelled()) {
+      return absl::CancelledError("run cancelled");  // the next run restarts the slot
+    }
+    // The zygote died or broke the protocol: start a fresh one; run the program once more.
+    std::string why = slot.process->StderrTail();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      slot.pid = 0;
+      ++stats_.restarts;
+      if (attempt == 0) ++stats_.retries;
+    }
+    slot.process.reset();
+    if (absl::Status s = StartSlot(slot); !s.ok()) return s;
+    if (attempt == 1) {
+      result = absl::InternalError(absl::StrCat(
+          "the zygote lost this program's run twice (", result.status().message(), ")",
+          why.empty() ? "" : ": ", why));
+    }
+  }
   return result;
 }
 
@@ -316,6 +488,18 @@ std::vector<pid_t> ZygoteRunner::zygote_pids() {
   return pids;
 }
 
+absl::Status ZygoteRunner::Slot::FitCgroup(const Limits& limits) {
+  RunCgroup* cgroup = process->cgroup();
+  if (cgroup == nullptr) return absl::OkStatus();
+  CgroupLimits want{limits.memory_bytes + baseline_memory_bytes, limits.max_processes + 1};
+  if (want.memory_bytes != cgroup_limits.memory_bytes ||
+      want.max_processes != cgroup_limits.max_processes) {
+    if (absl::Status s = cgroup->SetLimits(want); !s.ok()) return s;
+    cgroup_limits = want;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spec,
                                                   bool* lost) {
   *lost = false;
@@ -326,190 +510,47 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
     if (spec.seccomp == nullptr) l.Remove(Layer::kSeccomp);
     return l;
   }();
-
-  // The request body: read by the child after the fork, never by the zygote.
-  std::string body;
-  const size_t first_arg = options_.command.size();
-  for (size_t i = first_arg; i < spec.argv.size(); ++i) AppendRecord(&body, 'a', spec.argv[i]);
-  for (const std::string& a : spec.argv) AppendRecord(&body, 'o', a);
-  for (const std::string& e : spec.env) AppendRecord(&body, 'e', e);
-  for (const File& f : spec.files) {
-    AppendRecord(&body, 'f', f.name);
-    AppendRecord(&body, 'c', f.content);
-  }
-  const std::string& script = spec.argv[first_arg];
-  AppendRecord(&body, 's',
-               script[0] == '/' ? script : absl::StrCat(kSandboxWorkDir, "/", script));
-  AppendRecord(&body, 'w', kSandboxWorkDir);
-  AppendRecord(&body, 't', absl::StrCat("size=", limits.tmpfs_bytes, ",mode=1777"));
-  if (layers.Has(Layer::kRlimits)) {
-    // The same rlimits as a fresh run. (RLIMIT_NPROC also counts the zygote, which
-    // shares the program's uid: a thread bomb stops one thread earlier.)
-    RlimitPlan plan = BuildRlimitPlan(limits, /*per_run_nproc=*/true, cgroup == nullptr);
-    for (int i = 0; i < plan.count; ++i) {
-      char rec[20];
-      const int32_t res = plan.entries[i].resource;
-      const uint64_t soft = plan.entries[i].value.rlim_cur;
-      const uint64_t hard = plan.entries[i].value.rlim_max;
-      memcpy(rec, &res, 4);
-      memcpy(rec + 4, &soft, 8);
-      memcpy(rec + 12, &hard, 8);
-      AppendRecord(&body, 'r', absl::string_view(rec, sizeof(rec)));
-    }
-  }
   // With notification the child sends its listener back over a fifth descriptor
   // (sandbox/seccomp_notify.h).
-  const bool seccomp = layers.Has(Layer::kSeccomp) && options_.child_filter != nullptr;
+  const SeccompFilter* filter =
+      layers.Has(Layer::kSeccomp) ? options_.child_filter.get() : nullptr;
   const bool notify =
-      seccomp && sandbox_->seccomp_notify() && options_.child_filter->notify_prog() != nullptr;
-  if (seccomp) {
-    AppendRecord(&body, 'b', notify ? options_.child_filter->notify_bpf_bytes()
-                                    : options_.child_filter->bpf_bytes());
-  }
+      filter != nullptr && sandbox_->seccomp_notify() && filter->notify_prog() != nullptr;
+  const std::string body =
+      RequestBody(spec, options_.command.size(), layers, cgroup != nullptr, filter, notify);
+  if (absl::Status s = slot.FitCgroup(limits); !s.ok()) return s;
 
-  if (cgroup != nullptr) {
-    CgroupLimits want{limits.memory_bytes + slot.baseline_memory_bytes,
-                      limits.max_processes + 1};
-    if (want.memory_bytes != slot.cgroup_limits.memory_bytes ||
-        want.max_processes != slot.cgroup_limits.max_processes) {
-      if (absl::Status s = cgroup->SetLimits(want); !s.ok()) return s;
-      slot.cgroup_limits = want;
-    }
-  }
-
-  UniqueFd out_r, out_w, err_r, err_w, body_r, body_w, in_r, in_w, channel_r, channel_w;
-  if (notify) {
-    if (absl::Status s = MakeListenerChannel(&channel_r, &channel_w); !s.ok()) return s;
-  }
-  if (absl::Status s = MakePipe(&out_r, &out_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&err_r, &err_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&body_r, &body_w); !s.ok()) return s;
-  if (absl::Status s = MakePipe(&in_r, &in_w); !s.ok()) return s;
-  if (!spec.has_stdin) in_w.reset();  // no stdin: end of file at once (RunSpec)
-
-  const int64_t cpu_base_ns = cgroup != nullptr ? cgroup->CpuUsageNs() : 0;
-  const int64_t oom_base = cgroup != nullptr ? cgroup->OomKills() : 0;
+  RequestPipes pipes;
+  if (absl::Status s = pipes.Make(notify, spec.has_stdin); !s.ok()) return s;
+  RunCounters counters;
+  counters.cgroup = cgroup;
+  counters.cpu_base_ns = cgroup != nullptr ? cgroup->CpuUsageNs() : 0;
+  counters.oom_base = cgroup != nullptr ? cgroup->OomKills() : 0;
+  counters.parent_pid = slot.process->pid();
   const int64_t start_ms = MonotonicMs();
-  const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
-  if (fathom_send_fds(slot.control.get(), 'R', fds, notify ? 5 : 4) != 0) {
+  if (!pipes.Send(slot.control.get(), notify)) {
     *lost = true;
     return ErrnoStatus("send the request to the zygote");
   }
-  in_r.reset();
-  out_w.reset();
-  err_w.reset();
-  body_r.reset();
-  channel_w.reset();
 
   RunResult result;
   result.layers = layers;
-  StdioPump pump = StdioPump::For(&result, out_r.get(), err_r.get(), &in_w, spec.stdin_data);
-  SetNonBlocking(body_w.get());
-  size_t body_done = 0;
-
-  KillReason reason = KillReason::kNone;
-  pid_t program_pid = 0;  // host pid, looked up when first needed
-  const pid_t zygote_pid = slot.process->pid();
-  auto cpu_ms_now = [&]() -> int64_t {
-    if (cgroup != nullptr) return (cgroup->CpuUsageNs() - cpu_base_ns) / 1000000;
-    return ProcCpuMs(zygote_pid, &program_pid);
-  };
-  auto kill_program = [&](KillReason why) {
-    if (reason == KillReason::kNone) reason = why;
-    // The zygote kills its child (it has not reaped it, so the pid is still that child's).
-    if (fathom_send_fds(slot.control.get(), 'K', nullptr, 0) != 0) *lost = true;
-  };
-
-  Report report;
-  bool have_report = false;
-  RunClock clock(start_ms, limits.cpu_time_ms, limits.EffectiveWallTimeMs());
-  bool cancelled = false;  // spec.cancel fired: the program is killed, the run is Cancelled
-  ViolationWatch violations(std::move(channel_r));
-  int64_t oom_kills_at_violation = 0;
-  // Takes a notified kill-list syscall before any limit kill is decided (verdict.cc).
-  auto violated = [&] {
-    if (reason != KillReason::kNone || cancelled || violations.Poll() < 0) return false;
-    if (cgroup != nullptr) oom_kills_at_violation = cgroup->OomKills() - oom_base;
-    kill_program(KillReason::kSyscall);
-    return true;
-  };
-  while (!have_report && !*lost) {
-    if (!cancelled && spec.cancel != nullptr && spec.cancel->cancelled()) {
-      cancelled = true;
-      if (fathom_send_fds(slot.control.get(), 'K', nullptr, 0) != 0) *lost = true;
-      continue;
-    }
-    int64_t timeout = 1000;  // once killed: the report follows
-    if (reason == KillReason::kNone && !cancelled && !violated()) {
-      KillReason due = clock.Check(
-          cpu_ms_now, [&] { return RunQueueWaitMs(zygote_pid, &program_pid); }, &timeout);
-      if (due != KillReason::kNone) {
-        kill_program(due);
-        continue;
-      }
-    }
-    pollfd pfds[7];
-    int n = 0;
-    pfds[n++] = {slot.control.get(), POLLIN, 0};
-    if (spec.cancel != nullptr && !cancelled) pfds[n++] = {spec.cancel->fd(), POLLIN, 0};
-    pump.AddPollFds(pfds, &n);
-    if (body_w.get() >= 0) pfds[n++] = {body_w.get(), POLLOUT, 0};
-    if (reason == KillReason::kNone) violations.AddPollFds(pfds, &n);
-    int pr = poll(pfds, n, static_cast<int>(std::min<int64_t>(timeout, 1000)));
-    if (pr < 0 && errno != EINTR) return ErrnoStatus("poll");
-    if (pump.Pump(limits.max_output_bytes) && reason == KillReason::kNone && !violated()) {
-      kill_program(KillReason::kOutput);
-    }
-    violated();
-    if (body_w.get() >= 0 && WriteSome(body_w.get(), body, &body_done)) body_w.reset();
-    if (pfds[0].revents != 0) {
-      char buf[4200];
-      ssize_t m = recv(slot.control.get(), buf, sizeof(buf), MSG_DONTWAIT);
-      if (m < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      if (m <= 0 || !ParseReport(absl::string_view(buf, m), &report)) {
-        *lost = true;
-        break;
-      }
-      have_report = true;
-    }
-    pollfd dead = {slot.process->pidfd(), POLLIN, 0};
-    if (!have_report && poll(&dead, 1, 0) == 1) *lost = true;
+  StdioPump pump =
+      StdioPump::For(&result, pipes.out_r.get(), pipes.err_r.get(), &pipes.in_w, spec.stdin_data);
+  ZygoteRun run(slot.control.get(), slot.process->pidfd(), body, std::move(pipes.body_w), lost);
+  Supervision sup;
+  sup.violations = ViolationWatch(std::move(pipes.channel_r));
+  if (absl::Status s = Supervise(spec, start_ms, &pump, &counters, &run, &sup); !s.ok()) {
+    return s;
   }
   if (*lost) {
-    return absl::InternalError(absl::StrCat("the zygote (pid ", zygote_pid,
+    return absl::InternalError(absl::StrCat("the zygote (pid ", counters.parent_pid,
                                             ") died or broke the protocol"));
   }
-  if (cancelled) return absl::CancelledError("run cancelled");
+  if (sup.cancelled) return absl::CancelledError("run cancelled");
   result.wall_ms = MonotonicMs() - start_ms;
-  // The program is gone: its pipes end as soon as we have read what it left in them.
-  for (auto& s : pump.streams) {
-    while (s.fd >= 0) {
-      pollfd p = {s.fd, POLLIN, 0};
-      if (poll(&p, 1, 1000) != 1) break;
-      if (s.Drain(limits.max_output_bytes) && reason == KillReason::kNone) {
-        reason = KillReason::kOutput;
-      }
-    }
-  }
-  if (!report.ok) {
-    return absl::InternalError(
-        absl::StrCat("the zygote's child failed its setup while ", report.error));
-  }
-
-  Observation obs;
-  obs.kill_reason = reason;
-  obs.cpu_limit_ms = limits.cpu_time_ms;
-  obs.have_program_status = true;
-  obs.program_status = report.status;
-  obs.violation_syscall = violations.syscall();
-  obs.oom_kills_at_violation = oom_kills_at_violation;
-  result.cpu_ms = report.cpu_us / 1000;
-  if (reason == KillReason::kCpu) result.cpu_ms = std::max(result.cpu_ms, cpu_ms_now());
-  result.max_rss_kb = report.maxrss_kb;
-  obs.cpu_ms = result.cpu_ms;
-  if (cgroup != nullptr) obs.oom_kills = cgroup->OomKills() - oom_base;
-  DecideStatus(obs, &result);
-  return result;
+  DrainAfterReport(limits, &pump, &sup);
+  return Decide(run.report(), limits, sup, &counters, std::move(result));
 }
 
 }  // namespace fathom::sandbox

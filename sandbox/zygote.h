@@ -126,7 +126,14 @@ class ZygoteRunner final : public Runner {
  private:
   struct Slot;
   ZygoteRunner(Sandbox* sandbox, ZygoteOptions options);
+  // The service spec of a slot's zygote, controlled through `control_fd`.
+  ServiceSpec ServiceSpecFor(int control_fd) const;
   absl::Status StartSlot(Slot& slot);
+  // Waits for a free slot and marks it busy; ReleaseSlot gives it back.
+  Slot* AcquireSlot();
+  void ReleaseSlot(Slot* slot);
+  // Runs `spec` in `slot`, restarting a zygote that lost it and trying once more.
+  absl::StatusOr<RunResult> RunWithRetry(Slot& slot, const RunSpec& spec);
   // One attempt. *lost: the zygote died or broke the protocol (the caller restarts it).
   absl::StatusOr<RunResult> RunInSlot(Slot& slot, const RunSpec& spec, bool* lost);
   void NotePeakRss(Slot& slot);
