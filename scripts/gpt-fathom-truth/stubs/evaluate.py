@@ -1,0 +1,2 @@
+def load(*a, **k):  # imported by code.py, unused
+    raise NotImplementedError
