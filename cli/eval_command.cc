@@ -179,7 +179,7 @@ int EvalMain(int argc, char** argv) {
   }
   for (const std::string& list : flags.GetAll("benchmark")) {
     for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipEmpty())) {
-      const driver::Benchmark* b = registry->Find(name);
+      const driver::Benchmark* b = registry->Find(std::string_view(name.data(), name.size()));
       if (b == nullptr) {
         std::vector<std::string> names;
         for (const driver::Benchmark* x : registry->All()) names.push_back(x->info().name);
@@ -286,6 +286,14 @@ int EvalMain(int argc, char** argv) {
     const std::string& name = b->info().name;
     o.data_path = DataFor(flags.Get("data"), name, several);
     o.predictions_path = PredictionsFor(flags.Get("predictions"), name);
+    // A directory of predictions may cover only some of the suite: the rest are named,
+    // not failed.
+    if (fs::is_directory(flags.Get("predictions")) && !fs::exists(o.predictions_path)) {
+      std::cerr << "fathom eval: " << name << ": no predictions in " << flags.Get("predictions")
+                << " (looked for " << name << "/predictions.jsonl, " << name << ".jsonl, "
+                << name << ".predictions.jsonl); not scored\n";
+      continue;
+    }
     const Json* previous = nullptr;
     if (existing->contains("benchmarks") && (*existing)["benchmarks"].contains(name)) {
       previous = &(*existing)["benchmarks"][name];
