@@ -765,19 +765,31 @@ absl::Status CommitRun(const std::string& out_dir, const Json& fingerprint,
     if (std::find(names.begin(), names.end(), k) == names.end()) names.push_back(k);
   }
   Json benchmarks = Json::object();
-  std::string events;
-  for (const std::string& n : names) {
-    benchmarks[n] = entries[n];
-    absl::StatusOr<std::string> seg =
-        grader::ReadWholeFile((fs::path(out_dir) / (n + ".events.jsonl")).string());
-    if (seg.ok()) events += *seg;
-  }
+  for (const std::string& n : names) benchmarks[n] = entries[n];
   Json report = {{"fathom_eval_report", 1}, {"fingerprint", fingerprint}, {"benchmarks", benchmarks}};
-  if (absl::Status s = WriteFileAtomic((fs::path(out_dir) / "events.jsonl").string(), events);
-      !s.ok()) {
-    return s;
+  const std::string report_text = report.dump(2) + "\n";
+  const std::string events_path = (fs::path(out_dir) / "events.jsonl").string();
+  const std::string report_path = (fs::path(out_dir) / "report.json").string();
+  absl::StatusOr<std::string> old_text = grader::ReadWholeFile(report_path);
+  if (old_text.ok() && *old_text == report_text && fs::exists(events_path)) {
+    return absl::OkStatus();  // nothing changed (the same command again)
   }
-  return WriteFileAtomic((fs::path(out_dir) / "report.json").string(), report.dump(2) + "\n");
+  // events.jsonl: the benchmarks' logs copied in report order, a chunk at a time.
+  absl::StatusOr<AtomicFile> events = AtomicFile::Create(events_path);
+  if (!events.ok()) return events.status();
+  std::string buf(1 << 20, '\0');
+  for (const std::string& n : names) {
+    const std::string seg = (fs::path(out_dir) / (n + ".events.jsonl")).string();
+    FILE* f = std::fopen(seg.c_str(), "rb");
+    if (f == nullptr) continue;
+    size_t got;
+    while ((got = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+      events->Write(std::string_view(buf.data(), got));
+    }
+    std::fclose(f);
+  }
+  if (absl::Status s = events->Commit(); !s.ok()) return s;
+  return WriteFileAtomic(report_path, report_text);
 }
 
 std::string ReportTable(const Json& report, const std::vector<std::string>& names) {
