@@ -197,6 +197,11 @@ int EvalMain(int argc, char** argv) {
     return Usage("--predictions is required (or --prompts-only)");
   }
 
+  if (benches.size() > 1 && !prompts_only && !fs::is_directory(flags.Get("predictions"))) {
+    return Usage("--predictions: with several benchmarks, give a directory holding "
+                 "<name>/predictions.jsonl or <name>.jsonl per benchmark");
+  }
+
   driver::run::EvalOptions o;
   o.out_dir = flags.Get("out");
   o.shots_path = flags.Get("shots");
