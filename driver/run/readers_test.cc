@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "driver/run/predictions.h"
 #include "driver/run/stats.h"
@@ -178,6 +179,32 @@ TEST(StatsTest, DeterministicStratifiedBootstrap) {
   Aggregate none = AggregateScores(s, 0, 7);
   EXPECT_DOUBLE_EQ(none.micro.ci_low, 0.5);
   EXPECT_DOUBLE_EQ(none.micro.ci_high, 0.5);
+}
+
+}  // namespace
+}  // namespace fathom::driver::run
+
+namespace fathom::driver::run {
+namespace {
+
+// The line parsers take any bytes: errors, never crashes (a seeded stand-in for the fuzzers).
+TEST(ParsersTest, AnyBytes) {
+  std::mt19937_64 rng(1);
+  const std::string alphabet = "{}[]\",:\\\r\n ab01\x80\xff\xe4\xb8";
+  BenchmarkInfo info;
+  info.name = "x";
+  info.subtask_field = "subject";
+  int ok = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s(UniformBelow(rng, 40), ' ');
+    for (char& c : s) c = alphabet[UniformBelow(rng, alphabet.size())];
+    if (i % 3 == 0) s = "{\"id\":\"" + s + "\",\"completion\":\"" + s + "\"}";
+    ok += SplitCsvRecord(s).ok();
+    ok += ParseJsonObjectLine(s).ok();
+    ok += ParsePredictionLine(s, info, i).ok();
+    (void)CsvRecordComplete(s);
+  }
+  EXPECT_GT(ok, 0);
 }
 
 }  // namespace
