@@ -188,8 +188,14 @@ absl::Status Client::Impl::Init() {
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(options_.concurrency + 4));
   curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   rng_.seed(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}());
-  if (options_.rpm > 0) rpm_bucket_ = TokenBucket(options_.rpm, options_.rpm / 60000.0);
-  if (options_.tpm > 0) tpm_bucket_ = TokenBucket(options_.tpm, options_.tpm / 60000.0);
+  // Bursts of one second's allowance at most: providers enforce per-minute limits in
+  // shorter windows (OpenAI: 60 rpm may mean one a second), so a minute's burst draws 429s.
+  if (options_.rpm > 0) {
+    rpm_bucket_ = TokenBucket(std::max(options_.rpm / 60.0, 1.0), options_.rpm / 60000.0);
+  }
+  if (options_.tpm > 0) {
+    tpm_bucket_ = TokenBucket(std::max(options_.tpm / 60.0, 1.0), options_.tpm / 60000.0);
+  }
   return absl::OkStatus();
 }
 
@@ -260,7 +266,10 @@ void Client::Impl::QueueSamples(Item* item, const std::vector<int>& samples, int
     t->item = item;
     t->samples = std::move(indices);
     t->n_wire = n_wire;
-    t->body = RequestBody(r, options_.model, n_wire, seed_offset);
+    // The key body is the wire body when neither n nor the seed differs: one dump fewer.
+    t->body = n_wire == 1 && (seed_offset == 0 || !r.seed)
+                  ? item->key.body
+                  : RequestBody(r, options_.model, n_wire, seed_offset);
     t->attempts = attempts;
     t->delays = delays;
     t->token_cost = prompt_tokens + static_cast<int64_t>(std::max(r.max_tokens, 0)) * n_wire;

@@ -69,8 +69,11 @@ struct ClientOptions {
   std::string api_key_env;
   // Requests in flight at once.
   int concurrency = 8;
-  // Requests and tokens per minute; 0 = unlimited. Token cost of a request: its estimated
-  // prompt tokens (EstimatePromptTokens) plus max_tokens x n, as OpenAI counts it.
+  // Requests and tokens per minute; 0 = unlimited. Token buckets that hold one second's
+  // allowance (so bursts stay within what per-second enforcement accepts) and refill
+  // continuously. Token cost of a request: its estimated prompt tokens
+  // (EstimatePromptTokens) plus max_tokens x n, as OpenAI counts it; a request costing more
+  // than the bucket holds waits for a full bucket and leaves it in debt.
   double rpm = 0;
   double tpm = 0;
   // Retries after the first attempt, for 429, 5xx, 408, timeouts, dropped connections and

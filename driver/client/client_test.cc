@@ -434,6 +434,36 @@ TEST_F(ClientTest, StreamingSourceKeepsAtMostTwiceConcurrencyOpen) {
   EXPECT_EQ(server_->TotalRequests(), 200);
 }
 
+TEST_F(ClientTest, AtMostConcurrencyInFlightOverReusedConnections) {
+  fake_openai::Options so;
+  so.latency_ms = 30;
+  StartServer(so);
+  ClientOptions o = Options();
+  o.concurrency = 5;
+  std::vector<Request> requests;
+  for (int i = 0; i < 60; ++i) requests.push_back(Chat(absl::StrCat("keep-alive ", i)));
+  auto results = CompleteOk(*MakeClient(o, /*cache=*/false), requests);
+  EXPECT_EQ(server_->TotalRequests(), 60);
+  EXPECT_LE(server_->MaxHeld(), 5);
+  EXPECT_GE(server_->MaxHeld(), 1);
+  EXPECT_LE(server_->Connections(), 5);  // keep-alive: no connection per request
+}
+
+TEST_F(ClientTest, RequestsPerMinuteBucketSpacesRequests) {
+  StartServer();
+  ClientOptions o = Options();
+  o.concurrency = 30;
+  o.rpm = 600;  // ten a second, bursts of ten
+  std::vector<Request> requests;
+  for (int i = 0; i < 30; ++i) requests.push_back(Completion(absl::StrCat("paced ", i)));
+  CompleteOk(*MakeClient(o, /*cache=*/false), requests);
+  std::vector<fake_openai::Arrival> arrivals = server_->Arrivals();
+  ASSERT_EQ(arrivals.size(), 30u);
+  // A lower bound only: after the burst of ten, twenty more at ten a second cannot all have
+  // arrived in less than two seconds (1.8 s leaves room for the first arrival's delivery).
+  EXPECT_GE(arrivals.back().ms - arrivals.front().ms, 1800);
+}
+
 // Runs client_resume_helper; returns its wait status.
 pid_t SpawnHelper(const std::string& endpoint, const std::string& cache, int items,
                   const std::string& out) {

@@ -1,5 +1,5 @@
-// A token bucket for --rpm and --tpm: holds up to one minute's allowance and refills
-// continuously, so a run may burst up to the limit and then proceeds at the rate.
+// A token bucket for --rpm and --tpm: holds up to `capacity` and refills continuously at
+// `per_ms`, so a run may burst up to the capacity and then proceeds at the rate.
 //
 // Thread safety: none; the client's run loop owns its buckets.
 #ifndef FATHOM_DRIVER_CLIENT_RATE_LIMITER_H_

@@ -239,6 +239,7 @@ void FakeOpenAiServer::Loop::Accept() {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     uint64_t id = next_id_++;
     conns_[id].fd = fd;
+    s_->connections_.fetch_add(1);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = id;
@@ -315,6 +316,8 @@ void FakeOpenAiServer::Loop::Process(uint64_t id) {
       int delay = r.delay_ms;
       timers_.emplace(Clock::now() + std::chrono::milliseconds(delay),
                       Pending{id, std::move(r), keep_alive});
+      const int64_t held = static_cast<int64_t>(timers_.size());
+      if (held > s_->max_held_.load()) s_->max_held_.store(held);
       return;
     }
     Send(id, r, keep_alive);

@@ -90,6 +90,10 @@ class FakeOpenAiServer {
   int64_t TotalRequests() const;
   std::vector<Arrival> Arrivals() const;
   std::map<std::string, int> Counts() const;
+  // Connections accepted so far (keep-alive reuses them).
+  int64_t Connections() const { return connections_.load(); }
+  // The most requests held at once (waiting out latency_ms or a "slow" fault).
+  int64_t MaxHeld() const { return max_held_.load(); }
   // The Authorization header of the last request ("" when none).
   std::string LastAuthorization() const;
 
@@ -110,6 +114,8 @@ class FakeOpenAiServer {
   std::vector<Arrival> arrivals_;                  // GUARDED_BY(mu_)
   std::string last_authorization_;                 // GUARDED_BY(mu_)
   std::atomic<int64_t> total_{0};
+  std::atomic<int64_t> connections_{0};
+  std::atomic<int64_t> max_held_{0};
 };
 
 }  // namespace fathom::fake_openai
