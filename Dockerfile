@@ -12,7 +12,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libseccomp-dev libboost1.81-dev libyaml-cpp-dev libgtest-dev libgmock-dev \
-      libabsl-dev nlohmann-json3-dev zlib1g-dev libcurl4-openssl-dev libsqlite3-dev \
+      libabsl-dev nlohmann-json3-dev zlib1g-dev libicu-dev libcurl4-openssl-dev libsqlite3-dev \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev \
       python3 python3-numpy \
  && rm -rf /var/lib/apt/lists/*
@@ -40,7 +40,7 @@ FROM debian:bookworm
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       python3 python3-numpy libseccomp2 libyaml-cpp0.7 libabsl20220623 zlib1g \
-      libgrpc++1.51 libprotobuf32 libcurl4 libsqlite3-0 \
+      libgrpc++1.51 libprotobuf32 libicu72 libcurl4 libsqlite3-0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 fathom
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom

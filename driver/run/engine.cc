@@ -1,0 +1,786 @@
+// One benchmark through the run engine, and the run directory (see engine.h).
+#include "driver/run/engine.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "driver/run/external_scorer.h"
+#include "driver/run/predictions.h"
+#include "driver/run/readers.h"
+#include "driver/run/run_dir.h"
+#include "driver/run/stats.h"
+#include "grader/line_reader.h"
+#include "grader/sha256.h"
+
+namespace fathom::driver::run {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// benchmark.h's ModeName lives in the benchmark half; the engine needs only the names.
+std::string ModeText(Mode m) { return m == Mode::kStrict ? "strict" : "faithful"; }
+
+std::string ShotKindName(ShotSource::Kind k) {
+  switch (k) {
+    case ShotSource::Kind::kNone: return "none";
+    case ShotSource::Kind::kSplit: return "split";
+    case ShotSource::Kind::kBuiltin: return "builtin";
+    case ShotSource::Kind::kTestHead: return "test_head";
+  }
+  return "none";
+}
+
+std::string ScoringName(Scoring s) {
+  switch (s) {
+    case Scoring::kJudge: return "judge";
+    case Scoring::kCode: return "code";
+    case Scoring::kExternal: return "external";
+  }
+  return "judge";
+}
+
+Json FileEntry(const std::string& path) {
+  absl::StatusOr<std::string> h = FileSha256(path);
+  return Json{{"path", path}, {"sha256", h.ok() ? *h : ""}};
+}
+
+// Sub-tasks in report order: the benchmark's list first, then as first seen.
+class SubtaskTable {
+ public:
+  explicit SubtaskTable(const BenchmarkInfo& info) : info_(info) {}
+  size_t Index(const std::string& s) {
+    auto [it, inserted] = index_.try_emplace(s, names_.size());
+    if (inserted) {
+      names_.push_back(s);
+      scores_.emplace_back();
+      skipped_.push_back(0);
+      missing_.push_back(0);
+    }
+    return it->second;
+  }
+  // Indices sorted for the report.
+  std::vector<size_t> Order() const {
+    std::vector<size_t> order(names_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto rank = [&](size_t i) {
+      auto it = std::find(info_.subtasks.begin(), info_.subtasks.end(), names_[i]);
+      return std::make_pair(it - info_.subtasks.begin(), i);
+    };
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rank(a) < rank(b); });
+    return order;
+  }
+  std::vector<std::string> names_;
+  std::vector<std::vector<double>> scores_;  // per item
+  std::vector<int64_t> skipped_;
+  std::vector<int64_t> missing_;
+
+ private:
+  const BenchmarkInfo& info_;
+  std::map<std::string, size_t> index_;
+};
+
+Json CiJson(const Estimate& e) {
+  return Json::array({e.ci_low, e.ci_high});
+}
+
+Json EstimateJson(const Estimate& e) {
+  return Json{{"value", e.value}, {"ci95", CiJson(e)}, {"n", e.n}};
+}
+
+// GPT-Fathom's recorder: event lines with a running event_id.
+class Recorder {
+ public:
+  Recorder(AtomicFile* file, std::string run_id, std::string base)
+      : file_(file), run_id_(std::move(run_id)), base_(std::move(base)) {}
+  void Event(int64_t item, const char* type, Json data) {
+    Json e = {{"run_id", run_id_},
+              {"event_id", next_id_++},
+              {"sample_id", absl::StrCat(base_, ".", item)},
+              {"type", type},
+              {"data", std::move(data)},
+              {"created_by", "fathom"},
+              {"created_at", NowTimestamp()}};
+    file_->WriteLine(Dump(e));
+  }
+
+ private:
+  AtomicFile* file_;
+  std::string run_id_;
+  std::string base_;
+  int64_t next_id_ = 0;
+};
+
+struct Inputs {
+  std::vector<DataFile> data_files;
+  LoadedShots shots;
+  ShotSource shot_source;
+  Json report_inputs;  // data, shots, predictions hashes
+  std::string hash;
+};
+
+absl::StatusOr<Inputs> ResolveInputs(const Benchmark& bench, const EvalOptions& o,
+                                     bool with_predictions) {
+  const BenchmarkInfo& info = bench.info();
+  Inputs in;
+  absl::StatusOr<std::vector<DataFile>> files = ResolveSplit(info, o.data_path, info.eval_split);
+  if (!files.ok()) return files.status();
+  in.data_files = *files;
+  in.shot_source = bench.shots(o.mode);
+  ShotOptions so{o.data_path, o.shots_path};
+  absl::StatusOr<LoadedShots> shots = LoadShots(info, in.shot_source, so, in.data_files);
+  if (!shots.ok()) return shots.status();
+  in.shots = *std::move(shots);
+  Json data = Json::array();
+  for (const DataFile& f : in.data_files) data.push_back(FileEntry(f.path));
+  Json shot_files = Json::array();
+  for (const std::string& f : in.shots.files) shot_files.push_back(FileEntry(f));
+  Json shots_json = {{"source", ShotKindName(in.shot_source.kind)},
+                     {"count", in.shot_source.count}};
+  if (in.shot_source.kind == ShotSource::Kind::kSplit) shots_json["split"] = in.shot_source.split;
+  if (in.shot_source.kind == ShotSource::Kind::kBuiltin) shots_json["file"] = in.shot_source.file;
+  shots_json["files"] = shot_files;
+  in.report_inputs = {{"data", data}, {"shots", shots_json}};
+  if (with_predictions) in.report_inputs["predictions"] = FileEntry(o.predictions_path);
+  grader::Sha256 h;
+  h.UpdateField("fathom-eval-inputs-1");
+  h.UpdateField(Dump(in.report_inputs));
+  h.UpdateField(ModeText(o.mode));
+  h.UpdateField(o.api == Api::kChat ? "chat" : "completions");
+  h.UpdateField(o.fathom_version);
+  h.UpdateField(o.registry_hash);
+  h.UpdateField(absl::StrCat(o.bootstrap, ":", o.seed));
+  if (info.scoring == Scoring::kExternal) h.UpdateField(o.scorer_command);
+  if (info.scoring == Scoring::kCode && o.code_grader != nullptr) {
+    h.UpdateField(o.code_grader->Fingerprint().dump());
+  }
+  in.hash = h.FinalHex();
+  return in;
+}
+
+Json PromptJson(const Prompt& p, Api api) {
+  if (api == Api::kChat && !p.messages.is_null()) return Json::parse(p.messages.dump());
+  return p.text;
+}
+
+// What the first pass keeps per item of a code or external benchmark until its scores
+// come back.
+struct PendingItem {
+  size_t subtask = 0;
+  size_t first_sample = 0;
+  size_t samples = 0;
+};
+
+class Logger {
+ public:
+  Logger(const EvalOptions& o, const std::string& name)
+      : log_(o.log != nullptr ? *o.log : std::cerr), name_(name), max_(o.max_errors_logged) {}
+  void Error(const std::string& message) {
+    if (errors_.size() < max_) {
+      log_ << "fathom eval: " << name_ << ": " << message << "\n";
+      errors_.push_back(message);
+    }
+    ++count_;
+  }
+  Json Errors() const {
+    Json j = Json::array();
+    for (const std::string& e : errors_) j.push_back(e);
+    return j;
+  }
+  int64_t count() const { return count_; }
+  std::ostream& log() { return log_; }
+
+ private:
+  std::ostream& log_;
+  std::string name_;
+  size_t max_;
+  std::vector<std::string> errors_;
+  int64_t count_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const EvalOptions& o,
+                                               const Json* previous) {
+  const BenchmarkInfo& info = bench.info();
+  BenchmarkOutcome outcome;
+  outcome.name = info.name;
+  if (info.scoring == Scoring::kExternal && o.scorer_command.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        info.name, " is scored by an external scorer (", info.metric,
+        ", GPT-Fathom: Perspective API), and none is configured: pass --scorer CMD "
+        "(see `fathom eval --help` and driver/README.md \"External scorer\")"));
+  }
+  if (info.scoring == Scoring::kCode && o.code_grader == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(info.name, ": no code grader"));
+  }
+  absl::StatusOr<Inputs> inputs = ResolveInputs(bench, o, true);
+  if (!inputs.ok()) return inputs.status();
+  const std::string items_path = (fs::path(o.out_dir) / (info.name + ".items.jsonl")).string();
+  const std::string events_path = (fs::path(o.out_dir) / (info.name + ".events.jsonl")).string();
+  if (previous != nullptr && previous->value("inputs_sha256", "") == inputs->hash &&
+      fs::exists(items_path) && fs::exists(events_path)) {
+    outcome.report = *previous;
+    outcome.unchanged = true;
+    return outcome;
+  }
+  absl::StatusOr<PredictionIndex> preds = PredictionIndex::Open(o.predictions_path, info);
+  if (!preds.ok()) return preds.status();
+
+  Logger logger(o, info.name);
+  for (const std::string& e : preds->errors()) logger.Error(e);
+  const int64_t bad_predictions = static_cast<int64_t>(preds->errors().size());
+
+  absl::StatusOr<AtomicFile> items = AtomicFile::Create(items_path);
+  if (!items.ok()) return items.status();
+  absl::StatusOr<AtomicFile> events = AtomicFile::Create(events_path);
+  if (!events.ok()) return events.status();
+  const std::string run_id = absl::StrCat("fathom-", inputs->hash.substr(0, 16));
+  const std::string base = absl::StrCat(info.name, ".", info.eval_split);
+  {
+    Json spec = {
+        {"completion_fns", Json::array({absl::StrCat("predictions:", o.predictions_path)})},
+        {"eval_name", info.name},
+        {"base_eval", info.name},
+        {"split", info.eval_split},
+        {"run_config",
+         {{"completion_fns", Json::array({absl::StrCat("predictions:", o.predictions_path)})},
+          {"eval_spec",
+           {{"cls", ScoringName(info.scoring)},
+            {"args",
+             {{"mode", ModeText(o.mode)},
+              {"api", o.api == Api::kChat ? "chat" : "completions"},
+              {"num_few_shot", inputs->shot_source.count}}}}},
+          {"seed", o.seed},
+          {"max_samples", nullptr},
+          {"command", o.command_line},
+          {"initial_settings", {{"visible", true}}}}},
+        {"created_by", "fathom"},
+        {"run_id", run_id},
+        {"created_at", NowTimestamp()},
+        {"setting_name", info.setting}};
+    events->WriteLine(Dump(Json{{"spec", spec}}));
+  }
+  Recorder rec(&*events, run_id, base);
+
+  SubtaskTable subtasks(info);
+  int64_t rows = 0, skipped = 0, missing = 0;
+  std::vector<std::string> missing_ids;
+  const bool f1 = info.metric == "f1";
+  int64_t correct_count = 0;
+
+  // Code and external benchmarks: the first pass stages items; scores come after.
+  const bool staged = info.scoring != Scoring::kJudge;
+  const std::string work_dir = (fs::path(o.out_dir) / (info.name + ".work")).string();
+  std::unique_ptr<AtomicFile> stage;
+  std::unique_ptr<AtomicFile> scorer_input;
+  std::vector<PendingItem> pending;
+  std::vector<CodeTask> code_tasks;
+  std::map<std::string, size_t> code_task_index;
+  std::vector<CodeSample> code_samples;
+  std::vector<std::string> sample_errors;  // per code sample: a Program() error, or ""
+  std::vector<std::string> scorer_ids;     // per scored external sample
+  if (staged) {
+    std::error_code ec;
+    fs::create_directories(work_dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat(work_dir, ": ", ec.message()));
+    absl::StatusOr<AtomicFile> s = AtomicFile::Create(work_dir + "/items.stage");
+    if (!s.ok()) return s.status();
+    stage = std::make_unique<AtomicFile>(*std::move(s));
+    if (info.scoring == Scoring::kExternal) {
+      absl::StatusOr<AtomicFile> in = AtomicFile::Create(work_dir + "/scorer.input.jsonl");
+      if (!in.ok()) return in.status();
+      scorer_input = std::make_unique<AtomicFile>(*std::move(in));
+    }
+  }
+
+  DataReader reader(info, inputs->data_files);
+  Row row;
+  std::string error;
+  int64_t item = -1;
+  while (true) {
+    ReadOutcome r = reader.Next(&row, &error);
+    if (r == ReadOutcome::kEnd) break;
+    if (r == ReadOutcome::kIoError) return absl::NotFoundError(error);
+    ++item;
+    ++rows;
+    AtomicFile& out = staged ? *stage : *items;
+    if (r == ReadOutcome::kBadRow) {
+      logger.Error(error);
+      ++skipped;
+      out.WriteLine(Dump(Json{{"id", nullptr}, {"source", error.substr(0, error.find(": "))},
+                              {"skipped", error}}));
+      continue;
+    }
+    const size_t st = subtasks.Index(row.subtask);
+    auto skip = [&](const std::string& message) {
+      std::string m = absl::StrCat(row.source, ": ", message);
+      logger.Error(m);
+      ++skipped;
+      ++subtasks.skipped_[st];
+      out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
+                              {"skipped", m}}));
+    };
+    if (absl::Status s = bench.CheckRow(row); !s.ok()) {
+      skip(std::string(s.message()));
+      continue;
+    }
+    const std::span<const Row> shots = ShotsFor(inputs->shots.rows, row.subtask);
+    absl::StatusOr<Prompt> prompt =
+        bench.BuildPrompt(row, shots, inputs->shot_source.count, o.mode);
+    if (!prompt.ok()) {
+      skip(absl::StrCat("prompt: ", prompt.status().message()));
+      continue;
+    }
+    absl::StatusOr<Prediction> pred = preds->Take(row.subtask, row.id);
+    if (!pred.ok()) {
+      ++missing;
+      ++subtasks.missing_[st];
+      if (missing_ids.size() < o.max_errors_logged) {
+        missing_ids.push_back(row.subtask.empty() ? row.id : absl::StrCat(row.subtask, "/", row.id));
+      }
+      out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
+                              {"missing", true}}));
+      continue;
+    }
+    Json it = {{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
+               {"shots", prompt->shots}, {"prompt", PromptJson(*prompt, o.api)}};
+    const std::vector<std::string>& cs = pred->completions;
+    if (cs.size() == 1) {
+      it["completion"] = cs[0];
+    } else {
+      it["completions"] = cs;
+    }
+    if (info.scoring == Scoring::kJudge) {
+      std::vector<Judgement> js;
+      double score = 0;
+      bool all = true;
+      for (const std::string& c : cs) {
+        js.push_back(bench.Judge(row, c, o.mode));
+        score += js.back().score;
+        all = all && js.back().correct;
+      }
+      score /= static_cast<double>(cs.size());
+      if (js.size() == 1) {
+        it["extracted"] = js[0].extracted;
+        it["expected"] = Json::parse(js[0].expected.dump());
+        it["correct"] = js[0].correct;
+      } else {
+        Json ex = Json::array(), co = Json::array();
+        for (const Judgement& j : js) {
+          ex.push_back(j.extracted);
+          co.push_back(j.correct);
+        }
+        it["extracted"] = ex;
+        it["expected"] = Json::parse(js[0].expected.dump());
+        it["correct"] = co;
+      }
+      it["score"] = score;
+      items->WriteLine(Dump(it));
+      subtasks.scores_[st].push_back(score);
+      correct_count += all ? 1 : 0;
+      rec.Event(item, "sampling", Json{{"prompt", PromptJson(*prompt, o.api)}, {"sampled", cs}});
+      for (size_t i = 0; i < js.size(); ++i) {
+        rec.Event(item, "match",
+                  Json{{"correct", js[i].correct},
+                       {"expected", Json::parse(js[i].expected.dump())},
+                       {"picked", js[i].extracted},
+                       {"detected", js[i].detected},
+                       {"sampled", cs[i]}});
+        if (f1) {
+          rec.Event(item, "metrics",
+                    Json{{"accuracy", js[i].correct ? 1.0 : 0.0}, {"f1_score", js[i].score}});
+        }
+      }
+      continue;
+    }
+    // Staged: code programs or scorer input now, the item when the scores are back.
+    PendingItem p{st, info.scoring == Scoring::kCode ? code_samples.size() : scorer_ids.size(),
+                  cs.size()};
+    if (info.scoring == Scoring::kCode) {
+      for (const std::string& c : cs) {
+        absl::StatusOr<CodeProgram> prog = bench.Program(row, c, o.mode, o.api);
+        CodeSample sample;
+        std::string err;
+        size_t task_index = 0;
+        if (!prog.ok()) {
+          err = absl::StrCat("program: ", prog.status().message());
+          prog = CodeProgram{row.id, "", "", ""};
+        }
+        auto [ti, inserted] = code_task_index.try_emplace(prog->task_id, code_tasks.size());
+        if (inserted) {
+          // The reference the time limit is calibrated on: the dataset's own solution,
+          // assembled as a completion (HumanEval) or a whole program (MBPP).
+          std::string reference;
+          if (row.fields.contains("canonical_solution") &&
+              row.fields["canonical_solution"].is_string()) {
+            absl::StatusOr<CodeProgram> ref = bench.Program(
+                row, row.fields["canonical_solution"].get<std::string>(), o.mode,
+                Api::kCompletions);
+            if (ref.ok()) reference = ref->candidate;
+          } else if (row.fields.contains("code") && row.fields["code"].is_string()) {
+            reference = row.fields["code"].get<std::string>();
+          }
+          code_tasks.push_back({prog->task_id, prog->test, prog->entry_point, reference});
+        }
+        task_index = ti->second;
+        sample.task = task_index;
+        sample.candidate = err.empty() ? prog->candidate : "";
+        code_samples.push_back(std::move(sample));
+        sample_errors.push_back(err);
+      }
+    } else {
+      for (size_t i = 0; i < cs.size(); ++i) {
+        scorer_input->WriteLine(Dump(Json{{"benchmark", info.name},
+                                          {"id", row.id},
+                                          {"subtask", row.subtask},
+                                          {"sample", i},
+                                          {"prompt", prompt->text},
+                                          {"completion", cs[i]}}));
+        scorer_ids.push_back(row.id);
+      }
+    }
+    pending.push_back(p);
+    it["__pending"] = true;
+    stage->WriteLine(Dump(it));
+  }
+
+  // Pass 2 for staged benchmarks: score, then merge the scores into the staged items.
+  std::vector<int64_t> ks;
+  std::vector<std::vector<std::vector<double>>> pass_scores;  // [k][subtask][item]
+  if (staged) {
+    if (absl::Status s = stage->Commit(); !s.ok()) return s;
+    std::vector<CodeVerdict> verdicts;
+    std::vector<double> external;
+    if (info.scoring == Scoring::kCode) {
+      int64_t min_n = -1;
+      for (const PendingItem& p : pending) {
+        min_n = min_n < 0 ? static_cast<int64_t>(p.samples)
+                          : std::min<int64_t>(min_n, static_cast<int64_t>(p.samples));
+      }
+      for (int k : info.pass_at_k) {
+        if (min_n >= k) ks.push_back(k);
+      }
+      if (ks.empty() && min_n >= 1) ks.push_back(1);
+      pass_scores.assign(ks.size(), {});
+      if (!code_samples.empty()) {
+        logger.log() << "fathom eval: " << info.name << ": grading " << code_samples.size()
+                     << " programs of " << code_tasks.size() << " tasks in the sandbox\n";
+        absl::StatusOr<std::vector<CodeVerdict>> v =
+            o.code_grader->Grade(code_tasks, code_samples, work_dir);
+        if (!v.ok()) return v.status();
+        verdicts = *std::move(v);
+      }
+      for (size_t i = 0; i < verdicts.size(); ++i) {
+        if (!sample_errors[i].empty()) verdicts[i] = {false, "error", sample_errors[i]};
+        if (verdicts[i].status == "sandbox_error") ++outcome.sandbox_errors;
+      }
+    } else {
+      if (absl::Status s = scorer_input->Commit(); !s.ok()) return s;
+      const std::string in_path = work_dir + "/scorer.input.jsonl";
+      const std::string out_path = work_dir + "/scorer.output.jsonl";
+      if (!scorer_ids.empty()) {
+        if (absl::Status s = RunScorer(o.scorer_command, in_path, out_path); !s.ok()) return s;
+        absl::StatusOr<grader::LineReader> lr = grader::LineReader::Open(out_path);
+        if (!lr.ok()) return lr.status();
+        std::string line;
+        int64_t n = 0;
+        while (lr->Next(&line, &n)) {
+          absl::StatusOr<ExternalScore> sc = ParseScoreLine(line);
+          if (absl::IsNotFound(sc.status())) continue;
+          if (!sc.ok()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("scorer output ", out_path, ":", n, ": ", sc.status().message()));
+          }
+          size_t i = external.size();
+          if (i >= scorer_ids.size() || sc->id != scorer_ids[i]) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "scorer output ", out_path, ":", n, ": id: expected '",
+                i < scorer_ids.size() ? scorer_ids[i] : "(no more lines)", "', got '", sc->id, "'"));
+          }
+          external.push_back(sc->score);
+        }
+        if (external.size() != scorer_ids.size()) {
+          return absl::InvalidArgumentError(absl::StrCat("scorer output ", out_path, ": ",
+                                                         external.size(), " scores for ",
+                                                         scorer_ids.size(), " completions"));
+        }
+      }
+    }
+    absl::StatusOr<grader::LineReader> lr = grader::LineReader::Open(work_dir + "/items.stage");
+    if (!lr.ok()) return lr.status();
+    std::string line;
+    int64_t n = 0;
+    size_t next_pending = 0;
+    int64_t staged_item = -1;
+    while (lr->Next(&line, &n)) {
+      ++staged_item;
+      Json it = Json::parse(line);
+      if (!it.contains("__pending")) {
+        items->WriteLine(line);
+        continue;
+      }
+      it.erase("__pending");
+      const PendingItem& p = pending[next_pending++];
+      Json sampled = it.contains("completion") ? Json::array({it["completion"]}) : it["completions"];
+      rec.Event(staged_item, "sampling", Json{{"prompt", it["prompt"]}, {"sampled", sampled}});
+      if (info.scoring == Scoring::kCode) {
+        int64_t c = 0;
+        Json passed = Json::array(), status = Json::array(), result = Json::array();
+        for (size_t i = 0; i < p.samples; ++i) {
+          const CodeVerdict& v = verdicts[p.first_sample + i];
+          c += v.passed ? 1 : 0;
+          passed.push_back(v.passed);
+          status.push_back(v.status);
+          result.push_back(v.result);
+        }
+        const int64_t ns = static_cast<int64_t>(p.samples);
+        const double score = static_cast<double>(c) / static_cast<double>(ns);
+        it["extracted"] = nullptr;
+        it["expected"] = nullptr;
+        it["correct"] = c == ns;
+        it["score"] = score;
+        it["passed"] = passed;
+        it["status"] = status;
+        it["result"] = result;
+        Json metrics = Json::object();
+        for (size_t k = 0; k < ks.size(); ++k) {
+          double v = CodePassAtK(ns, c, ks[k]);
+          metrics[absl::StrCat("pass_at_", ks[k])] = v;
+          if (pass_scores[k].size() <= p.subtask) pass_scores[k].resize(p.subtask + 1);
+          pass_scores[k][p.subtask].push_back(v);
+        }
+        rec.Event(staged_item, "metrics", metrics);
+        subtasks.scores_[p.subtask].push_back(score);
+        correct_count += c == ns ? 1 : 0;
+      } else {
+        double sum = 0;
+        Json scores = Json::array();
+        for (size_t i = 0; i < p.samples; ++i) {
+          sum += external[p.first_sample + i];
+          scores.push_back(external[p.first_sample + i]);
+          rec.Event(staged_item, "metrics", Json{{"summaryscore", external[p.first_sample + i]}});
+        }
+        const double score = sum / static_cast<double>(p.samples);
+        it["extracted"] = nullptr;
+        it["expected"] = nullptr;
+        it["correct"] = nullptr;
+        it["score"] = score;
+        if (p.samples > 1) it["scores"] = scores;
+        subtasks.scores_[p.subtask].push_back(score);
+      }
+      items->WriteLine(Dump(it));
+    }
+  }
+
+  // The report entry.
+  const std::vector<size_t> order = subtasks.Order();
+  std::vector<std::vector<double>> ordered;
+  for (size_t i : order) ordered.push_back(subtasks.scores_[i]);
+  const Aggregate agg = AggregateScores(ordered, o.bootstrap, o.seed);
+  const bool multi = !info.subtask_field.empty();
+  Json entry = {{"benchmark", info.name},
+                {"title", info.title},
+                {"category", info.category},
+                {"setting", info.setting},
+                {"metric", info.metric},
+                {"higher_is_better", info.higher_is_better},
+                {"scoring", ScoringName(info.scoring)}};
+  Estimate headline = multi ? agg.macro : agg.micro;
+  Json pass_at_k = Json::object();
+  if (info.scoring == Scoring::kCode) {
+    for (size_t k = 0; k < ks.size(); ++k) {
+      std::vector<std::vector<double>> per(order.size());
+      for (size_t j = 0; j < order.size(); ++j) {
+        if (order[j] < pass_scores[k].size()) per[j] = pass_scores[k][order[j]];
+      }
+      Aggregate a = AggregateScores(per, o.bootstrap, o.seed);
+      const Estimate& e = multi ? a.macro : a.micro;
+      pass_at_k[absl::StrCat("pass@", ks[k])] = EstimateJson(e);
+      if (k == 0) headline = e;
+    }
+    entry["metric"] = ks.empty() ? "pass@1" : absl::StrCat("pass@", ks[0]);
+  }
+  entry["value"] = headline.value;
+  entry["ci95"] = CiJson(headline);
+  entry["n"] = headline.n;
+  entry["aggregation"] = multi ? "macro" : "none";
+  if (multi) {
+    entry["macro"] = EstimateJson(agg.macro);
+    entry["micro"] = EstimateJson(agg.micro);
+  }
+  if (info.scoring == Scoring::kCode) entry["pass_at_k"] = pass_at_k;
+  entry["rows"] = rows;
+  entry["skipped"] = skipped;
+  entry["missing"] = missing;
+  entry["bad_predictions"] = bad_predictions;
+  entry["unused_predictions"] = preds->unused_count();
+  if (info.scoring == Scoring::kCode) entry["sandbox_errors"] = outcome.sandbox_errors;
+  Json subs = Json::array();
+  for (size_t j = 0; j < order.size(); ++j) {
+    if (!multi) break;
+    const size_t i = order[j];
+    subs.push_back(Json{{"subtask", subtasks.names_[i]},
+                        {"value", agg.subtasks[j].value},
+                        {"ci95", CiJson(agg.subtasks[j])},
+                        {"n", agg.subtasks[j].n},
+                        {"skipped", subtasks.skipped_[i]},
+                        {"missing", subtasks.missing_[i]}});
+  }
+  if (multi) entry["subtasks"] = subs;
+  entry["mode"] = std::string(ModeText(o.mode));
+  entry["api"] = o.api == Api::kChat ? "chat" : "completions";
+  entry["inputs"] = inputs->report_inputs;
+  entry["bootstrap"] = {{"replicates", o.bootstrap}, {"seed", o.seed}, {"stratified_by", "subtask"}};
+  if (info.scoring == Scoring::kExternal) entry["scorer"] = o.scorer_command;
+  if (info.scoring == Scoring::kCode) entry["grader"] = Json::parse(o.code_grader->Fingerprint().dump());
+  entry["out_of_window"] = false;
+  entry["errors"] = logger.Errors();
+  Json missing_json = Json::array();
+  for (const std::string& m : missing_ids) missing_json.push_back(m);
+  entry["missing_ids"] = missing_json;
+  entry["inputs_sha256"] = inputs->hash;
+  entry["items_file"] = info.name + ".items.jsonl";
+  entry["events_file"] = info.name + ".events.jsonl";
+
+  // final_report, as GPT-Fathom's eval classes name their keys.
+  Json final_report = Json::object();
+  const int64_t scored = agg.micro.n;
+  if (info.scoring == Scoring::kCode) {
+    for (auto& [k, v] : pass_at_k.items()) final_report[k] = v["value"];
+  } else if (info.scoring == Scoring::kExternal) {
+    final_report["summaryscore"] = agg.micro.value;
+  } else if (f1) {
+    final_report["accuracy"] = scored > 0 ? static_cast<double>(correct_count) / scored : 0.0;
+    final_report["f1_score"] = agg.micro.value;
+  } else {
+    final_report["accuracy"] = agg.micro.value;
+  }
+  final_report["OUT OF WINDOW"] = false;
+  events->WriteLine(Dump(Json{{"final_report", final_report}}));
+
+  if (missing > 0) {
+    logger.log() << "fathom eval: " << info.name << ": " << missing
+                 << " rows have no prediction in " << o.predictions_path << " (not scored)\n";
+  }
+  if (absl::Status s = items->Commit(); !s.ok()) return s;
+  if (absl::Status s = events->Commit(); !s.ok()) return s;
+  outcome.report = std::move(entry);
+  return outcome;
+}
+
+absl::StatusOr<PromptsOutcome> WritePrompts(const Benchmark& bench, const EvalOptions& o) {
+  const BenchmarkInfo& info = bench.info();
+  absl::StatusOr<Inputs> inputs = ResolveInputs(bench, o, false);
+  if (!inputs.ok()) return inputs.status();
+  PromptsOutcome out;
+  out.path = (fs::path(o.out_dir) / (info.name + ".prompts.jsonl")).string();
+  absl::StatusOr<AtomicFile> f = AtomicFile::Create(out.path);
+  if (!f.ok()) return f.status();
+  Logger logger(o, info.name);
+  DataReader reader(info, inputs->data_files);
+  Row row;
+  std::string error;
+  while (true) {
+    ReadOutcome r = reader.Next(&row, &error);
+    if (r == ReadOutcome::kEnd) break;
+    if (r == ReadOutcome::kIoError) return absl::NotFoundError(error);
+    if (r == ReadOutcome::kBadRow) {
+      logger.Error(error);
+      ++out.skipped;
+      continue;
+    }
+    absl::Status s = bench.CheckRow(row);
+    absl::StatusOr<Prompt> p = s.ok() ? bench.BuildPrompt(row, ShotsFor(inputs->shots.rows, row.subtask),
+                                                          inputs->shot_source.count, o.mode)
+                                      : absl::StatusOr<Prompt>(s);
+    if (!p.ok()) {
+      logger.Error(absl::StrCat(row.source, ": ", p.status().message()));
+      ++out.skipped;
+      continue;
+    }
+    f->WriteLine(Dump(Json{{"id", row.id},
+                           {"subtask", row.subtask},
+                           {"text", p->text},
+                           {"messages", Json::parse(p->messages.dump())},
+                           {"shots", p->shots}}));
+    ++out.prompts;
+  }
+  if (absl::Status s = f->Commit(); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<Json> ReadReport(const std::string& out_dir) {
+  const std::string path = (fs::path(out_dir) / "report.json").string();
+  if (!fs::exists(path)) return Json::object();
+  absl::StatusOr<std::string> text = grader::ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  Json j = Json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a fathom eval report"));
+  }
+  return j;
+}
+
+absl::Status CommitRun(const std::string& out_dir, const Json& fingerprint,
+                       const std::vector<BenchmarkOutcome>& outcomes,
+                       const std::vector<std::string>& order) {
+  absl::StatusOr<Json> old = ReadReport(out_dir);
+  if (!old.ok()) return old.status();
+  std::map<std::string, Json> entries;
+  if (old->contains("benchmarks") && (*old)["benchmarks"].is_object()) {
+    for (auto& [k, v] : (*old)["benchmarks"].items()) entries[k] = v;
+  }
+  for (const BenchmarkOutcome& b : outcomes) entries[b.name] = b.report;
+  std::vector<std::string> names;
+  for (const std::string& n : order) {
+    if (entries.count(n) > 0) names.push_back(n);
+  }
+  for (const auto& [k, v] : entries) {
+    if (std::find(names.begin(), names.end(), k) == names.end()) names.push_back(k);
+  }
+  Json benchmarks = Json::object();
+  std::string events;
+  for (const std::string& n : names) {
+    benchmarks[n] = entries[n];
+    absl::StatusOr<std::string> seg =
+        grader::ReadWholeFile((fs::path(out_dir) / (n + ".events.jsonl")).string());
+    if (seg.ok()) events += *seg;
+  }
+  Json report = {{"fathom_eval_report", 1}, {"fingerprint", fingerprint}, {"benchmarks", benchmarks}};
+  if (absl::Status s = WriteFileAtomic((fs::path(out_dir) / "events.jsonl").string(), events);
+      !s.ok()) {
+    return s;
+  }
+  return WriteFileAtomic((fs::path(out_dir) / "report.json").string(), report.dump(2) + "\n");
+}
+
+std::string ReportTable(const Json& report, const std::vector<std::string>& names) {
+  std::string out = absl::StrFormat("%-14s %-14s %-9s %22s %7s %7s %7s\n", "benchmark",
+                                    "category", "metric", "value (95% CI)", "n", "skipped",
+                                    "missing");
+  if (!report.contains("benchmarks")) return out;
+  const Json& b = report["benchmarks"];
+  for (const std::string& n : names) {
+    if (!b.contains(n)) continue;
+    const Json& e = b[n];
+    const double v = e.value("value", 0.0) * 100;
+    const Json& ci = e["ci95"];
+    std::string value = absl::StrFormat("%.1f [%.1f, %.1f]", v, ci[0].get<double>() * 100,
+                                        ci[1].get<double>() * 100);
+    out += absl::StrFormat("%-14s %-14s %-9s %22s %7d %7d %7d\n", n, e.value("category", ""),
+                           e.value("metric", ""), value, e.value("n", int64_t{0}),
+                           e.value("skipped", int64_t{0}), e.value("missing", int64_t{0}));
+  }
+  return out;
+}
+
+}  // namespace fathom::driver::run
