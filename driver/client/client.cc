@@ -78,6 +78,7 @@ class Client::Impl {
   Progress Snapshot() const;
 
   ClientOptions options_;
+  std::deque<Client::Job> submitted_;  // Submit()ted from the sink, admitted first
   Cache* cache_;
   std::atomic<bool> cancelled_{false};
   std::atomic<int64_t> items_total_{0};
@@ -145,8 +146,11 @@ class Client::Impl {
   std::vector<Item*> finished_;
   absl::Status fatal_;
 
-  // Counters.
-  Clock::time_point started_ = Clock::now();
+  // Counters (cumulative over Run calls); rates are over the current Run, from these
+  // snapshots taken when it started.
+  // Atomic: progress() reads them from any thread.
+  std::atomic<int64_t> started_ns_{Clock::now().time_since_epoch().count()};
+  std::atomic<int64_t> run_requests0_{0}, run_tokens0_{0}, run_network_items0_{0};
   Clock::time_point last_progress_{};
   std::atomic<int64_t> items_done_{0}, samples_done_{0}, cache_hits_{0}, requests_{0},
       retries_{0}, errors_{0}, context_length_{0}, prompt_tokens_{0}, completion_tokens_{0},
@@ -573,6 +577,7 @@ void Client::Impl::Abort() {
   in_flight_.clear();
   ready_.clear();
   delayed_.clear();
+  submitted_.clear();
   items_.clear();
   to_store_.clear();
   finished_.clear();
@@ -588,8 +593,11 @@ void Client::Impl::MaybeReportProgress(bool force) {
 
 absl::Status Client::Impl::Run(const Source& source, const Sink& sink) {
   fatal_ = absl::OkStatus();
-  started_ = Clock::now();
-  last_progress_ = started_;
+  started_ns_ = Clock::now().time_since_epoch().count();
+  run_requests0_ = requests_.load();
+  run_tokens0_ = completion_tokens_.load();
+  run_network_items0_ = network_items_done_.load();
+  last_progress_ = Clock::now();
   const size_t max_open = static_cast<size_t>(options_.concurrency) * 2 + 16;
   bool source_done = false;
   auto fail = [&](absl::Status status) {
@@ -600,6 +608,11 @@ absl::Status Client::Impl::Run(const Source& source, const Sink& sink) {
   };
   while (true) {
     if (cancelled_.load()) return fail(absl::CancelledError("cancelled"));
+    while (!submitted_.empty()) {
+      Admit(std::move(submitted_.front()));
+      submitted_.pop_front();
+      if (!fatal_.ok()) return fail(fatal_);
+    }
     while (!source_done && items_.size() < max_open &&
            ready_.size() < static_cast<size_t>(options_.concurrency)) {
       std::optional<Client::Job> job = source();
@@ -618,7 +631,7 @@ absl::Status Client::Impl::Run(const Source& source, const Sink& sink) {
     int64_t wait_ms = 100;
     if (absl::Status s = StartReady(now, &wait_ms); !s.ok()) return fail(s);
     if (absl::Status s = Flush(sink); !s.ok()) return fail(s);
-    if (source_done && items_.empty()) break;
+    if (source_done && items_.empty() && submitted_.empty()) break;
 
     int running = 0;
     curl_multi_perform(multi_, &running);
@@ -632,13 +645,14 @@ absl::Status Client::Impl::Run(const Source& source, const Sink& sink) {
     }
     if (absl::Status s = Flush(sink); !s.ok()) return fail(s);
     MaybeReportProgress(false);
-    if (source_done && items_.empty()) break;
+    if (source_done && items_.empty() && submitted_.empty()) break;
     // Sleep until a socket is ready, a retry is due, the buckets refill, or Cancel(),
     // unless there is work to start or admit right away.
     bool can_start = !ready_.empty() && !start_blocked_ &&
                      in_flight_.size() < static_cast<size_t>(options_.concurrency);
-    bool can_admit = !source_done && items_.size() < max_open &&
-                     ready_.size() < static_cast<size_t>(options_.concurrency);
+    bool can_admit = !submitted_.empty() ||
+                     (!source_done && items_.size() < max_open &&
+                      ready_.size() < static_cast<size_t>(options_.concurrency));
     if (!can_start && !can_admit) {
       curl_multi_poll(multi_, nullptr, 0, static_cast<int>(std::clamp<int64_t>(wait_ms, 1, 100)),
                       nullptr);
@@ -678,12 +692,14 @@ Progress Client::Impl::Snapshot() const {
   p.context_length = context_length_.load();
   p.prompt_tokens = prompt_tokens_.load();
   p.completion_tokens = completion_tokens_.load();
-  p.elapsed_s = std::chrono::duration<double>(Clock::now() - started_).count();
+  p.elapsed_s = std::chrono::duration<double>(
+                    Clock::now() - Clock::time_point(Clock::duration(started_ns_.load())))
+                    .count();
   if (p.elapsed_s > 0) {
-    p.requests_per_s = static_cast<double>(p.requests) / p.elapsed_s;
-    p.tokens_per_s = static_cast<double>(p.completion_tokens) / p.elapsed_s;
+    p.requests_per_s = static_cast<double>(p.requests - run_requests0_) / p.elapsed_s;
+    p.tokens_per_s = static_cast<double>(p.completion_tokens - run_tokens0_) / p.elapsed_s;
   }
-  int64_t network_done = network_items_done_.load();
+  int64_t network_done = network_items_done_.load() - run_network_items0_;
   if (p.items_total > 0 && network_done > 0 && p.elapsed_s > 0) {
     double rate = static_cast<double>(network_done) / p.elapsed_s;
     p.eta_s = static_cast<double>(std::max<int64_t>(p.items_total - p.items_done, 0)) / rate;
@@ -724,6 +740,8 @@ absl::StatusOr<std::vector<ItemResult>> Client::Complete(std::vector<Request> re
 absl::Status Client::Estimate(const Request& request, DryRunEstimate* estimate) {
   return impl_->Estimate(request, estimate);
 }
+
+void Client::Submit(Job job) { impl_->submitted_.push_back(std::move(job)); }
 
 void Client::Cancel() {
   impl_->cancelled_.store(true);

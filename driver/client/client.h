@@ -40,7 +40,8 @@ enum class CacheMode {
   kOff,        // --no-cache: neither read nor write
 };
 
-// Counters for a progress line; a snapshot.
+// Counters for a progress line; a snapshot. Counts add up over the client's Run calls;
+// elapsed, the rates and the ETA are the current (or last) Run's.
 struct Progress {
   int64_t items_total = 0;   // SetTotal(), or 0 when unknown
   int64_t items_done = 0;
@@ -132,6 +133,10 @@ class Client {
 
   // Runs until the source is exhausted and every item is finished, or a fatal error.
   absl::Status Run(const Source& source, const Sink& sink);
+  // Adds a job from inside the sink (Run's thread only), e.g. the same item again with one
+  // shot fewer after a context-length answer. Run does not return before it is finished,
+  // even when the source is exhausted.
+  void Submit(Job job);
   // The batch form: results in request order.
   absl::StatusOr<std::vector<ItemResult>> Complete(std::vector<Request> requests);
 
