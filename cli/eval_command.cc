@@ -241,7 +241,13 @@ int EvalMain(int argc, char** argv) {
   const bool several = benches.size() > 1;
   absl::StatusOr<std::unique_ptr<EvalModel>> model =
       prompts_only ? std::unique_ptr<EvalModel>() : EvalModel::FromFlags(flags, o.out_dir);
-  if (!model.ok()) return Usage(std::string(model.status().message()));
+  if (!model.ok()) {
+    if (model.status().code() == absl::StatusCode::kInvalidArgument) {
+      return Usage(std::string(model.status().message()));
+    }
+    PrintError("eval", std::string(model.status().message()));
+    return kExitUsage;
+  }
   if (*model != nullptr && (*model)->dry_run()) {
     int rc = kExitOk;
     for (const driver::Benchmark* b : benches) {

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "driver/client/generate.h"
+#include "driver/run/run_dir.h"
+#include "nlohmann/json.hpp"
 
 namespace fathom::cli {
 
@@ -23,6 +26,8 @@ const char kEvalModelUsage[] =
     "  --api chat|completions --concurrency N (8) --rpm N --tpm N --max-retries N (6)\n"
     "  --timeout S (300) --samples N --context-window TOKENS --api-key-env NAME\n"
     "  --response-cache FILE (default OUT/responses.sqlite) --no-cache --refresh --dry-run\n"
+    "  --no-resume (OUT/model.json names the run's model, endpoint and API; another is\n"
+    "  refused without it, so that one run directory holds one model)\n"
     "The API key comes from $OPENAI_API_KEY (or the variable --api-key-env names) and is\n"
     "never logged or written. Every answer is cached as it arrives: rerun the same command\n"
     "after an interruption and nothing already answered is asked again.\n";
@@ -44,6 +49,7 @@ void AddModelFlags(Flags& flags) {
   flags.Value("api-key-env", "the environment variable holding the API key (default "
                              "OPENAI_API_KEY)");
   flags.Bool("dry-run", "print the requests and prompt tokens a run would send; send none");
+  flags.Bool("no-resume", "let --out hold this model although it holds another model's run");
 }
 
 namespace {
@@ -72,10 +78,30 @@ absl::StatusOr<std::unique_ptr<EvalModel>> EvalModel::FromFlags(const Flags& fla
   if (!flags.Has("model")) {
     for (const char* f : {"endpoint", "concurrency", "rpm", "tpm", "max-retries", "timeout",
                           "response-cache", "no-cache", "refresh", "samples", "context-window",
-                          "api-key-env", "dry-run"}) {
+                          "api-key-env", "dry-run", "no-resume"}) {
       if (flags.Has(f)) return absl::InvalidArgumentError(absl::StrCat("--", f, " needs --model"));
     }
     return nullptr;
+  }
+  // One run directory, one model: OUT/model.json says which.
+  const nlohmann::json who = {{"model", flags.Get("model")},
+                              {"endpoint", dc::NormalizeEndpoint(flags.Get(
+                                               "endpoint", "https://api.openai.com/v1"))},
+                              {"api", flags.Get("api", "chat")}};
+  const std::string who_path = (fs::path(out_dir) / "model.json").string();
+  if (fs::exists(who_path) && !flags.GetBool("no-resume")) {
+    std::ifstream in(who_path);
+    nlohmann::json was = nlohmann::json::parse(in, nullptr, false);
+    if (was != who) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          out_dir, " holds a run of ", was.is_object() ? was.dump() : "another model",
+          "; give another --out, or --no-resume to add ", who.dump(), " to it"));
+    }
+  }
+  if (!flags.GetBool("dry-run")) {
+    if (absl::Status s = driver::run::WriteFileAtomic(who_path, who.dump(2) + "\n"); !s.ok()) {
+      return s;
+    }
   }
   std::unique_ptr<EvalModel> m(new EvalModel());
   m->out_dir_ = out_dir;

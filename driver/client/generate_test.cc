@@ -206,6 +206,14 @@ TEST_F(GenerateTest, FathomEvalModelEndToEnd) {
               HasSubstr("mmlu: 11 items, 11 samples (11 cached), 0 requests, about 0 prompt tokens"));
   EXPECT_EQ(server_->TotalRequests(), kMmluRows);
 
+  // Another model in the same run directory is refused, unless --no-resume.
+  std::vector<std::string> other = args;
+  other[8] = "other-model";
+  ASSERT_EQ(other[7], "--model");
+  EXPECT_EQ(RunFathom(other, dir_ + "/other.log"), 2);
+  EXPECT_THAT(ReadAll(dir_ + "/other.log"), HasSubstr("holds a run of"));
+  EXPECT_EQ(server_->TotalRequests(), kMmluRows);
+
   // The key is in no file the runs wrote, logs included.
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
     if (entry.is_regular_file()) {
