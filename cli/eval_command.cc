@@ -325,6 +325,14 @@ int EvalMain(int argc, char** argv) {
       o.predictions_path = *generated;
     } else {
       o.predictions_path = PredictionsFor(flags.Get("predictions"), name);
+      // A directory of predictions may cover only some of the suite: the rest are named,
+      // not failed.
+      if (fs::is_directory(flags.Get("predictions")) && !fs::exists(o.predictions_path)) {
+        std::cerr << "fathom eval: " << name << ": no predictions in " << flags.Get("predictions")
+                  << " (looked for " << name << "/predictions.jsonl, " << name << ".jsonl, "
+                  << name << ".predictions.jsonl); not scored\n";
+        continue;
+      }
     }
     const Json* previous = nullptr;
     if (existing->contains("benchmarks") && (*existing)["benchmarks"].contains(name)) {

@@ -93,8 +93,11 @@ absl::StatusOr<GenerateOutcome> GeneratePredictions(const Benchmark& bench,
       --p.shots;
     }
   };
-  // The next good row as a pending item and its request; nullopt at the end.
+  // The next good row as a pending item and its request; nullopt at the end. Rows the
+  // engine holds out as exemplars only (kTestHead's first `holdout` per sub-task, as
+  // WritePrompts skips them) are not asked about.
   int64_t next_seq = 0;
+  std::map<std::string, int64_t> head;
   auto next_row = [&]() -> std::optional<std::pair<Pending, Request>> {
     Row row;
     std::string error;
@@ -104,7 +107,15 @@ absl::StatusOr<GenerateOutcome> GeneratePredictions(const Benchmark& bench,
         if (r == run::ReadOutcome::kIoError) log << info.name << ": " << error << "\n";
         return std::nullopt;
       }
-      if (r == run::ReadOutcome::kBadRow || !bench.CheckRow(row).ok()) {
+      if (r == run::ReadOutcome::kBadRow) {
+        ++out.skipped_rows;
+        continue;
+      }
+      if (shot_source.kind == ShotSource::Kind::kTestHead &&
+          head[row.subtask]++ < shot_source.holdout) {
+        continue;
+      }
+      if (!bench.CheckRow(row).ok()) {
         ++out.skipped_rows;
         continue;
       }

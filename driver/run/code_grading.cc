@@ -16,6 +16,7 @@
 #include "grader/problems.h"
 #include "grader/runtime_context.h"
 #include "grader/scheduler.h"
+#include "grader/sha256.h"
 #include "grader/time_limits.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
@@ -36,6 +37,14 @@ class SandboxCodeGrader final : public CodeGrader {
     std::ostream& log = options_.log != nullptr ? *options_.log : std::cerr;
     grader::ProblemSet problems;
     problems.path = work_dir + "/code.problems";
+    // Stands for the problem file's contents in the calibration cache key.
+    grader::Sha256 content;
+    for (const CodeTask& t : tasks) {
+      for (const std::string* f : {&t.task_id, &t.test, &t.entry_point, &t.reference}) {
+        content.UpdateField(*f);
+      }
+    }
+    problems.content_sha256 = content.FinalHex();
     for (const CodeTask& t : tasks) {
       grader::Problem p;
       p.task_id = t.task_id;

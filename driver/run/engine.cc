@@ -64,6 +64,7 @@ class SubtaskTable {
       scores_.emplace_back();
       skipped_.push_back(0);
       missing_.push_back(0);
+      seen_.push_back(0);
     }
     return it->second;
   }
@@ -82,6 +83,7 @@ class SubtaskTable {
   std::vector<std::vector<double>> scores_;  // per item
   std::vector<int64_t> skipped_;
   std::vector<int64_t> missing_;
+  std::vector<int64_t> seen_;  // rows read
 
  private:
   const BenchmarkInfo& info_;
@@ -272,7 +274,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   Recorder rec(&*events, run_id, base);
 
   SubtaskTable subtasks(info);
-  int64_t rows = 0, skipped = 0, missing = 0;
+  int64_t rows = 0, skipped = 0, missing = 0, held_out = 0;
   std::vector<std::string> missing_ids;
   const bool f1 = info.metric == "f1";
   int64_t correct_count = 0;
@@ -321,6 +323,15 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
       continue;
     }
     const size_t st = subtasks.Index(row.subtask);
+    // kTestHead's held-out head (LAMBADA test[:15], TruthfulQA validation[:1]): exemplars
+    // only, not scored.
+    if (inputs->shot_source.kind == ShotSource::Kind::kTestHead &&
+        subtasks.seen_[st]++ < inputs->shot_source.holdout) {
+      ++held_out;
+      out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
+                              {"holdout", true}}));
+      continue;
+    }
     auto skip = [&](const std::string& message) {
       std::string m = absl::StrCat(row.source, ": ", message);
       logger.Error(m);
@@ -621,6 +632,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   entry["rows"] = rows;
   entry["skipped"] = skipped;
   entry["missing"] = missing;
+  entry["held_out"] = held_out;
   entry["bad_predictions"] = bad_predictions;
   entry["unused_predictions"] = preds->unused_count();
   if (info.scoring == Scoring::kCode) entry["sandbox_errors"] = outcome.sandbox_errors;
@@ -689,6 +701,7 @@ absl::StatusOr<PromptsOutcome> WritePrompts(const Benchmark& bench, const EvalOp
   DataReader reader(info, inputs->data_files);
   Row row;
   std::string error;
+  std::map<std::string, int64_t> head;
   while (true) {
     ReadOutcome r = reader.Next(&row, &error);
     if (r == ReadOutcome::kEnd) break;
@@ -697,6 +710,10 @@ absl::StatusOr<PromptsOutcome> WritePrompts(const Benchmark& bench, const EvalOp
       logger.Error(error);
       ++out.skipped;
       continue;
+    }
+    if (inputs->shot_source.kind == ShotSource::Kind::kTestHead &&
+        head[row.subtask]++ < inputs->shot_source.holdout) {
+      continue;  // held out: exemplars only
     }
     absl::Status s = bench.CheckRow(row);
     absl::StatusOr<Prompt> p = s.ok() ? bench.BuildPrompt(row, ShotsFor(inputs->shots.rows, row.subtask),
@@ -748,19 +765,31 @@ absl::Status CommitRun(const std::string& out_dir, const Json& fingerprint,
     if (std::find(names.begin(), names.end(), k) == names.end()) names.push_back(k);
   }
   Json benchmarks = Json::object();
-  std::string events;
-  for (const std::string& n : names) {
-    benchmarks[n] = entries[n];
-    absl::StatusOr<std::string> seg =
-        grader::ReadWholeFile((fs::path(out_dir) / (n + ".events.jsonl")).string());
-    if (seg.ok()) events += *seg;
-  }
+  for (const std::string& n : names) benchmarks[n] = entries[n];
   Json report = {{"fathom_eval_report", 1}, {"fingerprint", fingerprint}, {"benchmarks", benchmarks}};
-  if (absl::Status s = WriteFileAtomic((fs::path(out_dir) / "events.jsonl").string(), events);
-      !s.ok()) {
-    return s;
+  const std::string report_text = report.dump(2) + "\n";
+  const std::string events_path = (fs::path(out_dir) / "events.jsonl").string();
+  const std::string report_path = (fs::path(out_dir) / "report.json").string();
+  absl::StatusOr<std::string> old_text = grader::ReadWholeFile(report_path);
+  if (old_text.ok() && *old_text == report_text && fs::exists(events_path)) {
+    return absl::OkStatus();  // nothing changed (the same command again)
   }
-  return WriteFileAtomic((fs::path(out_dir) / "report.json").string(), report.dump(2) + "\n");
+  // events.jsonl: the benchmarks' logs copied in report order, a chunk at a time.
+  absl::StatusOr<AtomicFile> events = AtomicFile::Create(events_path);
+  if (!events.ok()) return events.status();
+  std::string buf(1 << 20, '\0');
+  for (const std::string& n : names) {
+    const std::string seg = (fs::path(out_dir) / (n + ".events.jsonl")).string();
+    FILE* f = std::fopen(seg.c_str(), "rb");
+    if (f == nullptr) continue;
+    size_t got;
+    while ((got = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+      events->Write(std::string_view(buf.data(), got));
+    }
+    std::fclose(f);
+  }
+  if (absl::Status s = events->Commit(); !s.ok()) return s;
+  return WriteFileAtomic(report_path, report_text);
 }
 
 std::string ReportTable(const Json& report, const std::vector<std::string>& names) {

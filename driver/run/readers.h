@@ -43,7 +43,8 @@ absl::StatusOr<nlohmann::json> CsvFieldsToObject(const std::vector<std::string>&
                                                  const std::vector<std::string>& columns);
 
 // The id of a row object: its `id_field` (strings as they are, integers in decimal) or,
-// when `id_field` is empty, `index` in decimal. InvalidArgument names the field.
+// when `id_field` is empty or the row has no such field, `index` in decimal.
+// InvalidArgument names the field when it has another type.
 absl::StatusOr<std::string> RowId(const nlohmann::json& fields, const std::string& id_field,
                                   int64_t index);
 
@@ -58,7 +59,9 @@ struct DataFile {
 // The files of `split` under `path` (driver/README.md): a file is itself (its split is
 // whatever the user says it is); a directory holds `<split>.jsonl|.csv` or `<split>/`, whose
 // files are one per sub-task (name minus extension minus a trailing `_<split>`), sorted
-// by the benchmark's sub-task order, then by name. NotFound says what was looked for.
+// by the benchmark's sub-task order, then by name. For the evaluated split, `test.*` is
+// the fallback (the shipped sample sets name their scored file so). NotFound says what
+// was looked for.
 absl::StatusOr<std::vector<DataFile>> ResolveSplit(const BenchmarkInfo& info,
                                                    const std::string& path,
                                                    const std::string& split);
