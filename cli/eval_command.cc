@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/common.h"
+#include "cli/eval_model.h"
 #include "cli/flags.h"
 #include "driver/benchmark.h"
 #include "driver/run/engine.h"
@@ -151,9 +152,10 @@ int EvalMain(int argc, char** argv) {
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Value("cache", "code benchmarks: verdict and calibration cache directory");
   flags.Bool("help", "show this help");
+  AddModelFlags(flags);
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
   if (flags.GetBool("help")) {
-    std::cout << kUsage << flags.Help();
+    std::cout << kUsage << kEvalModelUsage << flags.Help();
     return kExitOk;
   }
   if (!flags.positionals().empty()) return Usage("unexpected arguments");
@@ -193,8 +195,11 @@ int EvalMain(int argc, char** argv) {
   if (!flags.Has("data")) return Usage("--data is required");
   if (!flags.Has("out")) return Usage("--out is required");
   const bool prompts_only = flags.GetBool("prompts-only");
-  if (!prompts_only && !flags.Has("predictions")) {
-    return Usage("--predictions is required (or --prompts-only)");
+  if (!prompts_only && !flags.Has("predictions") && !flags.Has("model")) {
+    return Usage("--predictions or --model is required (or --prompts-only)");
+  }
+  if (flags.Has("predictions") && flags.Has("model")) {
+    return Usage("--predictions and --model exclude each other");
   }
 
   if (benches.size() > 1 && !prompts_only && !fs::is_directory(flags.Get("predictions"))) {
@@ -239,6 +244,27 @@ int EvalMain(int argc, char** argv) {
     return kExitUsage;
   }
   const bool several = benches.size() > 1;
+  absl::StatusOr<std::unique_ptr<EvalModel>> model =
+      prompts_only ? std::unique_ptr<EvalModel>() : EvalModel::FromFlags(flags, o.out_dir);
+  if (!model.ok()) {
+    if (model.status().code() == absl::StatusCode::kInvalidArgument) {
+      return Usage(std::string(model.status().message()));
+    }
+    PrintError("eval", std::string(model.status().message()));
+    return kExitUsage;
+  }
+  if (*model != nullptr && (*model)->dry_run()) {
+    int rc = kExitOk;
+    for (const driver::Benchmark* b : benches) {
+      absl::StatusOr<std::string> r = (*model)->Generate(
+          *b, DataFor(flags.Get("data"), b->info().name, several), o.shots_path, o.mode, o.api);
+      if (!r.ok()) {
+        PrintError("eval", absl::StrCat(b->info().name, ": ", r.status().message()));
+        rc = kExitUsage;
+      }
+    }
+    return rc;
+  }
   std::vector<std::string> order;
   for (const driver::Benchmark* b : registry->All()) order.push_back(b->info().name);
 
@@ -290,14 +316,28 @@ int EvalMain(int argc, char** argv) {
   for (const driver::Benchmark* b : benches) {
     const std::string& name = b->info().name;
     o.data_path = DataFor(flags.Get("data"), name, several);
-    o.predictions_path = PredictionsFor(flags.Get("predictions"), name);
-    // A directory of predictions may cover only some of the suite: the rest are named,
-    // not failed.
-    if (fs::is_directory(flags.Get("predictions")) && !fs::exists(o.predictions_path)) {
-      std::cerr << "fathom eval: " << name << ": no predictions in " << flags.Get("predictions")
-                << " (looked for " << name << "/predictions.jsonl, " << name << ".jsonl, "
-                << name << ".predictions.jsonl); not scored\n";
-      continue;
+    if (*model != nullptr) {
+      absl::StatusOr<std::string> generated =
+          (*model)->Generate(*b, o.data_path, o.shots_path, o.mode, o.api);
+      if (!generated.ok()) {
+        PrintError("eval", absl::StrCat(name, ": ", generated.status().message()));
+        // The endpoint refused, the key was wrong, the cache failed: every benchmark would
+        // fail the same way, so stop (what was answered is cached). Bad inputs: go on.
+        if (EvalModel::StopsTheRun(generated.status())) return kExitUsage;
+        rc = kExitUsage;
+        continue;
+      }
+      o.predictions_path = *generated;
+    } else {
+      o.predictions_path = PredictionsFor(flags.Get("predictions"), name);
+      // A directory of predictions may cover only some of the suite: the rest are named,
+      // not failed.
+      if (fs::is_directory(flags.Get("predictions")) && !fs::exists(o.predictions_path)) {
+        std::cerr << "fathom eval: " << name << ": no predictions in " << flags.Get("predictions")
+                  << " (looked for " << name << "/predictions.jsonl, " << name << ".jsonl, "
+                  << name << ".predictions.jsonl); not scored\n";
+        continue;
+      }
     }
     const Json* previous = nullptr;
     if (existing->contains("benchmarks") && (*existing)["benchmarks"].contains(name)) {
