@@ -12,8 +12,8 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libseccomp-dev libboost1.81-dev libyaml-cpp-dev libgtest-dev libgmock-dev \
-       libabsl-dev nlohmann-json3-dev zlib1g-dev libicu-dev libssl-dev libcli11-dev prometheus-cpp-dev \
-       libcurl4-openssl-dev libsqlite3-dev \
+      libabsl-dev nlohmann-json3-dev zlib1g-dev libicu-dev libssl-dev libcli11-dev prometheus-cpp-dev \
+      libcurl4-openssl-dev libsqlite3-dev \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev \
       python3 python3-numpy \
  && rm -rf /var/lib/apt/lists/*
@@ -25,6 +25,8 @@ COPY grader grader
 COPY proto proto
 COPY service service
 COPY driver driver
+COPY benchmarks benchmarks
+COPY fuzz fuzz
 COPY cli cli
 COPY clients clients
 COPY tests tests
@@ -40,14 +42,15 @@ RUN cd build && ctest --output-on-failure -L unit
 FROM debian:bookworm
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-       python3 python3-numpy libseccomp2 libyaml-cpp0.7 libabsl20220623 zlib1g libssl3 \
-       libprometheus-cpp-core1.0 libicu72 libcurl4 libsqlite3-0 \
-       libgrpc++1.51 libprotobuf32 \
+      python3 python3-numpy libseccomp2 libyaml-cpp0.7 libabsl20220623 zlib1g libssl3 \
+      libprometheus-cpp-core1.0 libicu72 libcurl4 libsqlite3-0 \
+      libgrpc++1.51 libprotobuf32 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 fathom
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom
 COPY policies /opt/fathom/policies
 COPY problems /opt/fathom/problems
+COPY benchmarks /opt/fathom/benchmarks
 USER fathom
 WORKDIR /home/fathom
 ENTRYPOINT ["/opt/fathom/bin/fathom"]
