@@ -407,9 +407,12 @@ int CountProcessesWithCmdline(const std::vector<std::string>& argv) {
   DIR* d = opendir("/proc");
   while (dirent* e = d != nullptr ? readdir(d) : nullptr) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    // A process may exit while we read its cmdline: the read fails with ESRCH, which
+    // istreambuf_iterator would throw through; `<<` of the buffer stops at it instead.
     std::ifstream in(absl::StrCat("/proc/", e->d_name, "/cmdline"), std::ios::binary);
-    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    n += cmd == want;
+    std::ostringstream cmd;
+    cmd << in.rdbuf();
+    n += cmd.str() == want;
   }
   if (d != nullptr) closedir(d);
   return n;
@@ -547,9 +550,13 @@ TEST_P(SandboxTest, EveryRunHasItsOwnPrestartedInit) {
 TEST_P(SandboxTest, AWaitingInitKilledFromOutsideCostsNoRun) {
   std::vector<pid_t> idle = sb().PrestartedInitPids();
   ASSERT_EQ(idle.size(), 1u);
+  TestProcessHandle waiting(idle[0]);
+  ASSERT_TRUE(waiting.opened());
   ASSERT_EQ(kill(idle[0], SIGKILL), 0);
-  // Let it die (it is our child: it stays a zombie until the pool's owner reaps it).
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Wait until it has died (it is our child: it stays a zombie until the pool's owner
+  // reaps it). A fixed 50 ms was not always enough beside CPU hogs: the run then took an
+  // init that was still dying. (One killed after the pool checked it is not covered.)
+  ASSERT_TRUE(waiting.WaitExited(60000));
   RunResult r = MustRun(Shell("echo fine"));
   EXPECT_EQ(r.status, RunStatus::kOk);
   EXPECT_EQ(r.stdout_data, "fine\n");

@@ -5,6 +5,7 @@
 #ifndef FATHOM_SANDBOX_TEST_PROCESS_HANDLE_H_
 #define FATHOM_SANDBOX_TEST_PROCESS_HANDLE_H_
 
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -27,6 +28,13 @@ class TestProcessHandle {
   // Whether that process still exists: running, or dead but not yet reaped.
   bool Exists() const {
     return fd_ >= 0 && syscall(SYS_pidfd_send_signal, fd_, 0, nullptr, 0) == 0;
+  }
+
+  // Waits up to `timeout_ms` for that process to have exited (a zombie counts); whether it
+  // has.
+  bool WaitExited(int timeout_ms) const {
+    pollfd exited = {fd_, POLLIN, 0};
+    return fd_ >= 0 && poll(&exited, 1, timeout_ms) == 1;
   }
 
  private:
