@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grader/utf8.h"
 
 namespace fathom::cli {
 
@@ -92,30 +93,6 @@ absl::Status ParseIoModeFlags(const Flags& flags, grader::GradeMode* mode,
   return absl::OkStatus();
 }
 
-std::string BytesToUtf8(const std::string& bytes, bool* lossy) {
-  std::string out;
-  out.reserve(bytes.size());
-  size_t i = 0;
-  while (i < bytes.size()) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool valid = len > 0 && i + len <= bytes.size();
-    for (int k = 1; valid && k < len; ++k) {
-      valid = (static_cast<unsigned char>(bytes[i + k]) >> 6) == 2;
-    }
-    if (valid && len == 2 && c < 0xC2) valid = false;  // overlong
-    if (valid) {
-      out.append(bytes, i, len);
-      i += len;
-    } else {
-      out.append("\xEF\xBF\xBD");  // U+FFFD
-      if (lossy != nullptr) *lossy = true;
-      ++i;
-    }
-  }
-  return out;
-}
-
 nlohmann::json RunResultJson(const sandbox::RunResult& r) {
   nlohmann::json j;
   j["status"] = std::string(sandbox::RunStatusName(r.status));
@@ -130,7 +107,7 @@ nlohmann::json RunResultJson(const sandbox::RunResult& r) {
   for (auto [name, data] : {std::pair{"stdout", &r.stdout_data},
                             std::pair{"stderr", &r.stderr_data}}) {
     bool lossy = false;
-    j[name] = BytesToUtf8(*data, &lossy);
+    j[name] = grader::SanitizeUtf8(*data, &lossy);
     if (lossy) j[absl::StrCat(name, "_base64")] = absl::Base64Escape(*data);
   }
   j["stdout_truncated"] = r.stdout_truncated;

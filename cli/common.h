@@ -61,13 +61,9 @@ absl::Status ParseIoModeFlags(const Flags& flags, grader::GradeMode* mode,
                               grader::IoSettings* settings);
 
 // The RunResult as one JSON object with the field names of sandbox/run_spec.h. Output
-// that is not valid UTF-8 is given as text with U+FFFD and, exactly, as
+// that is not valid UTF-8 (grader/utf8.h) is given as text with U+FFFD and, exactly, as
 // stdout_base64 / stderr_base64.
 nlohmann::json RunResultJson(const sandbox::RunResult& r);
-
-// Bytes -> valid UTF-8: valid sequences kept, every other byte becomes U+FFFD (and
-// *lossy, when given, is set).
-std::string BytesToUtf8(const std::string& bytes, bool* lossy = nullptr);
 
 // Prints "fathom <cmd>: <message>" to stderr.
 void PrintError(const std::string& cmd, const std::string& message);

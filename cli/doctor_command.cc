@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "grader/utf8.h"
 
 namespace fathom::cli {
 namespace {
@@ -122,7 +123,7 @@ int DoctorMain(int argc, char** argv) {
         all_ok = false;
       } else if (res->status != sandbox::RunStatus::kOk || res->stdout_data != "ok\n") {
         r["smoke_test"] = absl::StrCat(sandbox::RunStatusName(res->status), ": ",
-                                       BytesToUtf8(res->stderr_data.substr(0, 300)));
+                                       grader::SanitizeUtf8(res->stderr_data.substr(0, 300)));
         all_ok = false;
       } else {
         r["smoke_test"] = absl::StrCat("ok (", res->wall_ms, " ms)");

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "grader/utf8.h"
 
 namespace fathom::cli {
 namespace {
@@ -58,7 +59,7 @@ void PrintTable(const sandbox::RunResult& r) {
                                  std::tuple{"stderr", &r.stderr_data, r.stderr_truncated}}) {
     row(name, absl::StrCat(data->size(), " bytes", cut ? " (truncated)" : ""));
     if (!data->empty()) {
-      std::string shown = BytesToUtf8(data->substr(0, 4096));
+      std::string shown = grader::SanitizeUtf8(data->substr(0, 4096));
       std::cout << shown << (shown.back() == '\n' ? "" : "\n");
       if (data->size() > 4096) std::cout << "... (" << data->size() - 4096 << " more bytes)\n";
     }
@@ -151,7 +152,11 @@ int RunMain(int argc, char** argv) {
       return kExitUsage;
     }
     if (flags.GetBool("json")) {
-      std::cout << RunResultJson(*result).dump() << "\n";
+      // RunResultJson's text is valid UTF-8 already; `replace` only keeps a bug from
+      // turning into an abort.
+      std::cout << RunResultJson(*result).dump(-1, ' ', false,
+                                               nlohmann::json::error_handler_t::replace)
+                << "\n";
     } else {
       PrintTable(*result);
     }

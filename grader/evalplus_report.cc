@@ -12,6 +12,7 @@
 #include "grader/line_reader.h"
 #include "grader/pass_at_k.h"
 #include "grader/result_cache.h"
+#include "grader/utf8.h"
 #include "grader/verdict.h"
 #include "nlohmann/json.hpp"
 
@@ -24,8 +25,10 @@ struct Entry {
   bool plus_pass = false;
 };
 
-std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// A JSON string holding `text` (sanitized: solutions are model output).
+std::string Dump(const std::string& text) {
+  return nlohmann::json(SanitizeUtf8(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // The raw argument lists of `indices` (as JSON array text).

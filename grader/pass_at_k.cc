@@ -1,6 +1,7 @@
 // pass@k and Python float formatting.
 #include "grader/pass_at_k.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -22,6 +23,52 @@ double PassAtK(int64_t n, int64_t c, int64_t k) {
   return 1.0 - prod;
 }
 
+namespace {
+
+// Blocks of at most this many values are summed without further splitting (numpy's
+// PW_BLOCKSIZE); 8 is the number of interleaved running sums within a block.
+constexpr size_t kPairwiseBlock = 128;
+constexpr size_t kLanes = 8;
+// numpy's reduction hands its inner loop at most a buffer's worth of values at a time
+// (np.getbufsize(), 8192 by default) and carries the running total from one call to the
+// next, so pairwise summation happens within each such chunk only.
+constexpr size_t kNumpyBufferValues = 8192;
+
+double PairwiseSum(const double* a, size_t n) {
+  if (n < kLanes) {
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) sum += a[i];
+    return sum;
+  }
+  if (n <= kPairwiseBlock) {
+    double lane[kLanes];
+    for (size_t j = 0; j < kLanes; ++j) lane[j] = a[j];
+    const size_t whole = n - n % kLanes;
+    size_t i = kLanes;
+    for (; i < whole; i += kLanes) {
+      for (size_t j = 0; j < kLanes; ++j) lane[j] += a[i + j];
+    }
+    double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+                 ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    for (; i < n; ++i) sum += a[i];
+    return sum;
+  }
+  size_t half = n / 2;
+  half -= half % kLanes;
+  return PairwiseSum(a, half) + PairwiseSum(a + half, n - half);
+}
+
+}  // namespace
+
+double NumpyPairwiseSum(const std::vector<double>& values) {
+  double total = 0.0;  // numpy starts the reduction from add's identity
+  for (size_t start = 0; start < values.size(); start += kNumpyBufferValues) {
+    total += PairwiseSum(values.data() + start,
+                         std::min(kNumpyBufferValues, values.size() - start));
+  }
+  return total;
+}
+
 std::vector<std::pair<int64_t, double>> MeanPassAtK(const std::vector<TaskCount>& tasks,
                                                     const std::vector<int64_t>& ks) {
   std::vector<std::pair<int64_t, double>> out;
@@ -30,9 +77,10 @@ std::vector<std::pair<int64_t, double>> MeanPassAtK(const std::vector<TaskCount>
   for (const TaskCount& t : tasks) min_n = std::min(min_n, t.n);
   for (int64_t k : ks) {
     if (k < 1 || k > min_n) continue;
-    double sum = 0;
-    for (const TaskCount& t : tasks) sum += PassAtK(t.n, t.c, k);
-    out.emplace_back(k, sum / static_cast<double>(tasks.size()));
+    std::vector<double> per_task;
+    per_task.reserve(tasks.size());
+    for (const TaskCount& t : tasks) per_task.push_back(PassAtK(t.n, t.c, k));
+    out.emplace_back(k, NumpyPairwiseSum(per_task) / static_cast<double>(tasks.size()));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grader/utf8.h"
 
 namespace fathom::grader {
 
@@ -18,10 +19,10 @@ absl::StatusOr<std::string> ProbeInterpreterVersion(sandbox::Runner& runner,
     return absl::InternalError(absl::StrCat(
         "the interpreter does not start in the sandbox: ",
         probe.ok() ? absl::StrCat(sandbox::RunStatusName(probe->status), " ",
-                                  probe->stderr_data)
+                                  SanitizeUtf8(probe->stderr_data))
                    : std::string(probe.status().message())));
   }
-  return probe->stdout_data;
+  return SanitizeUtf8(probe->stdout_data);
 }
 
 RuntimeContext MakeRuntimeContext(const PreparedRuntime& runtime,

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "grader/line_reader.h"
+#include "grader/utf8.h"
 
 namespace fathom::grader {
 namespace {
@@ -81,7 +82,8 @@ class ListedSource final : public SampleSource {
         return ReadOutcome::kBadRecord;
       }
       item.sample.code = text.str();
-      item.sample.fields["solution"] = item.sample.code;
+      // The program runs the file's exact bytes; the results record (JSON) gets text.
+      item.sample.fields["solution"] = SanitizeUtf8(item.sample.code);
     }
     *sample = std::move(item.sample);
     return ReadOutcome::kSample;

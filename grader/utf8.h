@@ -1,4 +1,12 @@
-// Small text helpers: making process output valid UTF-8 and keeping a bounded tail.
+// The one UTF-8 validator: every piece of text that did not come from us (program output,
+// harness messages, files a user handed in) goes through it before it becomes JSON, a
+// protobuf string or a log line, so nothing a program writes can make a JSON library
+// throw or put bytes that are not UTF-8 into our output.
+//
+// Valid means RFC 3629: no overlong forms, no UTF-16 surrogates (U+D800..U+DFFF), nothing
+// above U+10FFFF, no truncated sequence, no continuation byte without a lead byte.
+//
+// Pure functions; thread-safe.
 #ifndef FATHOM_GRADER_UTF8_H_
 #define FATHOM_GRADER_UTF8_H_
 
@@ -9,8 +17,13 @@
 
 namespace fathom::grader {
 
-// Valid UTF-8 sequences are kept; every other byte becomes U+FFFD.
-std::string SanitizeUtf8(absl::string_view bytes);
+// Whether `bytes` is entirely valid UTF-8 (the empty string is).
+bool IsValidUtf8(absl::string_view bytes);
+
+// `bytes` with every valid sequence kept and every byte that does not belong to one
+// replaced by U+FFFD (one per byte: a truncated three-byte sequence gives two). When
+// `lossy` is given, it is set to whether anything was replaced.
+std::string SanitizeUtf8(absl::string_view bytes, bool* lossy = nullptr);
 
 // The last at most `max_bytes` bytes of `text`, starting on a UTF-8 character boundary,
 // sanitized; prefixed with "..." when something was cut.

@@ -36,7 +36,7 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
   Verdict v;
   if (!run.ok()) {
     v.status = SampleStatus::kSandboxError;
-    v.result = absl::StrCat("failed: sandbox error: ", run.status().message());
+    v.result = SanitizeUtf8(absl::StrCat("failed: sandbox error: ", run.status().message()));
     return v;
   }
   const sandbox::RunResult& r = *run;

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/test_process_handle.h"
 
 namespace fathom::sandbox {
 namespace {
@@ -178,17 +179,23 @@ TEST_P(SandboxTest, SleeperIsWallTimeout) {
 }
 
 TEST_P(SandboxTest, BusyMachineIsNotAWallTimeout) {
-  // Needs about 0.4 s of CPU; the wall backstop is 800 ms; two spinners per core make the
-  // run wait for a CPU for most of its life (about 1 s of wall time on 2 cores, more when
-  // ctest runs other suites beside it). Time spent runnable but not running is not
-  // charged to the backstop (up to 3x the backstop), so it ends ok, not wall_timeout.
-  // (500 ms failed once at 2.0 s of wall time with another suite running beside it.)
-  RunSpec spec = Shell("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo done");
-  spec.limits.cpu_time_ms = 5000;
-  spec.limits.wall_time_ms = 800;
+  // Time a run spends runnable but waiting for a CPU is not charged to the wall backstop
+  // (up to 3x the backstop). The program spins until it has waited 4 s for a CPU in all
+  // (its own schedstat), more than the 3 s backstop, so without that rule it would be a
+  // wall timeout. How loaded the machine is changes only how soon it gets there, not the
+  // outcome: eight spinners per core keep its CPU time far below the backstop (about
+  // 0.5 s), and more load from outside only makes it wait faster. (A program that needed
+  // a fixed amount of CPU failed whenever outside load pushed its wait past the 3x cap.
+  // Time the run's setup spends blocked in the kernel is wall time all the same; beside
+  // other sandboxes it reached 1.5 s, hence a backstop of seconds, not 800 ms.)
+  RunSpec spec = Shell(
+      "while read -r ran waited slices < /proc/self/schedstat; do"
+      "  [ \"$waited\" -ge 4000000000 ] && break; done; echo done");
+  spec.limits.cpu_time_ms = 10000;
+  spec.limits.wall_time_ms = 3000;
   std::atomic<bool> stop{false};
   std::vector<std::thread> spinners;
-  const unsigned n = 2 * std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n = 8 * std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) {
     spinners.emplace_back([&stop] {
       while (!stop.load(std::memory_order_relaxed)) {
@@ -400,9 +407,12 @@ int CountProcessesWithCmdline(const std::vector<std::string>& argv) {
   DIR* d = opendir("/proc");
   while (dirent* e = d != nullptr ? readdir(d) : nullptr) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    // A process may exit while we read its cmdline: the read fails with ESRCH, which
+    // istreambuf_iterator would throw through; `<<` of the buffer stops at it instead.
     std::ifstream in(absl::StrCat("/proc/", e->d_name, "/cmdline"), std::ios::binary);
-    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    n += cmd == want;
+    std::ostringstream cmd;
+    cmd << in.rdbuf();
+    n += cmd.str() == want;
   }
   if (d != nullptr) closedir(d);
   return n;
@@ -520,13 +530,16 @@ TEST_P(SandboxTest, EveryRunHasItsOwnPrestartedInit) {
     return c;
   }();
   EXPECT_EQ(comm, "fathom-idle");
+  TestProcessHandle used(idle[0]);
+  ASSERT_TRUE(used.opened());
   RunResult r = MustRun(Shell("echo $$; exit 0"));
   EXPECT_EQ(r.status, RunStatus::kOk);
-  // The waiting init was used (and is gone); another waits in its place.
-  EXPECT_NE(kill(idle[0], 0), 0);
+  // The waiting init was used (and is gone); another waits in its place (another
+  // process, which may have been given the same pid).
+  EXPECT_FALSE(used.Exists());
   std::vector<pid_t> next = sb().PrestartedInitPids();
   ASSERT_EQ(next.size(), 1u);
-  EXPECT_NE(next[0], idle[0]);
+  EXPECT_TRUE(TestProcessHandle(next[0]).Exists());
   // Files from the host and the run's own do not leak into the next run's work dir.
   RunSpec write = Shell("echo secret > left_behind; ls");
   RunSpec look = Shell("ls; test ! -e left_behind");
@@ -537,9 +550,13 @@ TEST_P(SandboxTest, EveryRunHasItsOwnPrestartedInit) {
 TEST_P(SandboxTest, AWaitingInitKilledFromOutsideCostsNoRun) {
   std::vector<pid_t> idle = sb().PrestartedInitPids();
   ASSERT_EQ(idle.size(), 1u);
+  TestProcessHandle waiting(idle[0]);
+  ASSERT_TRUE(waiting.opened());
   ASSERT_EQ(kill(idle[0], SIGKILL), 0);
-  // Let it die (it is our child: it stays a zombie until the pool's owner reaps it).
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Wait until it has died (it is our child: it stays a zombie until the pool's owner
+  // reaps it). A fixed 50 ms was not always enough beside CPU hogs: the run then took an
+  // init that was still dying. (One killed after the pool checked it is not covered.)
+  ASSERT_TRUE(waiting.WaitExited(60000));
   RunResult r = MustRun(Shell("echo fine"));
   EXPECT_EQ(r.status, RunStatus::kOk);
   EXPECT_EQ(r.stdout_data, "fine\n");

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "absl/strings/str_format.h"
+#include "grader/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::service {
@@ -28,12 +29,17 @@ void CallLog::Write(const CallRecord& r) {
   j["ts"] = UtcNow();
   j["event"] = "call";
   j["method"] = r.method;
-  j["peer"] = r.peer;
+  j["peer"] = grader::SanitizeUtf8(r.peer);
   j["code"] = r.code;
-  if (!r.message.empty()) j["message"] = r.message;
+  // Messages may quote what a client or a program sent.
+  if (!r.message.empty()) j["message"] = grader::SanitizeUtf8(r.message);
   j["duration_ms"] = static_cast<double>(static_cast<int64_t>(r.duration_ms * 10)) / 10;
-  if (!r.runtime.empty()) j["runtime"] = r.runtime;
-  if (!r.problem_sets.empty()) j["problem_sets"] = r.problem_sets;
+  if (!r.runtime.empty()) j["runtime"] = grader::SanitizeUtf8(r.runtime);
+  if (!r.problem_sets.empty()) {
+    for (const std::string& name : r.problem_sets) {
+      j["problem_sets"].push_back(grader::SanitizeUtf8(name));
+    }
+  }
   if (r.samples >= 0) j["samples"] = r.samples;
   if (!r.statuses.empty()) j["statuses"] = r.statuses;
   Line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -43,7 +49,7 @@ void CallLog::Event(const std::string& name, const std::map<std::string, std::st
   nlohmann::ordered_json j;
   j["ts"] = UtcNow();
   j["event"] = name;
-  for (const auto& [k, v] : fields) j[k] = v;
+  for (const auto& [k, v] : fields) j[grader::SanitizeUtf8(k)] = grader::SanitizeUtf8(v);
   Line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grader/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::service {
@@ -291,7 +292,7 @@ absl::Status Core::StartExecute(const v1::ExecuteRequest& request, Deadline dead
       response.mutable_result()->set_status("sandbox_error");
       response.mutable_result()->set_exit_code(-1);
       response.mutable_result()->set_syscall(-1);
-      response.mutable_result()->set_error(std::string(r.status().message()));
+      response.mutable_result()->set_error(grader::SanitizeUtf8(r.status().message()));
     }
     done(std::move(response));
   });

@@ -25,6 +25,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/ill_formed_utf8.h"
 #include "tests/serve/health_client.grpc.pb.h"
 #include "tests/serve/reflection_client.grpc.pb.h"
 #include "tests/serve/server_process.h"
@@ -740,6 +741,45 @@ TEST_F(ServeE2eTest, TheDeadlineCapsTheRunAndCancellationKillsIt) {
   // The server still answers.
   ASSERT_TRUE(Execute("print(4)", &r).ok());
   EXPECT_EQ(r.result().stdout(), "4\n");
+}
+
+// Output of any bytes (tests/ill_formed_utf8.h): Execute hands it over exactly (bytes
+// fields); Grade's text fields are exact and valid UTF-8 (the client's protobuf parse
+// refuses a string field that is not); every log line stays strict JSON.
+TEST_F(ServeE2eTest, ProgramOutputOfAnyBytesReachesClientsExactlyAndTheLogStaysJson) {
+  v1::ExecuteResponse r;
+  ASSERT_TRUE(Execute(e2e::WriteIllFormedUtf8(1) + "\n" + e2e::WriteIllFormedUtf8(2) + "\n", &r)
+                  .ok());
+  EXPECT_EQ(r.result().status(), "ok");
+  EXPECT_EQ(r.result().stdout(), e2e::kIllFormedUtf8);
+  EXPECT_EQ(r.result().stderr(), e2e::kIllFormedUtf8);
+
+  v1::GradeRequest req;
+  req.set_problem_set("mini");
+  req.add_ks(1);
+  v1::Sample* sample = req.add_samples();
+  sample->set_task_id("FathomMini/0");
+  sample->set_completion("    " + e2e::WriteIllFormedUtf8(1) + "\n    " +
+                         e2e::WriteIllFormedUtf8(2) + "\n    raise ValueError('x\\ud800y')\n");
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 120000);
+  auto reader = stub_->Grade(&ctx, req);
+  std::vector<v1::SampleResult> results;
+  v1::GradeResponse resp;
+  while (reader->Read(&resp)) {
+    if (resp.has_result()) results.push_back(resp.result());
+  }
+  grpc::Status st = reader->Finish();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status(), "error");
+  EXPECT_EQ(results[0].result(), "failed: x\\ud800y");
+  EXPECT_EQ(results[0].stderr_tail(), e2e::kIllFormedUtf8Sanitized);
+
+  for (const std::string& line : server_->LogLines()) {
+    EXPECT_FALSE(nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false).is_discarded())
+        << line;
+  }
 }
 
 TEST_F(ServeE2eTest, MetricsCountCallsAndTheLogHasOneLinePerCallWithoutProgramText) {

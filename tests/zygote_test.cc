@@ -26,6 +26,7 @@
 #include "grader/policy.h"
 #include "gtest/gtest.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/test_process_handle.h"
 
 namespace fathom {
 namespace {
@@ -196,7 +197,9 @@ TEST_F(ZygoteTest, TheSpareHoldsNothingOfTheLastRun) {
 }
 
 // Under the python profile no program can create an IPC object, so the children keep the
-// zygote's (empty) IPC namespace; with per_program_ipc_namespace each gets its own.
+// zygote's (empty) IPC namespace; with per_program_ipc_namespace each gets its own. Shown
+// by an IPC object, not by namespace inode numbers: two namespaces never alive at the same
+// time may get the same number, so numbers prove nothing about the second program.
 TEST_F(ZygoteTest, EachProgramHasItsOwnIpcNamespaceWhenItCouldMakeIpcObjects) {
   const std::string program = "import os\nprint(os.readlink('/proc/self/ns/ipc'))\n";
   auto ipc_ns_of = [&](sandbox::ZygoteRunner& runner) {
@@ -204,6 +207,7 @@ TEST_F(ZygoteTest, EachProgramHasItsOwnIpcNamespaceWhenItCouldMakeIpcObjects) {
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? std::string(absl::StripAsciiWhitespace(r->stdout_data)) : "";
   };
+  // The zygote is alive throughout, so equal numbers here do mean the same namespace.
   auto zygote_ns = [](sandbox::ZygoteRunner& runner) {
     return std::filesystem::read_symlink(
                absl::StrCat("/proc/", runner.zygote_pids().at(0), "/ns/ipc"))
@@ -214,16 +218,48 @@ TEST_F(ZygoteTest, EachProgramHasItsOwnIpcNamespaceWhenItCouldMakeIpcObjects) {
   EXPECT_EQ(shared, zygote_ns(*zygote_));
   EXPECT_EQ(ipc_ns_of(*zygote_), shared);
 
-  sandbox::ZygoteOptions own = grader::MakeZygoteOptions(*runtime_, 1);
-  own.per_program_ipc_namespace = true;
-  absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
-      sandbox::ZygoteRunner::Create(sandbox_, own);
-  ASSERT_TRUE(z.ok()) << z.status();
-  const std::string first = ipc_ns_of(**z);
-  const std::string second = ipc_ns_of(**z);
-  EXPECT_TRUE(absl::StartsWith(first, "ipc:[")) << first;
-  EXPECT_NE(first, zygote_ns(**z));
-  EXPECT_NE(first, second);
+  // A profile that lets programs make IPC objects: here, no seccomp filter at all. The
+  // first program makes a System V message queue under a fixed key; the second looks it
+  // up (and removes it, so that nothing outlives the test even where it is found).
+  absl::StatusOr<grader::PreparedRuntime> unfiltered =
+      grader::PrepareRuntime(*policy_, "python", /*with_seccomp=*/false);
+  ASSERT_TRUE(unfiltered.ok()) << unfiltered.status();
+  const std::string make_queue = R"PY(
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+IPC_CREAT, IPC_EXCL = 0o1000, 0o2000
+q = libc.msgget(0x46415448, IPC_CREAT | IPC_EXCL | 0o600)
+print("made" if q >= 0 else "msgget: errno %d" % ctypes.get_errno())
+)PY";
+  const std::string find_queue = R"PY(
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+IPC_RMID = 0
+q = libc.msgget(0x46415448, 0)
+if q >= 0:
+    libc.msgctl(q, IPC_RMID, None)
+    print("found")
+else:
+    print("msgget:", errno.errorcode[ctypes.get_errno()])
+)PY";
+  auto run = [&](sandbox::ZygoteRunner& runner, const std::string& source) {
+    sandbox::Limits limits = unfiltered->policy->limits;
+    limits.cpu_time_ms = 5000;
+    absl::StatusOr<RunResult> r = runner.Run(grader::MakeRunSpec(*unfiltered, source, limits));
+    EXPECT_TRUE(r.ok() && r->status == RunStatus::kOk) << Describe(r);
+    return r.ok() ? r->stdout_data : "";
+  };
+  for (bool per_program : {true, false}) {
+    SCOPED_TRACE(per_program ? "per-program namespace" : "shared namespace (the control)");
+    sandbox::ZygoteOptions options = grader::MakeZygoteOptions(*unfiltered, 1);
+    options.per_program_ipc_namespace = per_program;
+    absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+        sandbox::ZygoteRunner::Create(sandbox_, options);
+    ASSERT_TRUE(z.ok()) << z.status();
+    EXPECT_EQ(run(**z, make_queue), "made\n");
+    EXPECT_EQ(run(**z, find_queue), per_program ? "msgget: ENOENT\n" : "found\n");
+    EXPECT_EQ((*z)->stats().restarts, 0);
+  }
 }
 
 // Files in /tmp and /dev/shm, the environment and module state of one program are gone
@@ -328,6 +364,8 @@ except OSError as e:
 TEST_F(ZygoteTest, KilledZygoteIsReplacedAndTheProgramRunAgain) {
   std::vector<pid_t> before = zygote_->zygote_pids();
   ASSERT_EQ(before.size(), 1u);
+  sandbox::TestProcessHandle old_zygote(before[0]);
+  ASSERT_TRUE(old_zygote.opened());
   std::thread killer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     kill(before[0], SIGKILL);
@@ -343,8 +381,10 @@ TEST_F(ZygoteTest, KilledZygoteIsReplacedAndTheProgramRunAgain) {
   EXPECT_EQ(st.retries, 1);
   std::vector<pid_t> after = zygote_->zygote_pids();
   ASSERT_EQ(after.size(), 1u);
-  EXPECT_NE(after[0], before[0]);
-  EXPECT_NE(kill(before[0], 0), 0);  // the old one is gone (and reaped)
+  // The old one is gone (and reaped); the new one is another, live process (compared as
+  // processes, not pids: the new one may have been given the old number).
+  EXPECT_FALSE(old_zygote.Exists());
+  EXPECT_TRUE(sandbox::TestProcessHandle(after[0]).Exists());
 }
 
 // A zygote that dies on every attempt: the run is our failure (a non-OK status, which the
