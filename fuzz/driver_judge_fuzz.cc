@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "driver/benchmark.h"
 #include "fuzz/fuzz_util.h"
 #include "grader/utf8.h"
@@ -59,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const Case& c = (*cases)[data[0] % cases->size()];
   const std::string_view completion(reinterpret_cast<const char*>(data) + 1, size - 1);
-  const bool valid = fathom::grader::IsValidUtf8(completion);
+  const bool valid =
+      fathom::grader::IsValidUtf8(absl::string_view(completion.data(), completion.size()));
   for (driver::Mode mode : {driver::Mode::kFaithful, driver::Mode::kStrict}) {
     const driver::Judgement j = c.benchmark->Judge(c.row, completion, mode);
     FUZZ_CHECK(j.score >= 0.0 && j.score <= 1.0);

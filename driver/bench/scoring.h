@@ -1,6 +1,6 @@
 // The closed set of answer extractors and matchers, in GPT-Fathom's terms (faithful) and
 // with its known bugs fixed (strict). Each faithful function names the GPT-Fathom code it
-// reimplements; driver/DIFFERENCES.md lists every faithful/strict difference.
+// reimplements; the README ("Faithful and strict") lists every faithful/strict difference.
 //
 // Pure functions; thread-safe.
 #ifndef FATHOM_DRIVER_BENCH_SCORING_H_

@@ -15,6 +15,7 @@
 #include "driver/run/stats.h"
 #include "grader/line_reader.h"
 #include "grader/sha256.h"
+#include "grader/utf8.h"
 
 namespace fathom::driver::run {
 namespace {
@@ -50,7 +51,7 @@ std::string ScoringName(Scoring s) {
 
 Json FileEntry(const std::string& path) {
   absl::StatusOr<std::string> h = FileSha256(path);
-  return Json{{"path", path}, {"sha256", h.ok() ? *h : ""}};
+  return Json{{"path", grader::SanitizeUtf8(path)}, {"sha256", h.ok() ? *h : ""}};
 }
 
 // Sub-tasks in report order: the benchmark's list first, then as first seen.
@@ -187,8 +188,11 @@ class Logger {
       : log_(o.log != nullptr ? *o.log : std::cerr), name_(name), max_(o.max_errors_logged) {}
   void Error(const std::string& message) {
     if (errors_.size() < max_) {
-      log_ << "fathom eval: " << name_ << ": " << message << "\n";
-      errors_.push_back(message);
+      // Messages quote paths and fields from the user's files: through the one validator
+      // before they reach the log or report.json.
+      const std::string text = grader::SanitizeUtf8(message);
+      log_ << "fathom eval: " << name_ << ": " << text << "\n";
+      errors_.push_back(text);
     }
     ++count_;
   }
@@ -767,7 +771,10 @@ absl::Status CommitRun(const std::string& out_dir, const Json& fingerprint,
   Json benchmarks = Json::object();
   for (const std::string& n : names) benchmarks[n] = entries[n];
   Json report = {{"fathom_eval_report", 1}, {"fingerprint", fingerprint}, {"benchmarks", benchmarks}};
-  const std::string report_text = report.dump(2) + "\n";
+  // Every string in the report went through grader::SanitizeUtf8 or a JSON parser; the
+  // replacing dump is a backstop, not the check.
+  const std::string report_text =
+      report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string events_path = (fs::path(out_dir) / "events.jsonl").string();
   const std::string report_path = (fs::path(out_dir) / "report.json").string();
   absl::StatusOr<std::string> old_text = grader::ReadWholeFile(report_path);

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grader/utf8.h"
 
 namespace fathom::driver::run {
 namespace {
@@ -166,7 +167,15 @@ absl::StatusOr<nlohmann::json> CsvFieldsToObject(const std::vector<std::string>&
                                                    fields.size()));
   }
   nlohmann::json j = nlohmann::json::object();
-  for (size_t i = 0; i < fields.size(); ++i) j[columns[i]] = fields[i];
+  for (size_t i = 0; i < fields.size(); ++i) {
+    // JSONL rows are UTF-8 by the JSON parser's check; CSV bytes are not checked by
+    // anyone else, and a field reaches prompts, items.jsonl and the report.
+    if (!grader::IsValidUtf8(fields[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(columns[i], ": not valid UTF-8 (", grader::SanitizeUtf8(fields[i]), ")"));
+    }
+    j[columns[i]] = fields[i];
+  }
   return j;
 }
 
@@ -303,7 +312,7 @@ ReadOutcome DataReader::Next(Row* row, std::string* error) {
       *error = absl::StrCat(where, ": ", id.status().message());
       return ReadOutcome::kBadRow;
     }
-    std::string subtask = file.subtask;
+    std::string subtask = grader::SanitizeUtf8(file.subtask);  // a file name: any bytes
     if (subtask.empty() && !info_.subtask_field.empty()) {
       absl::StatusOr<std::string> s = RowSubtask(info_, *fields);
       if (!s.ok()) {

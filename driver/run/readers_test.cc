@@ -29,6 +29,17 @@ TEST(CsvTest, SplitsRfc4180) {
   EXPECT_TRUE(CsvRecordComplete("a,\"b\nc\""));
 }
 
+TEST(CsvTest, FieldsThatAreNotUtf8AreAnErrorNamingTheColumn) {
+  const std::vector<std::string> columns = {"question", "A", "B", "C", "D", "answer"};
+  auto ok = CsvFieldsToObject({"q \xe4\xb8\xad", "1", "2", "3", "4", "B"}, columns);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok)["question"], "q \xe4\xb8\xad");
+  EXPECT_EQ(CsvFieldsToObject({"q", "1", "\xed\xa0\x80", "3", "4", "B"}, columns).status().message(),
+            "B: not valid UTF-8 (\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd)");
+  EXPECT_EQ(CsvFieldsToObject({"q", "1", "2", "3", "4", "\xc0\xaf"}, columns).status().message(),
+            "answer: not valid UTF-8 (\xef\xbf\xbd\xef\xbf\xbd)");
+}
+
 TEST(JsonLineTest, Errors) {
   EXPECT_EQ(ParseJsonObjectLine("{").status().message(), "not JSON");
   EXPECT_EQ(ParseJsonObjectLine("[1]").status().message(), "expected a JSON object, got array");
