@@ -312,6 +312,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   Row row;
   std::string error;
   int64_t item = -1;
+  bool out_of_window = false;
   while (true) {
     ReadOutcome r = reader.Next(&row, &error);
     if (r == ReadOutcome::kEnd) break;
@@ -365,6 +366,16 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
       out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                               {"missing", true}}));
       continue;
+    }
+    // GPT-Fathom's context-window fallback: a prompt sent with fewer shots than the
+    // benchmark's count (the client records it) is rebuilt as sent, and any such item
+    // marks the benchmark OUT OF WINDOW, as its eval classes do.
+    if (pred->out_of_window || (pred->shots >= 0 && pred->shots < prompt->shots)) {
+      out_of_window = true;
+    }
+    if (pred->shots >= 0 && pred->shots < prompt->shots) {
+      absl::StatusOr<Prompt> sent = bench.BuildPrompt(row, shots, pred->shots, o.mode);
+      if (sent.ok()) prompt = std::move(sent);
     }
     Json it = {{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                {"shots", prompt->shots}, {"prompt", PromptJson(*prompt, o.api)}};
@@ -658,7 +669,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   entry["bootstrap"] = {{"replicates", o.bootstrap}, {"seed", o.seed}, {"stratified_by", "subtask"}};
   if (info.scoring == Scoring::kExternal) entry["scorer"] = o.scorer_command;
   if (info.scoring == Scoring::kCode) entry["grader"] = Json::parse(o.code_grader->Fingerprint().dump());
-  entry["out_of_window"] = false;
+  entry["out_of_window"] = out_of_window;
   entry["errors"] = logger.Errors();
   Json missing_json = Json::array();
   for (const std::string& m : missing_ids) missing_json.push_back(m);
@@ -680,7 +691,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   } else {
     final_report["accuracy"] = agg.micro.value;
   }
-  final_report["OUT OF WINDOW"] = false;
+  final_report["OUT OF WINDOW"] = out_of_window;
   events->WriteLine(Dump(Json{{"final_report", final_report}}));
 
   if (missing > 0) {

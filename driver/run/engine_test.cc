@@ -218,6 +218,42 @@ TEST_F(EngineTest, JudgeItemsEventsReportAndBadInput) {
   EXPECT_FALSE(fs::exists(dir_ / "out/qa.items.jsonl.tmp"));
 }
 
+TEST_F(EngineTest, FewerShotsFromTheClientAreRecordedAndMarkTheRunOutOfWindow) {
+  FakeJudge qa("qa");
+  o_.data_path = Write("d/test.jsonl",
+                       "{\"q\":\"1+1\",\"a\":\"2\"}\n"
+                       "{\"q\":\"2+2\",\"a\":\"4\"}\n"
+                       "{\"q\":\"3+3\",\"a\":\"6\"}\n");
+  o_.predictions_path = Write("p.jsonl",
+                              "{\"id\":\"0\",\"completion\":\"2\",\"shots\":1}\n"
+                              "{\"id\":\"1\",\"completion\":\"4\"}\n"
+                              "{\"id\":\"2\",\"completion\":\"6\",\"shots\":0}\n");
+  BenchmarkOutcome r = Run(qa);
+  EXPECT_EQ(r.report["out_of_window"], true);
+  std::vector<Json> items = Lines(dir_ / "out/qa.items.jsonl");
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0]["shots"], 1);
+  EXPECT_EQ(items[1]["shots"], 1);
+  EXPECT_EQ(items[2]["shots"], 0);
+  EXPECT_EQ(items[2]["prompt"][0]["content"], "3+3");  // rebuilt as it was sent
+  EXPECT_EQ(Lines(dir_ / "out/qa.events.jsonl").back()["final_report"]["OUT OF WINDOW"], true);
+
+  // Every prompt sent with the full count: not out of window.
+  o_.predictions_path = Write("p.jsonl",
+                              "{\"id\":\"0\",\"completion\":\"2\",\"shots\":1}\n"
+                              "{\"id\":\"1\",\"completion\":\"4\"}\n"
+                              "{\"id\":\"2\",\"completion\":\"6\"}\n");
+  EXPECT_EQ(Run(qa).report["out_of_window"], false);
+
+  // A prompt that fit nowhere (the client records an empty completion) marks it too.
+  o_.predictions_path = Write("p.jsonl",
+                              "{\"id\":\"0\",\"completion\":\"\",\"out_of_window\":true}\n"
+                              "{\"id\":\"1\",\"completion\":\"4\",\"shots\":\"x\"}\n");
+  BenchmarkOutcome bad = Run(qa);
+  EXPECT_EQ(bad.report["out_of_window"], true);
+  EXPECT_EQ(bad.report["bad_predictions"], 1);
+}
+
 TEST_F(EngineTest, IdempotentAddsAndReplaces) {
   FakeJudge qa("qa");
   FakeCode code;

@@ -66,6 +66,20 @@ absl::StatusOr<Prediction> ParsePredictionLine(std::string_view line, const Benc
   } else {
     return absl::InvalidArgumentError("completion: missing (or completions)");
   }
+  if (auto it = j->find("shots"); it != j->end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shots: expected an integer in [0, 1000], got ", it->dump()));
+    }
+    p.shots = static_cast<int>(it->get<int64_t>());
+  }
+  if (auto it = j->find("out_of_window"); it != j->end()) {
+    if (!it->is_boolean()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("out_of_window: expected a boolean, got ", it->type_name()));
+    }
+    p.out_of_window = it->get<bool>();
+  }
   return p;
 }
 

@@ -25,6 +25,11 @@ struct Prediction {
   std::string id;
   std::string subtask;
   std::vector<std::string> completions;
+  // What the model client records (driver/client/generate.cc): the shots the prompt that
+  // was sent held (-1: not given, the benchmark's full count), and whether the prompt did
+  // not fit the model's window even with none.
+  int shots = -1;
+  bool out_of_window = false;
 };
 
 // Parses one predictions line (`index`: its 0-based record index among the file's
