@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "cli/flags.h"
-#include "grader/io_mode.h"
-#include "grader/policy.h"
+#include "grader/iomode/io_mode.h"
+#include "grader/policy/policy.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"

@@ -29,15 +29,15 @@
 
 #include "absl/status/statusor.h"
 #include "fathom/v1/grader.pb.h"
-#include "grader/extract.h"
-#include "grader/pass_at_k.h"
-#include "grader/policy.h"
-#include "grader/problems.h"
-#include "grader/result_cache.h"
-#include "grader/runtime_context.h"
-#include "grader/sample_grader.h"
-#include "grader/summary.h"
-#include "grader/verdict.h"
+#include "grader/formats/extract.h"
+#include "grader/formats/problems.h"
+#include "grader/pipeline/pass_at_k.h"
+#include "grader/pipeline/result_cache.h"
+#include "grader/pipeline/runtime_context.h"
+#include "grader/pipeline/sample_grader.h"
+#include "grader/pipeline/summary.h"
+#include "grader/pipeline/verdict.h"
+#include "grader/policy/policy.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
@@ -65,7 +65,7 @@ struct ServedProblemSet {
   // the grading runtime's cpu_time_ms.
   std::vector<int64_t> cpu_limit_ms;
   grader::TimeLimitInfo time_limit;  // how they were chosen (ListProblemSets)
-  // I/O mode's expected outputs (grader/io_mode.h) for the tasks with inputs, built at
+  // I/O mode's expected outputs (grader/iomode/io_mode.h) for the tasks with inputs, built at
   // start unless the server's mode is assert; empty `oracles`: none were built.
   grader::IoOracleSet io;
 };

@@ -2,7 +2,7 @@
 #include "service/metrics.h"
 
 #include "absl/strings/str_cat.h"
-#include "grader/pass_at_k.h"
+#include "grader/pipeline/pass_at_k.h"
 
 namespace fathom::service {
 namespace {
