@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "grader/policy/yaml_doc.h"
 
 namespace fathom::grader {
 namespace {
@@ -81,169 +82,15 @@ constexpr std::array<ErrnoName, 38> kErrnoNames = {{
     {"ECONNREFUSED", ECONNREFUSED},
 }};
 
-// One key of a YAML mapping: the key node (for "unknown key" errors) and its
-// value.
-struct Entry {
-  YAML::Node key;
-  YAML::Node value;
-};
-// Keys in document order, so unknown and duplicate keys are reported top-down.
-using Entries = std::vector<std::pair<std::string, Entry>>;
+using yaml::Entries;
+using yaml::Entry;
+using yaml::Find;
+using yaml::Sub;
 
-const Entry* Find(const Entries& entries, absl::string_view name) {
-  for (const auto& [k, e] : entries) {
-    if (k == name) return &e;
-  }
-  return nullptr;
-}
-
-std::string Sub(absl::string_view parent, absl::string_view key) {
-  return parent.empty() ? std::string(key) : absl::StrCat(parent, ".", key);
-}
-
-// One policy file being read: knows its path, so every error can name
-// file:line:column.
-class PolicyFile {
+// One policy file being read: a yaml::File with the policy's own value types.
+class PolicyFile : public yaml::File {
  public:
-  PolicyFile(std::string path, std::string bytes)
-      : path_(std::move(path)), bytes_(std::move(bytes)) {}
-
-  const std::string& path() const { return path_; }
-  const std::string& bytes() const { return bytes_; }
-
-  // Parses the bytes as exactly one YAML document whose root is a mapping.
-  absl::StatusOr<YAML::Node> Parse() const {
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(bytes_);
-    } catch (const YAML::Exception& e) {
-      return ErrorAtMark(e.mark, "", absl::StrCat("invalid YAML: ", e.msg));
-    } catch (const std::exception& e) {
-      return ErrorAtMark(YAML::Mark(), "",
-                         absl::StrCat("invalid YAML: ", e.what()));
-    }
-    if (docs.empty() || docs[0].IsNull()) {
-      return ErrorAtMark(YAML::Mark(), "",
-                         "empty file: expected a mapping of keys");
-    }
-    if (docs.size() > 1) {
-      return Error(docs[1], "", "expected one YAML document, found several");
-    }
-    if (!docs[0].IsMap()) {
-      return Error(docs[0], "", "expected a mapping of keys");
-    }
-    return docs[0];
-  }
-
-  // InvalidArgument "path:line:column: key: message" at `node` (1-based line
-  // and column).
-  absl::Status Error(const YAML::Node& node, absl::string_view key,
-                     absl::string_view message) const {
-    return ErrorAtMark(node.Mark(), key, message);
-  }
-
-  // Same, at the value of `entry`; a missing (null) value has no position of
-  // its own (yaml-cpp gives it the next token's), so the error points at its
-  // key.
-  absl::Status Error(const Entry& entry, absl::string_view key,
-                     absl::string_view message) const {
-    return ErrorAtMark(
-        entry.value.IsNull() ? entry.key.Mark() : entry.value.Mark(), key,
-        message);
-  }
-
-  absl::Status ErrorAtMark(const YAML::Mark& mark, absl::string_view key,
-                           absl::string_view message) const {
-    const int line = mark.is_null() ? 1 : mark.line + 1;
-    const int column = mark.is_null() ? 1 : mark.column + 1;
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ":", line, ":", column, ": ", key,
-                     key.empty() ? "" : ": ", message));
-  }
-
-  // The keys of the mapping `node` (named `name`; "" for the root). Rejects
-  // non-mappings, non-string keys, duplicate keys and, when `known` is not
-  // empty, keys not in `known`.
-  absl::StatusOr<Entries> Mapping(
-      const Entry& at, const YAML::Node& node, absl::string_view name,
-      std::span<const absl::string_view> known) const {
-    if (!node.IsMap()) return Error(at, name, "expected a mapping");
-    Entries out;
-    for (const auto& pair : node) {
-      const YAML::Node key =
-          pair.first;  // copies: the iterator hands out temporaries
-      const YAML::Node value = pair.second;
-      if (!key.IsScalar()) return Error(key, name, "keys must be strings");
-      const std::string& k = key.Scalar();
-      if (Find(out, k) != nullptr) {
-        return Error(key, Sub(name, k), "duplicate key");
-      }
-      if (!known.empty() &&
-          std::find(known.begin(), known.end(), k) == known.end()) {
-        return Error(key, Sub(name, k),
-                     absl::StrCat("unknown key (expected one of: ",
-                                  absl::StrJoin(known, ", "), ")"));
-      }
-      out.emplace_back(k, Entry{key, value});
-    }
-    return out;
-  }
-
-  absl::StatusOr<Entries> Root(const YAML::Node& root,
-                               std::span<const absl::string_view> known) const {
-    return Mapping(Entry{root, root}, root, "", known);
-  }
-
-  // A required key of `entries` (a mapping that starts at `map`).
-  absl::StatusOr<const Entry*> Required(const Entries& entries,
-                                        const YAML::Node& map,
-                                        absl::string_view parent,
-                                        absl::string_view key) const {
-    const Entry* e = Find(entries, key);
-    if (e == nullptr)
-      return Error(map, Sub(parent, key), "required key is missing");
-    return e;
-  }
-
-  absl::StatusOr<std::string> String(const Entry& e,
-                                     absl::string_view key) const {
-    if (!e.value.IsScalar()) return Error(e, key, "expected a string");
-    return e.value.Scalar();
-  }
-
-  absl::StatusOr<std::string> NonEmptyString(const Entry& e,
-                                             absl::string_view key) const {
-    absl::StatusOr<std::string> s = String(e, key);
-    if (s.ok() && s->empty()) return Error(e, key, "must not be empty");
-    return s;
-  }
-
-  // A list of strings, each with its node (for errors about one element).
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> StringList(
-      const Entry& e, absl::string_view key) const {
-    if (!e.value.IsSequence()) {
-      return Error(e, key, "expected a list of strings");
-    }
-    std::vector<std::pair<std::string, YAML::Node>> out;
-    for (const auto& element : e.value) {
-      const YAML::Node item = element;
-      if (!item.IsScalar()) {
-        return Error(item, absl::StrCat(key, "[", out.size(), "]"),
-                     "expected a string");
-      }
-      out.emplace_back(item.Scalar(), item);
-    }
-    return out;
-  }
-
-  absl::StatusOr<bool> Bool(const Entry& e, absl::string_view key) const {
-    if (e.value.IsScalar()) {
-      const std::string& s = e.value.Scalar();
-      if (s == "true" || s == "True" || s == "TRUE") return true;
-      if (s == "false" || s == "False" || s == "FALSE") return false;
-    }
-    return Error(e, key, "expected true or false");
-  }
+  explicit PolicyFile(yaml::File file) : yaml::File(std::move(file)) {}
 
   absl::StatusOr<int> Errno(const Entry& e, absl::string_view key) const {
     absl::StatusOr<std::string> s = String(e, key);
@@ -290,33 +137,15 @@ class PolicyFile {
     }
     return absl::OkStatus();
   }
-
- private:
-  std::string path_;
-  std::string bytes_;
 };
 
 // Reads `path` (shown in errors as `shown`) whole, refusing absurd sizes.
 absl::StatusOr<PolicyFile> ReadPolicyFile(const fs::path& path,
                                           const std::string& shown) {
-  std::error_code ec;
-  const uintmax_t size = fs::file_size(path, ec);
-  if (ec) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(shown, ": cannot read: ", ec.message()));
-  }
-  if (size > kMaxPolicyFileBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(shown, ": file is ", size,
-                     " bytes; policy files are at most ", kMaxPolicyFileBytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    return absl::InvalidArgumentError(absl::StrCat(shown, ": cannot read"));
-  }
-  return PolicyFile(shown, std::move(bytes));
+  absl::StatusOr<yaml::File> file =
+      yaml::ReadFile(path, shown, kMaxPolicyFileBytes, "policy files");
+  if (!file.ok()) return file.status();
+  return PolicyFile(*std::move(file));
 }
 
 // The *.yaml files directly in `dir`, sorted by name. A missing directory is an
