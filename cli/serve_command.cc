@@ -14,6 +14,8 @@
 #include "cli/flags.h"
 #include "grader/formats/problems.h"
 #include "grader/iomode/io_mode.h"
+#include "grader/pipeline/grading_plan.h"
+#include "grader/pipeline/result_cache.h"
 #include "grader/pipeline/runtime_context.h"
 #include "grader/pipeline/scheduler.h"
 #include "grader/pipeline/summary.h"
@@ -78,41 +80,57 @@ const service::ServedRuntime* GradingRuntime(const std::vector<service::ServedRu
   return nullptr;
 }
 
-// Every line the shared grader code wrote to `messages` as one JSON `event` of `set`.
+// Every line the grader wrote to `messages` as one JSON `event` of `set`.
 void LogMessages(const std::string& messages, const char* event, const std::string& set,
                  service::CallLog& log) {
   std::istringstream lines(messages);
   for (std::string line; std::getline(lines, line);) {
-    constexpr std::string_view kPrefix = "fathom grade: ";  // the shared code's wording
-    if (line.rfind(kPrefix, 0) == 0) line.erase(0, kPrefix.size());
     if (!line.empty()) log.Event(event, {{"problem_set", set}, {"message", line}});
   }
 }
 
-// Per-task CPU limits for `set`, as `fathom grade --time-limit auto` finds them: measured
-// through `choice`'s runner (the one that grades) or read from the same cache. Every line
-// the calibration writes becomes a JSON "calibration" event.
-void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
-                         const service::CoreOptions& core_options, const RunnerChoice& choice,
-                         int workers, service::CallLog& log, service::ServedProblemSet& set) {
-  const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options);
-  if (grading == nullptr) return;
-  grader::CalibrationOptions calibration;
-  calibration.cache_dir =
+// The grading setup of `set` (grading_plan.h), as `fathom grade` makes it, through
+// `choice`'s runner (the one that grades): I/O mode's expected outputs for the tasks
+// with inputs and, under `auto_time_limit`, every task's calibrated CPU limit (I/O mode
+// or not: a request may ask for assert mode). What it does is logged as JSON events
+// ("io_oracles" and "io_mode", "calibration" and "time_limits"). FailedPrecondition
+// under --mode io when a task has no expected outputs.
+absl::Status PrepareProblemSet(const service::ServedRuntime& grading,
+                               const service::CoreOptions& core_options,
+                               const RunnerChoice& choice, int workers, bool auto_time_limit,
+                               service::CallLog& log, service::ServedProblemSet& set) {
+  grader::SetupOptions options;
+  options.limits = grading.limits;
+  options.mode = core_options.mode;
+  options.auto_time_limit = auto_time_limit;
+  options.calibrate_io_tasks = true;
+  options.cache_dir =
       core_options.cache_dir.empty() ? grader::DefaultCacheDir() : core_options.cache_dir;
-  calibration.runtime_fingerprint = grading->context.fingerprint;
   // The zygote's cpu_ms leaves out interpreter start-up: cached apart, as in fathom grade.
-  calibration.runner_name = choice.zygote != nullptr ? "zygote" : "fresh-exec";
-  calibration.limits = grading->limits;
-  calibration.workers = workers;
-  std::ostringstream messages;
-  calibration.log = &messages;
-  grader::Calibration c =
-      grader::CalibrateTimeLimits(set.set, *choice.runner, grading->context, calibration);
-  LogMessages(messages.str(), "calibration", set.name, log);
-  set.cpu_limit_ms = c.table.cpu_limit_ms;
-  set.time_limit = grader::AutoTimeLimitInfo(c, set.set);
-  const grader::TimeLimitInfo& t = set.time_limit;
+  options.runner_name = choice.zygote != nullptr ? "zygote" : "fresh-exec";
+  options.workers = workers;
+  std::ostringstream io_messages, calibration_messages;
+  options.io_log = &io_messages;
+  options.log = &calibration_messages;
+  std::set<std::string> ids;
+  for (const grader::Problem& p : set.set.problems) ids.insert(p.task_id);
+  const absl::Status status = grader::PrepareGrading(set.set, ids, *choice.runner,
+                                                     grading.context, options, &set.setup);
+  const grader::GradingSetup& setup = set.setup;
+  if (!setup.io_tasks.empty()) {
+    LogMessages(io_messages.str(), "io_oracles", set.name, log);
+    log.Event("io_mode",
+              {{"problem_set", set.name},
+               {"mode", grader::GradeModeName(core_options.mode)},
+               {"io_tasks", absl::StrCat(setup.io_tasks.size() - setup.io.unusable_tasks.size())},
+               {"unusable_tasks", absl::StrJoin(setup.io.unusable_tasks, ",")},
+               {"note", grader::IoNote(setup.io.cached, setup.io.measure_s,
+                                       setup.io.unusable_tasks.size())},
+               {"cache_file", setup.io.cache_path}});
+  }
+  if (!status.ok() || !setup.time_limit.automatic) return status;
+  LogMessages(calibration_messages.str(), "calibration", set.name, log);
+  const grader::TimeLimitInfo& t = setup.time_limit;
   log.Event("time_limits", {{"problem_set", set.name},
                             {"mode", "auto"},
                             {"min_ms", absl::StrCat(t.min_ms)},
@@ -122,37 +140,7 @@ void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
                             {"calibration", t.cached ? "cached" : "measured"},
                             {"calibration_s", absl::StrCat(t.measure_s)},
                             {"cache_file", t.cache_path}});
-}
-
-// I/O mode's expected outputs for `io_tasks` of `set`, as `fathom grade` builds them
-// (measured through `choice`'s runner or read from the same cache), logged as "io_oracles"
-// events. FailedPrecondition under --mode io when a task has none.
-absl::Status BuildProblemSetOracles(const std::vector<service::ServedRuntime>& runtimes,
-                                    const service::CoreOptions& core_options,
-                                    const RunnerChoice& choice, int workers,
-                                    const std::set<std::string>& io_tasks, service::CallLog& log,
-                                    service::ServedProblemSet& set) {
-  const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options);
-  if (grading == nullptr || io_tasks.empty()) return absl::OkStatus();
-  grader::IoBuildOptions io;
-  io.cache_dir =
-      core_options.cache_dir.empty() ? grader::DefaultCacheDir() : core_options.cache_dir;
-  io.runtime_fingerprint = grading->context.fingerprint;
-  io.limits = grading->limits;
-  io.workers = workers;
-  io.task_ids = io_tasks;
-  std::ostringstream messages;
-  io.log = &messages;
-  set.io = grader::BuildIoOracles(set.set, *choice.runner, grading->context, io);
-  LogMessages(messages.str(), "io_oracles", set.name, log);
-  log.Event("io_mode", {{"problem_set", set.name},
-                        {"mode", grader::GradeModeName(core_options.mode)},
-                        {"io_tasks", absl::StrCat(io_tasks.size() - set.io.unusable_tasks.size())},
-                        {"unusable_tasks", absl::StrJoin(set.io.unusable_tasks, ",")},
-                        {"note", grader::IoNote(set.io.cached, set.io.measure_s,
-                                                set.io.unusable_tasks.size())},
-                        {"cache_file", set.io.cache_path}});
-  return grader::CheckIoOracles(set.set, core_options.mode, set.io, io_tasks);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -234,7 +222,6 @@ int ServeMain(int argc, char** argv) {
   if (!policy.ok()) return Usage(std::string(policy.status().message()));
 
   std::vector<service::ServedProblemSet> problem_sets;
-  std::vector<std::set<std::string>> io_tasks;  // per set: the tasks graded in I/O mode
   for (const std::string& spec : flags.GetAll("problems")) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -252,12 +239,11 @@ int ServeMain(int argc, char** argv) {
     // As `fathom grade`: --mode io on a set without inputs fails before any measuring.
     std::set<std::string> ids;
     for (const grader::Problem& p : set->problems) ids.insert(p.task_id);
-    absl::StatusOr<std::set<std::string>> io = grader::IoModeTasks(*set, core_options.mode, ids);
+    absl::Status io = grader::IoModeTasks(*set, core_options.mode, ids).status();
     if (!io.ok()) {
-      PrintError("serve", absl::StrCat("--problems ", name, ": ", io.status().message()));
+      PrintError("serve", absl::StrCat("--problems ", name, ": ", io.message()));
       return kExitUsage;
     }
-    io_tasks.push_back(*std::move(io));
     service::ServedProblemSet served;
     served.name = std::move(name);
     served.set = *std::move(set);
@@ -297,17 +283,16 @@ int ServeMain(int argc, char** argv) {
     if (absl::Status s = ApplyLimitFlags(flags.GetAll("limit"), served.limits); !s.ok()) {
       return Usage(std::string(s.message()));
     }
-    absl::StatusOr<std::string> version =
-        grader::ProbeInterpreterVersion(runner, served.prepared, served.limits);
-    if (!version.ok()) {
+    served.layers = layers.Names();
+    absl::StatusOr<grader::RuntimeContext> context = grader::ProbeRuntime(
+        runner, served.prepared, served.limits, policy->hash, served.layers);
+    if (!context.ok()) {
       PrintError("serve", absl::StrCat("sandbox error: runtime ", name, ": ",
-                                       version.status().message()));
+                                       context.status().message()));
       return kExitSandboxErrors;
     }
-    served.interpreter_version = *version;
-    served.layers = layers.Names();
-    served.context =
-        grader::MakeRuntimeContext(served.prepared, *version, policy->hash, served.layers);
+    served.context = *std::move(context);
+    served.interpreter_version = served.context.interpreter_version;
     largest_output = std::max(largest_output, served.limits.max_output_bytes);
     runtimes.push_back(std::move(served));
   }
@@ -337,19 +322,15 @@ int ServeMain(int argc, char** argv) {
       std::none_of(limit_flags.begin(), limit_flags.end(),
                    [](const std::string& kv) { return kv.rfind("cpu_time_ms=", 0) == 0; });
   core_options.io_fixed_cpu = !auto_time_limit;
-  for (size_t i = 0; i < problem_sets.size(); ++i) {
-    if (absl::Status s = BuildProblemSetOracles(runtimes, core_options, choice,
-                                                static_cast<int>(workers), io_tasks[i], log,
-                                                problem_sets[i]);
-        !s.ok()) {
-      PrintError("serve", absl::StrCat("--problems ", problem_sets[i].name, ": ", s.message()));
-      return kExitUsage;
-    }
-  }
-  // Every set is calibrated, I/O mode or not: a request may ask for assert mode.
-  if (auto_time_limit) {
-    for (service::ServedProblemSet& p : problem_sets) {
-      CalibrateProblemSet(runtimes, core_options, choice, static_cast<int>(workers), log, p);
+  if (const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options)) {
+    for (service::ServedProblemSet& set : problem_sets) {
+      if (absl::Status s = PrepareProblemSet(*grading, core_options, choice,
+                                             static_cast<int>(workers), auto_time_limit, log,
+                                             set);
+          !s.ok()) {
+        PrintError("serve", absl::StrCat("--problems ", set.name, ": ", s.message()));
+        return kExitUsage;
+      }
     }
   }
 
@@ -364,6 +345,12 @@ int ServeMain(int argc, char** argv) {
     core_options.zygote_stats = [z = choice.zygote.get()] { return z->stats(); };
   }
   service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(queue_capacity)});
+  if (!core_options.cache_dir.empty()) {
+    if (absl::Status s = grader::DiskCache::Open(core_options.cache_dir).status(); !s.ok()) {
+      PrintError("serve", absl::StrCat("--cache ", s.message()));
+      return kExitUsage;
+    }
+  }
   absl::StatusOr<std::unique_ptr<service::Core>> core = service::Core::Create(
       core_options, std::move(runtimes), std::move(problem_sets), *choice.runner, queue,
       metrics);

@@ -81,7 +81,7 @@ class IoFidelityTest : public ::testing::Test {
     build.log = &log_;
     IoOracleSet oracles = BuildIoOracles(problems, *zygote_, context_, build);
     options_.samples_path = path;
-    options_.io = &oracles;
+    options_.setup.io = oracles;
     absl::StatusOr<GradeReport> report = fathom::grader::Grade(options_, problems, *zygote_,
                                                                context_);
     EXPECT_TRUE(report.ok()) << report.status();
@@ -207,7 +207,7 @@ TEST_F(IoFidelityTest, HumanEvalCanonicalSolutionsAgreeOnBaseAndFailKnownPlusInp
   EXPECT_EQ(failed_plus, wrong_on_plus);
 
   // Assert mode on the original HumanEval: every one passes too (no disagreement).
-  options_.io = nullptr;
+  options_.setup.io = {};
   options_.mode = GradeMode::kAssert;
   options_.limits.cpu_time_ms = 10000;
   std::string path = (dir_ / "samples.jsonl").string();

@@ -10,7 +10,7 @@ absl::StatusOr<ExtractMode> ParseExtractMode(absl::string_view name) {
   if (name == "fenced") return ExtractMode::kFenced;
   if (name == "stop") return ExtractMode::kStop;
   return absl::InvalidArgumentError(
-      absl::StrCat("--extract ", name, ": expected none, fenced or stop"));
+      absl::StrCat(name, ": expected none, fenced or stop"));
 }
 
 const char* ExtractModeName(ExtractMode mode) {

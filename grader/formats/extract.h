@@ -20,7 +20,7 @@ namespace fathom::grader {
 
 enum class ExtractMode { kNone, kFenced, kStop };
 
-// "none" | "fenced" | "stop"; InvalidArgument otherwise.
+// "none" | "fenced" | "stop"; InvalidArgument "NAME: expected ..." otherwise.
 absl::StatusOr<ExtractMode> ParseExtractMode(absl::string_view name);
 const char* ExtractModeName(ExtractMode mode);
 

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 class JsonlSource final : public SampleSource {
  public:
   explicit JsonlSource(LineReader reader) : reader_(std::move(reader)) {}
+  bool streamed() const override { return true; }
 
   ReadOutcome Next(Sample* sample, std::string* error) override {
     std::string line;
@@ -287,6 +288,24 @@ absl::StatusOr<std::unique_ptr<SampleSource>> OpenSamples(const std::string& pat
   if (!peek->status().ok()) return peek->status();
   if (first == '[') return OpenBigcode(path, problems);
   return std::make_unique<JsonlSource>(*std::move(reader));
+}
+
+absl::StatusOr<SampleScan> ScanSamples(const std::string& path, const ProblemSet& problems) {
+  absl::StatusOr<std::unique_ptr<SampleSource>> source = OpenSamples(path, &problems);
+  if (!source.ok()) return source.status();
+  SampleScan scan;
+  Sample sample;
+  std::string error;
+  ReadOutcome outcome;
+  while ((outcome = (*source)->Next(&sample, &error)) != ReadOutcome::kEnd &&
+         outcome != ReadOutcome::kIoError) {
+    ++scan.records;
+    if (outcome == ReadOutcome::kSample && problems.Find(sample.task_id) != nullptr) {
+      scan.task_ids.insert(sample.task_id);
+    }
+  }
+  if (!(*source)->streamed()) scan.records = 0;
+  return scan;
 }
 
 std::string DefaultResultsPath(const std::string& samples_path) {

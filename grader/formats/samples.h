@@ -45,6 +45,9 @@ class SampleSource {
  public:
   virtual ~SampleSource() = default;
   virtual ReadOutcome Next(Sample* sample, std::string* error) = 0;
+  // Whether the source reads the file line by line as it goes (JSONL), rather than
+  // holding a listed or parsed whole (EvalPlus folders, bigcode lists).
+  virtual bool streamed() const { return false; }
 };
 
 // Opens `path`: a directory is the EvalPlus layout (needs `problems` for the order); a
@@ -53,6 +56,16 @@ class SampleSource {
 // `problems` must outlive the source. NotFound / PermissionDenied name the path.
 absl::StatusOr<std::unique_ptr<SampleSource>> OpenSamples(const std::string& path,
                                                           const ProblemSet* problems);
+
+// One pass over the samples at `path`: the known task ids they sample and, for a streamed
+// (JSONL) file, how many records it holds (samples and bad records: a progress total);
+// 0 for the other layouts, whose totals are not counted. Errors as OpenSamples'. A read
+// error part-way ends the pass; the grading pass reports it.
+struct SampleScan {
+  std::set<std::string> task_ids;
+  int64_t records = 0;
+};
+absl::StatusOr<SampleScan> ScanSamples(const std::string& path, const ProblemSet& problems);
 
 // Parses one JSONL sample record (exposed for tests). Errors name `where` and the field.
 absl::StatusOr<Sample> ParseSampleRecord(nlohmann::ordered_json record,

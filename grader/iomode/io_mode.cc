@@ -16,10 +16,10 @@
 #include "grader/formats/line_reader.h"
 #include "grader/formats/sha256.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/cpu_model.h"
 #include "grader/pipeline/program.h"
 #include "grader/pipeline/result_cache.h"
 #include "grader/pipeline/scheduler.h"
-#include "grader/pipeline/time_limits.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::grader {
@@ -104,7 +104,7 @@ absl::StatusOr<GradeMode> ParseGradeMode(absl::string_view name) {
   if (name == "assert") return GradeMode::kAssert;
   if (name == "io") return GradeMode::kIo;
   return absl::InvalidArgumentError(
-      absl::StrCat("--mode: expected io, assert or auto, got \"", name, "\""));
+      absl::StrCat("expected io, assert or auto, got \"", name, "\""));
 }
 
 const char* GradeModeName(GradeMode mode) {
@@ -557,7 +557,7 @@ IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
       Measured m;
       if (j.is_discarded() || !j.is_object() || !j.contains("task_id") ||
           !j["task_id"].is_string() || !MeasuredFromJson(j, &m)) {
-        log << "fathom grade: I/O mode: ignoring a corrupt line of " << set.cache_path << "\n";
+        log << "I/O mode: ignoring a corrupt line of " << set.cache_path << "\n";
         continue;
       }
       cached[j["task_id"].get<std::string>()] = std::move(m);
@@ -570,7 +570,7 @@ IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
     if (cached.count(p.task_id) == 0) todo.push_back(i);
   }
   if (!todo.empty()) {
-    log << "fathom grade: I/O mode: running " << todo.size()
+    log << "I/O mode: running " << todo.size()
         << " canonical solutions for their expected outputs"
         << (set.cache_path.empty() ? "" : absl::StrCat(" (cached in ", set.cache_path, ")"))
         << "\n";
@@ -586,7 +586,7 @@ IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
           std::lock_guard<std::mutex> lock(mu);
           if (m.transient) {
             any_transient = true;
-            log << "fathom grade: I/O mode: " << problems.problems[i].task_id
+            log << "I/O mode: " << problems.problems[i].task_id
                 << ": sandbox error while running the canonical solution: " << m.failure
                 << "\n";
             // Not cached; this run grades the task in assert mode.
@@ -607,7 +607,7 @@ IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
         absl::StrAppend(&data, MeasuredToJson(task_id, m).dump(), "\n");
       }
       if (absl::Status s = WriteFileAtomically(set.cache_path, data); !s.ok()) {
-        log << "fathom grade: I/O mode: cannot write the expected outputs: " << s.message()
+        log << "I/O mode: cannot write the expected outputs: " << s.message()
             << "\n";
       }
     }
@@ -628,7 +628,7 @@ IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
     }
     if (!o.usable) {
       set.unusable_tasks.push_back(p.task_id);
-      log << "fathom grade: I/O mode: " << p.task_id << ": " << o.failure
+      log << "I/O mode: " << p.task_id << ": " << o.failure
           << "; graded in assert mode\n";
       continue;
     }

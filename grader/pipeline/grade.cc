@@ -55,11 +55,12 @@ std::string RunFingerprint(const GradeOptions& o, const ProblemSet& problems,
   h.UpdateField(LimitsText(o.limits));
   h.UpdateField(problems.content_sha256);
   // The per-task limits decide verdicts too: a recalibration must not resume silently.
-  if (!o.task_cpu_time_ms.empty()) {
-    h.UpdateField(absl::StrCat("task_limits=", LimitTableHash(problems, o.task_cpu_time_ms)));
+  if (!o.setup.task_cpu_time_ms.empty()) {
+    h.UpdateField(
+        absl::StrCat("task_limits=", LimitTableHash(problems, o.setup.task_cpu_time_ms)));
   }
-  if (o.io != nullptr) {
-    h.UpdateField(absl::StrCat("mode=", GradeModeName(o.mode), " io=", o.io->digest,
+  if (!o.setup.io.oracles.empty()) {
+    h.UpdateField(absl::StrCat("mode=", GradeModeName(o.mode), " io=", o.setup.io.digest,
                                " details=", o.io_settings.test_details,
                                " min=", o.io_settings.min_time_limit_ms,
                                " factor=", o.io_settings.gt_time_limit_factor,
@@ -119,6 +120,38 @@ std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t 
   return fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+// One journal entry (journal.h) of this engine: a finished sample.
+struct JournalEntry {
+  int64_t index = 0;
+  std::string key;
+  Verdict verdict;  // cache_hit included
+};
+
+nlohmann::json JournalEntryToJson(const JournalEntry& e) {
+  return nlohmann::json{{"i", e.index},
+                        {"k", e.key},
+                        {"h", e.verdict.cache_hit},
+                        {"v", VerdictToJson(e.verdict)}};
+}
+
+bool JournalEntryFromJson(const nlohmann::json& j, JournalEntry* e) {
+  auto i = j.find("i");
+  auto k = j.find("k");
+  auto h = j.find("h");
+  auto v = j.find("v");
+  if (i == j.end() || !i->is_number_integer() || k == j.end() || !k->is_string() ||
+      h == j.end() || !h->is_boolean() || v == j.end()) {
+    return false;
+  }
+  absl::StatusOr<Verdict> verdict = VerdictFromJson(*v);
+  if (!verdict.ok()) return false;
+  e->index = i->get<int64_t>();
+  e->key = k->get<std::string>();
+  e->verdict = *std::move(verdict);
+  e->verdict.cache_hit = h->get<bool>();
+  return true;
+}
+
 std::string FormatDuration(double s) {
   if (s < 0 || s > 1e7) return "?";
   auto t = static_cast<int64_t>(s + 0.5);
@@ -132,7 +165,10 @@ class Grader {
   Grader(const GradeOptions& o, const ProblemSet& problems, sandbox::Runner& runner,
          const RuntimeContext& runtime)
       : o_(o), problems_(problems), runner_(runner), runtime_(runtime),
+        plan_(problems, runtime, o.setup,
+              PlanSettings{o.limits, o.mode, o.io_settings, o.io_fixed_cpu}),
         log_(o.log != nullptr ? *o.log : std::cerr),
+        terminal_(o.terminal != nullptr ? *o.terminal : log_),
         task_counts_(problems.problems.size()),
         base_task_counts_(problems.problems.size()) {}
 
@@ -160,28 +196,20 @@ class Grader {
   void CountLocked(size_t problem, const Verdict& v);
   void LogLine(const std::string& line);
   void ProgressLoop();
-  sandbox::Limits LimitsFor(size_t problem) const {
-    sandbox::Limits l = o_.limits;
-    if (const IoOracle* io = IoOracleFor(problem)) {
-      return IoRunLimits(*io, o_.io_settings, l, o_.io_fixed_cpu);
-    }
-    if (!o_.task_cpu_time_ms.empty()) l.cpu_time_ms = o_.task_cpu_time_ms[problem];
-    return l;
-  }
-  // The oracle when `problem` is graded in I/O mode, else null.
-  const IoOracle* IoOracleFor(size_t problem) const {
-    if (o_.io == nullptr || !UsesIoMode(o_.mode, problems_.problems[problem])) return nullptr;
-    const IoOracle& oracle = o_.io->oracles[problem];
-    return oracle.usable ? &oracle : nullptr;
+  int64_t CpuLimitMs(size_t problem) const {
+    return plan_.TaskLimits(problem, plan_.ModeOf(problem)).cpu_time_ms;
   }
 
   const GradeOptions& o_;
   const ProblemSet& problems_;
   sandbox::Runner& runner_;
   const RuntimeContext& runtime_;
+  const GradingPlan plan_;
   std::ostream& log_;
+  std::ostream& terminal_;  // log_ unless the bar has a terminal of its own
 
   std::string out_path_, partial_path_, journal_path_;
+  std::unique_ptr<SampleSource> source_;
   std::unique_ptr<Journal> journal_;
   std::optional<DiskCache> cache_;
   int partial_fd_ = -1;
@@ -214,7 +242,7 @@ class Grader {
 
 void Grader::LogLine(const std::string& line) {
   std::lock_guard<std::mutex> lock(log_mu_);
-  if (o_.progress && o_.progress_tty) log_ << "\r\033[K";
+  if (o_.progress && o_.progress_tty) terminal_ << "\r\033[K" << std::flush;
   log_ << line << "\n";
   log_.flush();
 }
@@ -232,27 +260,35 @@ absl::Status Grader::PrepareFiles() {
   if (!have_journal) fs::remove(partial_path_, ec);  // results without a journal: redo
   if (absl::Status s = LoadPartialResults(); !s.ok()) return s;
 
+  if (!o_.cache_dir.empty()) {
+    absl::StatusOr<DiskCache> cache = DiskCache::Open(o_.cache_dir);
+    if (!cache.ok()) return cache.status();
+    cache_ = *std::move(cache);
+    dedup_.UseCache(&*cache_);
+  }
   std::string fingerprint = RunFingerprint(o_, problems_, runtime_);
   absl::StatusOr<std::unique_ptr<Journal>> journal =
-      Journal::Open(journal_path_, fingerprint, [&](const JournalEntry& e) {
+      Journal::Open(journal_path_, fingerprint, [&](const nlohmann::json& j) {
+        JournalEntry e;
+        if (!JournalEntryFromJson(j, &e)) return false;
         dedup_.Seed(e.key, e.verdict);
         if (e.index >= prefix_) journaled_[e.index] = e.verdict;
+        return true;
       });
+  if (absl::IsFailedPrecondition(journal.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(journal.status().message(), "; rerun with --no-resume to start over"));
+  }
   if (!journal.ok()) return journal.status();
   journal_ = *std::move(journal);
   if (have_journal && (prefix_ > 0 || !journaled_.empty())) {
-    LogLine(absl::StrCat("fathom grade: resuming from ", journal_path_, ": ", prefix_,
+    LogLine(absl::StrCat("resuming from ", journal_path_, ": ", prefix_,
                          " results written, ", journaled_.size(), " more journaled"));
   }
   partial_fd_ = open(partial_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (partial_fd_ < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(partial_path_, ": cannot write: ", std::strerror(errno)));
-  }
-  if (!o_.cache_dir.empty()) {
-    absl::StatusOr<DiskCache> cache = DiskCache::Open(o_.cache_dir);
-    if (!cache.ok()) return cache.status();
-    cache_ = *std::move(cache);
   }
   return absl::OkStatus();
 }
@@ -322,7 +358,7 @@ void Grader::DrainLocked() {
     std::shared_ptr<Slot> slot = std::move(reorder_.front());
     reorder_.pop_front();
     results_buf_ +=
-        ResultLine(std::move(slot->fields), slot->verdict, LimitsFor(slot->problem).cpu_time_ms);
+        ResultLine(std::move(slot->fields), slot->verdict, CpuLimitMs(slot->problem));
     CountLocked(slot->problem, slot->verdict);
     ++written_;
   }
@@ -332,7 +368,7 @@ void Grader::DrainLocked() {
 
 void Grader::CompleteLocked(const std::shared_ptr<Slot>& slot, const std::string& key,
                             Verdict verdict) {
-  absl::Status s = journal_->Append(JournalEntry{slot->index, key, verdict});
+  absl::Status s = journal_->Append(JournalEntryToJson({slot->index, key, verdict}));
   if (!s.ok() && io_error_.empty()) io_error_ = std::string(s.message());
   if (verdict.passed) ++passed_now_;
   if (verdict.cache_hit) ++cache_hits_;
@@ -357,19 +393,13 @@ void Grader::OnRunFinished(const std::string& key, const std::shared_ptr<Slot>& 
   // After the journal entry: a crash between the two only costs a re-run.
   if (cache_) {
     absl::Status s = cache_->Store(key, verdict);
-    if (!s.ok()) LogLine(absl::StrCat("fathom grade: warning: cache: ", s.message()));
+    if (!s.ok()) LogLine(absl::StrCat("warning: cache: ", s.message()));
   }
   progress_cv_.notify_all();
 }
 
 void Grader::Produce() {
-  absl::StatusOr<std::unique_ptr<SampleSource>> source_or =
-      OpenSamples(o_.samples_path, &problems_);
-  if (!source_or.ok()) {  // checked before; a race with the filesystem lands here
-    stop_reason_ = std::string(source_or.status().message());
-    return;
-  }
-  std::unique_ptr<SampleSource> source = *std::move(source_or);
+  SampleSource* source = source_.get();
   SampleChecker checker(&problems_);
   WorkerPool pool(o_.workers, static_cast<size_t>(o_.workers) * 2);
   int64_t next_index = 0;
@@ -381,7 +411,7 @@ void Grader::Produce() {
     if (outcome == ReadOutcome::kEnd) break;
     if (outcome == ReadOutcome::kIoError) {
       stop_reason_ = error;
-      LogLine(absl::StrCat("fathom grade: error: ", error));
+      LogLine(absl::StrCat("error: ", error));
       break;
     }
     if (outcome == ReadOutcome::kSample) {
@@ -391,7 +421,7 @@ void Grader::Produce() {
       }
     }
     if (outcome == ReadOutcome::kBadRecord) {
-      LogLine(absl::StrCat("fathom grade: bad input: ", error));
+      LogLine(absl::StrCat("bad input: ", error));
       {
         std::lock_guard<std::mutex> lock(mu_);
         ++bad_records_;
@@ -405,14 +435,9 @@ void Grader::Produce() {
     int64_t index = next_index++;
     if (index < prefix_) continue;  // already in the results file
     const size_t problem = problems_.by_id.at(sample.task_id);
-    const Problem& p = problems_.problems[problem];
-    const IoOracle* io = IoOracleFor(problem);
-    const sandbox::Limits limits = LimitsFor(problem);
-    GradedSample graded = MakeGradedSample(p, sample.code, sample.is_solution, o_.extract,
-                                           o_.stops, io, o_.io_settings, runtime_.fingerprint,
-                                           limits);
-    std::string& program = graded.program;
-    const std::string& key = graded.key;
+    GradedSample graded =
+        plan_.Sample(problem, SampleCode{sample.code, sample.is_solution, o_.extract, &o_.stops});
+    const std::string key = graded.key;
     auto slot = std::make_shared<Slot>();
     slot->index = index;
     slot->problem = problem;
@@ -430,38 +455,21 @@ void Grader::Produce() {
         continue;
       }
       Verdict known;
-      switch (dedup_.ClaimKey(key, slot, &known)) {
-        case DedupTable<std::shared_ptr<Slot>>::Claim::kDone:
-          CompleteLocked(slot, key, std::move(known));
-          DrainLocked();
-          continue;
-        case DedupTable<std::shared_ptr<Slot>>::Claim::kWait:
-          continue;
-        case DedupTable<std::shared_ptr<Slot>>::Claim::kRun:
-          break;
-      }
-    }
-    if (cache_) {
-      // Only this thread claims keys, so nothing waits on this one yet.
-      if (std::optional<Verdict> hit = cache_->Lookup(key)) {
-        std::lock_guard<std::mutex> lock(mu_);
-        dedup_.Finish(key, *hit);
-        CompleteLocked(slot, key, *hit);
+      const auto claim = dedup_.ClaimKey(key, slot, &known);  // the disk cache too
+      if (claim == DedupTable<std::shared_ptr<Slot>>::Claim::kDone) {
+        CompleteLocked(slot, key, std::move(known));
         DrainLocked();
-        continue;
       }
+      if (claim != DedupTable<std::shared_ptr<Slot>>::Claim::kRun) continue;
     }
-    sandbox::RunSpec spec = runtime_.make_spec(std::move(program), limits);
     int64_t job_id = next_job++;
-    pool.Submit([this, spec = std::move(spec), key, slot, job_id, io, problem,
-                 task_id = sample.task_id]() mutable {
+    pool.Submit([this, graded = std::make_shared<GradedSample>(std::move(graded)), slot,
+                 job_id, task_id = sample.task_id] {
       {
         std::lock_guard<std::mutex> lock(mu_);
         in_flight_[job_id] = {task_id, Clock::now()};
       }
-      OnRunFinished(key, slot, job_id,
-                    RunAndDecideSample(runner_, std::move(spec), &problems_.problems[problem],
-                                       io, o_.io_settings));
+      OnRunFinished(graded->key, slot, job_id, plan_.Run(runner_, *graded));
     });
   }
   pool.Finish();
@@ -492,14 +500,14 @@ void Grader::ProgressLoop() {
       int filled = total_hint_ > 0 ? static_cast<int>(kWidth * std::min<double>(
                                          1.0, static_cast<double>(done) / total_hint_))
                                    : 0;
-      log_ << "\r\033[K[" << std::string(filled, '#') << std::string(kWidth - filled, '.')
-           << "] " << done << "/" << total
-           << absl::StrFormat("  %.1f/s  ETA %s  passed %.1f%%", rate, eta, pass_rate);
-      log_.flush();
+      terminal_ << "\r\033[K[" << std::string(filled, '#')
+                << std::string(kWidth - filled, '.') << "] " << done << "/" << total
+                << absl::StrFormat("  %.1f/s  ETA %s  passed %.1f%%", rate, eta, pass_rate);
+      terminal_.flush();
     } else if (now - last_line >= std::chrono::milliseconds(o_.progress_interval_ms)) {
       last_line = now;
       log_ << absl::StrFormat(
-                  "fathom grade: %d/%s samples, %.1f/s, ETA %s, passed %.1f%%, %d in flight",
+                  "%d/%s samples, %.1f/s, ETA %s, passed %.1f%%, %d in flight",
                   done, total, rate, eta, pass_rate, in_flight_.size())
            << "\n";
       log_.flush();
@@ -509,8 +517,8 @@ void Grader::ProgressLoop() {
       last_stall_warning = now;
       std::vector<std::string> ids;
       for (const auto& [job, info] : in_flight_) ids.push_back(info.first);
-      if (tty) log_ << "\r\033[K";
-      log_ << absl::StrFormat("fathom grade: warning: nothing finished for %s; in flight: %s",
+      if (tty) terminal_ << "\r\033[K" << std::flush;
+      log_ << absl::StrFormat("warning: nothing finished for %s; in flight: %s",
                               FormatDuration(std::chrono::duration<double>(
                                   now - last_finish_).count()),
                               absl::StrJoin(ids, ", "))
@@ -520,25 +528,27 @@ void Grader::ProgressLoop() {
   }
   if (tty) {
     std::lock_guard<std::mutex> log_lock(log_mu_);
-    log_ << "\r\033[K";
-    log_.flush();
+    terminal_ << "\r\033[K";
+    terminal_.flush();
   }
 }
 
 absl::StatusOr<GradeReport> Grader::Run() {
-  if (o_.workers < 1) return absl::InvalidArgumentError("--workers must be at least 1");
-  if (!o_.task_cpu_time_ms.empty() &&
-      o_.task_cpu_time_ms.size() != problems_.problems.size()) {
+  if (o_.workers < 1) return absl::InvalidArgumentError("workers: must be at least 1");
+  const std::vector<int64_t>& task_cpu_time_ms = o_.setup.task_cpu_time_ms;
+  if (!task_cpu_time_ms.empty() && task_cpu_time_ms.size() != problems_.problems.size()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("per-task time limits: ", o_.task_cpu_time_ms.size(), " for ",
+        absl::StrCat("per-task time limits: ", task_cpu_time_ms.size(), " for ",
                      problems_.problems.size(), " problems"));
   }
-  {  // Fail early (exit 2) on unreadable samples, before touching any output file.
-    absl::StatusOr<std::unique_ptr<SampleSource>> probe = OpenSamples(o_.samples_path, &problems_);
-    if (!probe.ok()) return probe.status();
-  }
+  // Unreadable samples fail before any output file is touched.
+  absl::StatusOr<std::unique_ptr<SampleSource>> source = OpenSamples(o_.samples_path, &problems_);
+  if (!source.ok()) return source.status();
+  source_ = *std::move(source);
   if (absl::Status s = PrepareFiles(); !s.ok()) return s;
-  if (o_.progress) total_hint_ = CountJsonlRecords(o_.samples_path);
+  if (o_.progress) {
+    total_hint_ = o_.total_samples >= 0 ? o_.total_samples : CountJsonlRecords(o_.samples_path);
+  }
   start_ = last_finish_ = Clock::now();
   std::thread progress;
   if (o_.progress) progress = std::thread([this] { ProgressLoop(); });
@@ -558,20 +568,10 @@ absl::StatusOr<GradeReport> Grader::Run() {
   GradeReport report;
   report.results_path = out_path_;
   report.tasks_total = problems_.problems.size();
-  std::vector<TaskCount> covered;
-  for (size_t i = 0; i < task_counts_.size(); ++i) {
-    if (task_counts_[i].n == 0) continue;
-    report.tasks.emplace_back(problems_.problems[i].task_id, task_counts_[i]);
-    covered.push_back(task_counts_[i]);
-  }
-  report.pass_at_k = MeanPassAtK(covered, o_.ks);
-  std::vector<TaskCount> base_covered;
-  for (size_t i = 0; i < base_task_counts_.size(); ++i) {
-    if (base_task_counts_[i].n == 0) continue;
-    report.base_tasks.emplace_back(problems_.problems[i].task_id, base_task_counts_[i]);
-    base_covered.push_back(base_task_counts_[i]);
-  }
-  report.base_pass_at_k = MeanPassAtK(base_covered, o_.ks);
+  report.tasks = CoveredTasks(problems_, task_counts_);
+  report.pass_at_k = MeanPassAtK(report.tasks, o_.ks);
+  report.base_tasks = CoveredTasks(problems_, base_task_counts_);
+  report.base_pass_at_k = MeanPassAtK(report.base_tasks, o_.ks);
   report.io_samples = io_samples_;
   report.samples = written_;
   std::copy(std::begin(status_counts_), std::end(status_counts_), report.status_counts);

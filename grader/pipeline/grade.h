@@ -1,6 +1,7 @@
-// `fathom grade`'s engine: streams samples, builds each assert-mode program, grades it
-// once (in-run dedup + optional disk cache), runs the rest on a bounded worker pool through
-// a sandbox::Runner, journals verdicts as they finish, and writes the results file in
+// The file-to-file grading engine (`fathom grade`): streams samples, gives each to the
+// grading plan (grading_plan.h) for its program, key and limits, grades it once (in-run
+// dedup + optional disk cache), runs the rest on a bounded worker pool through a
+// sandbox::Runner, journals verdicts as they finish, and writes the results file in
 // input order; resumes a killed run from its journal.
 //
 // Files, for results path R (default "<samples>_results.jsonl"):
@@ -27,6 +28,7 @@
 #include "grader/formats/extract.h"
 #include "grader/formats/problems.h"
 #include "grader/iomode/io_mode.h"
+#include "grader/pipeline/grading_plan.h"
 #include "grader/pipeline/pass_at_k.h"
 #include "grader/pipeline/runtime_context.h"
 #include "grader/pipeline/verdict.h"
@@ -41,18 +43,19 @@ struct GradeOptions {
   ExtractMode extract = ExtractMode::kNone;
   std::vector<std::string> stops = DefaultStopSequences();  // for ExtractMode::kStop
   int workers = 1;                                           // concurrent runs, >= 1
+  // The runtime's limits; a task's own CPU limit (calibrated, or I/O mode's) replaces
+  // theirs.
   sandbox::Limits limits;
-  // Per-problem CPU limits in ProblemSet order (from CalibrateTimeLimits, time_limits.h);
-  // empty: every problem gets limits.cpu_time_ms. A sample runs, is keyed and
-  // deduplicated under its problem's limit, and the table is part of the journal's
-  // fingerprint (a resume under other limits is refused).
-  std::vector<int64_t> task_cpu_time_ms;
+  // What the setup found (grading_plan.h's PrepareGrading): per-problem CPU limits in
+  // ProblemSet order (empty: limits.cpu_time_ms everywhere) and I/O mode's expected
+  // outputs (empty: assert mode everywhere). A sample runs, is keyed and deduplicated
+  // under its problem's limit; the limit table and the oracles are part of the
+  // journal's fingerprint (a resume under others is refused).
+  GradingSetup setup;
   std::vector<int64_t> ks = {1, 10, 100};
   // I/O mode (io_mode.h): problems for which UsesIoMode(mode, problem) holds and whose
-  // oracle in `io` is usable are graded by their inputs; the rest in assert mode. `io`
-  // null: assert mode everywhere. It must outlive Grade().
+  // oracle in setup.io is usable are graded by their inputs; the rest in assert mode.
   GradeMode mode = GradeMode::kAuto;
-  const IoOracleSet* io = nullptr;
   IoSettings io_settings;
   // I/O mode: the run's CPU limit is limits.cpu_time_ms as given (--timeout), not derived
   // from the per-input limits.
@@ -70,7 +73,10 @@ struct GradeOptions {
   bool progress_tty = false;
   int64_t progress_interval_ms = 10000;
   int64_t stall_warning_ms = 20000;
-  std::ostream* log = nullptr;  // one line per event; null: std::cerr
+  // The progress total when the caller knows it (ScanSamples' records); -1: counted here.
+  int64_t total_samples = -1;
+  std::ostream* log = nullptr;       // one line per event, no command prefix; null: std::cerr
+  std::ostream* terminal = nullptr;  // the bar's terminal when progress_tty; null: log
 };
 
 struct GradeReport {

@@ -329,7 +329,7 @@ TEST_F(GradeTest, JournalFromOtherSettingsIsRefused) {
 TEST_F(GradeTest, PerTaskLimitsReachTheSandboxAndTheResults) {
   Write("samples.jsonl", SampleLine("t/0", "PASS") + SampleLine("t/1", "PASS") +
                              SampleLine("t/1", "LOOP") + SampleLine("t/0", "PASS"));
-  options_.task_cpu_time_ms = {1000, 2500};
+  options_.setup.task_cpu_time_ms = {1000, 2500};
   absl::StatusOr<GradeReport> r = RunGrade();
   ASSERT_TRUE(r.ok()) << r.status();
   auto results = Results();
@@ -342,23 +342,23 @@ TEST_F(GradeTest, PerTaskLimitsReachTheSandboxAndTheResults) {
     EXPECT_EQ(limit, program.find("def g()") != std::string::npos ? 2500 : 1000);
   }
   // Without a table every task gets limits.cpu_time_ms.
-  options_.task_cpu_time_ms.clear();
+  options_.setup.task_cpu_time_ms.clear();
   options_.limits.cpu_time_ms = 1700;
   ASSERT_TRUE(RunGrade().ok());
   for (const auto& result : Results()) EXPECT_EQ(result["cpu_limit_ms"], 1700);
   // A table for another problem set is refused before anything runs.
-  options_.task_cpu_time_ms = {1000};
+  options_.setup.task_cpu_time_ms = {1000};
   EXPECT_EQ(RunGrade().status().message(), "per-task time limits: 1 for 2 problems");
 }
 
 TEST_F(GradeTest, ChangedTaskLimitsChangeCacheKeysAndRefuseAResume) {
   Write("samples.jsonl", SampleLine("t/0", "PASS") + SampleLine("t/1", "PASS"));
   options_.cache_dir = Path("cache");
-  options_.task_cpu_time_ms = {1000, 1000};
+  options_.setup.task_cpu_time_ms = {1000, 1000};
   ASSERT_TRUE(RunGrade().ok());
   ASSERT_TRUE(RunGrade().ok());
   EXPECT_EQ(runner_.runs_.load(), 2);  // the second run came from the disk cache
-  options_.task_cpu_time_ms = {1000, 1400};
+  options_.setup.task_cpu_time_ms = {1000, 1400};
   ASSERT_TRUE(RunGrade().ok());
   EXPECT_EQ(runner_.runs_.load(), 3);  // t/1's limit changed: its verdict is not reused
   auto results = Results();
@@ -373,12 +373,12 @@ TEST_F(GradeTest, ChangedTaskLimitsChangeCacheKeysAndRefuseAResume) {
   ASSERT_TRUE(stopped.ok());
   ASSERT_FALSE(stopped->completed);
   ASSERT_TRUE(fs::exists(Path("samples.jsonl_results.jsonl.journal")));
-  options_.task_cpu_time_ms = {1000, 1000};
+  options_.setup.task_cpu_time_ms = {1000, 1000};
   absl::StatusOr<GradeReport> r = RunGrade();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("--no-resume"));
   // The same limits as the stopped run resume it.
-  options_.task_cpu_time_ms = {1000, 1400};
+  options_.setup.task_cpu_time_ms = {1000, 1400};
   r = RunGrade();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->resumed, 1);
@@ -456,6 +456,53 @@ TEST_F(GradeTest, StallWarningNamesInFlightTasks) {
   EXPECT_THAT(log_.str(), ::testing::HasSubstr("nothing finished for"));
   EXPECT_THAT(log_.str(), ::testing::HasSubstr("in flight: t/1"));
   EXPECT_THAT(log_.str(), ::testing::HasSubstr("0/1 samples"));
+}
+
+}  // namespace
+}  // namespace fathom::grader
+
+namespace fathom::grader {
+namespace {
+
+// The driver's entry point grades a list in process, through the same plan as a file:
+// the same verdicts, identical programs run once, and the same pass@k.
+TEST_F(GradeTest, GradeSamplesGivesTheFileEnginesVerdictsAndPassAtK) {
+  const std::vector<SampleToGrade> samples = {
+      {"t/0", "PASS"}, {"t/1", "ASSERT"}, {"t/0", "RAISE"}, {"t/1", "PASS"}, {"t/0", "PASS"}};
+  std::string lines;
+  for (const SampleToGrade& s : samples) lines += SampleLine(s.task_id, s.code);
+  Write("samples.jsonl", lines);
+  absl::StatusOr<GradeReport> report = RunGrade();
+  ASSERT_TRUE(report.ok()) << report.status();
+  const std::vector<nlohmann::json> results = Results();
+  const int runs_for_file = runner_.runs_.load();
+
+  const GradingSetup setup;
+  PlanSettings settings;
+  settings.limits = options_.limits;
+  const GradingPlan plan(problems_, runtime_, setup, settings);
+  BatchOptions batch_options;
+  batch_options.workers = 2;
+  batch_options.ks = {1, 2};
+  absl::StatusOr<GradedBatch> batch = GradeSamples(plan, runner_, samples, batch_options);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->verdicts.size(), samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(SampleStatusName(batch->verdicts[i].status), results[i]["status"]) << i;
+    EXPECT_EQ(batch->verdicts[i].result, results[i]["result"]) << i;
+  }
+  EXPECT_TRUE(batch->verdicts[4].cache_hit);  // the same program as sample 0
+  EXPECT_EQ(runner_.runs_.load() - runs_for_file, 4);
+  ASSERT_EQ(batch->tasks.size(), report->tasks.size());
+  for (size_t i = 0; i < batch->tasks.size(); ++i) {
+    EXPECT_EQ(batch->tasks[i].first, report->tasks[i].first);
+    EXPECT_EQ(batch->tasks[i].second.n, report->tasks[i].second.n);
+    EXPECT_EQ(batch->tasks[i].second.c, report->tasks[i].second.c);
+  }
+  EXPECT_EQ(batch->pass_at_k, MeanPassAtK(report->tasks, {1, 2}));
+
+  EXPECT_EQ(GradeSamples(plan, runner_, {{"t/9", "PASS"}}, batch_options).status().message(),
+            "samples[0]: no task 't/9'");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Append-only verdict journal with torn-tail recovery.
+// Append-only JSON journal with torn-tail recovery.
 #include "grader/pipeline/journal.h"
 
 #include <fcntl.h>
@@ -37,7 +37,7 @@ absl::Status WriteAll(int fd, const std::string& data, const std::string& what) 
 
 absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
     const std::string& path, const std::string& fingerprint,
-    const std::function<void(const JournalEntry&)>& replay) {
+    const std::function<bool(const nlohmann::json& entry)>& replay) {
   std::ifstream in(path, std::ios::binary);
   int64_t valid_bytes = 0;
   bool exists = static_cast<bool>(in);
@@ -51,28 +51,12 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
       if (!header_seen) {
         if (j.value("fathom_journal", 0) != 1) break;
         if (j.value("fingerprint", "") != fingerprint) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              path, " was written by a run with other inputs or settings; rerun with "
-                    "--no-resume to start over"));
+          return absl::FailedPreconditionError(
+              absl::StrCat(path, " was written by a run with other inputs or settings"));
         }
         header_seen = true;
       } else {
-        JournalEntry e;
-        auto i = j.find("i");
-        auto k = j.find("k");
-        auto h = j.find("h");
-        auto v = j.find("v");
-        if (i == j.end() || !i->is_number_integer() || k == j.end() || !k->is_string() ||
-            h == j.end() || !h->is_boolean() || v == j.end()) {
-          break;
-        }
-        absl::StatusOr<Verdict> verdict = VerdictFromJson(*v);
-        if (!verdict.ok()) break;
-        e.index = i->get<int64_t>();
-        e.key = k->get<std::string>();
-        e.verdict = *std::move(verdict);
-        e.verdict.cache_hit = h->get<bool>();
-        replay(e);
+        if (!replay(j)) break;
       }
       valid_bytes += static_cast<int64_t>(line.size()) + 1;
     }
@@ -103,14 +87,9 @@ Journal::~Journal() {
   }
 }
 
-absl::Status Journal::Append(const JournalEntry& entry) {
+absl::Status Journal::Append(const nlohmann::json& entry) {
   std::string line =
-      nlohmann::json{{"i", entry.index},
-                     {"k", entry.key},
-                     {"h", entry.verdict.cache_hit},
-                     {"v", VerdictToJson(entry.verdict)}}
-          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-      "\n";
+      entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard<std::mutex> lock(mu_);
   if (fd_ < 0) return absl::FailedPreconditionError(path_ + ": closed");
   // One write() per entry: after kill -9 the kernel has every entry whose Append returned.

@@ -1,10 +1,12 @@
-// The run journal: every verdict is appended as it finishes (one JSON line, written at
+// A run journal: every finished piece of work is appended as one JSON line (written at
 // once, fdatasync'ed every kSyncEvery entries or kSyncIntervalMs), so a run killed with
-// -9 resumes without re-running finished samples.
+// -9 resumes without redoing it. What an entry holds is the user's: `fathom grade`
+// journals {"i":<sample index>,"k":"<program key>","h":<cache_hit>,"v":{<verdict>}}
+// (grade.cc); the eval driver can journal its own items the same way.
 //
-// File: a header line {"fathom_journal":1,"fingerprint":"<hex>"} then entries
-// {"i":<sample index>,"k":"<program key>","h":<cache_hit>,"v":{<verdict>}}.
-// A torn last line (a crash mid-write) is cut off when the journal is reopened.
+// File: a header line {"fathom_journal":1,"fingerprint":"<hex>"} then one JSON object
+// per line. A torn last line (a crash mid-write), or the first entry the reader refuses,
+// is cut off with everything after it when the journal is reopened.
 //
 // Thread safety: Append/Sync may be called from several threads (internally locked).
 #ifndef FATHOM_GRADER_PIPELINE_JOURNAL_H_
@@ -18,31 +20,27 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "grader/pipeline/verdict.h"
+#include "nlohmann/json.hpp"
 
 namespace fathom::grader {
-
-struct JournalEntry {
-  int64_t index = 0;
-  std::string key;
-  Verdict verdict;  // cache_hit included
-};
 
 class Journal {
  public:
   static constexpr int kSyncEvery = 32;
   static constexpr int kSyncIntervalMs = 1000;
 
-  // Opens `path`. When it exists with the same fingerprint, every valid entry is passed to
-  // `replay` (in file order) and new entries are appended after them; a torn tail is
-  // truncated. When it exists with another fingerprint: FailedPrecondition naming the
-  // file. When it does not exist, it is created with the header.
+  // Opens `path`. When it exists with the same fingerprint, every entry is passed to
+  // `replay` (in file order) until it returns false (an entry it cannot read), and new
+  // entries are appended after the last accepted one; the rest is truncated. When it
+  // exists with another fingerprint: FailedPrecondition naming the file. When it does not
+  // exist, it is created with the header.
   static absl::StatusOr<std::unique_ptr<Journal>> Open(
       const std::string& path, const std::string& fingerprint,
-      const std::function<void(const JournalEntry&)>& replay);
+      const std::function<bool(const nlohmann::json& entry)>& replay);
   ~Journal();
 
-  absl::Status Append(const JournalEntry& entry);
+  // Appends `entry` (a JSON object) as one line; invalid UTF-8 in it becomes U+FFFD.
+  absl::Status Append(const nlohmann::json& entry);
   absl::Status Sync();
   // Closes and deletes the file (the run is complete and its results are on disk).
   absl::Status Remove();

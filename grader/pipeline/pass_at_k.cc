@@ -44,11 +44,11 @@ absl::StatusOr<std::vector<int64_t>> ParseKs(absl::string_view text) {
     int64_t k = 0;
     if (!absl::SimpleAtoi(part, &k) || k < 1) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--k: '", part, "' is not a positive integer"));
+          absl::StrCat("'", part, "' is not a positive integer"));
     }
     if (seen.insert(k).second) out.push_back(k);
   }
-  if (out.empty()) return absl::InvalidArgumentError("--k: no values");
+  if (out.empty()) return absl::InvalidArgumentError("no values");
   return out;
 }
 

@@ -38,12 +38,12 @@ std::string ProgramKey(absl::string_view runtime_fingerprint, const sandbox::Lim
 }
 
 absl::StatusOr<DiskCache> DiskCache::Open(const std::string& dir) {
-  if (dir.empty()) return absl::InvalidArgumentError("--cache: empty directory name");
+  if (dir.empty()) return absl::InvalidArgumentError("empty directory name");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--cache ", dir, ": cannot create directory: ", ec.message()));
+        absl::StrCat(dir, ": cannot create directory: ", ec.message()));
   }
   return DiskCache(dir);
 }

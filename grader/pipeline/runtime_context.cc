@@ -24,11 +24,22 @@ absl::StatusOr<std::string> ProbeInterpreterVersion(sandbox::Runner& runner,
   return probe->stdout_data;
 }
 
+absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
+                                            const PreparedRuntime& runtime,
+                                            const sandbox::Limits& limits,
+                                            absl::string_view policy_hash,
+                                            const std::vector<std::string>& layers) {
+  absl::StatusOr<std::string> version = ProbeInterpreterVersion(runner, runtime, limits);
+  if (!version.ok()) return version.status();
+  return MakeRuntimeContext(runtime, *version, policy_hash, layers);
+}
+
 RuntimeContext MakeRuntimeContext(const PreparedRuntime& runtime,
                                   absl::string_view interpreter_version,
                                   absl::string_view policy_hash,
                                   const std::vector<std::string>& layers) {
   RuntimeContext context;
+  context.interpreter_version = std::string(interpreter_version);
   context.make_spec = [runtime](std::string program, const sandbox::Limits& limits) {
     return MakeRunSpec(runtime, std::move(program), limits);
   };

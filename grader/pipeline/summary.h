@@ -17,22 +17,6 @@
 
 namespace fathom::grader {
 
-// How CPU limits were chosen (`--time-limit`).
-struct TimeLimitInfo {
-  bool automatic = false;  // auto: per task, calibrated; else RunInfo::limits.cpu_time_ms
-  // auto only:
-  bool cached = false;       // calibration read from the cache file
-  double measure_s = 0;      // time spent measuring (0 when cached)
-  std::string cache_path;    // empty: no cache directory
-  int64_t startup_ms = 0;    // the runner's start-up CPU, left out of the canonical's
-  int64_t min_ms = 0, median_ms = 0, max_ms = 0;  // over the problem set
-  int64_t fallback_ms = 0;
-  std::vector<std::string> fallback_tasks;  // canonical solution did not pass
-};
-
-// The TimeLimitInfo of an automatic run.
-TimeLimitInfo AutoTimeLimitInfo(const Calibration& calibration, const ProblemSet& problems);
-
 // Where and how the samples ran, for the fingerprint.
 struct RunInfo {
   std::string runtime_name;          // "python"

@@ -97,18 +97,6 @@ std::string LimitTableHash(const ProblemSet& problems, const std::vector<int64_t
   return h.FinalHex();
 }
 
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) != 0) continue;
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-  }
-  return "unknown";
-}
-
 std::string CalibrationKey(const ProblemSet& problems, const CalibrationOptions& o) {
   Sha256 h;
   h.UpdateField("fathom-calibration");
@@ -292,7 +280,7 @@ Calibration CalibrateTimeLimits(const ProblemSet& problems, sandbox::Runner& run
                                 const CalibrationOptions& options) {
   std::ostream& log = options.log != nullptr ? *options.log : std::cerr;
   auto log_line = [&](const std::string& line) {
-    log << "fathom grade: time limits: " << line << "\n";
+    log << "time limits: " << line << "\n";
     log.flush();
   };
   Calibration c;
@@ -351,6 +339,25 @@ Calibration CalibrateTimeLimits(const ProblemSet& problems, sandbox::Runner& run
                           c.table.fallback_ms, " ms: ", absl::StrJoin(named, "; "), more));
   }
   return c;
+}
+
+TimeLimitInfo AutoTimeLimitInfo(const Calibration& c, const ProblemSet& problems) {
+  TimeLimitInfo t;
+  t.automatic = true;
+  t.cached = c.cached;
+  t.measure_s = c.measure_s;
+  t.startup_ms = c.data.StartupCpuMs();
+  t.cache_path = c.cache_path;
+  std::vector<int64_t> sorted = c.table.cpu_limit_ms;
+  std::sort(sorted.begin(), sorted.end());
+  if (!sorted.empty()) {
+    t.min_ms = sorted.front();
+    t.median_ms = sorted[sorted.size() / 2];
+    t.max_ms = sorted.back();
+  }
+  t.fallback_ms = c.table.fallback_ms;
+  for (size_t i : c.table.fallback) t.fallback_tasks.push_back(problems.problems[i].task_id);
+  return t;
 }
 
 std::string DefaultCacheDir() {

@@ -50,7 +50,8 @@
 
 #include "absl/status/statusor.h"
 #include "grader/formats/problems.h"
-#include "grader/pipeline/grade.h"
+#include "grader/pipeline/cpu_model.h"
+#include "grader/pipeline/runtime_context.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
 
@@ -107,9 +108,6 @@ LimitTable LimitsFromMeasurements(const CalibrationData& data, int64_t default_m
 // fingerprint, so a resume under other limits is refused.
 std::string LimitTableHash(const ProblemSet& problems, const std::vector<int64_t>& cpu_limit_ms);
 
-// "AMD EPYC ..." from /proc/cpuinfo, or "unknown".
-std::string CpuModel();
-
 struct CalibrationOptions {
   std::string cache_dir;            // empty: no cache file (measure every time)
   std::string runtime_fingerprint;  // RuntimeContext::fingerprint
@@ -152,6 +150,22 @@ struct Calibration {
 Calibration CalibrateTimeLimits(const ProblemSet& problems, sandbox::Runner& runner,
                                 const RuntimeContext& runtime,
                                 const CalibrationOptions& options);
+
+// How CPU limits were chosen (`--time-limit`).
+struct TimeLimitInfo {
+  bool automatic = false;  // auto: per task, calibrated; else RunInfo::limits.cpu_time_ms
+  // auto only:
+  bool cached = false;       // calibration read from the cache file
+  double measure_s = 0;      // time spent measuring (0 when cached)
+  std::string cache_path;    // empty: no cache directory
+  int64_t startup_ms = 0;    // the runner's start-up CPU, left out of the canonical's
+  int64_t min_ms = 0, median_ms = 0, max_ms = 0;  // over the problem set
+  int64_t fallback_ms = 0;
+  std::vector<std::string> fallback_tasks;  // canonical solution did not pass
+};
+
+// The TimeLimitInfo of an automatic run.
+TimeLimitInfo AutoTimeLimitInfo(const Calibration& calibration, const ProblemSet& problems);
 
 // The default cache directory: $XDG_CACHE_HOME/fathom, else $HOME/.cache/fathom, else ""
 // (no cache).
