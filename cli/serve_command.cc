@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -143,12 +144,7 @@ absl::Status PrepareProblemSet(const service::ServedRuntime& grading,
   return absl::OkStatus();
 }
 
-}  // namespace
-
-int ServeMain(int argc, char** argv) {
-  // Before any thread exists, so that only WaitForTerminationSignal sees SIGTERM.
-  service::BlockTerminationSignals();
-  Flags flags;
+void DeclareFlags(Flags& flags) {
   flags.Value("listen", "gRPC address (default 127.0.0.1:50051; port 0 picks one)");
   flags.Value("metrics-listen", "Prometheus /metrics address (default 127.0.0.1:9464; off)");
   flags.Value("workers", "concurrent sandbox runs (default and maximum: the cores available)");
@@ -170,19 +166,29 @@ int ServeMain(int argc, char** argv) {
   flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
   DeclareIoModeFlags(flags);
   flags.Bool("help", "show this help");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
-  if (flags.GetBool("help")) {
-    std::cout << kUsage << flags.Help();
-    return kExitOk;
-  }
-  if (!flags.positionals().empty()) return Usage("unexpected arguments");
+}
 
-  service::ServerOptions server_options;
+// What the flags say, before anything is loaded.
+struct ServeArgs {
+  service::ServerOptions server;
+  service::CoreOptions core;
+  int64_t workers = 1;
+  int64_t queue_capacity = 1024;
+  int64_t grace_ms = 30000;
+};
+
+// The exit code when a flag is wrong (usage printed).
+std::optional<int> ArgsFromFlags(const Flags& flags, ServeArgs& args) {
+  service::ServerOptions& server_options = args.server;
+  service::CoreOptions& core_options = args.core;
+  int64_t& workers = args.workers;
+  int64_t& queue_capacity = args.queue_capacity;
+  int64_t& grace_ms = args.grace_ms;
   server_options.listen = flags.Get("listen", server_options.listen);
   server_options.metrics_listen = flags.Get("metrics-listen", server_options.metrics_listen);
   if (server_options.metrics_listen == "off") server_options.metrics_listen.clear();
   const int cores = grader::AvailableCores();
-  int64_t workers = cores;
+  workers = cores;
   if (flags.Has("workers") && !ParsePositive(flags.Get("workers"), &workers)) {
     return Usage("--workers: expected a positive integer");
   }
@@ -190,11 +196,9 @@ int ServeMain(int argc, char** argv) {
     return Usage(absl::StrCat("--workers ", workers, ": at most the ", cores,
                               " cores this process may use (runs never share a core)"));
   }
-  int64_t queue_capacity = 1024;
   if (flags.Has("queue") && !ParsePositive(flags.Get("queue"), &queue_capacity)) {
     return Usage("--queue: expected a positive integer");
   }
-  int64_t grace_ms = 30000;
   if (flags.Has("grace") && !ParseSeconds(flags.Get("grace"), &grace_ms)) {
     return Usage("--grace: expected seconds >= 0");
   }
@@ -210,18 +214,19 @@ int ServeMain(int argc, char** argv) {
        server_options.max_connection_age_ms < 1000)) {
     return Usage("--max-connection-age: expected seconds >= 1");
   }
-  service::CoreOptions core_options;
   if (flags.Has("env-allow")) core_options.env_allow = flags.GetAll("env-allow");
   core_options.cache_dir = flags.Get("cache");
   if (absl::Status s = ParseIoModeFlags(flags, &core_options.mode, &core_options.io_settings);
       !s.ok()) {
     return Usage(std::string(s.message()));
   }
+  return std::nullopt;
+}
 
-  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
-  if (!policy.ok()) return Usage(std::string(policy.status().message()));
-
-  std::vector<service::ServedProblemSet> problem_sets;
+// The --problems sets; the exit code when one cannot be served (error printed). As
+// `fathom grade`: --mode io on a set without inputs fails before any measuring.
+std::optional<int> LoadProblemSets(const Flags& flags, grader::GradeMode mode,
+                                   std::vector<service::ServedProblemSet>& problem_sets) {
   for (const std::string& spec : flags.GetAll("problems")) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -236,10 +241,9 @@ int ServeMain(int argc, char** argv) {
       PrintError("serve", std::string(set.status().message()));
       return kExitUsage;
     }
-    // As `fathom grade`: --mode io on a set without inputs fails before any measuring.
     std::set<std::string> ids;
     for (const grader::Problem& p : set->problems) ids.insert(p.task_id);
-    absl::Status io = grader::IoModeTasks(*set, core_options.mode, ids).status();
+    absl::Status io = grader::IoModeTasks(*set, mode, ids).status();
     if (!io.ok()) {
       PrintError("serve", absl::StrCat("--problems ", name, ": ", io.message()));
       return kExitUsage;
@@ -249,23 +253,18 @@ int ServeMain(int argc, char** argv) {
     served.set = *std::move(set);
     problem_sets.push_back(std::move(served));
   }
+  return std::nullopt;
+}
 
-  // Pre-started inits serve the fresh path: one per worker when that is the runner.
-  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
-      *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? static_cast<int>(workers) : 0);
-  if (!sb.ok()) {
-    PrintError("serve", absl::StrCat(sb.status().message(),
-                                     "\n(run `fathom doctor` to see what this host allows)"));
-    return kExitUsage;
-  }
-  sandbox::Runner& runner = **sb;  // probes; the programs go through `choice` below
-  const sandbox::LayerSet layers = runner.active_layers();
-
-  std::vector<service::ServedRuntime> runtimes;
-  int64_t largest_output = 0;
-  for (const auto& [name, rt] : policy->runtimes) {
+// Every runtime of the policy, prepared and probed in the sandbox (`runner`) under the
+// --timeout and --limit ceilings; the exit code when one cannot run (error printed).
+std::optional<int> ProbeRuntimes(const Flags& flags, const grader::Policy& policy,
+                                 sandbox::Runner& runner, const sandbox::LayerSet& layers,
+                                 std::vector<service::ServedRuntime>& runtimes,
+                                 int64_t* largest_output) {
+  for (const auto& [name, rt] : policy.runtimes) {
     absl::StatusOr<grader::PreparedRuntime> prepared =
-        grader::PrepareRuntime(*policy, name, layers.Has(sandbox::Layer::kSeccomp));
+        grader::PrepareRuntime(policy, name, layers.Has(sandbox::Layer::kSeccomp));
     if (!prepared.ok()) {
       PrintError("serve", std::string(prepared.status().message()));
       return kExitUsage;
@@ -285,7 +284,7 @@ int ServeMain(int argc, char** argv) {
     }
     served.layers = layers.Names();
     absl::StatusOr<grader::RuntimeContext> context = grader::ProbeRuntime(
-        runner, served.prepared, served.limits, policy->hash, served.layers);
+        runner, served.prepared, served.limits, policy.hash, served.layers);
     if (!context.ok()) {
       PrintError("serve", absl::StrCat("sandbox error: runtime ", name, ": ",
                                        context.status().message()));
@@ -293,8 +292,56 @@ int ServeMain(int argc, char** argv) {
     }
     served.context = *std::move(context);
     served.interpreter_version = served.context.interpreter_version;
-    largest_output = std::max(largest_output, served.limits.max_output_bytes);
+    *largest_output = std::max(*largest_output, served.limits.max_output_bytes);
     runtimes.push_back(std::move(served));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int ServeMain(int argc, char** argv) {
+  // Before any thread exists, so that only WaitForTerminationSignal sees SIGTERM.
+  service::BlockTerminationSignals();
+  Flags flags;
+  DeclareFlags(flags);
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
+  if (flags.GetBool("help")) {
+    std::cout << kUsage << flags.Help();
+    return kExitOk;
+  }
+  if (!flags.positionals().empty()) return Usage("unexpected arguments");
+
+  ServeArgs args;
+  if (std::optional<int> exit = ArgsFromFlags(flags, args)) return *exit;
+  service::ServerOptions& server_options = args.server;
+  service::CoreOptions& core_options = args.core;
+  const int64_t workers = args.workers;
+
+  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
+  if (!policy.ok()) return Usage(std::string(policy.status().message()));
+
+  std::vector<service::ServedProblemSet> problem_sets;
+  if (std::optional<int> exit = LoadProblemSets(flags, core_options.mode, problem_sets)) {
+    return *exit;
+  }
+
+  // Pre-started inits serve the fresh path: one per worker when that is the runner.
+  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
+      *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? static_cast<int>(workers) : 0);
+  if (!sb.ok()) {
+    PrintError("serve", absl::StrCat(sb.status().message(),
+                                     "\n(run `fathom doctor` to see what this host allows)"));
+    return kExitUsage;
+  }
+  sandbox::Runner& runner = **sb;  // probes; the programs go through `choice` below
+  const sandbox::LayerSet layers = runner.active_layers();
+
+  std::vector<service::ServedRuntime> runtimes;
+  int64_t largest_output = 0;
+  if (std::optional<int> exit =
+          ProbeRuntimes(flags, *policy, runner, layers, runtimes, &largest_output)) {
+    return *exit;
   }
   // An Execute response carries two full output streams.
   server_options.max_send_message_bytes = static_cast<int>(std::min<int64_t>(
@@ -344,7 +391,7 @@ int ServeMain(int argc, char** argv) {
   if (choice.zygote != nullptr) {
     core_options.zygote_stats = [z = choice.zygote.get()] { return z->stats(); };
   }
-  service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(queue_capacity)});
+  service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(args.queue_capacity)});
   if (!core_options.cache_dir.empty()) {
     if (absl::Status s = grader::DiskCache::Open(core_options.cache_dir).status(); !s.ok()) {
       PrintError("serve", absl::StrCat("--cache ", s.message()));
@@ -372,7 +419,7 @@ int ServeMain(int argc, char** argv) {
             {{"port", absl::StrCat((*server)->port())},
              {"metrics_port", absl::StrCat((*server)->metrics_port())},
              {"workers", absl::StrCat(workers)},
-             {"queue", absl::StrCat(queue_capacity)},
+             {"queue", absl::StrCat(args.queue_capacity)},
              {"layers", absl::StrJoin(layers.Names(), ",")},
              {"runner", choice.description},
              {"problem_sets", absl::StrJoin(set_names, ",")},
@@ -380,7 +427,7 @@ int ServeMain(int argc, char** argv) {
 
   const int sig = service::WaitForTerminationSignal();
   log.Event("signal", {{"signal", absl::StrCat(sig)}});
-  (*server)->Drain(std::chrono::milliseconds(grace_ms));
+  (*server)->Drain(std::chrono::milliseconds(args.grace_ms));
   server->reset();
   core->reset();
   return kExitOk;

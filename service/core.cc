@@ -95,6 +95,36 @@ void PassAtKToProto(const std::vector<std::pair<int64_t, double>>& values,
   }
 }
 
+// The request's problems: its inline_problems, parsed into *inline_set, or the served
+// set it names. InvalidArgument / NotFound name the field.
+absl::StatusOr<const grader::ProblemSet*> RequestProblems(const Core& core,
+                                                          const v1::GradeRequest& request,
+                                                          grader::ProblemSet* inline_set) {
+  if (request.inline_problems_size() > 0) {
+    if (!request.problem_set().empty()) {
+      return absl::InvalidArgumentError(
+          "problem_set, inline_problems: give one of them, not both");
+    }
+    for (int i = 0; i < request.inline_problems_size(); ++i) {
+      const std::string where = absl::StrCat("inline_problems[", i, "]");
+      nlohmann::json j = nlohmann::json::parse(request.inline_problems(i), nullptr, false);
+      if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(where, ": not JSON"));
+      absl::StatusOr<grader::Problem> p = grader::ParseProblem(j, where);
+      if (!p.ok()) return p.status();
+      if (!inline_set->by_id.emplace(p->task_id, inline_set->problems.size()).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ".task_id: '", p->task_id, "' is given twice"));
+      }
+      inline_set->problems.push_back(*std::move(p));
+    }
+    return inline_set;
+  }
+  if (request.problem_set().empty()) {
+    return absl::InvalidArgumentError("problem_set: required (or inline_problems)");
+  }
+  return core.FindProblemSet(request.problem_set());
+}
+
 }  // namespace
 
 absl::StatusOr<sandbox::Limits> CapLimits(const v1::Limits& requested,
@@ -452,33 +482,9 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
                                     std::function<void()> on_queued) {
   // --- validate everything before touching any state ---
   grader::ProblemSet inline_set;  // lives for this call only: the jobs keep program texts
-  const grader::ProblemSet* set = nullptr;
-  if (request.inline_problems_size() > 0) {
-    if (!request.problem_set().empty()) {
-      return absl::InvalidArgumentError(
-          "problem_set, inline_problems: give one of them, not both");
-    }
-    for (int i = 0; i < request.inline_problems_size(); ++i) {
-      const std::string where = absl::StrCat("inline_problems[", i, "]");
-      nlohmann::json j = nlohmann::json::parse(request.inline_problems(i), nullptr, false);
-      if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(where, ": not JSON"));
-      absl::StatusOr<grader::Problem> p = grader::ParseProblem(j, where);
-      if (!p.ok()) return p.status();
-      if (!inline_set.by_id.emplace(p->task_id, inline_set.problems.size()).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ".task_id: '", p->task_id, "' is given twice"));
-      }
-      inline_set.problems.push_back(*std::move(p));
-    }
-    set = &inline_set;
-  } else {
-    if (request.problem_set().empty()) {
-      return absl::InvalidArgumentError("problem_set: required (or inline_problems)");
-    }
-    absl::StatusOr<const grader::ProblemSet*> found = core_.FindProblemSet(request.problem_set());
-    if (!found.ok()) return found.status();
-    set = *found;
-  }
+  absl::StatusOr<const grader::ProblemSet*> found = RequestProblems(core_, request, &inline_set);
+  if (!found.ok()) return found.status();
+  const grader::ProblemSet* set = *found;
   absl::StatusOr<grader::ExtractMode> extract =
       grader::ParseExtractMode(request.extract().empty() ? "none" : request.extract());
   if (!extract.ok()) {
