@@ -31,10 +31,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "fathom/v1/grader.grpc.pb.h"
-#include "grader/policy.h"
+#include "grader/policy/policy.h"
+#include "nlohmann/json.hpp"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
-#include "nlohmann/json.hpp"
 #include "tests/serve/server_process.h"
 
 namespace {

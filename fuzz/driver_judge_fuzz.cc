@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "driver/benchmark.h"
 #include "fuzz/fuzz_util.h"
-#include "grader/utf8.h"
+#include "grader/formats/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace {

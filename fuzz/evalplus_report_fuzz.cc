@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 
 #include "fuzz/fuzz_util.h"
-#include "grader/evalplus_report.h"
+#include "grader/formats/evalplus_report.h"
 #include "nlohmann/json.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 
 #include "fuzz/fuzz_util.h"
-#include "grader/policy.h"
+#include "grader/policy/policy.h"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include "absl/strings/string_view.h"
 
 #include "fuzz/fuzz_util.h"
-#include "grader/io_mode.h"
-#include "grader/problems.h"
-#include "grader/raw_json.h"
+#include "grader/iomode/io_mode.h"
+#include "grader/formats/problems.h"
+#include "grader/formats/raw_json.h"
 #include "nlohmann/json.hpp"
 
 namespace {

@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "fuzz/fuzz_util.h"
-#include "grader/io_mode.h"
-#include "grader/problems.h"
-#include "grader/py_value.h"
-#include "grader/verdict.h"
+#include "grader/iomode/io_mode.h"
+#include "grader/formats/problems.h"
+#include "grader/iomode/py_value.h"
+#include "grader/pipeline/verdict.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/run_spec.h"
 

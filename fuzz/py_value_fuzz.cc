@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 
 #include "fuzz/fuzz_util.h"
-#include "grader/py_value.h"
+#include "grader/iomode/py_value.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 
 #include "fuzz/fuzz_util.h"
-#include "grader/raw_json.h"
+#include "grader/formats/raw_json.h"
 #include "nlohmann/json.hpp"
 
 namespace {

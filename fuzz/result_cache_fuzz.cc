@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuzz/fuzz_util.h"
-#include "grader/result_cache.h"
+#include "grader/pipeline/result_cache.h"
 
 namespace {
 

@@ -10,9 +10,9 @@
 #include "absl/strings/string_view.h"
 
 #include "fuzz/fuzz_util.h"
-#include "grader/extract.h"
-#include "grader/problems.h"
-#include "grader/samples.h"
+#include "grader/formats/extract.h"
+#include "grader/formats/problems.h"
+#include "grader/formats/samples.h"
 #include "nlohmann/json.hpp"
 
 namespace {

@@ -11,7 +11,7 @@
 #include "absl/strings/string_view.h"
 
 #include "fuzz/fuzz_util.h"
-#include "grader/utf8.h"
+#include "grader/formats/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace {

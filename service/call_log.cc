@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "absl/strings/str_format.h"
-#include "grader/utf8.h"
+#include "grader/formats/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::service {

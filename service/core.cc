@@ -7,7 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "grader/utf8.h"
+#include "grader/formats/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::service {
@@ -94,6 +94,36 @@ void PassAtKToProto(const std::vector<std::pair<int64_t, double>>& values,
     p->set_k(k);
     p->set_value(v);
   }
+}
+
+// The request's problems: its inline_problems, parsed into *inline_set, or the served
+// set it names. InvalidArgument / NotFound name the field.
+absl::StatusOr<const grader::ProblemSet*> RequestProblems(const Core& core,
+                                                          const v1::GradeRequest& request,
+                                                          grader::ProblemSet* inline_set) {
+  if (request.inline_problems_size() > 0) {
+    if (!request.problem_set().empty()) {
+      return absl::InvalidArgumentError(
+          "problem_set, inline_problems: give one of them, not both");
+    }
+    for (int i = 0; i < request.inline_problems_size(); ++i) {
+      const std::string where = absl::StrCat("inline_problems[", i, "]");
+      nlohmann::json j = nlohmann::json::parse(request.inline_problems(i), nullptr, false);
+      if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(where, ": not JSON"));
+      absl::StatusOr<grader::Problem> p = grader::ParseProblem(j, where);
+      if (!p.ok()) return p.status();
+      if (!inline_set->by_id.emplace(p->task_id, inline_set->problems.size()).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ".task_id: '", p->task_id, "' is given twice"));
+      }
+      inline_set->problems.push_back(*std::move(p));
+    }
+    return inline_set;
+  }
+  if (request.problem_set().empty()) {
+    return absl::InvalidArgumentError("problem_set: required (or inline_problems)");
+  }
+  return core.FindProblemSet(request.problem_set());
 }
 
 }  // namespace
@@ -354,22 +384,23 @@ void Core::ListProblemSets(v1::ListProblemSetsResponse* response) const {
     v1::IoMode* io = out->mutable_io();
     io->set_mode(grader::GradeModeName(options_.mode));
     int64_t io_tasks = 0;
-    for (const grader::IoOracle& o : p.io.oracles) io_tasks += o.usable ? 1 : 0;
+    const grader::IoOracleSet& oracles = p.setup.io;
+    for (const grader::IoOracle& o : oracles.oracles) io_tasks += o.usable ? 1 : 0;
     io->set_oracles(io_tasks > 0);
     io->set_io_tasks(io_tasks);
-    for (const std::string& task : p.io.unusable_tasks) io->add_unusable_tasks(task);
-    io->set_cached(p.io.cached);
-    io->set_measure_s(p.io.measure_s);
+    for (const std::string& task : oracles.unusable_tasks) io->add_unusable_tasks(task);
+    io->set_cached(oracles.cached);
+    io->set_measure_s(oracles.measure_s);
     io->set_test_details(options_.io_settings.test_details);
     io->set_min_time_limit_ms(options_.io_settings.min_time_limit_ms);
     io->set_gt_time_limit_factor(options_.io_settings.gt_time_limit_factor);
     v1::TimeLimits* t = out->mutable_time_limits();
-    const grader::TimeLimitInfo& info = p.time_limit;
+    const grader::TimeLimitInfo& info = p.setup.time_limit;
     absl::StatusOr<const ServedRuntime*> rt = FindRuntime(options_.grade_runtime);
     const int64_t runtime_cpu_ms = rt.ok() ? (*rt)->limits.cpu_time_ms : 0;
     io->set_time_limit(
         grader::IoTimeLimitText(options_.io_settings, options_.io_fixed_cpu, runtime_cpu_ms));
-    if (p.cpu_limit_ms.empty()) {
+    if (p.setup.task_cpu_time_ms.empty()) {
       t->set_mode("fixed");
       t->set_cpu_time_ms(runtime_cpu_ms);
       continue;
@@ -444,39 +475,17 @@ absl::Status Core::GetProblems(const v1::GetProblemsRequest& request,
 
 GradeSession::GradeSession(const Core& core, std::shared_ptr<Tenant> tenant,
                            std::shared_ptr<Sink> sink, Deadline deadline)
-    : core_(core), tenant_(std::move(tenant)), sink_(std::move(sink)), deadline_(deadline) {}
+    : core_(core), tenant_(std::move(tenant)), sink_(std::move(sink)), deadline_(deadline) {
+  dedup_.UseCache(core_.cache());
+}
 
 absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
                                     std::function<void()> on_queued) {
   // --- validate everything before touching any state ---
   grader::ProblemSet inline_set;  // lives for this call only: the jobs keep program texts
-  const grader::ProblemSet* set = nullptr;
-  if (request.inline_problems_size() > 0) {
-    if (!request.problem_set().empty()) {
-      return absl::InvalidArgumentError(
-          "problem_set, inline_problems: give one of them, not both");
-    }
-    for (int i = 0; i < request.inline_problems_size(); ++i) {
-      const std::string where = absl::StrCat("inline_problems[", i, "]");
-      nlohmann::json j = nlohmann::json::parse(request.inline_problems(i), nullptr, false);
-      if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(where, ": not JSON"));
-      absl::StatusOr<grader::Problem> p = grader::ParseProblem(j, where);
-      if (!p.ok()) return p.status();
-      if (!inline_set.by_id.emplace(p->task_id, inline_set.problems.size()).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ".task_id: '", p->task_id, "' is given twice"));
-      }
-      inline_set.problems.push_back(*std::move(p));
-    }
-    set = &inline_set;
-  } else {
-    if (request.problem_set().empty()) {
-      return absl::InvalidArgumentError("problem_set: required (or inline_problems)");
-    }
-    absl::StatusOr<const grader::ProblemSet*> found = core_.FindProblemSet(request.problem_set());
-    if (!found.ok()) return found.status();
-    set = *found;
-  }
+  absl::StatusOr<const grader::ProblemSet*> found = RequestProblems(core_, request, &inline_set);
+  if (!found.ok()) return found.status();
+  const grader::ProblemSet* set = *found;
   absl::StatusOr<grader::ExtractMode> extract =
       grader::ParseExtractMode(request.extract().empty() ? "none" : request.extract());
   if (!extract.ok()) {
@@ -489,15 +498,6 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
   const ServedRuntime* runtime = *core_.FindRuntime(core_.options().grade_runtime);
   absl::StatusOr<sandbox::Limits> limits = CapLimits(request.limits(), runtime->limits, deadline_);
   if (!limits.ok()) return limits.status();
-  const std::vector<int64_t>* task_cpu_ms = nullptr;  // calibrated, in problem order
-  const grader::IoOracleSet* oracles = nullptr;        // null: no expected outputs
-  if (set != &inline_set) {
-    const ServedProblemSet* served = core_.FindServedSet(request.problem_set());
-    if (served != nullptr && !served->cpu_limit_ms.empty()) task_cpu_ms = &served->cpu_limit_ms;
-    if (served != nullptr && served->io.oracles.size() == set->problems.size()) {
-      oracles = &served->io;
-    }
-  }
   grader::GradeMode mode = core_.options().mode;
   if (!request.mode().empty()) {
     absl::StatusOr<grader::GradeMode> m = grader::ParseGradeMode(request.mode());
@@ -513,6 +513,14 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
         "mode: io needs expected outputs, which the server measures at start for its "
         "--problems sets; inline_problems are graded in assert mode (mode auto or assert)");
   }
+  // A served set's calibrated limits and expected outputs; inline problems have none.
+  static const grader::GradingSetup kNoSetup;
+  const ServedProblemSet* served =
+      set == &inline_set ? nullptr : core_.FindServedSet(request.problem_set());
+  const CoreOptions& options = core_.options();
+  const grader::GradingPlan plan(
+      *set, runtime->context, served != nullptr ? served->setup : kNoSetup,
+      {runtime->limits, mode, options.io_settings, options.io_fixed_cpu});
 
   const std::string& set_name = request.problem_set();
   std::set<std::tuple<std::string, std::string, std::string>> batch_ids;
@@ -542,63 +550,46 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
                            "' is given twice for task '", s.task_id(), "'"));
         }
       }
-      if (mode == grader::GradeMode::kIo) {
-        const grader::IoOracle* o =
-            oracles == nullptr ? nullptr : &oracles->oracles[set->by_id.at(p->task_id)];
-        if (o == nullptr || !o->usable || !grader::UsesIoMode(mode, *p)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "samples[", i, "].task_id: mode io: task '", s.task_id(), "' of problem set '",
-              set_name, "' has no expected outputs (",
-              !grader::UsesIoMode(mode, *p) ? "it has no inputs (base_input)"
-              : oracles == nullptr          ? "the server runs with --mode assert"
-                                            : o->failure,
-              "); use mode auto or assert"));
-        }
+      const size_t task = set->by_id.at(p->task_id);
+      if (mode == grader::GradeMode::kIo &&
+          !std::holds_alternative<grader::IoMode>(plan.ModeOf(task, mode))) {
+        const grader::IoOracleSet& oracles = plan.setup().io;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "samples[", i, "].task_id: mode io: task '", s.task_id(), "' of problem set '",
+            set_name, "' has no expected outputs (",
+            !grader::UsesIoMode(mode, *p)                    ? "it has no inputs (base_input)"
+            : oracles.oracles.size() != set->problems.size() ? "the server runs with --mode assert"
+                                                             : oracles.oracles[task].failure,
+            "); use mode auto or assert"));
       }
       problems.push_back(p);
     }
   }
 
   // --- build programs (no lock: the expensive part) ---
-  struct Prepared {
-    grader::GradedSample graded;
-    sandbox::Limits limits;
-    const grader::IoOracle* io = nullptr;  // I/O mode: the task's expected outputs
-  };
-  std::vector<Prepared> prepared(request.samples_size());
+  std::vector<grader::GradedSample> graded(request.samples_size());
   // A task's own limit (calibrated in assert mode, `fathom grade`'s IoRunLimits in I/O
   // mode) takes the runtime's CPU ceiling's place; the request and the deadline lower it
-  // as they lower any limit. Once per task in the batch.
+  // as they lower any limit. Once per task in the batch, so its samples share a key.
   std::map<size_t, sandbox::Limits> task_limits;
   for (int i = 0; i < request.samples_size(); ++i) {
     const v1::Sample& s = request.samples(i);
-    const bool is_solution = s.has_solution();
     const size_t task = static_cast<size_t>(problems[i] - set->problems.data());
-    if (oracles != nullptr && grader::UsesIoMode(mode, *problems[i]) &&
-        oracles->oracles[task].usable) {
-      prepared[i].io = &oracles->oracles[task];
-    }
-    prepared[i].limits = *limits;
-    if (prepared[i].io != nullptr || task_cpu_ms != nullptr) {
+    const grader::SampleMode sample_mode = plan.ModeOf(task, mode);
+    sandbox::Limits sample_limits = *limits;
+    if (plan.HasTaskLimits(task, sample_mode)) {
       auto it = task_limits.find(task);
       if (it == task_limits.end()) {
-        sandbox::Limits ceiling = runtime->limits;
-        if (prepared[i].io != nullptr) {
-          ceiling = grader::IoRunLimits(*prepared[i].io, core_.options().io_settings, ceiling,
-                                        core_.options().io_fixed_cpu);
-        } else {
-          ceiling.cpu_time_ms = (*task_cpu_ms)[task];
-        }
-        absl::StatusOr<sandbox::Limits> capped = CapLimits(request.limits(), ceiling, deadline_);
+        absl::StatusOr<sandbox::Limits> capped =
+            CapLimits(request.limits(), plan.TaskLimits(task, sample_mode), deadline_);
         if (!capped.ok()) return capped.status();
         it = task_limits.emplace(task, *capped).first;
       }
-      prepared[i].limits = it->second;
+      sample_limits = it->second;
     }
-    prepared[i].graded = grader::MakeGradedSample(
-        *problems[i], is_solution ? s.solution() : s.completion(), is_solution, *extract, stops,
-        prepared[i].io, core_.options().io_settings, runtime->context.fingerprint,
-        prepared[i].limits);
+    const grader::SampleCode code{s.has_solution() ? s.solution() : s.completion(),
+                                  s.has_solution(), *extract, &stops};
+    graded[i] = plan.Sample(task, code, sample_mode, sample_limits);
   }
 
   // --- claim keys, read the disk cache, make the jobs ---
@@ -619,41 +610,25 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
                request.samples(i).completion_id(),
                set_name,
                static_cast<size_t>(problems[i] - set->problems.data()),
-               prepared[i].limits.cpu_time_ms};
+               graded[i].limits.cpu_time_ms};
       grader::Verdict known;
-      switch (dedup_.ClaimKey(prepared[i].graded.key, w, &known)) {
-        case Dedup::Claim::kDone:
-          ++hits;
-          immediate.push_back(ResultLocked(w, known, -1));
-          continue;
-        case Dedup::Claim::kWait:
-          continue;
-        case Dedup::Claim::kRun:
-          break;
+      const Dedup::Claim claim = dedup_.ClaimKey(graded[i].key, w, &known);  // + disk cache
+      if (claim == Dedup::Claim::kDone) {
+        ++hits;
+        immediate.push_back(ResultLocked(w, known, -1));
       }
-      if (const grader::DiskCache* cache = core_.cache()) {
-        if (std::optional<grader::Verdict> hit = cache->Lookup(prepared[i].graded.key)) {
-          dedup_.Finish(prepared[i].graded.key, *hit);  // nothing waits on it yet
-          ++hits;
-          immediate.push_back(ResultLocked(w, *hit, -1));
-          continue;
-        }
-      }
+      if (claim != Dedup::Claim::kRun) continue;
       // An I/O job points into the served set (the Core outlives the session); an
       // inline problem is never graded in I/O mode, so nothing points into this call.
-      const grader::IoOracle* io = prepared[i].io;
-      const grader::Problem* io_problem = io != nullptr ? problems[i] : nullptr;
-      jobs.push_back([self = shared_from_this(), key = prepared[i].graded.key, w,
-                      program = std::move(prepared[i].graded.program),
-                      limits = prepared[i].limits, runtime, io, io_problem](int worker_id) {
+      jobs.push_back([self = shared_from_this(), w, runtime,
+                      sample = std::make_shared<grader::GradedSample>(std::move(graded[i]))](
+                         int worker_id) {
         grader::Verdict v;
         if (worker_id >= 0) {
-          sandbox::RunSpec spec = runtime->context.make_spec(program, limits);
-          spec.cancel = self->tenant_->cancel_token();
-          v = grader::RunAndDecideSample(self->core_.runner(), std::move(spec), io_problem, io,
-                                         self->core_.options().io_settings);
+          v = grader::RunGradedSample(self->core_.runner(), runtime->context, *sample,
+                                      self->tenant_->cancel_token());
         }
-        self->OnRunDone(key, w, std::move(v), worker_id);
+        self->OnRunDone(sample->key, w, std::move(v), worker_id);
       });
     }
     cache_hits_ += hits;

@@ -29,15 +29,16 @@
 
 #include "absl/status/statusor.h"
 #include "fathom/v1/grader.pb.h"
-#include "grader/extract.h"
-#include "grader/pass_at_k.h"
-#include "grader/policy.h"
-#include "grader/problems.h"
-#include "grader/result_cache.h"
-#include "grader/runtime_context.h"
-#include "grader/sample_grader.h"
-#include "grader/summary.h"
-#include "grader/verdict.h"
+#include "grader/formats/extract.h"
+#include "grader/formats/problems.h"
+#include "grader/pipeline/grading_plan.h"
+#include "grader/pipeline/pass_at_k.h"
+#include "grader/pipeline/result_cache.h"
+#include "grader/pipeline/runtime_context.h"
+#include "grader/pipeline/sample_grader.h"
+#include "grader/pipeline/summary.h"
+#include "grader/pipeline/verdict.h"
+#include "grader/policy/policy.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
@@ -61,13 +62,11 @@ struct ServedRuntime {
 struct ServedProblemSet {
   std::string name;
   grader::ProblemSet set;
-  // Per-task CPU limits in problem order (CalibrateTimeLimits); empty: every task gets
-  // the grading runtime's cpu_time_ms.
-  std::vector<int64_t> cpu_limit_ms;
-  grader::TimeLimitInfo time_limit;  // how they were chosen (ListProblemSets)
-  // I/O mode's expected outputs (grader/io_mode.h) for the tasks with inputs, built at
-  // start unless the server's mode is assert; empty `oracles`: none were built.
-  grader::IoOracleSet io;
+  // What the grading setup (grader/pipeline/grading_plan.h) found at start: per-task CPU
+  // limits (empty: every task gets the grading runtime's cpu_time_ms), how they were
+  // chosen (ListProblemSets), and I/O mode's expected outputs for the tasks with inputs
+  // (empty `io.oracles`: none were built, as under --mode assert).
+  grader::GradingSetup setup;
 };
 
 struct CoreOptions {

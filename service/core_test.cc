@@ -181,26 +181,26 @@ class CoreTest : public ::testing::Test {
         plus.set.problems.push_back(*p);
       }
       if (io_oracles_) {
-        plus.io.oracles.resize(2);
-        grader::IoOracle& o = plus.io.oracles[0];
+        plus.setup.io.oracles.resize(2);
+        grader::IoOracle& o = plus.setup.io.oracles[0];
         o.usable = true;
         o.expected[grader::kBase] = {grader::PyValue::Int(1), grader::PyValue::Int(2)};
         o.expected[grader::kPlus] = {grader::PyValue::Int(3)};
         o.cpu_us[grader::kBase] = {100, 100};
         o.cpu_us[grader::kPlus] = {100};
         o.digest = "d0";
-        plus.io.oracles[1].failure = "canonical solution: failed";
-        plus.io.unusable_tasks = {"P/1"};
-        plus.io.cached = true;
+        plus.setup.io.oracles[1].failure = "canonical solution: failed";
+        plus.setup.io.unusable_tasks = {"P/1"};
+        plus.setup.io.cached = true;
       }
       sets.push_back(std::move(plus));
     }
     if (!task_cpu_ms.empty()) {
-      sets[0].time_limit.automatic = true;
-      sets[0].time_limit.min_ms = *std::min_element(task_cpu_ms.begin(), task_cpu_ms.end());
-      sets[0].time_limit.max_ms = *std::max_element(task_cpu_ms.begin(), task_cpu_ms.end());
-      sets[0].time_limit.median_ms = task_cpu_ms[task_cpu_ms.size() / 2];
-      sets[0].cpu_limit_ms = std::move(task_cpu_ms);
+      sets[0].setup.time_limit.automatic = true;
+      sets[0].setup.time_limit.min_ms = *std::min_element(task_cpu_ms.begin(), task_cpu_ms.end());
+      sets[0].setup.time_limit.max_ms = *std::max_element(task_cpu_ms.begin(), task_cpu_ms.end());
+      sets[0].setup.time_limit.median_ms = task_cpu_ms[task_cpu_ms.size() / 2];
+      sets[0].setup.task_cpu_time_ms = std::move(task_cpu_ms);
     }
     absl::StatusOr<std::unique_ptr<Core>> core = Core::Create(
         std::move(options), std::move(runtimes), std::move(sets), runner_, *queue_, metrics_);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "grader/pass_at_k.h"
+#include "grader/pipeline/pass_at_k.h"
 #include "prometheus/metric_family.h"
 
 namespace fathom::service {

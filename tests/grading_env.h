@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "grader/policy.h"
+#include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"

@@ -46,7 +46,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "grader/policy.h"
+#include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"

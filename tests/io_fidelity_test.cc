@@ -10,11 +10,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "grader/grade.h"
-#include "grader/io_mode.h"
-#include "grader/policy.h"
-#include "grader/problems.h"
-#include "grader/test_util.h"
+#include "grader/formats/problems.h"
+#include "grader/iomode/io_mode.h"
+#include "grader/pipeline/grade.h"
+#include "grader/pipeline/test_util.h"
+#include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox.h"
@@ -81,7 +81,7 @@ class IoFidelityTest : public ::testing::Test {
     build.log = &log_;
     IoOracleSet oracles = BuildIoOracles(problems, *zygote_, context_, build);
     options_.samples_path = path;
-    options_.io = &oracles;
+    options_.setup.io = oracles;
     absl::StatusOr<GradeReport> report = fathom::grader::Grade(options_, problems, *zygote_,
                                                                context_);
     EXPECT_TRUE(report.ok()) << report.status();
@@ -207,7 +207,7 @@ TEST_F(IoFidelityTest, HumanEvalCanonicalSolutionsAgreeOnBaseAndFailKnownPlusInp
   EXPECT_EQ(failed_plus, wrong_on_plus);
 
   // Assert mode on the original HumanEval: every one passes too (no disagreement).
-  options_.io = nullptr;
+  options_.setup.io = {};
   options_.mode = GradeMode::kAssert;
   options_.limits.cpu_time_ms = 10000;
   std::string path = (dir_ / "samples.jsonl").string();

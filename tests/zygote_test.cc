@@ -23,7 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "grader/policy.h"
+#include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/test_process_handle.h"

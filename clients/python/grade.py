@@ -164,7 +164,7 @@ def seconds(ms):
 
 
 def time_limit_text(t, timeout):
-    """`fathom grade`'s "time limit" line for the set's TimeLimits (grader/summary.cc);
+    """`fathom grade`'s "time limit" line for the set's TimeLimits (grader/pipeline/summary.cc);
     --timeout lowers every task's limit to at most its value."""
     if t.mode != "auto":
         fixed = t.cpu_time_ms
@@ -190,7 +190,7 @@ def pass_at_k_text(values):
 
 
 def io_mode_line(summary, mode, io, sampled_tasks):
-    """`fathom grade`'s "mode" line (grader/summary.cc): the base-inputs pass@k beside the
+    """`fathom grade`'s "mode" line (grader/pipeline/summary.cc): the base-inputs pass@k beside the
     line above it (base + extra inputs), and how the expected outputs were obtained."""
     note = ("expected outputs cached" if io.cached
             else "expected outputs measured in %.1f s" % io.measure_s)

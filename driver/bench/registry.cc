@@ -15,7 +15,7 @@
 #include "driver/bench/py_text.h"
 #include "driver/bench/yaml_util.h"
 #include "driver/benchmark.h"
-#include "grader/sha256.h"
+#include "grader/formats/sha256.h"
 
 namespace fathom::driver {
 namespace {

@@ -7,17 +7,19 @@
 
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
-#include "grader/grade.h"
-#include "grader/line_reader.h"
-#include "grader/pass_at_k.h"
-#include "grader/policy.h"
-#include "grader/problems.h"
-#include "grader/runtime_context.h"
-#include "grader/scheduler.h"
-#include "grader/sha256.h"
-#include "grader/time_limits.h"
+#include "grader/formats/line_reader.h"
+#include "grader/formats/problems.h"
+#include "grader/formats/sha256.h"
+#include "grader/pipeline/grade.h"
+#include "grader/pipeline/grading_plan.h"
+#include "grader/pipeline/pass_at_k.h"
+#include "grader/pipeline/runtime_context.h"
+#include "grader/pipeline/scheduler.h"
+#include "grader/pipeline/time_limits.h"
+#include "grader/policy/policy.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
 
@@ -84,16 +86,25 @@ class SandboxCodeGrader final : public CodeGrader {
     go.cache_dir = options_.cache_dir;
     go.progress = false;
     go.log = &log;
-    if (options_.calibrate) {
-      grader::CalibrationOptions c;
-      c.cache_dir = options_.cache_dir.empty() ? grader::DefaultCacheDir() : options_.cache_dir;
-      c.runtime_fingerprint = runtime_.fingerprint;
-      c.runner_name = zygote_ != nullptr ? "zygote" : "fresh-exec";
-      c.limits = limits_;
-      c.workers = options_.workers;
-      c.log = &log;
-      grader::Calibration cal = grader::CalibrateTimeLimits(problems, *runner_, runtime_, c);
-      go.task_cpu_time_ms = cal.table.cpu_limit_ms;
+    // The grading pipeline's one-off setup (grading_plan.h), as fathom grade does it:
+    // calibrated per-task CPU limits unless a fixed limit was asked for. The programs
+    // carry their own tests, so everything is graded in assert mode.
+    go.mode = grader::GradeMode::kAssert;
+    grader::SetupOptions setup;
+    setup.limits = limits_;
+    setup.mode = go.mode;
+    setup.auto_time_limit = options_.calibrate;
+    setup.cache_dir =
+        options_.cache_dir.empty() ? grader::DefaultCacheDir() : options_.cache_dir;
+    setup.runner_name = zygote_ != nullptr ? "zygote" : "fresh-exec";
+    setup.workers = options_.workers;
+    setup.log = &log;
+    std::set<std::string> task_ids;
+    for (const CodeTask& t : tasks) task_ids.insert(t.task_id);
+    if (absl::Status s = grader::PrepareGrading(problems, task_ids, *runner_, runtime_, setup,
+                                                &go.setup);
+        !s.ok()) {
+      return s;
     }
     absl::StatusOr<grader::GradeReport> report = grader::Grade(go, problems, *runner_, runtime_);
     if (!report.ok()) return report.status();

@@ -13,9 +13,9 @@
 #include "driver/run/readers.h"
 #include "driver/run/run_dir.h"
 #include "driver/run/stats.h"
-#include "grader/line_reader.h"
-#include "grader/sha256.h"
-#include "grader/utf8.h"
+#include "grader/formats/line_reader.h"
+#include "grader/formats/sha256.h"
+#include "grader/formats/utf8.h"
 
 namespace fathom::driver::run {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "grader/utf8.h"
+#include "grader/formats/utf8.h"
 
 namespace fathom::driver::run {
 namespace {

@@ -20,7 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "driver/benchmark.h"
-#include "grader/line_reader.h"
+#include "grader/formats/line_reader.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::driver::run {

@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "grader/sha256.h"
+#include "grader/formats/sha256.h"
 
 namespace fathom::driver::run {
 

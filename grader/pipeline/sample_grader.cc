@@ -1,0 +1,67 @@
+// Sample -> program, and one decided run.
+#include "grader/pipeline/sample_grader.h"
+
+#include "absl/strings/str_cat.h"
+#include "grader/pipeline/program.h"
+#include "grader/pipeline/result_cache.h"
+
+namespace fathom::grader {
+
+std::string SampleProgram(const Problem& problem, absl::string_view code, bool is_solution,
+                          ExtractMode extract, const std::vector<std::string>& stops) {
+  return WrapInHarness(AssertProgram(problem, Extract(code, extract, stops), is_solution));
+}
+
+Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
+  std::string nonce = NewNonce();
+  spec.has_stdin = true;
+  spec.stdin_data = nonce + "\n";
+  return DecideVerdict(runner.Run(spec), nonce);
+}
+
+Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Problem& problem,
+                       const IoOracle& oracle, const IoSettings& settings) {
+  std::string nonce = NewNonce();
+  spec.has_stdin = true;
+  spec.stdin_data = nonce + "\n";
+  return DecideIoVerdict(runner.Run(spec), nonce, problem, oracle, settings);
+}
+
+GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
+                              const SampleMode& mode, absl::string_view runtime_fingerprint,
+                              const sandbox::Limits& limits) {
+  static const std::vector<std::string> kNoStops;
+  const std::vector<std::string>& stops = code.stops != nullptr ? *code.stops : kNoStops;
+  GradedSample out;
+  out.limits = limits;
+  out.mode = mode;
+  if (const IoMode* io = std::get_if<IoMode>(&mode)) {
+    out.problem = &problem;
+    out.program = IoProgram(
+        problem, IoSolutionCode(problem, Extract(code.code, code.extract, stops), code.is_solution),
+        io->oracle, *io->settings);
+    out.key = ProgramKey(absl::StrCat(runtime_fingerprint, "\x1fio-oracle=", io->oracle->digest),
+                         limits, out.program);
+    return out;
+  }
+  out.program = SampleProgram(problem, code.code, code.is_solution, code.extract, stops);
+  out.key = ProgramKey(runtime_fingerprint, limits, out.program);
+  return out;
+}
+
+Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
+                           const GradedSample& sample) {
+  if (const IoMode* io = std::get_if<IoMode>(&sample.mode)) {
+    return RunAndDecideIo(runner, std::move(spec), *sample.problem, *io->oracle, *io->settings);
+  }
+  return RunAndDecide(runner, std::move(spec));
+}
+
+Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
+                        const GradedSample& sample, std::shared_ptr<sandbox::CancelToken> cancel) {
+  sandbox::RunSpec spec = runtime.make_spec(sample.program, sample.limits);
+  spec.cancel = std::move(cancel);
+  return RunAndDecideSample(runner, std::move(spec), sample);
+}
+
+}  // namespace fathom::grader

@@ -1,0 +1,147 @@
+// The per-sample core: program text, one decided run, and the dedup table.
+#include "grader/pipeline/sample_grader.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grader/pipeline/program.h"
+#include "gtest/gtest.h"
+
+namespace fathom::grader {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+Problem HumanEvalProblem() {
+  Problem p;
+  p.format = ProblemFormat::kHumanEval;
+  p.prompt = "def f():\n";
+  p.test = "def check(c):\n    assert c() == 1";
+  p.entry_point = "f";
+  return p;
+}
+
+TEST(SampleProgramTest, IsTheHarnessAroundTheExtractedAssertProgram) {
+  const Problem p = HumanEvalProblem();
+  EXPECT_EQ(SampleProgram(p, "    return 1", false, ExtractMode::kNone, {}),
+            WrapInHarness("def f():\n    return 1\ndef check(c):\n    assert c() == 1\ncheck(f)"));
+  EXPECT_EQ(SampleProgram(p, "text\n```python\ndef f(): return 1\n```\nmore", true,
+                          ExtractMode::kFenced, {}),
+            WrapInHarness("def f(): return 1\n\ndef check(c):\n    assert c() == 1\ncheck(f)"));
+}
+
+// Answers with the record the harness would write for `outcome`, using the nonce it was
+// given on stdin; or fails as a runner when `fail` is set.
+class RecordRunner final : public sandbox::Runner {
+ public:
+  absl::StatusOr<sandbox::RunResult> Run(const sandbox::RunSpec& spec) override {
+    last_stdin = spec.stdin_data;
+    if (fail) return absl::CancelledError("run cancelled");
+    sandbox::RunResult r;
+    r.status = sandbox::RunStatus::kOk;
+    r.exit_code = 0;
+    r.cpu_ms = 12;
+    r.stdout_data = absl::StrCat("\nFATHOM-", spec.stdin_data.substr(0, 32), " ", outcome, "\n");
+    return r;
+  }
+  sandbox::LayerSet active_layers() const override { return {}; }
+  std::string outcome = R"({"outcome":"passed"})";
+  bool fail = false;
+  std::string last_stdin;
+};
+
+TEST(RunAndDecideTest, FreshNonceOnStdinAndTheRecordDecides) {
+  RecordRunner runner;
+  sandbox::RunSpec spec;
+  spec.stdin_data = "ignored";
+  Verdict v = RunAndDecide(runner, spec);
+  EXPECT_EQ(v.status, SampleStatus::kPassed);
+  EXPECT_TRUE(v.passed);
+  EXPECT_EQ(v.cpu_ms, 12);
+  ASSERT_EQ(runner.last_stdin.size(), 33u);
+  const std::string first_nonce = runner.last_stdin;
+  RunAndDecide(runner, spec);
+  EXPECT_NE(runner.last_stdin, first_nonce);
+
+  runner.outcome =
+      R"({"outcome":"exception","type":"AssertionError","message":"x","assertion":true,"memory":false})";
+  v = RunAndDecide(runner, spec);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_EQ(v.result, "failed: x");
+
+  runner.fail = true;
+  v = RunAndDecide(runner, spec);
+  EXPECT_EQ(v.status, SampleStatus::kSandboxError);
+  EXPECT_EQ(v.result, "failed: sandbox error: run cancelled");
+}
+
+Verdict MakeVerdict(SampleStatus status, const std::string& result) {
+  Verdict v;
+  v.status = status;
+  v.passed = status == SampleStatus::kPassed;
+  v.result = result;
+  return v;
+}
+
+TEST(DedupTableTest, FirstRunsOthersWaitThenShare) {
+  DedupTable<int> table;
+  Verdict v;
+  EXPECT_EQ(table.ClaimKey("k", 0, &v), DedupTable<int>::Claim::kRun);
+  EXPECT_EQ(table.ClaimKey("k", 1, &v), DedupTable<int>::Claim::kWait);
+  EXPECT_EQ(table.ClaimKey("k", 2, &v), DedupTable<int>::Claim::kWait);
+  EXPECT_EQ(table.ClaimKey("other", 3, &v), DedupTable<int>::Claim::kRun);
+  EXPECT_THAT(table.Finish("k", MakeVerdict(SampleStatus::kPassed, "passed")), ElementsAre(1, 2));
+  EXPECT_EQ(table.ClaimKey("k", 4, &v), DedupTable<int>::Claim::kDone);
+  EXPECT_EQ(v.status, SampleStatus::kPassed);
+  EXPECT_TRUE(v.cache_hit);
+}
+
+TEST(DedupTableTest, SandboxErrorIsForgottenSoTheNextDuplicateRunsAgain) {
+  DedupTable<int> table;
+  Verdict v;
+  ASSERT_EQ(table.ClaimKey("k", 0, &v), DedupTable<int>::Claim::kRun);
+  ASSERT_EQ(table.ClaimKey("k", 1, &v), DedupTable<int>::Claim::kWait);
+  EXPECT_THAT(table.Finish("k", MakeVerdict(SampleStatus::kSandboxError, "failed: sandbox error")),
+              ElementsAre(1));
+  EXPECT_EQ(table.ClaimKey("k", 2, &v), DedupTable<int>::Claim::kRun);
+}
+
+TEST(DedupTableTest, SeedKeepsTheFirstKnownVerdictAndIgnoresSandboxErrors) {
+  DedupTable<int> table;
+  Verdict v;
+  table.Seed("bad", MakeVerdict(SampleStatus::kSandboxError, "failed: sandbox error"));
+  EXPECT_EQ(table.ClaimKey("bad", 0, &v), DedupTable<int>::Claim::kRun);
+  Verdict hit = MakeVerdict(SampleStatus::kFailed, "failed: a");
+  hit.cache_hit = true;
+  table.Seed("k", hit);
+  table.Seed("k", MakeVerdict(SampleStatus::kPassed, "passed"));
+  EXPECT_EQ(table.ClaimKey("k", 1, &v), DedupTable<int>::Claim::kDone);
+  EXPECT_EQ(v.result, "failed: a");
+  EXPECT_THAT(table.Finish("unknown", hit), IsEmpty());
+}
+
+TEST(DedupTableTest, FinishedVerdictsAreBoundedOldestFirst) {
+  // Room for about two verdicts: the third finished key evicts the first.
+  DedupTable<int> table(2 * (1 + 6 + 160) + 10);
+  Verdict v;
+  for (const char* key : {"a", "b", "c"}) {
+    ASSERT_EQ(table.ClaimKey(key, 0, &v), DedupTable<int>::Claim::kRun);
+    table.Finish(key, MakeVerdict(SampleStatus::kPassed, "passed"));
+  }
+  EXPECT_LE(table.done_bytes(), 2 * (1 + 6 + 160) + 10);
+  EXPECT_EQ(table.ClaimKey("c", 1, &v), DedupTable<int>::Claim::kDone);
+  EXPECT_EQ(table.ClaimKey("b", 1, &v), DedupTable<int>::Claim::kDone);
+  EXPECT_EQ(table.ClaimKey("a", 1, &v), DedupTable<int>::Claim::kRun);  // evicted: runs again
+  // A key in progress is never evicted: its waiter still gets the verdict.
+  ASSERT_EQ(table.ClaimKey("a", 2, &v), DedupTable<int>::Claim::kWait);
+  for (const char* key : {"d", "e", "f"}) {
+    ASSERT_EQ(table.ClaimKey(key, 0, &v), DedupTable<int>::Claim::kRun);
+    table.Finish(key, MakeVerdict(SampleStatus::kFailed, "failed"));
+  }
+  EXPECT_THAT(table.Finish("a", MakeVerdict(SampleStatus::kPassed, "passed")), ElementsAre(2));
+}
+
+}  // namespace
+}  // namespace fathom::grader

