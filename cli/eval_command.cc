@@ -245,7 +245,7 @@ int EvalMain(int argc, char** argv) {
   }
   const bool several = benches.size() > 1;
   absl::StatusOr<std::unique_ptr<EvalModel>> model =
-      prompts_only ? std::unique_ptr<EvalModel>() : EvalModel::FromFlags(flags, o.out_dir);
+      prompts_only ? std::unique_ptr<EvalModel>() : EvalModel::FromFlags(flags, o.out_dir, registry->hash());
   if (!model.ok()) {
     if (model.status().code() == absl::StatusCode::kInvalidArgument) {
       return Usage(std::string(model.status().message()));
@@ -264,6 +264,17 @@ int EvalMain(int argc, char** argv) {
       }
     }
     return rc;
+  }
+  if (*model != nullptr) {
+    // Every benchmark before any: a refused run changes nothing in the run directory.
+    for (const driver::Benchmark* b : benches) {
+      if (absl::Status s = (*model)->CheckResume(
+              *b, DataFor(flags.Get("data"), b->info().name, several), o.shots_path, o.mode, o.api);
+          !s.ok()) {
+        PrintError("eval", absl::StrCat(b->info().name, ": ", s.message()));
+        return kExitUsage;
+      }
+    }
   }
   std::vector<std::string> order;
   for (const driver::Benchmark* b : registry->All()) order.push_back(b->info().name);

@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "driver/client/generate.h"
 #include "driver/run/run_dir.h"
 #include "nlohmann/json.hpp"
@@ -26,8 +27,10 @@ const char kEvalModelUsage[] =
     "  --api chat|completions --concurrency N (8) --rpm N --tpm N --max-retries N (6)\n"
     "  --timeout S (300) --samples N --context-window TOKENS --api-key-env NAME\n"
     "  --response-cache FILE (default OUT/responses.sqlite) --no-cache --refresh --dry-run\n"
-    "  --no-resume (OUT/model.json names the run's model, endpoint and API; another is\n"
-    "  refused without it, so that one run directory holds one model)\n"
+    "  --no-resume (OUT/model.json names the run's model, endpoint and API, and\n"
+    "  OUT/<benchmark>.model.json everything that shapes its requests: decoding, template,\n"
+    "  --samples, mode, --context-window, data; a rerun that would ask something else is\n"
+    "  refused without it, and starts that benchmark over with it)\n"
     "The API key comes from $OPENAI_API_KEY (or the variable --api-key-env names) and is\n"
     "never logged or written. Every answer is cached as it arrives: rerun the same command\n"
     "after an interruption and nothing already answered is asked again.\n";
@@ -49,7 +52,8 @@ void AddModelFlags(Flags& flags) {
   flags.Value("api-key-env", "the environment variable holding the API key (default "
                              "OPENAI_API_KEY)");
   flags.Bool("dry-run", "print the requests and prompt tokens a run would send; send none");
-  flags.Bool("no-resume", "let --out hold this model although it holds another model's run");
+  flags.Bool("no-resume", "start over a benchmark whose requests changed (model, decoding, "
+                         "template, data...) instead of refusing");
 }
 
 namespace {
@@ -74,7 +78,8 @@ absl::Status PositiveDouble(const Flags& flags, const std::string& name, double*
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EvalModel>> EvalModel::FromFlags(const Flags& flags,
-                                                                 const std::string& out_dir) {
+                                                                 const std::string& out_dir,
+                                                                 const std::string& registry_hash) {
   if (!flags.Has("model")) {
     for (const char* f : {"endpoint", "concurrency", "rpm", "tpm", "max-retries", "timeout",
                           "response-cache", "no-cache", "refresh", "samples", "context-window",
@@ -89,22 +94,27 @@ absl::StatusOr<std::unique_ptr<EvalModel>> EvalModel::FromFlags(const Flags& fla
                                                "endpoint", "https://api.openai.com/v1"))},
                               {"api", flags.Get("api", "chat")}};
   const std::string who_path = (fs::path(out_dir) / "model.json").string();
-  if (fs::exists(who_path) && !flags.GetBool("no-resume")) {
+  nlohmann::json was;
+  if (fs::exists(who_path)) {
     std::ifstream in(who_path);
-    nlohmann::json was = nlohmann::json::parse(in, nullptr, false);
+    was = nlohmann::json::parse(in, nullptr, false);
+  }
+  if (fs::exists(who_path) && !flags.GetBool("no-resume")) {
     if (was != who) {
       return absl::FailedPreconditionError(absl::StrCat(
           out_dir, " holds a run of ", was.is_object() ? was.dump() : "another model",
           "; give another --out, or --no-resume to add ", who.dump(), " to it"));
     }
   }
-  if (!flags.GetBool("dry-run")) {
+  if (!flags.GetBool("dry-run") && was != who) {
     if (absl::Status s = driver::run::WriteFileAtomic(who_path, who.dump(2) + "\n"); !s.ok()) {
       return s;
     }
   }
   std::unique_ptr<EvalModel> m(new EvalModel());
   m->out_dir_ = out_dir;
+  m->registry_hash_ = registry_hash;
+  m->no_resume_ = flags.GetBool("no-resume");
   m->dry_run_ = flags.GetBool("dry-run");
   m->tty_ = isatty(STDERR_FILENO) == 1;
   dc::ClientOptions o;
@@ -164,11 +174,10 @@ bool EvalModel::StopsTheRun(const absl::Status& status) {
   }
 }
 
-absl::StatusOr<std::string> EvalModel::Generate(const driver::Benchmark& bench,
-                                                const std::string& data_path,
-                                                const std::string& shots_path,
-                                                driver::Mode mode, driver::Api api) {
-  const std::string& name = bench.info().name;
+dc::GenerateOptions EvalModel::Options(const driver::Benchmark& bench,
+                                       const std::string& data_path,
+                                       const std::string& shots_path, driver::Mode mode,
+                                       driver::Api api) const {
   dc::GenerateOptions g;
   g.data_path = data_path;
   g.shots_path = shots_path;
@@ -177,7 +186,57 @@ absl::StatusOr<std::string> EvalModel::Generate(const driver::Benchmark& bench,
   g.samples = samples_;
   g.context_window = context_window_;
   g.dry_run = dry_run_;
-  g.predictions_path = (fs::path(out_dir_) / (name + ".predictions.jsonl")).string();
+  g.predictions_path =
+      (fs::path(out_dir_) / (bench.info().name + ".predictions.jsonl")).string();
+  return g;
+}
+
+std::string EvalModel::FingerprintPath(const driver::Benchmark& bench) const {
+  return (fs::path(out_dir_) / (bench.info().name + ".model.json")).string();
+}
+
+absl::Status EvalModel::CheckResume(const driver::Benchmark& bench, const std::string& data_path,
+                                    const std::string& shots_path, driver::Mode mode,
+                                    driver::Api api) {
+  const std::string path = FingerprintPath(bench);
+  if (no_resume_ || !fs::exists(path)) return absl::OkStatus();
+  absl::StatusOr<nlohmann::json> now = dc::RequestFingerprint(
+      bench, Options(bench, data_path, shots_path, mode, api), client_->options(),
+      registry_hash_);
+  // Inputs that cannot be read fail in Generate, with the engine's message.
+  if (!now.ok()) return absl::OkStatus();
+  std::ifstream in(path);
+  const nlohmann::json was = nlohmann::json::parse(in, nullptr, false);
+  std::vector<std::string> changes;
+  if (!was.is_object()) {
+    changes.push_back(absl::StrCat(path, " is unreadable"));
+  } else {
+    changes = dc::FingerprintChanges(was, *now);
+  }
+  if (changes.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      out_dir_, " holds answers to other requests (", absl::StrJoin(changes, "; "),
+      "); rerun as before, give another --out, or --no-resume to start ", bench.info().name,
+      " over"));
+}
+
+absl::StatusOr<std::string> EvalModel::Generate(const driver::Benchmark& bench,
+                                                const std::string& data_path,
+                                                const std::string& shots_path,
+                                                driver::Mode mode, driver::Api api) {
+  const std::string& name = bench.info().name;
+  const dc::GenerateOptions g = Options(bench, data_path, shots_path, mode, api);
+  if (!dry_run_) {
+    // What this benchmark's answers were asked with, before the first is asked.
+    absl::StatusOr<nlohmann::json> fingerprint =
+        dc::RequestFingerprint(bench, g, client_->options(), registry_hash_);
+    if (!fingerprint.ok()) return fingerprint.status();
+    if (absl::Status s =
+            driver::run::WriteFileAtomic(FingerprintPath(bench), fingerprint->dump(2) + "\n");
+        !s.ok()) {
+      return s;
+    }
+  }
   absl::StatusOr<dc::GenerateOutcome> r = dc::GeneratePredictions(bench, g, *client_);
   if (tty_ && !dry_run_) std::cerr << "\n";
   if (!r.ok()) return r.status();

@@ -11,6 +11,7 @@
 #include "driver/benchmark.h"
 #include "driver/client/cache.h"
 #include "driver/client/client.h"
+#include "driver/client/generate.h"
 
 namespace fathom::cli {
 
@@ -21,8 +22,16 @@ void AddModelFlags(Flags& flags);
 class EvalModel {
  public:
   // Null when --model is absent; InvalidArgument naming a bad flag.
+  // `registry_hash` (Registry::hash()) goes into each benchmark's request fingerprint.
   static absl::StatusOr<std::unique_ptr<EvalModel>> FromFlags(const Flags& flags,
-                                                              const std::string& out_dir);
+                                                              const std::string& out_dir,
+                                                              const std::string& registry_hash);
+  // Refuses (FailedPrecondition naming what differs and --no-resume) when OUT/<name>.model.json
+  // records other requests than this run would send for `bench`: a changed model, decoding,
+  // template, --samples, mode, --context-window or data. Writes nothing; call it for every
+  // benchmark before generating any, so that a refused run changes nothing.
+  absl::Status CheckResume(const driver::Benchmark& bench, const std::string& data_path,
+                           const std::string& shots_path, driver::Mode mode, driver::Api api);
   // Asks the model for `bench`'s completions into OUT/<name>.predictions.jsonl and returns
   // that path; with --dry-run prints what would be sent and returns "".
   absl::StatusOr<std::string> Generate(const driver::Benchmark& bench, const std::string& data_path,
@@ -35,7 +44,15 @@ class EvalModel {
 
  private:
   EvalModel() = default;
+  driver::client::GenerateOptions Options(const driver::Benchmark& bench,
+                                         const std::string& data_path,
+                                         const std::string& shots_path, driver::Mode mode,
+                                         driver::Api api) const;
+  std::string FingerprintPath(const driver::Benchmark& bench) const;
+
   std::string out_dir_;
+  std::string registry_hash_;
+  bool no_resume_ = false;
   std::unique_ptr<driver::client::Cache> cache_;
   std::unique_ptr<driver::client::Client> client_;
   int samples_ = 0;

@@ -154,7 +154,7 @@ class Client::Impl {
   Clock::time_point last_progress_{};
   std::atomic<int64_t> items_done_{0}, samples_done_{0}, cache_hits_{0}, requests_{0},
       retries_{0}, errors_{0}, context_length_{0}, prompt_tokens_{0}, completion_tokens_{0},
-      network_items_done_{0};
+      network_items_done_{0}, rate_wait_ms_{0};
 };
 
 Client::Impl::~Impl() {
@@ -355,16 +355,18 @@ absl::Status Client::Impl::StartReady(Clock::time_point now, int64_t* wait_ms) {
   while (!ready_.empty() && in_flight_.size() < static_cast<size_t>(options_.concurrency)) {
     Transfer* t = ready_.front().get();
     if (options_.rpm > 0 || options_.tpm > 0) {
+      const Clock::time_point rate_now = options_.rate_clock ? options_.rate_clock() : now;
       int64_t wait = 0;
-      if (options_.rpm > 0) wait = std::max(wait, rpm_bucket_.WaitMs(1, now));
-      if (options_.tpm > 0) wait = std::max(wait, tpm_bucket_.WaitMs(t->token_cost, now));
+      if (options_.rpm > 0) wait = std::max(wait, rpm_bucket_.WaitMs(1, rate_now));
+      if (options_.tpm > 0) wait = std::max(wait, tpm_bucket_.WaitMs(t->token_cost, rate_now));
+      rate_wait_ms_.store(wait, std::memory_order_relaxed);
       if (wait > 0) {
         start_blocked_ = true;
         *wait_ms = std::min(*wait_ms, wait);
         return absl::OkStatus();
       }
-      if (options_.rpm > 0) rpm_bucket_.Take(1, now);
-      if (options_.tpm > 0) tpm_bucket_.Take(t->token_cost, now);
+      if (options_.rpm > 0) rpm_bucket_.Take(1, rate_now);
+      if (options_.tpm > 0) tpm_bucket_.Take(t->token_cost, rate_now);
     }
     CURL* h = TakeHandle();
     if (h == nullptr) return absl::InternalError("curl_easy_init failed");
@@ -692,6 +694,7 @@ Progress Client::Impl::Snapshot() const {
   p.context_length = context_length_.load();
   p.prompt_tokens = prompt_tokens_.load();
   p.completion_tokens = completion_tokens_.load();
+  p.rate_wait_ms = rate_wait_ms_.load();
   p.elapsed_s = std::chrono::duration<double>(
                     Clock::now() - Clock::time_point(Clock::duration(started_ns_.load())))
                     .count();

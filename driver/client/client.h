@@ -20,6 +20,7 @@
 #ifndef FATHOM_DRIVER_CLIENT_CLIENT_H_
 #define FATHOM_DRIVER_CLIENT_CLIENT_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -53,6 +54,9 @@ struct Progress {
   int64_t context_length = 0;  // samples kContextLength
   int64_t prompt_tokens = 0;   // as the server reported them (not for cache hits)
   int64_t completion_tokens = 0;
+  // What the rpm/tpm buckets last decided: the milliseconds (on ClientOptions::rate_clock)
+  // they hold the next request back, or 0 once they let one go.
+  int64_t rate_wait_ms = 0;
   double elapsed_s = 0;
   double requests_per_s = 0;
   double tokens_per_s = 0;     // completion tokens
@@ -77,6 +81,9 @@ struct ClientOptions {
   // than the bucket holds waits for a full bucket and leaves it in debt.
   double rpm = 0;
   double tpm = 0;
+  // The clock the rpm/tpm buckets read; null: std::chrono::steady_clock. Tests inject a
+  // manual one to assert exactly what the buckets let through.
+  std::function<std::chrono::steady_clock::time_point()> rate_clock;
   // Retries after the first attempt, for 429, 5xx, 408, timeouts, dropped connections and
   // malformed bodies. Then the sample is kFailed and the run goes on.
   int max_retries = 6;

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -450,18 +451,45 @@ TEST_F(ClientTest, AtMostConcurrencyInFlightOverReusedConnections) {
 }
 
 TEST_F(ClientTest, RequestsPerMinuteBucketSpacesRequests) {
+  // The buckets read a manual clock, advanced only by the test: what they let through at
+  // each instant is exact, whatever the machine's speed (no elapsed time is asserted).
   StartServer();
+  std::atomic<int64_t> fake_ms{3'600'000};  // not the clock's epoch (an unset time point)
   ClientOptions o = Options();
   o.concurrency = 30;
   o.rpm = 600;  // ten a second, bursts of ten
+  o.rate_clock = [&fake_ms] {
+    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(fake_ms.load()));
+  };
+  auto client = MakeClient(o, /*cache=*/false);
   std::vector<Request> requests;
   for (int i = 0; i < 30; ++i) requests.push_back(Completion(absl::StrCat("paced ", i)));
-  CompleteOk(*MakeClient(o, /*cache=*/false), requests);
-  std::vector<fake_openai::Arrival> arrivals = server_->Arrivals();
-  ASSERT_EQ(arrivals.size(), 30u);
-  // A lower bound only: after the burst of ten, twenty more at ten a second cannot all have
-  // arrived in less than two seconds (1.8 s leaves room for the first arrival's delivery).
-  EXPECT_GE(arrivals.back().ms - arrivals.front().ms, 1800);
+  absl::StatusOr<std::vector<ItemResult>> results;
+  std::thread run([&] { results = client->Complete(requests); });
+  // Waits (bounded: 60 s) until `sent` requests reached the server and the buckets hold
+  // the next one back for exactly `wait_ms` of the manual clock.
+  auto settle = [&](int64_t sent, int64_t wait_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while ((server_->TotalRequests() < sent || client->progress().rate_wait_ms != wait_ms) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_EQ(client->progress().requests, sent);
+    EXPECT_EQ(server_->TotalRequests(), sent);
+    EXPECT_EQ(client->progress().rate_wait_ms, wait_ms);
+  };
+  settle(10, 100);  // the full bucket's burst; the 11th waits 100 ms (one token at 10/s)
+  fake_ms += 90;
+  settle(10, 10);   // 90 ms later: still held, for the last 10 ms
+  fake_ms += 10;
+  settle(11, 100);  // one token: one request
+  fake_ms += 5'000;
+  settle(21, 100);  // five seconds refill only the bucket's ten
+  fake_ms += 1'000;
+  run.join();
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(server_->TotalRequests(), 30);
+  EXPECT_EQ(client->progress().rate_wait_ms, 0);  // the last nine went without waiting
 }
 
 // Runs client_resume_helper; returns its wait status.

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -50,6 +51,82 @@ Request RequestFor(const Prompt& prompt, const BenchmarkInfo& info, Api api, int
   r.stop = info.decoding.stop;
   r.n = SamplesFor(info, samples);
   return r;
+}
+
+absl::StatusOr<nlohmann::json> RequestFingerprint(const Benchmark& bench,
+                                                  const GenerateOptions& o,
+                                                  const ClientOptions& client,
+                                                  const std::string& registry_hash) {
+  const BenchmarkInfo& info = bench.info();
+  absl::StatusOr<std::vector<run::DataFile>> files =
+      run::ResolveSplit(info, o.data_path, info.eval_split);
+  if (!files.ok()) return files.status();
+  absl::StatusOr<run::LoadedShots> shots = run::LoadShots(
+      info, bench.shots(o.mode), run::ShotOptions{o.data_path, o.shots_path}, *files);
+  if (!shots.ok()) return shots.status();
+  // Contents, not paths: the same data moved elsewhere asks the same things.
+  nlohmann::json data = nlohmann::json::array();
+  for (const run::DataFile& f : *files) {
+    absl::StatusOr<std::string> sha = run::FileSha256(f.path);
+    if (!sha.ok()) return sha.status();
+    data.push_back(*sha);
+  }
+  nlohmann::json shot_files = nlohmann::json::array();
+  for (const std::string& path : shots->files) {
+    absl::StatusOr<std::string> sha = run::FileSha256(path);
+    if (!sha.ok()) return sha.status();
+    shot_files.push_back(*sha);
+  }
+  const Decoding& d = info.decoding;
+  return nlohmann::json{
+      {"endpoint", NormalizeEndpoint(client.endpoint)},
+      {"model", client.model},
+      {"api", std::string(ApiName(o.api))},
+      {"decoding",
+       {{"max_tokens", d.max_tokens},
+        {"temperature", d.temperature},
+        {"top_p", d.top_p},
+        {"stop", d.stop},
+        {"n", SamplesFor(info, o.samples)}}},
+      {"samples", o.samples},
+      {"mode", std::string(ModeName(o.mode))},
+      {"registry_hash", registry_hash},
+      {"context_window", o.context_window},
+      {"data", std::move(data)},
+      {"shots", std::move(shot_files)}};
+}
+
+namespace {
+
+void Changes(const std::string& path, const nlohmann::json& was, const nlohmann::json& now,
+             std::vector<std::string>* out) {
+  if (was == now) return;
+  if (was.is_object() && now.is_object()) {
+    std::set<std::string> keys;
+    for (const auto& [k, v] : was.items()) keys.insert(k);
+    for (const auto& [k, v] : now.items()) keys.insert(k);
+    for (const std::string& k : keys) {
+      static const nlohmann::json kAbsent;
+      Changes(path.empty() ? k : absl::StrCat(path, ".", k), was.contains(k) ? was[k] : kAbsent,
+              now.contains(k) ? now[k] : kAbsent, out);
+    }
+    return;
+  }
+  const std::string a = was.is_null() ? "(none)" : Dump(was);
+  const std::string b = now.is_null() ? "(none)" : Dump(now);
+  if (a.size() + b.size() <= 80) {
+    out->push_back(absl::StrCat(path, ": ", a, " -> ", b));
+  } else {
+    out->push_back(absl::StrCat(path, " changed"));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> FingerprintChanges(const nlohmann::json& was, const nlohmann::json& now) {
+  std::vector<std::string> out;
+  Changes("", was, now, &out);
+  return out;
 }
 
 absl::StatusOr<GenerateOutcome> GeneratePredictions(const Benchmark& bench,

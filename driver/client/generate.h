@@ -23,10 +23,12 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "driver/benchmark.h"
 #include "driver/client/client.h"
+#include "nlohmann/json.hpp"
 
 namespace fathom::driver::client {
 
@@ -54,6 +56,19 @@ struct GenerateOutcome {
 
 // The request for a prompt under the benchmark's decoding (n lowered to `samples`).
 Request RequestFor(const Prompt& prompt, const BenchmarkInfo& info, Api api, int samples);
+
+// Everything that shapes `bench`'s requests, for refusing a resumed run that would ask
+// something else (cli/eval_model.cc keeps it as OUT/<name>.model.json): the endpoint,
+// model and API; the decoding as sent (max_tokens, temperature, top_p, stop, and n after
+// --samples); --samples; the mode; the registry hash (the definitions and templates);
+// --context-window; and the SHA-256 of every data and few-shot file read.
+absl::StatusOr<nlohmann::json> RequestFingerprint(const Benchmark& bench,
+                                                  const GenerateOptions& options,
+                                                  const ClientOptions& client,
+                                                  const std::string& registry_hash);
+// Where `now` differs from `was`, one entry per field (dotted path for nested ones), with
+// the values when they are short: "decoding.temperature: 0 -> 0.7". Empty: the same.
+std::vector<std::string> FingerprintChanges(const nlohmann::json& was, const nlohmann::json& now);
 
 absl::StatusOr<GenerateOutcome> GeneratePredictions(const Benchmark& bench,
                                                     const GenerateOptions& options,

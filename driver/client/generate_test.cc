@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -221,6 +222,71 @@ TEST_F(GenerateTest, FathomEvalModelEndToEnd) {
     }
   }
   unsetenv("FATHOM_E2E_KEY");
+}
+
+// Every file of a run directory and its bytes (the lock file aside).
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().filename() != ".lock") {
+      files[entry.path().string()] = ReadAll(entry.path());
+    }
+  }
+  return files;
+}
+
+TEST_F(GenerateTest, FathomEvalModelRefusesChangedRequestsUnlessNoResume) {
+  StartServer();
+  // A copy of the shipped definitions, to change MMLU's temperature in.
+  const std::string registry = dir_ + "/registry";
+  std::filesystem::copy(std::string(FATHOM_SOURCE_DIR) + "/benchmarks", registry,
+                        std::filesystem::copy_options::recursive);
+  const std::string out = dir_ + "/run";
+  const std::vector<std::string> args = {
+      "eval", "--benchmark", "mmlu", "--data", kMmlu, "--out", out, "--model", "fake",
+      "--endpoint", server_->endpoint(), "--api", "completions", "--registry", registry,
+      "--concurrency", "4", "--bootstrap", "0"};
+  ASSERT_EQ(RunFathom(args, dir_ + "/first.log"), 0) << ReadAll(dir_ + "/first.log");
+  EXPECT_EQ(server_->TotalRequests(), kMmluRows);
+  const nlohmann::json fingerprint = nlohmann::json::parse(ReadAll(out + "/mmlu.model.json"));
+  EXPECT_EQ(fingerprint["model"], "fake");
+  EXPECT_EQ(fingerprint["api"], "completions");
+  EXPECT_EQ(fingerprint["decoding"]["temperature"], 0.0);
+  EXPECT_EQ(fingerprint["decoding"]["max_tokens"], 10);
+  EXPECT_EQ(fingerprint["mode"], "faithful");
+  EXPECT_EQ(fingerprint["data"].size(), 2u);   // astronomy, high_school_biology
+  EXPECT_EQ(fingerprint["shots"].size(), 2u);  // their dev splits
+
+  // The same command: accepted, nothing sent.
+  ASSERT_EQ(RunFathom(args, dir_ + "/same.log"), 0) << ReadAll(dir_ + "/same.log");
+  EXPECT_EQ(server_->TotalRequests(), kMmluRows);
+
+  // Another temperature: refused, naming it, with nothing sent and nothing changed.
+  const std::string yaml = registry + "/mmlu.yaml";
+  std::string text = ReadAll(yaml);
+  const std::string from = "decoding: {max_tokens: 10, temperature: 0}";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "decoding: {max_tokens: 10, temperature: 0.5}");
+  std::ofstream(yaml, std::ios::trunc) << text;
+  const std::map<std::string, std::string> before = Snapshot(out);
+  EXPECT_EQ(RunFathom(args, dir_ + "/changed.log"), 2);
+  const std::string changed = ReadAll(dir_ + "/changed.log");
+  EXPECT_THAT(changed, HasSubstr("decoding.temperature: 0.0 -> 0.5"));
+  EXPECT_THAT(changed, HasSubstr("registry_hash"));
+  EXPECT_THAT(changed, HasSubstr("--no-resume"));
+  EXPECT_EQ(server_->TotalRequests(), kMmluRows);
+  EXPECT_EQ(Snapshot(out), before);
+
+  // --no-resume: MMLU starts over at the new temperature (every request is new).
+  std::vector<std::string> again = args;
+  again.push_back("--no-resume");
+  ASSERT_EQ(RunFathom(again, dir_ + "/again.log"), 0) << ReadAll(dir_ + "/again.log");
+  EXPECT_EQ(server_->TotalRequests(), 2 * kMmluRows);
+  EXPECT_EQ(nlohmann::json::parse(ReadAll(out + "/mmlu.model.json"))["decoding"]["temperature"],
+            0.5);
+  // And from then on the changed command is the run's: accepted, nothing sent.
+  ASSERT_EQ(RunFathom(args, dir_ + "/after.log"), 0) << ReadAll(dir_ + "/after.log");
+  EXPECT_EQ(server_->TotalRequests(), 2 * kMmluRows);
 }
 #endif
 
