@@ -175,11 +175,10 @@ class SandboxCodeGrader final : public CodeGrader {
         runner_ = zygote_.get();
       }
     }
-    absl::StatusOr<std::string> version =
-        grader::ProbeInterpreterVersion(*runner_, prepared_, limits_);
-    if (!version.ok()) return version.status();
-    runtime_ = grader::MakeRuntimeContext(prepared_, *version, policy_->hash,
-                                          sandbox_->active_layers().Names());
+    absl::StatusOr<grader::RuntimeContext> runtime = grader::ProbeRuntime(
+        *runner_, prepared_, limits_, policy_->hash, sandbox_->active_layers().Names());
+    if (!runtime.ok()) return runtime.status();
+    runtime_ = *std::move(runtime);
     ready_ = true;
     return absl::OkStatus();
   }

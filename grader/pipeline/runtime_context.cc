@@ -1,55 +1,43 @@
-// Runtime fingerprint and interpreter probe.
+// Runtime fingerprint and version probe, through the runtime's Language.
 #include "grader/pipeline/runtime_context.h"
-
-#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "grader/formats/utf8.h"
 
 namespace fathom::grader {
-
-absl::StatusOr<std::string> ProbeInterpreterVersion(sandbox::Runner& runner,
-                                                    const PreparedRuntime& runtime,
-                                                    sandbox::Limits limits) {
-  limits.cpu_time_ms = std::max<int64_t>(limits.cpu_time_ms, 5000);
-  absl::StatusOr<sandbox::RunResult> probe = runner.Run(
-      MakeRunSpec(runtime, "import sys\nsys.stdout.write(sys.version.split()[0])\n", limits));
-  if (!probe.ok() || probe->status != sandbox::RunStatus::kOk) {
-    return absl::InternalError(absl::StrCat(
-        "the interpreter does not start in the sandbox: ",
-        probe.ok() ? absl::StrCat(sandbox::RunStatusName(probe->status), " ",
-                                  SanitizeUtf8(probe->stderr_data))
-                   : std::string(probe.status().message())));
-  }
-  return SanitizeUtf8(probe->stdout_data);
-}
 
 absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
                                             const PreparedRuntime& runtime,
                                             const sandbox::Limits& limits,
                                             absl::string_view policy_hash,
                                             const std::vector<std::string>& layers) {
-  absl::StatusOr<std::string> version = ProbeInterpreterVersion(runner, runtime, limits);
+  std::shared_ptr<const Language> language = MakeLanguage(runtime);
+  absl::StatusOr<std::string> version = ProbeVersion(runner, *language, limits);
   if (!version.ok()) return version.status();
-  return MakeRuntimeContext(runtime, *version, policy_hash, layers);
+  return MakeRuntimeContext(std::move(language), *version, policy_hash, layers);
+}
+
+RuntimeContext MakeRuntimeContext(std::shared_ptr<const Language> language,
+                                  absl::string_view interpreter_version,
+                                  absl::string_view policy_hash,
+                                  const std::vector<std::string>& layers) {
+  RuntimeContext context;
+  context.interpreter_version = std::string(interpreter_version);
+  context.fingerprint =
+      absl::StrCat(language->Identity(), "\nversion=", interpreter_version, "\npolicy=",
+                   policy_hash, "\nlayers=", absl::StrJoin(layers, ","));
+  context.make_spec = [language](std::string program, const sandbox::Limits& limits) {
+    return language->RunSpecFor(std::move(program), nullptr, limits);
+  };
+  context.language = std::move(language);
+  return context;
 }
 
 RuntimeContext MakeRuntimeContext(const PreparedRuntime& runtime,
                                   absl::string_view interpreter_version,
                                   absl::string_view policy_hash,
                                   const std::vector<std::string>& layers) {
-  RuntimeContext context;
-  context.interpreter_version = std::string(interpreter_version);
-  context.make_spec = [runtime](std::string program, const sandbox::Limits& limits) {
-    return MakeRunSpec(runtime, std::move(program), limits);
-  };
-  const RuntimePolicy& p = *runtime.policy;
-  context.fingerprint = absl::StrCat(
-      "runtime=", p.name, "\ninterpreter=", p.interpreter, "\nflags=",
-      absl::StrJoin(p.flags, " "), "\nversion=", interpreter_version, "\npolicy=",
-      policy_hash, "\nlayers=", absl::StrJoin(layers, ","));
-  return context;
+  return MakeRuntimeContext(MakeLanguage(runtime), interpreter_version, policy_hash, layers);
 }
 
 }  // namespace fathom::grader

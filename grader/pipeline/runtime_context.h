@@ -1,16 +1,18 @@
-// What the grader needs to know about a runtime to grade with it: how a program becomes a
-// RunSpec, and the fingerprint of everything besides the program and the limits that
-// decides a verdict (part of dedup/cache keys and journal fingerprints). Shared by
-// every grading front end (grading_plan.h).
+// What the grader needs to know about a runtime to grade with it: its Language (how a
+// program is built and becomes a RunSpec, language.h), and the fingerprint of everything
+// besides the program and the limits that decides a verdict (part of dedup/cache keys and
+// journal fingerprints). Shared by every grading front end (grading_plan.h).
 #ifndef FATHOM_GRADER_PIPELINE_RUNTIME_CONTEXT_H_
 #define FATHOM_GRADER_PIPELINE_RUNTIME_CONTEXT_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "grader/pipeline/language.h"
 #include "grader/policy/policy.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
@@ -18,8 +20,12 @@
 namespace fathom::grader {
 
 struct RuntimeContext {
-  // Builds the RunSpec for a program text (normally grader::MakeRunSpec with the
-  // prepared runtime). Thread-safe when built by MakeRuntimeContext.
+  // The runtime's language. Its compile step, when it has one, runs before each graded
+  // sample (RunGradedSample); null (test fakes): make_spec runs the program as it is.
+  std::shared_ptr<const Language> language;
+  // Builds the RunSpec that runs a program text as it is, without a compile step
+  // (language->RunSpecFor with no artefact; the calibration runs and I/O mode's
+  // expected-output runs use it). Thread-safe when built by MakeRuntimeContext.
   std::function<sandbox::RunSpec(std::string program, const sandbox::Limits&)> make_spec;
   // Identifies everything that decides a verdict besides the program and the limits:
   // runtime name, interpreter, flags, interpreter version, policy hash. Part of keys.
@@ -27,14 +33,7 @@ struct RuntimeContext {
   std::string interpreter_version;  // "3.11.2", as the sandbox's interpreter says
 };
 
-// Asks the runtime's interpreter for its version ("3.11.2") in the sandbox itself, with
-// `limits` (at least 5 s of CPU). Internal "the interpreter does not start in the
-// sandbox: ..." when that run fails. Thread-safe when `runner` is.
-absl::StatusOr<std::string> ProbeInterpreterVersion(sandbox::Runner& runner,
-                                                    const PreparedRuntime& runtime,
-                                                    sandbox::Limits limits);
-
-// ProbeInterpreterVersion, then MakeRuntimeContext with its answer: the setup every
+// ProbeVersion of MakeLanguage(runtime), then MakeRuntimeContext with its answer: the setup every
 // grading front end (`fathom grade`, `fathom serve`) does once per runtime.
 absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
                                             const PreparedRuntime& runtime,
@@ -42,9 +41,13 @@ absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
                                             absl::string_view policy_hash,
                                             const std::vector<std::string>& layers);
 
-// The context for `runtime` (whose Policy must outlive it): MakeRunSpec as make_spec, and
-// a fingerprint over the runtime's name, interpreter, flags, `interpreter_version`,
-// `policy_hash` and the active `layers`.
+// The context for `language`: its RunSpecFor as make_spec, and a fingerprint over its
+// Identity(), `interpreter_version`, `policy_hash` and the active `layers`.
+RuntimeContext MakeRuntimeContext(std::shared_ptr<const Language> language,
+                                  absl::string_view interpreter_version,
+                                  absl::string_view policy_hash,
+                                  const std::vector<std::string>& layers);
+// ... for MakeLanguage(runtime) (whose Policy must outlive the context).
 RuntimeContext MakeRuntimeContext(const PreparedRuntime& runtime,
                                   absl::string_view interpreter_version,
                                   absl::string_view policy_hash,

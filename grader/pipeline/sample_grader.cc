@@ -1,7 +1,11 @@
 // Sample -> program, and one decided run.
 #include "grader/pipeline/sample_grader.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "grader/formats/utf8.h"
+#include "grader/pipeline/language.h"
 #include "grader/pipeline/program.h"
 #include "grader/pipeline/result_cache.h"
 
@@ -49,6 +53,18 @@ GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
   return out;
 }
 
+namespace {
+
+Verdict CompileErrorVerdict(const CompileOutcome& outcome) {
+  Verdict v;
+  v.status = SampleStatus::kCompileError;
+  v.result = SanitizeUtf8(absl::StrCat("failed: compile error: ", outcome.error));
+  v.stderr_tail = outcome.diagnostics;
+  return v;
+}
+
+}  // namespace
+
 Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
                            const GradedSample& sample) {
   if (const IoMode* io = std::get_if<IoMode>(&sample.mode)) {
@@ -59,9 +75,20 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
 
 Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
                         const GradedSample& sample, std::shared_ptr<sandbox::CancelToken> cancel) {
-  sandbox::RunSpec spec = runtime.make_spec(sample.program, sample.limits);
+  std::optional<CompileStep> step;
+  if (runtime.language != nullptr) step = runtime.language->Compile(sample.program);
+  if (!step) {
+    sandbox::RunSpec spec = runtime.make_spec(sample.program, sample.limits);
+    spec.cancel = std::move(cancel);
+    return RunAndDecideSample(runner, std::move(spec), sample);
+  }
+  absl::StatusOr<CompileOutcome> built = CompileProgram(runner, *std::move(step), cancel);
+  if (!built.ok()) return DecideVerdict(built.status(), "");
+  if (!built->ok()) return CompileErrorVerdict(*built);
+  sandbox::RunSpec spec =
+      runtime.language->RunSpecFor(sample.program, built->artefact.get(), sample.limits);
   spec.cancel = std::move(cancel);
-  return RunAndDecideSample(runner, std::move(spec), sample);
+  return RunAndDecideSample(runner, std::move(spec), sample);  // the artefact outlives it
 }
 
 }  // namespace fathom::grader

@@ -87,6 +87,9 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
                            const GradedSample& sample);
 
 // The sample's RunSpec from `runtime`, with `cancel` (null: none), run once and decided.
+// When the runtime's language has a compile step, the program is compiled first (with
+// the same `cancel`) and its artefact run; a program that does not compile is a
+// compile_error verdict and never runs.
 Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
                         const GradedSample& sample,
                         std::shared_ptr<sandbox::CancelToken> cancel = nullptr);

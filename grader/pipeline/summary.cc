@@ -104,6 +104,10 @@ nlohmann::ordered_json SummaryJson(const GradeReport& r, const RunInfo& info) {
   j["tasks"] = tasks;
   nlohmann::ordered_json counts = nlohmann::ordered_json::object();
   for (size_t i = 0; i < static_cast<size_t>(SampleStatus::kCount); ++i) {
+    // compile_error only when there is one: interpreted runtimes' summaries stay as they were.
+    if (static_cast<SampleStatus>(i) == SampleStatus::kCompileError && r.status_counts[i] == 0) {
+      continue;
+    }
     counts[SampleStatusName(static_cast<SampleStatus>(i))] = r.status_counts[i];
   }
   j["status_counts"] = counts;

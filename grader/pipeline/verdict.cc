@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* kStatusNames[] = {"passed",       "failed",       "error",
                                         "timeout",      "memory_limit", "output_limit",
-                                        "syscall_violation", "sandbox_error"};
+                                        "syscall_violation", "sandbox_error",
+                                        "compile_error"};
 static_assert(std::size(kStatusNames) == static_cast<size_t>(SampleStatus::kCount));
 
 constexpr char kNoRecordResult[] = "timed out";

