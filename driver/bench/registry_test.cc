@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "driver/bench/drop_metric.h"
@@ -51,8 +53,15 @@ TEST(Registry, BuiltinHasTheSuiteInTableOrder) {
 
 class BadYaml : public ::testing::Test {
  protected:
+  // Each test is its own process under ctest -j: a folder of its own.
+  static fs::path Dir() {
+    return fs::path(::testing::TempDir()) /
+           ("registry_test_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override { fs::remove_all(Dir()); }
   absl::Status LoadWith(const std::string& name, const std::string& text) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "registry";
+    const fs::path dir = Dir();
     fs::remove_all(dir);
     fs::create_directories(dir);
     std::ofstream(dir / name) << text;

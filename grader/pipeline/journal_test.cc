@@ -3,6 +3,8 @@
 #include "grader/pipeline/journal.h"
 
 #include <filesystem>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -18,7 +20,7 @@ class JournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = (fs::path(::testing::TempDir()) /
-             ("journal_test_" +
+             ("journal_test_" + std::to_string(getpid()) + "_" +
               std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())))
                 .string();
     fs::remove(path_);

@@ -3,6 +3,8 @@
 
 #include <array>
 #include <filesystem>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "gmock/gmock.h"
@@ -49,7 +51,8 @@ TEST(YamlFileTest, ErrorsNameFileLineAndColumn) {
 
 TEST(YamlFileTest, ReadFileRefusesOversizedFiles) {
   const std::filesystem::path path =
-      std::filesystem::path(::testing::TempDir()) / "yaml_doc_test.yaml";
+      std::filesystem::path(::testing::TempDir()) /
+      ("yaml_doc_test_" + std::to_string(getpid()) + ".yaml");
   std::ofstream(path) << "name: mmlu\n";
   absl::StatusOr<File> file = ReadFile(path, "b.yaml", 1 << 10, "benchmark files");
   ASSERT_TRUE(file.ok()) << file.status();
