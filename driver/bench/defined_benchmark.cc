@@ -19,6 +19,13 @@
 namespace fathom::driver::bench {
 namespace {
 
+// A fresh random.Random(47), as GPT-Fathom makes one per item: seeding (init_by_array)
+// costs more than the shuffle, so the seeded state is built once and copied.
+PyRandom Random47() {
+  static const PyRandom seeded(47);
+  return seeded;
+}
+
 using nlohmann::json;
 
 constexpr std::string_view kChatSystem =
@@ -377,7 +384,7 @@ std::string DefinedBenchmark::McOptions(const Row& row, PyRandom& rng, bool shot
 std::string DefinedBenchmark::PromptMultipleChoice(const Row& row,
                                                    std::span<const Row> shots) const {
   std::string fewshot;
-  PyRandom shot_rng(47);
+  PyRandom shot_rng = Random47();
   for (const Row& s : shots) {
     std::string ans_ctx;
     const std::string opts = McOptions(s, shot_rng, true, nullptr, &ans_ctx);
@@ -385,7 +392,7 @@ std::string DefinedBenchmark::PromptMultipleChoice(const Row& row,
     fewshot += def_.tmpl.answer_prompt ? std::string(kLetterLine) : "\n";
     fewshot += "A: " + ans_ctx + "\n\n";
   }
-  PyRandom rng(47);
+  PyRandom rng = Random47();
   const std::string options = McOptions(row, rng, false, nullptr, nullptr);
   std::string prompt = Instruction(row) + "\n\n" + fewshot + "Q: " + Str(row, "question") +
                        "\n\n" + options;
@@ -396,7 +403,7 @@ std::string DefinedBenchmark::PromptMultipleChoice(const Row& row,
 // reading_comprehension.py READ_COMPRE (MC=True).
 std::string DefinedBenchmark::PromptReadingMC(const Row& row, std::span<const Row> shots) const {
   std::string fewshot;
-  PyRandom shot_rng(47);
+  PyRandom shot_rng = Random47();
   for (const Row& s : shots) {
     std::string ans_ctx;
     const std::string opts = McOptions(s, shot_rng, true, nullptr, &ans_ctx);
@@ -405,7 +412,7 @@ std::string DefinedBenchmark::PromptReadingMC(const Row& row, std::span<const Ro
     fewshot += def_.tmpl.answer_prompt ? std::string(kLetterLine) : "\n";
     fewshot += "A: " + ans_ctx + "\n\n";
   }
-  PyRandom rng(47);
+  PyRandom rng = Random47();
   const std::string options = McOptions(row, rng, false, nullptr, nullptr);
   std::string prompt = std::string(kReadingInstruction) + "\n\n" + fewshot + "\n\n";
   // No newline between the question and the options: GPT-Fathom's text.
@@ -655,7 +662,7 @@ std::vector<std::string> DefinedBenchmark::Gold(const Row& row) const {
   switch (def_.tmpl.family) {
     case Family::kMultipleChoice:
     case Family::kReadingMC: {
-      PyRandom rng(47);
+      PyRandom rng = Random47();
       std::string letter;
       McOptions(row, rng, false, &letter, nullptr);
       return {letter};
