@@ -108,6 +108,10 @@ struct BenchmarkInfo {
   // ("gpt-fathom"), and its position in GPT-Fathom's headline table (All() order).
   std::vector<std::string> suites;
   int order = 0;
+  // Added by the benchmark half: SHA-256 of this benchmark's definition (its YAML file and
+  // the shipped exemplar files it reads); "" when unknown. Two runs with the same value
+  // built their prompts and judged their answers the same way.
+  std::string definition_sha256;
 };
 
 // What Judge decided about one completion, as GPT-Fathom's match event records it.

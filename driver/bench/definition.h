@@ -100,6 +100,8 @@ struct Definition {
   std::vector<std::string> suites;
   // Shipped exemplars by sub-task ("" for single-task), for ShotSource::kBuiltin.
   std::map<std::string, std::vector<Row>> builtin_shots;
+  // The registry paths of the shipped exemplar files read for builtin_shots.
+  std::vector<std::string> shot_files;
 };
 
 std::unique_ptr<Benchmark> MakeBenchmark(Definition def);

@@ -346,6 +346,7 @@ absl::StatusOr<Definition> ParseDefinition(const YamlFile& f, const FileMap& fil
       if (d.builtin_shots.count(key)) continue;
       const std::string path = absl::StrReplaceAll(src->file, {{"{subtask}", key}});
       auto it = files.find(path);
+      if (it != files.end()) d.shot_files.push_back(path);
       if (it != files.end() && path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) {
         // AGIEval's few_shot_prompts.csv: every task's exemplars in one file.
         ASSIGN_OR_RETURN(tasks, bench::ParseAgievalFewShotCsv(path, it->second));
@@ -378,6 +379,15 @@ absl::Status LoadFiles(const FileMap& files, std::vector<std::unique_ptr<Benchma
     if (!f.ok()) return f.status();
     absl::StatusOr<Definition> d = ParseDefinition(*f, files);
     if (!d.ok()) return d.status();
+    // This benchmark's own part of the registry: what `fathom compare` checks two runs
+    // agree on (a template or extractor edit changes it; another benchmark's edit does not).
+    grader::Sha256 def_sha;
+    def_sha.UpdateField(content);
+    for (const std::string& shot : d->shot_files) {
+      def_sha.UpdateField(shot);
+      def_sha.UpdateField(files.at(shot));
+    }
+    d->info.definition_sha256 = def_sha.FinalHex();
     std::vector<std::string> keys = d->info.aliases;
     keys.push_back(d->info.name);
     for (const std::string& k : keys) {

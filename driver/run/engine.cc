@@ -235,6 +235,11 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   if (previous != nullptr && previous->value("inputs_sha256", "") == inputs->hash &&
       fs::exists(items_path) && fs::exists(events_path)) {
     outcome.report = *previous;
+    // A run directory written before definitions were hashed gains the hash: the inputs
+    // hash covers the registry, so the definition is the one that scored it.
+    if (!info.definition_sha256.empty() && !outcome.report.contains("definition_sha256")) {
+      outcome.report["definition_sha256"] = info.definition_sha256;
+    }
     outcome.unchanged = true;
     return outcome;
   }
@@ -666,6 +671,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   entry["mode"] = std::string(ModeText(o.mode));
   entry["api"] = o.api == Api::kChat ? "chat" : "completions";
   entry["inputs"] = inputs->report_inputs;
+  if (!info.definition_sha256.empty()) entry["definition_sha256"] = info.definition_sha256;
   entry["bootstrap"] = {{"replicates", o.bootstrap}, {"seed", o.seed}, {"stratified_by", "subtask"}};
   if (info.scoring == Scoring::kExternal) entry["scorer"] = o.scorer_command;
   if (info.scoring == Scoring::kCode) entry["grader"] = Json::parse(o.code_grader->Fingerprint().dump());
