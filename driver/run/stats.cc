@@ -6,11 +6,7 @@
 #include <random>
 
 namespace fathom::driver::run {
-namespace {
-
-// The 2.5th and 97.5th percentiles of `v` (sorted in place): the replicates at ranks
-// floor(0.025 B) and ceil(0.975 B) - 1.
-void Percentiles(std::vector<double>& v, Estimate* e) {
+void PercentileInterval(std::vector<double>& v, Estimate* e) {
   if (v.empty()) {
     e->ci_low = e->ci_high = e->value;
     return;
@@ -23,8 +19,6 @@ void Percentiles(std::vector<double>& v, Estimate* e) {
   e->ci_low = v[std::min(lo, b - 1)];
   e->ci_high = v[std::min(hi, b - 1)];
 }
-
-}  // namespace
 
 Aggregate AggregateScores(const std::vector<std::vector<double>>& scores, int replicates,
                           uint64_t seed) {
@@ -74,9 +68,9 @@ Aggregate AggregateScores(const std::vector<std::vector<double>>& scores, int re
       macro_reps.push_back(macro / macro_count);
     }
   }
-  for (size_t s = 0; s < scores.size(); ++s) Percentiles(sub_reps[s], &out.subtasks[s]);
-  Percentiles(macro_reps, &out.macro);
-  Percentiles(micro_reps, &out.micro);
+  for (size_t s = 0; s < scores.size(); ++s) PercentileInterval(sub_reps[s], &out.subtasks[s]);
+  PercentileInterval(macro_reps, &out.macro);
+  PercentileInterval(micro_reps, &out.micro);
   return out;
 }
 

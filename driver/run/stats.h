@@ -35,6 +35,11 @@ struct Aggregate {
 Aggregate AggregateScores(const std::vector<std::vector<double>>& scores, int replicates,
                           uint64_t seed);
 
+// Sets e->ci_low / e->ci_high to the 95% percentile interval of the replicates `v` (sorted
+// in place): the replicates at ranks floor(0.025 B) and ceil(0.975 B) - 1. No replicates:
+// both equal e->value.
+void PercentileInterval(std::vector<double>& v, Estimate* e);
+
 // A uniform integer in [0, n) from `rng` (Lemire's method with rejection). REQUIRES n > 0.
 template <typename Rng>
 uint64_t UniformBelow(Rng& rng, uint64_t n) {
