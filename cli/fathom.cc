@@ -12,6 +12,9 @@
 #ifdef FATHOM_HAVE_EVAL
 #include "cli/eval_command.h"
 #endif
+#ifdef FATHOM_HAVE_REPORT
+#include "cli/report_command.h"
+#endif
 #if __has_include("cli/serve_command.h")
 #include "cli/serve_command.h"
 #define FATHOM_HAVE_SERVE 1
@@ -25,6 +28,8 @@ constexpr char kUsage[] =
     "commands:\n"
     "  grade    grade a samples file against a problem set (human-eval / EvalPlus drop-in)\n"
     "  eval     score saved completions on GPT-Fathom's benchmarks (run directory, report)\n"
+    "  report   draw runs and grader results as one HTML page (+ Markdown): tables, charts\n"
+    "  compare  run A vs run B: deltas with paired bootstrap CIs, the seesaw, flipped items\n"
     "  serve    the gRPC grading service (fathom.v1.Grader) for harnesses and RL loops\n"
     "  run      run one program in the sandbox and print what happened\n"
     "  doctor   show which isolation layers and runtimes this host supports\n"
@@ -48,6 +53,10 @@ int main(int argc, char** argv) {
 #endif
 #ifdef FATHOM_HAVE_EVAL
   if (cmd == "eval") return EvalMain(argc - 1, argv + 1);
+#endif
+#ifdef FATHOM_HAVE_REPORT
+  if (cmd == "report") return ReportMain(argc - 1, argv + 1);
+  if (cmd == "compare") return CompareMain(argc - 1, argv + 1);
 #endif
 #ifdef FATHOM_HAVE_SERVE
   if (cmd == "serve") return ServeMain(argc - 1, argv + 1);
