@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -80,21 +81,31 @@ int Write(const std::string& cmd, const rp::Page& page, const std::string& html_
   return kExitOk;
 }
 
+// Declares the flags both commands have (besides `flags`' own) and parses argv. Returns
+// the exit code when the command is done (a usage error, or --help printed), else nullopt.
+std::optional<int> ParseFlags(Flags& flags, const std::string& cmd, const char* usage,
+                              const std::string& default_out, int argc, char** argv) {
+  flags.Value("out", absl::StrCat("the HTML page (default ", default_out, ")"));
+  flags.Value("md", "the Markdown twin (default: beside --out, .md)");
+  flags.Value("labels", "names for the inputs, comma-separated, in order");
+  flags.Bool("help", "show this help");
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
+    return Usage(cmd, std::string(s.message()), usage);
+  }
+  if (flags.GetBool("help")) {
+    std::cout << usage << flags.Help();
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int ReportMain(int argc, char** argv) {
   Flags flags;
-  flags.Value("out", "the HTML page (default report.html)");
-  flags.Value("md", "the Markdown twin (default: beside --out, .md)");
-  flags.Value("labels", "names for the inputs, comma-separated, in order");
   flags.Value("title", "the page's heading (default \"Evaluation report\")");
-  flags.Bool("help", "show this help");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
-    return Usage("report", std::string(s.message()), kReportUsage);
-  }
-  if (flags.GetBool("help")) {
-    std::cout << kReportUsage << flags.Help();
-    return kExitOk;
+  if (std::optional<int> rc = ParseFlags(flags, "report", kReportUsage, "report.html", argc, argv)) {
+    return *rc;
   }
   if (flags.positionals().empty()) {
     return Usage("report", "give at least one run directory or results file", kReportUsage);
@@ -118,20 +129,12 @@ int ReportMain(int argc, char** argv) {
 
 int CompareMain(int argc, char** argv) {
   Flags flags;
-  flags.Value("out", "the HTML page (default compare.html)");
-  flags.Value("md", "the Markdown twin (default: beside --out, .md)");
-  flags.Value("labels", "names for A and B, comma-separated");
   flags.Bool("allow-mismatch", "compare runs made differently (mode, data, templates), saying so");
   flags.Value("bootstrap", "paired bootstrap resamples (default 10000)");
   flags.Value("seed", "bootstrap seed (default 0)");
   flags.Value("max-flips", "flipped items listed per benchmark and direction (default 200)");
-  flags.Bool("help", "show this help");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
-    return Usage("compare", std::string(s.message()), kCompareUsage);
-  }
-  if (flags.GetBool("help")) {
-    std::cout << kCompareUsage << flags.Help();
-    return kExitOk;
+  if (std::optional<int> rc = ParseFlags(flags, "compare", kCompareUsage, "compare.html", argc, argv)) {
+    return *rc;
   }
   if (flags.positionals().size() != 2) {
     return Usage("compare", "give two run directories, A and B", kCompareUsage);

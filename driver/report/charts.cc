@@ -116,7 +116,7 @@ std::string RadarChart(const std::string& id, const std::string& title,
     svg.Line(cx, cy, p.x, p.y, Style().Line(kGrid, 1));
   }
   // Ring values along the first spoke, left of it, clear of the axis label above.
-  for (int ring = 1; ring <= 4; ++ring) {
+  for (int ring = 1; ring <= 4 && o.ring_labels; ++ring) {
     const Point p = at(0, ring / 5.0);
     svg.Text(p.x - 4, p.y, absl::StrCat(ring * 20), TextStyle(10).Anchor("end").Colour(kMuted).Middle());
   }

@@ -30,6 +30,7 @@ struct RadarOptions {
   double radius = 120;
   bool fill = false;    // a translucent fill (one series per chart reads best)
   bool legend = true;
+  bool ring_labels = true;  // 20, 40, 60, 80 along the first spoke
 };
 
 // A radar over `axes` (>= 3) with rings at 20, 40, ..., 100.

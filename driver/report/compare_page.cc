@@ -283,14 +283,11 @@ absl::StatusOr<Page> BuildCompare(const Run& a, const Run& b, const CompareOptio
   html += "</ul>\n</header>\n";
   md += "\n";
   if (!differences.empty()) {
-    html += "<div class=\"warn\"><b>Not like for like</b> (compared with --allow-mismatch): the runs differ in ways that move scores by themselves.<ul>\n";
+    html += "<div class=\"warn\"><b>Not like for like</b> (compared with --allow-mismatch): the "
+            "runs differ in ways that move scores by themselves.";
     md += "**Not like for like** (compared with --allow-mismatch):\n\n";
-    for (const std::string& d : differences) {
-      absl::StrAppend(&html, "<li>", XmlEscape(d), "</li>\n");
-      absl::StrAppend(&md, "- ", d, "\n");
-    }
-    html += "</ul></div>\n";
-    md += "\n";
+    AppendList(differences, &html, &md);
+    html += "</div>\n";
   }
   const std::string summary = absl::StrFormat(
       "B is better on %d benchmark%s (%d significant), worse on %d (%d significant)%s, out of %d "
@@ -313,13 +310,13 @@ absl::StatusOr<Page> BuildCompare(const Run& a, const Run& b, const CompareOptio
     }
     absl::StrAppend(
         &html, "<section id=\"seesaw\">\n<h2>The seesaw</h2>\n<figure class=\"scroll wide\">",
-        SeesawChart("seesaw", absl::StrCat("Change from ", a.label, " to ", b.label), bars,
+        SeesawChart("seesaw-chart", absl::StrCat("Change from ", a.label, " to ", b.label), bars,
                     "change (points, up = better)"),
         "<figcaption><b>Figure 1.</b> Change of each benchmark's score from A (",
         XmlEscape(a.label), ") to B (", XmlEscape(b.label),
         "), in points, drawn so that up is better (for \xe2\x86\x93 benchmarks, where lower is "
         "better, a fall is drawn up). Whiskers: paired bootstrap 95% interval. Solid bars: the "
-        "interval excludes zero; light bars: it does not.</figcaption></figure>\n</section>\n");
+        "interval excludes zero; hatched bars: it does not.</figcaption></figure>\n</section>\n");
   }
 
   // The tables.
@@ -331,13 +328,13 @@ absl::StatusOr<Page> BuildCompare(const Run& a, const Run& b, const CompareOptio
     absl::StrAppend(&html, "<h3 id=\"", id, "\">", XmlEscape(heading), " (", list.size(), ")</h3>\n",
                     "<div class=\"scroll\">\n<table class=\"deltas\" id=\"table-", id, "\">\n<caption><b>Table ",
                     table_no, ".</b> ", caption, "</caption>\n<thead><tr><th scope=\"col\">Benchmark</th>"
-                    "<th scope=\"col\">Setting</th><th scope=\"col\">Metric</th>"
+                    "<th scope=\"col\" class=\"wide-only\">Setting</th><th scope=\"col\" class=\"wide-only\">Metric</th>"
                     "<th scope=\"col\" class=\"num\">A</th><th scope=\"col\" class=\"num\">B</th>"
-                    "<th scope=\"col\" class=\"num\">\xce\x94 (B\xe2\x88\x92" "A)</th>"
-                    "<th scope=\"col\" class=\"num\">95% CI of \xce\x94</th>"
-                    "<th scope=\"col\" class=\"num\">p</th><th scope=\"col\" class=\"num\">pairs</th>"
-                    "<th scope=\"col\" class=\"num\">right\xe2\x86\x92wrong</th>"
-                    "<th scope=\"col\" class=\"num\">wrong\xe2\x86\x92right</th></tr></thead>\n<tbody>\n");
+                    "<th scope=\"col\" class=\"num\">\xce\x94</th>"
+                    "<th scope=\"col\" class=\"num\">95% CI</th>"
+                    "<th scope=\"col\" class=\"num\">p</th><th scope=\"col\" class=\"num wide-only\">pairs</th>"
+                    "<th scope=\"col\" class=\"num wide-only\">right\xe2\x86\x92wrong</th>"
+                    "<th scope=\"col\" class=\"num wide-only\">wrong\xe2\x86\x92right</th></tr></thead>\n<tbody>\n");
     absl::StrAppend(&md, "### ", heading, " (", list.size(), ")\n\n");
     std::vector<std::vector<std::string>> md_rows;
     for (const Row* r : list) {
@@ -348,17 +345,21 @@ absl::StatusOr<Page> BuildCompare(const Run& a, const Run& b, const CompareOptio
       const std::string p = r->paired.pairs > 0 && r->paired.replicates > 0 ? PValue(r->paired.p_value) : "\xe2\x80\x94";
       const std::string setting = r->a->setting.empty() ? absl::StrCat(r->a->shots, "-shot") : r->a->setting;
       absl::StrAppend(&html, "<tr data-bench=\"", XmlEscape(r->a->name), "\"><th scope=\"row\" class=\"nw\">",
-                      XmlEscape(r->a->title), r->a->higher_is_better ? "" : " \xe2\x86\x93", "</th>",
-                      Tag("td", setting, "nw"), Tag("td", r->a->metric),
+                      XmlEscape(r->a->title), r->a->higher_is_better ? "" : " \xe2\x86\x93",
+                      "<span class=\"meta\">",
+                      XmlEscape(absl::StrCat(setting, " \xc2\xb7 ", r->a->metric, " \xc2\xb7 ", r->paired.pairs,
+                                             " pairs \xc2\xb7 ", r->right_to_wrong, " right\xe2\x86\x92wrong, ",
+                                             r->wrong_to_right, " wrong\xe2\x86\x92right")),
+                      "</span></th>", Tag("td", setting, "nw wide-only"), Tag("td", r->a->metric, "wide-only"),
                       "<td class=\"num\" data-col=\"a\"><span class=\"v\">", Points(r->a->headline.value),
                       "</span></td><td class=\"num\" data-col=\"b\"><span class=\"v\">",
                       Points(r->b->headline.value), "</span></td><td class=\"num",
                       up ? " up" : down ? " down" : "", r->significant ? " sig" : "",
                       "\" data-col=\"delta\">", arrow, "<span class=\"v\">", delta, "</span></td>",
                       "<td class=\"num\" data-col=\"ci\">", ci, "</td><td class=\"num\" data-col=\"p\">", XmlEscape(p),
-                      "</td>", Tag("td", absl::StrCat(r->paired.pairs), "num"),
-                      Tag("td", absl::StrCat(r->right_to_wrong), "num"),
-                      Tag("td", absl::StrCat(r->wrong_to_right), "num"), "</tr>\n");
+                      "</td>", Tag("td", absl::StrCat(r->paired.pairs), "num wide-only"),
+                      Tag("td", absl::StrCat(r->right_to_wrong), "num wide-only"),
+                      Tag("td", absl::StrCat(r->wrong_to_right), "num wide-only"), "</tr>\n");
       md_rows.push_back({MdCell(absl::StrCat(r->a->title, r->a->higher_is_better ? "" : " \xe2\x86\x93")),
                          MdCell(setting), MdCell(r->a->metric), Points(r->a->headline.value),
                          Points(r->b->headline.value),
@@ -373,8 +374,8 @@ absl::StatusOr<Page> BuildCompare(const Run& a, const Run& b, const CompareOptio
                     "\n");
   };
   const std::string caption =
-      "Scores \xc3\x97" "100 (report.json's); \xce\x94 in points, bold when significant; its 95% "
-      "interval and two-sided p from a paired bootstrap over the items both runs scored ("
+      "Scores \xc3\x97" "100 (report.json's); \xce\x94 = B \xe2\x88\x92 A in points, bold when "
+      "significant; its 95% interval and two-sided p from a paired bootstrap over the items both runs scored ("
       "<i>pairs</i>), stratified by sub-task; flips count items whose verdict changed.";
   html += "<section id=\"deltas\">\n<h2>Benchmark by benchmark</h2>\n";
   md += "## Benchmark by benchmark\n\n";

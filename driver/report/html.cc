@@ -63,7 +63,7 @@ figcaption b { color: #1a1a1a; }
 .panel { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr));
   gap: 0.5em 2em; align-items: start; }
 .panel > * { min-width: 0; }
-.wide svg { min-width: 520px; }
+.wide svg { max-width: none; }  /* its own size; a narrow window scrolls it */
 .up { color: #005a8c; }
 .down { color: #a84300; }
 .sig { font-weight: 700; }
@@ -180,6 +180,16 @@ std::string MdTable(const std::vector<std::string>& header, const std::string& a
     out += "\n";
   }
   return out;
+}
+
+void AppendList(const std::vector<std::string>& items, std::string* html, std::string* md) {
+  *html += "<ul>\n";
+  for (const std::string& item : items) {
+    absl::StrAppend(html, "<li>", XmlEscape(item), "</li>\n");
+    absl::StrAppend(md, "- ", item, "\n");
+  }
+  *html += "</ul>";
+  *md += "\n";
 }
 
 const std::vector<std::string>& CategoryOrder() {

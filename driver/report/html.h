@@ -38,6 +38,10 @@ std::string MdCell(absl::string_view text);
 std::string MdTable(const std::vector<std::string>& header, const std::string& align,
                     const std::vector<std::vector<std::string>>& rows);
 
+// Appends `items` as an HTML <ul> (escaped) to *html and as a Markdown list, followed by a
+// blank line, to *md.
+void AppendList(const std::vector<std::string>& items, std::string* html, std::string* md);
+
 // GPT-Fathom's capability categories in its table's order.
 const std::vector<std::string>& CategoryOrder();
 // The position of `category` in CategoryOrder(), or its size for unknown ones.

@@ -11,9 +11,8 @@
 //
 // p-value: 2 x min(#{replicates <= 0} + 1, #{replicates >= 0} + 1) / (B + 1), at most 1:
 // the share of the bootstrap distribution on the far side of zero, both tails, with the +1
-// that keeps a finite number of replicates from claiming p = 0. It is below 0.05 exactly
-// when fewer than about 2.5% of the replicates fall on either side of 0, i.e. when the
-// percentile interval excludes 0.
+// that keeps a finite number of replicates from claiming p = 0. p < 0.05 and "the
+// percentile interval excludes 0" agree up to one replicate.
 //
 // Pure function; thread-safe.
 #ifndef FATHOM_DRIVER_REPORT_PAIRED_BOOTSTRAP_H_

@@ -4,20 +4,15 @@
 // and Lemire draws) to the last bit.
 #include "driver/report/paired_bootstrap.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "driver/report/test_util.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::driver::report {
 namespace {
 
-namespace fs = std::filesystem;
 using Strata = std::vector<std::vector<std::pair<double, double>>>;
 
 TEST(PairedBootstrapTest, SameSeedSameAnswerOtherSeedOtherDraws) {
@@ -76,21 +71,10 @@ TEST(PairedBootstrapTest, AgreesWithTheExactBootstrapDistribution) {
 
 // Runs the Python reference on `strata` and returns its answer.
 nlohmann::json Reference(const Strata& strata, bool macro, int replicates, uint64_t seed) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("fathom_paired_bootstrap_" + std::to_string(getpid()) + "_" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  const std::string in = (dir / "in.json").string(), out = (dir / "out.json").string();
-  nlohmann::json q = {{"strata", strata}, {"macro", macro}, {"replicates", replicates}, {"seed", seed}};
-  std::ofstream(in) << q.dump();
-  const std::string cmd = std::string("/usr/bin/python3 ") + FATHOM_SOURCE_DIR +
-                          "/tests/report/paired_bootstrap_reference.py < " + in + " > " + out;
-  const int rc = std::system(cmd.c_str());
-  std::ifstream f(out);
-  nlohmann::json r = nlohmann::json::parse(f, nullptr, false);
-  fs::remove_all(dir);
-  EXPECT_EQ(rc, 0) << cmd;
-  return r;
+  const nlohmann::json q = {{"strata", strata}, {"macro", macro}, {"replicates", replicates}, {"seed", seed}};
+  return nlohmann::json::parse(
+      testing::RunPython(std::string(FATHOM_SOURCE_DIR) + "/tests/report/paired_bootstrap_reference.py", q.dump()),
+      nullptr, false);
 }
 
 // repr() of a double, as Python prints it, for exact comparison.

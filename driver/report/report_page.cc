@@ -38,8 +38,16 @@ std::vector<const BenchmarkEntry*> BenchmarkRows(const std::vector<Run>& runs) {
       after += 1;
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const BenchmarkEntry* a, const BenchmarkEntry* b) {
-    return CategoryRank(a->category) < CategoryRank(b->category);
+  // GPT-Fathom's categories in its order; any other after them, in order of appearance.
+  std::map<std::string, size_t> rank;
+  for (const BenchmarkEntry* r : rows) {
+    rank.try_emplace(r->category, CategoryRank(r->category) + rank.size());
+  }
+  for (auto& [category, k] : rank) {
+    if (CategoryRank(category) < CategoryOrder().size()) k = CategoryRank(category);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [&](const BenchmarkEntry* a, const BenchmarkEntry* b) {
+    return rank[a->category] < rank[b->category];
   });
   return rows;
 }
@@ -214,7 +222,9 @@ class Builder {
       for (const CodeSeries& s : data_.code) panels.insert(s.panel);
       facts.push_back(absl::StrCat(panels.size(), panels.size() == 1 ? " code panel" : " code panels"));
     }
-    facts.push_back("scores \xc3\x97" "100 with 95% bootstrap confidence intervals");
+    if (!data_.runs.empty()) {
+      facts.push_back("scores \xc3\x97" "100 with 95% bootstrap confidence intervals");
+    }
     absl::StrAppend(&html_, XmlEscape(absl::StrJoin(facts, " \xc2\xb7 ")), "</p>\n<ul class=\"runs\">\n");
     absl::StrAppend(&md_, "# ", title_, "\n\n", absl::StrJoin(facts, " · "), ".\n\n");
     for (const Run& r : data_.runs) {
@@ -326,14 +336,10 @@ class Builder {
     }
     if (!diffs.empty()) {
       html_ += "<div class=\"warn\"><b>Not like for like.</b> These benchmarks were not run the "
-               "same way in every run, so their columns are not directly comparable:<ul>\n";
+               "same way in every run, so their columns are not directly comparable:";
       md_ += "**Not like for like.** These benchmarks were not run the same way in every run:\n\n";
-      for (const std::string& d : diffs) {
-        absl::StrAppend(&html_, "<li>", XmlEscape(d), "</li>\n");
-        absl::StrAppend(&md_, "- ", d, "\n");
-      }
-      html_ += "</ul></div>\n";
-      md_ += "\n";
+      AppendList(diffs, &html_, &md_);
+      html_ += "</div>\n";
     }
     html_ += "</section>\n";
   }
@@ -363,7 +369,7 @@ class Builder {
       // The overlay beside the table of its numbers; one radar per model below.
       absl::StrAppend(&html_, "<div class=\"panel\">\n<figure>",
                       RadarChart("radar-all", "Capability categories, all models", cats, all,
-                                 {.radius = 150, .fill = runs.size() == 1, .legend = true}),
+                                 {.radius = 150, .fill = runs.size() == 1, .legend = true, .ring_labels = true}),
                       Figure("Capability profile of every model, overlaid.", method),
                       "</figure>\n<div>\n");
     } else {
@@ -379,7 +385,7 @@ class Builder {
           absl::StrAppend(
               &html_, "<figure>",
               RadarChart(absl::StrCat("radar-", i), absl::StrCat("Capability categories, ", all[i].label),
-                         cats, {all[i]}, {.radius = 100, .fill = true, .legend = false}),
+                         cats, {all[i]}, {.radius = 100, .fill = true, .legend = false, .ring_labels = false}),
               Figure(absl::StrCat(all[i].label, "."), ""), "</figure>\n");
         }
         html_ += "</div>\n";
@@ -579,14 +585,10 @@ class Builder {
                                    "differ by construction."));
     }
     if (notes.empty()) return;
-    html_ += "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n";
+    html_ += "<section id=\"notes\">\n<h2>Notes</h2>\n";
     md_ += "## Notes\n\n";
-    for (const std::string& n : notes) {
-      absl::StrAppend(&html_, "<li>", XmlEscape(n), "</li>\n");
-      absl::StrAppend(&md_, "- ", n, "\n");
-    }
-    html_ += "</ul>\n</section>\n";
-    md_ += "\n";
+    AppendList(notes, &html_, &md_);
+    html_ += "\n</section>\n";
   }
 
   const ReportData& data_;

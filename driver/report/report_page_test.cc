@@ -213,6 +213,20 @@ TEST_F(ReportPageTest, BadInputNamesFileLineAndField) {
             (dir_ / "code" / "mbpp.items.jsonl").string() + ":1: passed[0]: expected true or false");
 }
 
+TEST_F(ReportPageTest, GraderResultsAloneGetTheCodePanels) {
+  std::vector<std::string> paths = WriteInputs();
+  absl::StatusOr<ReportData> data = LoadReportData({paths[2], paths[3]}, {});
+  ASSERT_TRUE(data.ok()) << data.status();
+  const Page page = BuildReport(*data, "Grader only", "fathom");
+  EXPECT_THAT(page.markdown, Not(HasSubstr("## Results by benchmark")));
+  EXPECT_THAT(page.markdown, Not(HasSubstr("## Capability categories")));
+  EXPECT_THAT(page.markdown, HasSubstr("### HumanEval\n"));
+  EXPECT_THAT(page.markdown, HasSubstr("| gamma | 2 | 2 | 50.0 | 100.0 |\n"));
+  EXPECT_THAT(page.markdown, HasSubstr("### Mbpp\n"));
+  EXPECT_THAT(page.html, HasSubstr("id=\"passk-humaneval\""));
+  EXPECT_EQ(XmlError(page.html), "");
+}
+
 TEST_F(ReportPageTest, ASingleRunGetsItsTableAndRadarWithoutBestMarks) {
   WriteRun(dir_ / "solo", {Entry("nq", "NQ", "Knowledge", 0.5, 0.3, 0.7, 10),
                            Entry("bbh", "BBH", "Reasoning", 0.4, 0.2, 0.6, 10),

@@ -3,15 +3,10 @@
 // words the charts promise are there.
 #include "driver/report/svg.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <string>
 
 #include "driver/report/charts.h"
+#include "driver/report/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -26,16 +21,10 @@ using ::testing::HasSubstr;
 // Parses `xml` with xml.etree and returns {"root", "tags": {tag: count}, "texts": [...],
 // "error"}: the tags without their namespace, the text of every <text>, <title>, <desc>.
 nlohmann::json ParseXml(const std::string& xml) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("fathom_svg_test_" + std::to_string(getpid()) + "_" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  const fs::path in = dir / "drawing.svg", out = dir / "summary.json";
-  std::ofstream(in, std::ios::binary) << xml;
   const std::string program =
       "import json, sys, xml.etree.ElementTree as E\n"
       "try:\n"
-      "    root = E.parse(sys.argv[1]).getroot()\n"
+      "    root = E.fromstring(sys.stdin.buffer.read())\n"
       "except E.ParseError as e:\n"
       "    print(json.dumps({'error': str(e)})); sys.exit(0)\n"
       "tag = lambda t: t.split('}')[-1]\n"
@@ -45,14 +34,10 @@ nlohmann::json ParseXml(const std::string& xml) {
       "    tags[tag(el.tag)] = tags.get(tag(el.tag), 0) + 1\n"
       "    if tag(el.tag) in ('text', 'title', 'desc'): texts.append(el.text or '')\n"
       "print(json.dumps({'root': tag(root.tag), 'tags': tags, 'texts': texts}))\n";
-  std::ofstream(dir / "parse.py") << program;
-  const std::string cmd = "/usr/bin/python3 " + (dir / "parse.py").string() + " " + in.string() +
-                          " > " + out.string();
-  const int rc = std::system(cmd.c_str());
-  std::ifstream f(out);
-  nlohmann::json r = nlohmann::json::parse(f, nullptr, false);
+  const fs::path dir = testing::TestDir("svg_test");
+  testing::WriteText(dir / "parse.py", program);
+  nlohmann::json r = nlohmann::json::parse(testing::RunPython((dir / "parse.py").string(), xml), nullptr, false);
   fs::remove_all(dir);
-  EXPECT_EQ(rc, 0) << cmd;
   return r;
 }
 

@@ -84,19 +84,26 @@ inline void WriteLines(const fs::path& path, const std::vector<Json>& lines) {
   WriteText(path, text);
 }
 
+// Runs `/usr/bin/python3 ARGS` with `input` on stdin; its stdout. A failed run fails the
+// test (and returns what it printed).
+inline std::string RunPython(const std::string& args, const std::string& input = "") {
+  const fs::path dir = TestDir("python");
+  WriteText(dir / "in", input);
+  const std::string cmd = "/usr/bin/python3 " + args + " < " + (dir / "in").string() + " > " +
+                          (dir / "out").string() + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::string out = ReadText(dir / "out");
+  fs::remove_all(dir);
+  EXPECT_EQ(rc, 0) << cmd << "\n" << out;
+  return out;
+}
+
 // Parses `text` with Python's xml.etree: "" when well-formed, else the parser's message.
 inline std::string XmlError(const std::string& text) {
-  const fs::path dir = TestDir("xml");
-  WriteText(dir / "doc.xml", text);
-  const std::string cmd =
-      "/usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E\n"
-      "try:\n E.parse(sys.argv[1])\nexcept E.ParseError as e:\n print(e)' " +
-      (dir / "doc.xml").string() + " > " + (dir / "out.txt").string() + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  std::string out = ReadText(dir / "out.txt");
-  fs::remove_all(dir);
-  if (rc != 0) return "python3 failed: " + out;
-  return out;
+  return RunPython(
+      "-c 'import sys, xml.etree.ElementTree as E\n"
+      "try:\n E.fromstring(sys.stdin.buffer.read())\nexcept E.ParseError as e:\n print(e)'",
+      text);
 }
 
 }  // namespace fathom::driver::report::testing
