@@ -431,5 +431,30 @@ class ComparePageTest(PageTestBase, unittest.TestCase):
             self.assertGreater(len([f for f in d.find_all('div') if f.has_class('flip')]), 0)
 
 
+class NotLikeForLikeTest(unittest.TestCase):
+    def test_runs_in_different_modes_are_refused_unless_allowed(self):
+        strict = os.path.join(WORK, 'run-strict')
+        run([FATHOM, 'eval', '--benchmark', 'gsm8k', '--mode', 'strict', '--api', 'completions',
+             '--data', SAMPLES, '--predictions', SAMPLES, '--out', strict])
+        page = os.path.join(WORK, 'mismatch.html')
+        args = [FATHOM, 'compare', os.path.join(WORK, 'run-a'), strict, '--out', page]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn('mode: A faithful, B strict', p.stderr)
+        self.assertIn('--allow-mismatch', p.stderr)
+        self.assertFalse(os.path.exists(page))
+        run(args + ['--allow-mismatch'])
+        out, err = chromium(['--dump-dom', url(page)], 'mismatch')
+        self.assertEqual(console_messages(err), [])
+        dom = Dom(out).root
+        warn = [d for d in dom.find_all('div') if d.has_class('warn')]
+        self.assertEqual(len(warn), 1)
+        self.assertIn('mode: A faithful, B strict', warn[0].text())
+        # The benchmarks only run A has are named, not dropped.
+        only_a = dom.find_all('p', id='only-a')[0].text()
+        for name in ('MMLU', 'HumanEval', 'TruthfulQA'):
+            self.assertIn(name, only_a)
+
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
