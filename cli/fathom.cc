@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #if __has_include("cli/grade_command.h")
 #include "cli/grade_command.h"
+#include "cli/merge_command.h"
 #define FATHOM_HAVE_GRADE 1
 #endif
 #ifdef FATHOM_HAVE_EVAL
@@ -24,6 +25,8 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  grade    grade a samples file against a problem set (human-eval / EvalPlus drop-in)\n"
+    "  prepare  measure a problem set's time limits and expected outputs once, for shards\n"
+    "  merge    join the shards of a grade or eval run (results files, run directories)\n"
     "  eval     score saved completions on GPT-Fathom's benchmarks (run directory, report)\n"
     "  serve    the gRPC grading service (fathom.v1.Grader) for harnesses and RL loops\n"
     "  run      run one program in the sandbox and print what happened\n"
@@ -45,6 +48,8 @@ int main(int argc, char** argv) {
   if (cmd == "doctor") return DoctorMain(argc - 1, argv + 1);
 #ifdef FATHOM_HAVE_GRADE
   if (cmd == "grade") return GradeMain(argc - 1, argv + 1);
+  if (cmd == "prepare") return PrepareMain(argc - 1, argv + 1);
+  if (cmd == "merge") return MergeMain(argc - 1, argv + 1);
 #endif
 #ifdef FATHOM_HAVE_EVAL
   if (cmd == "eval") return EvalMain(argc - 1, argv + 1);
