@@ -292,7 +292,8 @@ absl::StatusOr<MergeOutcome> MergeResultsFiles(const ProblemSet& problems,
       counts.insert(in.sidecar->shard.count);
       seen.insert(in.sidecar->shard.index);
     }
-    if (counts.size() == 1 && *counts.begin() > 0) {
+    // (Only when every file says which shard it is.)
+    if (all_sidecars && counts.size() == 1 && *counts.begin() > 0) {
       const int64_t n = *counts.begin();
       for (int64_t i = 0; i < n; ++i) {
         if (seen.count(i) == 0) out.missing_shards.push_back(absl::StrCat(i, "/", n));
@@ -555,9 +556,9 @@ absl::StatusOr<MergeOutcome> MergeEvalPlusFiles(const ProblemSet& problems,
                                     absl::StrJoin(out.mismatches, "; ")));
   }
   if (!out.duplicated_tasks.empty() && !o.allow_incomplete) {
-    refusals.push_back(absl::StrCat("duplicated tasks (", out.duplicated_tasks.size(),
-                                    ", --allow-incomplete takes the first file's): ",
-                                    Named(out.duplicated_tasks)));
+    refusals.push_back(absl::StrCat("duplicated tasks (", out.duplicated_tasks.size(), "): ",
+                                    Named(out.duplicated_tasks),
+                                    " (--allow-incomplete takes the first file's)"));
   }
   if (!refusals.empty()) {
     return absl::FailedPreconditionError(
@@ -575,6 +576,10 @@ absl::StatusOr<MergeOutcome> MergeEvalPlusFiles(const ProblemSet& problems,
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
   const std::vector<int64_t> ks = o.ks.empty() ? std::vector<int64_t>{1, 10, 100} : o.ks;
   const std::string text = EvalPlusFileText(date, hash, eval, ks, &out.evalplus);
+  std::error_code ec;
+  if (fs::path(o.out_path).has_parent_path()) {
+    fs::create_directories(fs::path(o.out_path).parent_path(), ec);
+  }
   if (absl::Status s = WriteFileAtomically(o.out_path, text); !s.ok()) return s;
   out.evalplus_path = o.out_path;
   out.evalplus_name = DatasetName(problems);
