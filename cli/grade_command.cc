@@ -511,14 +511,6 @@ int GradeMain(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  if (flags.Has("out-dir")) {
-    std::error_code ec;
-    std::filesystem::create_directories(flags.Get("out-dir"), ec);
-    if (ec) {
-      PrintError("grade", absl::StrCat("--out-dir ", flags.Get("out-dir"), ": ", ec.message()));
-      return kExitUsage;
-    }
-  }
   if (int rc = StartRuntime(flags, "grade", options.workers, options.limits, g); rc != kExitOk) {
     return rc;
   }
@@ -553,6 +545,14 @@ int GradeMain(int argc, char** argv) {
   }
   if (setup_text.empty()) setup_text = grader::MeasuredSetupText(options.setup, setup.machine);
   const grader::RunInfo info = RunInfoOf(*g.rt, g.runtime, g.policy->hash, g.layers, options);
+  if (flags.Has("out-dir")) {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.Get("out-dir"), ec);
+    if (ec) {
+      PrintError("grade", absl::StrCat("--out-dir ", flags.Get("out-dir"), ": ", ec.message()));
+      return kExitUsage;
+    }
+  }
 
   absl::StatusOr<grader::GradeReport> report =
       grader::Grade(options, *problems, *runner.runner, g.runtime);
