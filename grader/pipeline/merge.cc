@@ -95,9 +95,21 @@ struct LineFacts {
 // Reads the fields a merge counts. `where` is "file:line" for errors.
 absl::Status ReadLine(const std::string& line, const std::string& where,
                       const ProblemSet& problems, bool task_only, LineFacts* f) {
-  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": not a JSON object"));
+  // Only the few fields counted are decoded: the completions and program output that make
+  // up most of a line are skipped over, not copied (a merge is read-bound).
+  absl::StatusOr<std::vector<RawMember>> members = RawObjectMembers(line);
+  if (!members.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": not a JSON object (", members.status().message(), ")"));
+  }
+  nlohmann::json j = nlohmann::json::object();
+  for (const RawMember& m : *members) {
+    if (m.key == "task_id" || m.key == "passed" || m.key == "status" || m.key == "result" ||
+        m.key == "base_status") {
+      j[m.key] = nlohmann::json::parse(
+          absl::string_view(line).substr(m.value_begin, m.value_end - m.value_begin), nullptr,
+          /*allow_exceptions=*/false);
+    }
   }
   auto id = j.find("task_id");
   if (id == j.end()) return absl::InvalidArgumentError(absl::StrCat(where, ": task_id: missing"));
