@@ -30,6 +30,7 @@ constexpr char kUsage[] =
     "                   [--shots FILE] [--mode faithful|strict] [--api chat|completions]\n"
     "                   [--scorer CMD] [--bootstrap N] [--seed N] [--json] [--registry DIR]\n"
     "                   [--workers N] [--no-zygote] [--policies DIR] [--cache DIR]\n"
+    "                   [--shard i/N|auto|auto/N]\n"
     "       fathom eval --list [--json] [--registry DIR]\n"
     "Scores saved completions on GPT-Fathom's benchmarks, exactly as GPT-Fathom does\n"
     "(--mode faithful, the default) or with its known bugs fixed (--mode strict), and\n"
@@ -42,6 +43,10 @@ constexpr char kUsage[] =
     "--scorer CMD (or $FATHOM_EVAL_SCORER): the external scorer for realtoxicity (Perspective\n"
     "API): reads {\"id\",\"prompt\",\"completion\",...} JSON lines on stdin, writes\n"
     "{\"id\",\"score\"} lines on stdout in the same order.\n"
+    "--shard i/N scores (and with --model asks for) only the rows whose id (\"<subtask>/<id>\"\n"
+    "with sub-tasks) hashes to shard i (first 8 bytes of SHA-256, big-endian, mod N; auto:\n"
+    "from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); `fathom merge --out DIR RUN...`\n"
+    "joins the shards' run directories.\n"
     "Exit codes: 0 scored, 1 some code samples hit sandbox_error, 2 usage or unreadable\n"
     "input.\n";
 
@@ -151,6 +156,7 @@ int EvalMain(int argc, char** argv) {
   flags.Bool("no-zygote", "code benchmarks: fresh interpreters instead of warm zygotes");
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Value("cache", "code benchmarks: verdict and calibration cache directory");
+  flags.Value("shard", "score one shard of the rows: i/N, auto (Slurm array, Indexed Job), auto/N");
   flags.Bool("help", "show this help");
   AddModelFlags(flags);
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return Usage(std::string(s.message()));
@@ -229,6 +235,11 @@ int EvalMain(int argc, char** argv) {
     const char* env = std::getenv("FATHOM_EVAL_SCORER");
     if (env != nullptr) o.scorer_command = env;
   }
+  if (flags.Has("shard")) {
+    absl::StatusOr<grader::ShardSpec> shard = grader::ParseShard(flags.Get("shard"));
+    if (!shard.ok()) return Usage(std::string(shard.status().message()));
+    o.shard = *shard;
+  }
   o.fathom_version = kFathomVersion;
   o.registry_hash = registry->hash();
   {
@@ -245,7 +256,8 @@ int EvalMain(int argc, char** argv) {
   }
   const bool several = benches.size() > 1;
   absl::StatusOr<std::unique_ptr<EvalModel>> model =
-      prompts_only ? std::unique_ptr<EvalModel>() : EvalModel::FromFlags(flags, o.out_dir, registry->hash());
+      prompts_only ? std::unique_ptr<EvalModel>()
+                   : EvalModel::FromFlags(flags, o.out_dir, registry->hash(), o.shard);
   if (!model.ok()) {
     if (model.status().code() == absl::StatusCode::kInvalidArgument) {
       return Usage(std::string(model.status().message()));
@@ -339,6 +351,7 @@ int EvalMain(int argc, char** argv) {
         continue;
       }
       o.predictions_path = *generated;
+      o.predictions_per_shard = o.shard.sharded();
     } else {
       o.predictions_path = PredictionsFor(flags.Get("predictions"), name);
       // A directory of predictions may cover only some of the suite: the rest are named,

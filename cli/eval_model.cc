@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "driver/client/generate.h"
+#include "driver/run/engine.h"
 #include "driver/run/run_dir.h"
 #include "nlohmann/json.hpp"
 
@@ -79,7 +80,8 @@ absl::Status PositiveDouble(const Flags& flags, const std::string& name, double*
 
 absl::StatusOr<std::unique_ptr<EvalModel>> EvalModel::FromFlags(const Flags& flags,
                                                                  const std::string& out_dir,
-                                                                 const std::string& registry_hash) {
+                                                                 const std::string& registry_hash,
+                                                                 const grader::ShardSpec& shard) {
   if (!flags.Has("model")) {
     for (const char* f : {"endpoint", "concurrency", "rpm", "tpm", "max-retries", "timeout",
                           "response-cache", "no-cache", "refresh", "samples", "context-window",
@@ -114,6 +116,7 @@ absl::StatusOr<std::unique_ptr<EvalModel>> EvalModel::FromFlags(const Flags& fla
   std::unique_ptr<EvalModel> m(new EvalModel());
   m->out_dir_ = out_dir;
   m->registry_hash_ = registry_hash;
+  m->shard_ = shard;
   m->no_resume_ = flags.GetBool("no-resume");
   m->dry_run_ = flags.GetBool("dry-run");
   m->tty_ = isatty(STDERR_FILENO) == 1;
@@ -186,6 +189,12 @@ dc::GenerateOptions EvalModel::Options(const driver::Benchmark& bench,
   g.samples = samples_;
   g.context_window = context_window_;
   g.dry_run = dry_run_;
+  if (shard_.sharded()) {
+    g.keep = [shard = shard_](const driver::Row& row) {
+      return shard.Contains(driver::run::ShardKey(row));
+    };
+    g.shard = shard_.Text();
+  }
   g.predictions_path =
       (fs::path(out_dir_) / (bench.info().name + ".predictions.jsonl")).string();
   return g;

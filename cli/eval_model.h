@@ -12,6 +12,7 @@
 #include "driver/client/cache.h"
 #include "driver/client/client.h"
 #include "driver/client/generate.h"
+#include "grader/pipeline/shard.h"
 
 namespace fathom::cli {
 
@@ -23,9 +24,11 @@ class EvalModel {
  public:
   // Null when --model is absent; InvalidArgument naming a bad flag.
   // `registry_hash` (Registry::hash()) goes into each benchmark's request fingerprint.
+  // `shard`: ask only about the shard's rows (driver::run::ShardKey).
   static absl::StatusOr<std::unique_ptr<EvalModel>> FromFlags(const Flags& flags,
                                                               const std::string& out_dir,
-                                                              const std::string& registry_hash);
+                                                              const std::string& registry_hash,
+                                                              const grader::ShardSpec& shard);
   // Refuses (FailedPrecondition naming what differs and --no-resume) when OUT/<name>.model.json
   // records other requests than this run would send for `bench`: a changed model, decoding,
   // template, --samples, mode, --context-window or data. Writes nothing; call it for every
@@ -52,6 +55,7 @@ class EvalModel {
 
   std::string out_dir_;
   std::string registry_hash_;
+  grader::ShardSpec shard_;
   bool no_resume_ = false;
   std::unique_ptr<driver::client::Cache> cache_;
   std::unique_ptr<driver::client::Client> client_;

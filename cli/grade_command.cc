@@ -3,25 +3,32 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "grader/formats/evalplus_report.h"
 #include "grader/formats/extract.h"
+#include "grader/formats/line_reader.h"
 #include "grader/formats/problems.h"
 #include "grader/formats/samples.h"
 #include "grader/iomode/io_mode.h"
 #include "grader/pipeline/grade.h"
 #include "grader/pipeline/grading_plan.h"
 #include "grader/pipeline/pass_at_k.h"
+#include "grader/pipeline/prepared.h"
 #include "grader/pipeline/result_cache.h"
+#include "grader/pipeline/results_sidecar.h"
 #include "grader/pipeline/runtime_context.h"
 #include "grader/pipeline/scheduler.h"
+#include "grader/pipeline/shard.h"
 #include "grader/pipeline/summary.h"
 #include "grader/pipeline/time_limits.h"
 #include "grader/policy/policy.h"
@@ -38,8 +45,10 @@ constexpr char kUsage[] =
     "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus]\n"
     "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
+    "                    [--shard i/N|auto|auto/N] [--out-dir DIR] [--prepared DIR]\n"
     "Grades every sample in the sandbox, writes <samples>_results.jsonl (human-eval's\n"
-    "format plus fathom fields) and prints human-eval's pass@k line and a summary.\n"
+    "format plus fathom fields) and its sidecar <results>.fathom.json, and prints\n"
+    "human-eval's pass@k line and a summary.\n"
     "A killed run resumes when the same command is run again.\n"
     "Time limits: by default (--time-limit auto) each problem gets the CPU limit\n"
     "max(1 s, 1.5 x (start-up + 10 x its canonical solution's own CPU time)), measured\n"
@@ -50,6 +59,11 @@ constexpr char kUsage[] =
     "entry point on each input and compares the returned values outside the sandbox with\n"
     "the canonical solution's; assert mode runs the problem's own tests (human-eval).\n"
     "--format evalplus also writes <samples>.eval_results.json in EvalPlus's layout.\n"
+    "Shards: --shard i/N grades the samples of the tasks whose task_id hashes to shard i\n"
+    "(first 8 bytes of SHA-256, big-endian, mod N; auto: from SLURM_ARRAY_TASK_ID or\n"
+    "JOB_COMPLETION_INDEX), under the same file names (--out-dir DIR puts them in DIR);\n"
+    "`fathom merge` joins the shards. --prepared DIR takes the time limits and expected\n"
+    "outputs `fathom prepare` measured, instead of measuring.\n"
     "Exit codes: 0 grading completed, 1 some samples hit sandbox_error, 2 usage or\n"
     "unreadable input (or --strict stopped at bad input).\n";
 
@@ -85,7 +99,15 @@ void DeclareFlags(Flags& flags) {
   flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
   DeclareIoModeFlags(flags);
   flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
+  flags.Value("shard", "grade one shard: i/N (0 <= i < N), auto (Slurm array, Indexed Job), auto/N");
+  flags.Value("out-dir", "write the results (and EvalPlus file) here, under their default names");
+  flags.Value("prepared", "time limits and expected outputs from `fathom prepare --out DIR`");
   flags.Bool("help", "show this help");
+}
+
+// `default_path`'s file name in `dir` (--out-dir).
+std::string OutDirPath(const std::string& dir, const std::string& default_path) {
+  return (std::filesystem::path(dir) / std::filesystem::path(default_path).filename()).string();
 }
 
 // The options the flags give, before any file is read. InvalidArgument: a usage error.
@@ -126,6 +148,16 @@ absl::Status OptionsFromFlags(const Flags& flags, grader::GradeOptions& options,
   format = flags.Get("format", "human-eval");
   if (format != "human-eval" && format != "evalplus") {
     return absl::InvalidArgumentError("--format: expected human-eval or evalplus");
+  }
+  if (flags.Has("shard")) {
+    absl::StatusOr<grader::ShardSpec> shard = grader::ParseShard(flags.Get("shard"));
+    if (!shard.ok()) return shard.status();
+    options.shard = *shard;
+  }
+  if (flags.Has("out-dir")) {
+    if (flags.Has("out")) return absl::InvalidArgumentError("give one of --out and --out-dir");
+    options.out_path = OutDirPath(flags.Get("out-dir"),
+                                  grader::DefaultResultsPath(options.samples_path));
   }
   return absl::OkStatus();
 }
@@ -173,7 +205,9 @@ absl::StatusOr<std::string> WriteEvalPlus(const Flags& flags, const grader::Prob
                                           std::string* path) {
   grader::EvalPlusReportOptions ep;
   ep.results_path = report.results_path;
-  ep.out_path = *path = grader::EvalPlusResultsPath(options.samples_path);
+  *path = grader::EvalPlusResultsPath(options.samples_path);
+  if (flags.Has("out-dir")) *path = OutDirPath(flags.Get("out-dir"), *path);
+  ep.out_path = *path;
   absl::StatusOr<std::string> md5 = grader::ProblemFileMd5(flags.Get("problems"));
   ep.dataset_hash = md5.ok() ? *md5 : "";
   ep.extract = options.extract;
@@ -266,6 +300,160 @@ int PrintReport(const Flags& flags, const std::string& format,
   return kExitOk;
 }
 
+// Everything grading needs before the first sample: the policy, the sandbox, the runtime
+// asked for its version in it, and the runner. Built once per command; every member
+// outlives the ones after it (the prepared runtime points into the policy).
+struct GradingRuntime {
+  std::unique_ptr<grader::Policy> policy;
+  const grader::RuntimePolicy* rt = nullptr;
+  std::unique_ptr<sandbox::Sandbox> sb;
+  sandbox::LayerSet layers;
+  grader::PreparedRuntime prepared;
+  grader::RuntimeContext runtime;
+  RunnerChoice runner;
+};
+
+// Loads the policy and the runtime's limits as the flags change them (usage errors are
+// printed; the exit code is returned, kExitOk on success).
+int LoadPolicyAndLimits(const Flags& flags, const std::string& cmd, GradingRuntime& g,
+                        sandbox::Limits& limits, bool& auto_time_limit) {
+  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
+  if (!policy.ok()) {
+    PrintError(cmd, std::string(policy.status().message()));
+    return kExitUsage;
+  }
+  g.policy = std::make_unique<grader::Policy>(*std::move(policy));
+  absl::StatusOr<const grader::RuntimePolicy*> rt =
+      g.policy->Runtime(flags.Get("runtime", "python"));
+  if (!rt.ok()) {
+    PrintError(cmd, std::string(rt.status().message()));
+    return kExitUsage;
+  }
+  g.rt = *rt;
+  limits = g.rt->limits;
+  if (absl::Status s = LimitsFromFlags(flags, limits, &auto_time_limit); !s.ok()) {
+    PrintError(cmd, std::string(s.message()));
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+// Creates the sandbox (--require, --no-zygote), prepares the runtime, asks it for its
+// version in the sandbox (part of every fingerprint) and picks the runner.
+int StartRuntime(const Flags& flags, const std::string& cmd, int workers,
+                 const sandbox::Limits& limits, GradingRuntime& g) {
+  // Pre-started inits serve the fresh path: one per worker when that is the runner.
+  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
+      *g.policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? workers : 0);
+  if (!sb.ok()) {
+    PrintError(cmd, absl::StrCat(sb.status().message(),
+                                 "\n(run `fathom doctor` to see what this host allows)"));
+    return kExitUsage;
+  }
+  g.sb = *std::move(sb);
+  g.layers = g.sb->active_layers();
+  absl::StatusOr<grader::PreparedRuntime> prepared =
+      grader::PrepareRuntime(*g.policy, g.rt->name, g.layers.Has(sandbox::Layer::kSeccomp));
+  if (!prepared.ok()) {
+    PrintError(cmd, std::string(prepared.status().message()));
+    return kExitUsage;
+  }
+  g.prepared = *std::move(prepared);
+  absl::StatusOr<grader::RuntimeContext> runtime =
+      grader::ProbeRuntime(*g.sb, g.prepared, limits, g.policy->hash, g.layers.Names());
+  if (!runtime.ok()) {
+    PrintError(cmd, absl::StrCat("sandbox error: ", runtime.status().message()));
+    return kExitSandboxErrors;
+  }
+  g.runtime = *std::move(runtime);
+  g.runner = MakeRunner(*g.sb, g.prepared, workers, !flags.GetBool("no-zygote"));
+  return kExitOk;
+}
+
+// The setup options both grade and prepare measure (or look up) with.
+grader::SetupOptions MakeSetupOptions(const sandbox::Limits& limits, grader::GradeMode mode,
+                                      bool auto_time_limit, const GradingRuntime& g,
+                                      int workers, std::ostream* log) {
+  grader::SetupOptions setup;
+  setup.limits = limits;
+  setup.mode = mode;
+  setup.auto_time_limit = auto_time_limit;
+  // The zygote's cpu_ms leaves out interpreter start-up, the fresh path's includes it:
+  // their calibrations are cached apart.
+  setup.runner_name = g.runner.zygote != nullptr ? "zygote" : "fresh-exec";
+  setup.workers = workers;
+  setup.log = log;
+  return setup;
+}
+
+// --prepared DIR: points `setup` at DIR's measurements after checking they are what this
+// run would measure. The manifest is returned for the sidecar's fingerprint.
+absl::StatusOr<grader::PreparedManifest> UsePrepared(const std::string& dir,
+                                                     const grader::ProblemSet& problems,
+                                                     const grader::RuntimeContext& runtime,
+                                                     const std::set<std::string>& tasks,
+                                                     grader::SetupOptions& setup) {
+  absl::StatusOr<grader::PreparedManifest> manifest = grader::ReadPreparedManifest(dir);
+  if (!manifest.ok()) return manifest.status();
+  absl::StatusOr<std::set<std::string>> io_tasks =
+      grader::IoModeTasks(problems, setup.mode, tasks);
+  if (!io_tasks.ok()) return io_tasks.status();
+  if (absl::Status s =
+          grader::CheckPrepared(*manifest, dir, problems, runtime, setup, tasks, *io_tasks);
+      !s.ok()) {
+    return s;
+  }
+  setup.cache_dir = dir;
+  setup.machine = manifest->machine;
+  return manifest;
+}
+
+// Shard i of N grades the tasks that hash to it; the progress total is their samples.
+void ApplyShard(const grader::ShardSpec& shard, grader::SampleScan& scan,
+                int64_t* total_samples) {
+  if (!shard.sharded()) return;
+  std::set<std::string> mine;
+  int64_t samples = 0;
+  for (const std::string& t : scan.task_ids) {
+    if (!shard.Contains(t)) continue;
+    mine.insert(t);
+    samples += scan.task_samples[t];
+  }
+  scan.task_ids = std::move(mine);
+  if (scan.records > 0) *total_samples = samples;
+}
+
+// The sidecar of a finished run (results_sidecar.h).
+grader::ResultsSidecar MakeSidecar(const grader::GradeReport& report,
+                                   const grader::GradeOptions& options,
+                                   const grader::ProblemSet& problems,
+                                   const grader::RuntimeContext& runtime,
+                                   const grader::RunInfo& info, const std::string& setup_text,
+                                   const std::string& format, const RunnerChoice& runner) {
+  grader::ResultsSidecar s;
+  s.fingerprint =
+      grader::GradeFingerprint(report, options, problems, runtime, info, setup_text);
+  s.shard = options.shard;
+  s.samples_path = options.samples_path;
+  s.file_samples = report.file_samples;
+  s.bad_records = report.bad_records;
+  s.file_tasks = report.file_tasks;
+  s.result_tasks.reserve(report.tasks.size());
+  for (const auto& [task, count] : report.tasks) s.result_tasks.emplace_back(task, count.n);
+  s.index_runs = report.index_runs;
+  s.ks = options.ks;
+  s.format = format;
+  s.extract = options.extract;
+  if (options.extract == grader::ExtractMode::kStop) s.stops = options.stops;
+  s.info = info;
+  s.runner = runner.description;
+  s.elapsed_s = report.elapsed_s;
+  s.ran = report.ran;
+  s.cache_hits = report.cache_hits;
+  s.resumed = report.resumed;
+  return s;
+}
+
 }  // namespace
 
 int GradeMain(int argc, char** argv) {
@@ -289,15 +477,11 @@ int GradeMain(int argc, char** argv) {
   if (absl::Status s = OptionsFromFlags(flags, options, format); !s.ok()) {
     return Usage(std::string(s.message()));
   }
-  absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
-  if (!policy.ok()) return Usage(std::string(policy.status().message()));
-  absl::StatusOr<const grader::RuntimePolicy*> rt =
-      policy->Runtime(flags.Get("runtime", "python"));
-  if (!rt.ok()) return Usage(std::string(rt.status().message()));
-  options.limits = (*rt)->limits;
+  GradingRuntime g;
   bool auto_time_limit = true;
-  if (absl::Status s = LimitsFromFlags(flags, options.limits, &auto_time_limit); !s.ok()) {
-    return Usage(std::string(s.message()));
+  if (int rc = LoadPolicyAndLimits(flags, "grade", g, options.limits, auto_time_limit);
+      rc != kExitOk) {
+    return rc;
   }
   options.io_fixed_cpu = !auto_time_limit;
 
@@ -307,14 +491,15 @@ int GradeMain(int argc, char** argv) {
     return kExitUsage;
   }
   // Unreadable samples fail now, before calibration spends time. The task ids sampled
-  // decide which problems need expected outputs or calibrated limits; --mode io on a
-  // task without inputs fails before any measuring.
+  // (this shard's) decide which problems need expected outputs or calibrated limits;
+  // --mode io on a task without inputs fails before any measuring.
   absl::StatusOr<grader::SampleScan> scan = grader::ScanSamples(options.samples_path, *problems);
   if (!scan.ok()) {
     PrintError("grade", std::string(scan.status().message()));
     return kExitUsage;
   }
   options.total_samples = scan->records;
+  ApplyShard(options.shard, *scan, &options.total_samples);
   if (absl::Status s = grader::IoModeTasks(*problems, options.mode, scan->task_ids).status();
       !s.ok()) {
     PrintError("grade", std::string(s.message()));
@@ -326,60 +511,210 @@ int GradeMain(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  // Pre-started inits serve the fresh path: one per worker when that is the runner.
-  absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
-      *policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? options.workers : 0);
-  if (!sb.ok()) {
-    PrintError("grade", absl::StrCat(sb.status().message(),
-                                     "\n(run `fathom doctor` to see what this host allows)"));
-    return kExitUsage;
+  if (int rc = StartRuntime(flags, "grade", options.workers, options.limits, g); rc != kExitOk) {
+    return rc;
   }
-  sandbox::LayerSet layers = (*sb)->active_layers();
-  absl::StatusOr<grader::PreparedRuntime> prepared =
-      grader::PrepareRuntime(*policy, (*rt)->name, layers.Has(sandbox::Layer::kSeccomp));
-  if (!prepared.ok()) {
-    PrintError("grade", std::string(prepared.status().message()));
-    return kExitUsage;
-  }
-  // The interpreter's version, asked in the sandbox itself: part of the fingerprint.
-  absl::StatusOr<grader::RuntimeContext> runtime =
-      grader::ProbeRuntime(**sb, *prepared, options.limits, policy->hash, layers.Names());
-  if (!runtime.ok()) {
-    PrintError("grade", absl::StrCat("sandbox error: ", runtime.status().message()));
-    return kExitSandboxErrors;
-  }
-  RunnerChoice runner =
-      MakeRunner(**sb, *prepared, options.workers, !flags.GetBool("no-zygote"));
+  const RunnerChoice& runner = g.runner;
   if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
+  if (options.shard.sharded() && options.progress) {
+    std::cerr << "fathom grade: shard " << options.shard.Text() << ": "
+              << scan->task_ids.size() << " tasks\n";
+  }
 
   CommandLog log(std::cerr, "grade");
   options.log = &log;
   options.terminal = &std::cerr;
-  grader::SetupOptions setup;
-  setup.limits = options.limits;
-  setup.mode = options.mode;
-  setup.auto_time_limit = auto_time_limit;
+  grader::SetupOptions setup =
+      MakeSetupOptions(options.limits, options.mode, auto_time_limit, g, options.workers, &log);
   setup.cache_dir = !options.cache_dir.empty() ? options.cache_dir : grader::DefaultCacheDir();
-  // The zygote's cpu_ms leaves out interpreter start-up, the fresh path's includes it:
-  // their calibrations are cached apart.
-  setup.runner_name = runner.zygote != nullptr ? "zygote" : "fresh-exec";
-  setup.workers = options.workers;
-  setup.log = &log;
+  std::string setup_text;
+  if (flags.Has("prepared")) {
+    absl::StatusOr<grader::PreparedManifest> manifest =
+        UsePrepared(flags.Get("prepared"), *problems, g.runtime, scan->task_ids, setup);
+    if (!manifest.ok()) {
+      PrintError("grade", std::string(manifest.status().message()));
+      return kExitUsage;
+    }
+    setup_text = grader::PreparedSetupText(manifest->id);
+  }
   if (absl::Status s = grader::PrepareGrading(*problems, scan->task_ids, *runner.runner,
-                                              *runtime, setup, &options.setup);
+                                              g.runtime, setup, &options.setup);
       !s.ok()) {
     PrintError("grade", std::string(s.message()));
     return kExitUsage;
   }
-  const grader::RunInfo info = RunInfoOf(**rt, *runtime, policy->hash, layers, options);
+  if (setup_text.empty()) setup_text = grader::MeasuredSetupText(options.setup, setup.machine);
+  const grader::RunInfo info = RunInfoOf(*g.rt, g.runtime, g.policy->hash, g.layers, options);
+  if (flags.Has("out-dir")) {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.Get("out-dir"), ec);
+    if (ec) {
+      PrintError("grade", absl::StrCat("--out-dir ", flags.Get("out-dir"), ": ", ec.message()));
+      return kExitUsage;
+    }
+  }
 
   absl::StatusOr<grader::GradeReport> report =
-      grader::Grade(options, *problems, *runner.runner, *runtime);
+      grader::Grade(options, *problems, *runner.runner, g.runtime);
   if (!report.ok()) {
     PrintError("grade", std::string(report.status().message()));
     return kExitUsage;
   }
-  return PrintReport(flags, format, *problems, options, info, runner, *report);
+  int rc = PrintReport(flags, format, *problems, options, info, runner, *report);
+  if (report->completed) {
+    grader::ResultsSidecar sidecar = MakeSidecar(*report, options, *problems, g.runtime, info,
+                                                 setup_text, format, runner);
+    if (absl::Status s = grader::WriteSidecar(report->results_path, sidecar); !s.ok()) {
+      PrintError("grade", absl::StrCat("the sidecar for `fathom merge`: ", s.message()));
+      return kExitUsage;
+    }
+  }
+  return rc;
+}
+
+int PrepareMain(int argc, char** argv) {
+  Flags flags;
+  flags.Value("problems", "problem file: HumanEval / HumanEval+ / MBPP(+) JSONL or .jsonl.gz");
+  flags.Value("out", "the directory to write (shards read it with `fathom grade --prepared`)");
+  flags.Value("samples", "only the tasks these samples use (default: every task)");
+  flags.Value("workers", "concurrent sandbox runs (default: the cores available)");
+  flags.Value("time-limit", "auto (default): calibrate; or fixed seconds (nothing to calibrate)");
+  flags.Value("timeout", "fixed per-sample CPU-time limit in seconds (no calibration)");
+  flags.Value("runtime", "runtime from the policy (default python)");
+  flags.Value("limit", "override a limit, e.g. memory_bytes=536870912", true);
+  flags.Value("require", "fail unless this isolation layer is active", true);
+  flags.Value("policies", "policy directory (default: next to the binary)");
+  flags.Bool("no-zygote", "measure on fresh interpreters (shards graded with --no-zygote)");
+  flags.Bool("json", "print the manifest as JSON");
+  DeclareIoModeFlags(flags);
+  flags.Bool("help", "show this help");
+  constexpr char kPrepareUsage[] =
+      "usage: fathom prepare --problems FILE --out DIR [--samples FILE] [--workers N]\n"
+      "                      [--mode auto|io|assert] [--time-limit auto|S | --timeout S]\n"
+      "                      [--limit key=value ...] [--runtime python] [--no-zygote]\n"
+      "                      [--require LAYER ...] [--policies DIR] [--json]\n"
+      "Measures what grading FILE needs once (the calibrated time limits, I/O mode's\n"
+      "expected outputs) into DIR, for every shard of a run to read with\n"
+      "`fathom grade --prepared DIR`: N shards do not measure N times, and all grade\n"
+      "under the same limits on any machine. Give prepare the grading flags that change\n"
+      "measurements (--mode, --limit, --timeout, --runtime, --no-zygote); run it where\n"
+      "the shards run (the same image and isolation layers).\n"
+      "Exit codes: 0 prepared, 1 some measurements hit sandbox_error (run it again),\n"
+      "2 usage or unreadable input.\n";
+  auto usage = [&](const std::string& message) {
+    PrintError("prepare", absl::StrCat(message, "\n", kPrepareUsage));
+    return kExitUsage;
+  };
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return usage(std::string(s.message()));
+  if (flags.GetBool("help")) {
+    std::cout << kPrepareUsage << flags.Help();
+    return kExitOk;
+  }
+  if (!flags.positionals().empty()) return usage("unexpected arguments");
+  if (!flags.Has("problems")) return usage("--problems is required");
+  if (!flags.Has("out")) return usage("--out is required");
+  const std::string dir = flags.Get("out");
+  int workers = grader::AvailableCores();
+  if (flags.Has("workers") && (!absl::SimpleAtoi(flags.Get("workers"), &workers) || workers < 1)) {
+    return usage("--workers: expected a positive integer");
+  }
+  grader::GradeMode mode = grader::GradeMode::kAuto;
+  grader::IoSettings io_settings;
+  if (absl::Status s = ParseIoModeFlags(flags, &mode, &io_settings); !s.ok()) {
+    return usage(std::string(s.message()));
+  }
+  GradingRuntime g;
+  sandbox::Limits limits;
+  bool auto_time_limit = true;
+  if (int rc = LoadPolicyAndLimits(flags, "prepare", g, limits, auto_time_limit); rc != kExitOk) {
+    return rc;
+  }
+  absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
+  if (!problems.ok()) {
+    PrintError("prepare", std::string(problems.status().message()));
+    return kExitUsage;
+  }
+  std::set<std::string> tasks;
+  if (flags.Has("samples")) {
+    absl::StatusOr<grader::SampleScan> scan = grader::ScanSamples(flags.Get("samples"), *problems);
+    if (!scan.ok()) {
+      PrintError("prepare", std::string(scan.status().message()));
+      return kExitUsage;
+    }
+    tasks = scan->task_ids;
+  } else {
+    for (const grader::Problem& p : problems->problems) tasks.insert(p.task_id);
+  }
+  if (absl::Status s = grader::IoModeTasks(*problems, mode, tasks).status(); !s.ok()) {
+    PrintError("prepare", std::string(s.message()));
+    return kExitUsage;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    PrintError("prepare", absl::StrCat("--out ", dir, ": ", ec.message()));
+    return kExitUsage;
+  }
+  if (int rc = StartRuntime(flags, "prepare", workers, limits, g); rc != kExitOk) return rc;
+  CommandLog log(std::cerr, "prepare");
+  grader::SetupOptions setup = MakeSetupOptions(limits, mode, auto_time_limit, g, workers, &log);
+  setup.cache_dir = dir;
+  grader::GradingSetup result;
+  if (absl::Status s =
+          grader::PrepareGrading(*problems, tasks, *g.runner.runner, g.runtime, setup, &result);
+      !s.ok()) {
+    PrintError("prepare", std::string(s.message()));
+    return kExitUsage;
+  }
+  // A measurement the sandbox failed on is not cached (a shard would measure it): say so
+  // rather than write a manifest that promises it.
+  for (const std::string& t : result.io_tasks) {
+    const grader::IoOracle& o = result.io.oracles[problems->by_id.at(t)];
+    const bool unusable = std::find(result.io.unusable_tasks.begin(),
+                                    result.io.unusable_tasks.end(),
+                                    t) != result.io.unusable_tasks.end();
+    if (!o.usable && !unusable) {
+      PrintError("prepare", absl::StrCat(t, ": the expected outputs hit a sandbox error (",
+                                         o.failure, "); run fathom prepare again"));
+      return kExitSandboxErrors;
+    }
+  }
+  absl::StatusOr<grader::PreparedManifest> manifest =
+      grader::MakePreparedManifest(*problems, g.runtime, setup, result, kFathomVersion);
+  if (!manifest.ok()) {
+    PrintError("prepare", absl::StrCat(manifest.status().message(),
+                                       " (a sandbox error while measuring? run it again)"));
+    return kExitSandboxErrors;
+  }
+  if (absl::Status s = grader::WritePreparedManifest(dir, *manifest); !s.ok()) {
+    PrintError("prepare", std::string(s.message()));
+    return kExitUsage;
+  }
+  if (flags.GetBool("json")) {
+    std::cout << grader::ReadWholeFile(grader::PreparedManifestPath(dir)).value_or("{}");
+    return kExitOk;
+  }
+  std::cout << "prepared " << dir << " for " << problems->path << " (" << tasks.size()
+            << " tasks, " << g.runner.description << ", " << setup.machine << ")\n";
+  if (manifest->calibrated) {
+    std::cout << "  time limits       " << manifest->calibration_file << " ("
+              << (result.time_limit.cached ? "already there" : absl::StrFormat(
+                      "calibrated in %.1f s", result.time_limit.measure_s))
+              << ")\n";
+  } else {
+    std::cout << "  time limits       "
+              << (auto_time_limit ? "none needed (every task in I/O mode)" : "fixed") << "\n";
+  }
+  if (!manifest->expected_outputs_file.empty()) {
+    std::cout << "  expected outputs  " << manifest->expected_outputs_file << " ("
+              << manifest->io_tasks.size() << " tasks, "
+              << (result.io.cached ? "already there" : absl::StrFormat(
+                      "measured in %.1f s", result.io.measure_s))
+              << ")\n";
+  }
+  std::cout << "  id                " << manifest->id << "\n"
+            << "grade each shard with --prepared " << dir << "\n";
+  return kExitOk;
 }
 
 }  // namespace fathom::cli

@@ -17,12 +17,13 @@ extern char** environ;
 namespace fathom::e2e {
 
 #ifdef FATHOM_BINARY
-// Starts FATHOM_BINARY with `args`, stdout and stderr to the file `log`, in our environment
-// with the "KEY=value" entries of `env` added or replaced. Returns the pid (reap it with
-// WaitExit). Everything is allocated before fork: the child only calls async-signal-safe
-// functions.
+// Starts FATHOM_BINARY with `args`, stdout and stderr to the file `log` (stderr to
+// `err_log` instead when given), in our environment with the "KEY=value" entries of `env`
+// added or replaced. Returns the pid (reap it with WaitExit). Everything is allocated
+// before fork: the child only calls async-signal-safe functions.
 inline pid_t StartFathom(const std::vector<std::string>& args, const std::string& log,
-                         const std::vector<std::string>& env = {}) {
+                         const std::vector<std::string>& env = {},
+                         const std::string& err_log = "") {
   std::string bin = FATHOM_BINARY;
   std::vector<std::string> argv_copy = args;
   std::vector<char*> argv = {bin.data()};
@@ -45,6 +46,8 @@ inline pid_t StartFathom(const std::vector<std::string>& args, const std::string
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) _exit(126);
     dup2(fd, 1);
+    if (!err_log.empty()) fd = open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) _exit(126);
     dup2(fd, 2);
     execve(bin.c_str(), argv.data(), envp.data());
     _exit(127);

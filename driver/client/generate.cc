@@ -78,7 +78,7 @@ absl::StatusOr<nlohmann::json> RequestFingerprint(const Benchmark& bench,
     shot_files.push_back(*sha);
   }
   const Decoding& d = info.decoding;
-  return nlohmann::json{
+  nlohmann::json fingerprint = {
       {"endpoint", NormalizeEndpoint(client.endpoint)},
       {"model", client.model},
       {"api", std::string(ApiName(o.api))},
@@ -94,6 +94,9 @@ absl::StatusOr<nlohmann::json> RequestFingerprint(const Benchmark& bench,
       {"context_window", o.context_window},
       {"data", std::move(data)},
       {"shots", std::move(shot_files)}};
+  // Unsharded runs keep the fingerprint they had (their run directories resume).
+  if (!o.shard.empty()) fingerprint["shard"] = o.shard;
+  return fingerprint;
 }
 
 namespace {
@@ -149,7 +152,7 @@ absl::StatusOr<GenerateOutcome> GeneratePredictions(const Benchmark& bench,
     std::string error;
     int64_t rows = 0;
     for (run::ReadOutcome r; (r = counter.Next(&row, &error)) != run::ReadOutcome::kEnd;) {
-      rows += r == run::ReadOutcome::kRow;
+      rows += r == run::ReadOutcome::kRow && (!o.keep || o.keep(row));
     }
     client.SetTotal(client.progress().items_done + rows);
   }
@@ -192,6 +195,7 @@ absl::StatusOr<GenerateOutcome> GeneratePredictions(const Benchmark& bench,
           head[row.subtask]++ < shot_source.holdout) {
         continue;
       }
+      if (o.keep && !o.keep(row)) continue;  // another shard's
       if (!bench.CheckRow(row).ok()) {
         ++out.skipped_rows;
         continue;

@@ -21,6 +21,7 @@
 #define FATHOM_DRIVER_CLIENT_GENERATE_H_
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ struct GenerateOptions {
   std::string predictions_path;  // written (atomically)
   bool dry_run = false;    // estimate only: nothing sent, nothing written
   std::ostream* log = nullptr;   // errors, one line each; null: std::cerr
+  // Ask only about the rows this returns true for (`fathom eval --shard`: the shard's
+  // rows); null: every row. `shard` names the selection in the request fingerprint, so a
+  // run directory resumed with another shard is refused.
+  std::function<bool(const Row&)> keep;
+  std::string shard;
 };
 
 struct GenerateOutcome {

@@ -8,11 +8,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "driver/run/entry.h"
 #include "driver/run/external_scorer.h"
 #include "driver/run/predictions.h"
 #include "driver/run/readers.h"
 #include "driver/run/run_dir.h"
 #include "driver/run/stats.h"
+#include "grader/formats/indexed_lines.h"
 #include "grader/formats/line_reader.h"
 #include "grader/formats/sha256.h"
 #include "grader/formats/utf8.h"
@@ -40,63 +42,10 @@ std::string ShotKindName(ShotSource::Kind k) {
   return "none";
 }
 
-std::string ScoringName(Scoring s) {
-  switch (s) {
-    case Scoring::kJudge: return "judge";
-    case Scoring::kCode: return "code";
-    case Scoring::kExternal: return "external";
-  }
-  return "judge";
-}
 
 Json FileEntry(const std::string& path) {
   absl::StatusOr<std::string> h = FileSha256(path);
   return Json{{"path", grader::SanitizeUtf8(path)}, {"sha256", h.ok() ? *h : ""}};
-}
-
-// Sub-tasks in report order: the benchmark's list first, then as first seen.
-class SubtaskTable {
- public:
-  explicit SubtaskTable(const BenchmarkInfo& info) : info_(info) {}
-  size_t Index(const std::string& s) {
-    auto [it, inserted] = index_.try_emplace(s, names_.size());
-    if (inserted) {
-      names_.push_back(s);
-      scores_.emplace_back();
-      skipped_.push_back(0);
-      missing_.push_back(0);
-      seen_.push_back(0);
-    }
-    return it->second;
-  }
-  // Indices sorted for the report.
-  std::vector<size_t> Order() const {
-    std::vector<size_t> order(names_.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    auto rank = [&](size_t i) {
-      auto it = std::find(info_.subtasks.begin(), info_.subtasks.end(), names_[i]);
-      return std::make_pair(it - info_.subtasks.begin(), i);
-    };
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rank(a) < rank(b); });
-    return order;
-  }
-  std::vector<std::string> names_;
-  std::vector<std::vector<double>> scores_;  // per item
-  std::vector<int64_t> skipped_;
-  std::vector<int64_t> missing_;
-  std::vector<int64_t> seen_;  // rows read
-
- private:
-  const BenchmarkInfo& info_;
-  std::map<std::string, size_t> index_;
-};
-
-Json CiJson(const Estimate& e) {
-  return Json::array({e.ci_low, e.ci_high});
-}
-
-Json EstimateJson(const Estimate& e) {
-  return Json{{"value", e.value}, {"ci95", CiJson(e)}, {"n", e.n}};
 }
 
 // GPT-Fathom's recorder: event lines with a running event_id.
@@ -184,35 +133,51 @@ struct PendingItem {
 
 class Logger {
  public:
-  Logger(const EvalOptions& o, const std::string& name)
-      : log_(o.log != nullptr ? *o.log : std::cerr), name_(name), max_(o.max_errors_logged) {}
+  Logger(const EvalOptions& o, const std::string& name, Tally* tally)
+      : log_(o.log != nullptr ? *o.log : std::cerr), name_(name), tally_(tally),
+        max_(o.max_errors_logged) {}
   void Error(const std::string& message) {
-    if (errors_.size() < max_) {
-      // Messages quote paths and fields from the user's files: through the one validator
-      // before they reach the log or report.json.
-      const std::string text = grader::SanitizeUtf8(message);
-      log_ << "fathom eval: " << name_ << ": " << text << "\n";
-      errors_.push_back(text);
-    }
-    ++count_;
+    // Messages quote paths and fields from the user's files: through the one validator
+    // before they reach the log or report.json.
+    const std::string text = grader::SanitizeUtf8(message);
+    if (tally_->errors.size() < max_) log_ << "fathom eval: " << name_ << ": " << text << "\n";
+    tally_->Error(text);
   }
-  Json Errors() const {
-    Json j = Json::array();
-    for (const std::string& e : errors_) j.push_back(e);
-    return j;
-  }
-  int64_t count() const { return count_; }
   std::ostream& log() { return log_; }
 
  private:
   std::ostream& log_;
   std::string name_;
+  Tally* tally_;
   size_t max_;
-  std::vector<std::string> errors_;
-  int64_t count_ = 0;
 };
 
+// The report entry's "shard" object (README "Sharded runs"): which shard, the run's row
+// count, this shard's item numbers, and what `fathom merge` needs of the benchmark's
+// definition to tally the merged items (merge_runs.h).
+Json ShardEntry(const BenchmarkInfo& info, const grader::ShardSpec& shard, int64_t rows,
+                const std::vector<std::pair<int64_t, int64_t>>& items,
+                bool predictions_per_shard) {
+  Json runs = Json::array();
+  for (const auto& [first, count] : items) runs.push_back(Json::array({first, count}));
+  Json pass_at_k = Json::array();
+  for (int k : info.pass_at_k) pass_at_k.push_back(k);
+  return Json{{"shard", shard.Text()},
+              {"rows", rows},
+              {"items", runs},
+              {"predictions", predictions_per_shard ? "per_shard" : "all"},
+              {"definition",
+               {{"metric", info.metric},
+                {"subtask_field", info.subtask_field},
+                {"subtasks", info.subtasks},
+                {"pass_at_k", pass_at_k}}}};
+}
+
 }  // namespace
+
+std::string ShardKey(const Row& row) {
+  return row.subtask.empty() ? row.id : absl::StrCat(row.subtask, "/", row.id);
+}
 
 absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const EvalOptions& o,
                                                const Json* previous) {
@@ -232,8 +197,13 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   if (!inputs.ok()) return inputs.status();
   const std::string items_path = (fs::path(o.out_dir) / (info.name + ".items.jsonl")).string();
   const std::string events_path = (fs::path(o.out_dir) / (info.name + ".events.jsonl")).string();
+  // The same inputs and the same shard: the benchmark is as it was.
+  const std::string previous_shard =
+      previous != nullptr && previous->contains("shard") && (*previous)["shard"].is_object()
+          ? (*previous)["shard"].value("shard", "")
+          : "";
   if (previous != nullptr && previous->value("inputs_sha256", "") == inputs->hash &&
-      fs::exists(items_path) && fs::exists(events_path)) {
+      previous_shard == o.shard.Text() && fs::exists(items_path) && fs::exists(events_path)) {
     outcome.report = *previous;
     // A run directory written before definitions were hashed gains the hash: the inputs
     // hash covers the registry, so the definition is the one that scored it.
@@ -246,9 +216,10 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   absl::StatusOr<PredictionIndex> preds = PredictionIndex::Open(o.predictions_path, info);
   if (!preds.ok()) return preds.status();
 
-  Logger logger(o, info.name);
+  Tally tally(info, o.max_errors_logged);
+  Logger logger(o, info.name, &tally);
   for (const std::string& e : preds->errors()) logger.Error(e);
-  const int64_t bad_predictions = static_cast<int64_t>(preds->errors().size());
+  tally.bad_predictions = static_cast<int64_t>(preds->errors().size());
 
   absl::StatusOr<AtomicFile> items = AtomicFile::Create(items_path);
   if (!items.ok()) return items.status();
@@ -282,12 +253,6 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   }
   Recorder rec(&*events, run_id, base);
 
-  SubtaskTable subtasks(info);
-  int64_t rows = 0, skipped = 0, missing = 0, held_out = 0;
-  std::vector<std::string> missing_ids;
-  const bool f1 = info.metric == "f1";
-  int64_t correct_count = 0;
-
   // Code and external benchmarks: the first pass stages items; scores come after.
   const bool staged = info.scoring != Scoring::kJudge;
   const std::string work_dir = (fs::path(o.out_dir) / (info.name + ".work")).string();
@@ -299,6 +264,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   std::vector<CodeSample> code_samples;
   std::vector<std::string> sample_errors;  // per code sample: a Program() error, or ""
   std::vector<std::string> scorer_ids;     // per scored external sample
+  std::vector<int64_t> stage_items;        // the item number of each staged line
   if (staged) {
     std::error_code ec;
     fs::create_directories(work_dir, ec);
@@ -317,27 +283,52 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   Row row;
   std::string error;
   int64_t item = -1;
-  bool out_of_window = false;
+  std::map<std::string, int64_t> head_seen;  // rows read per sub-task (held-out heads)
+  std::vector<std::pair<int64_t, int64_t>> my_items;  // this shard's item numbers
+  // The fewest completions of any item the whole run scores: every shard reads every
+  // row, so the code benchmarks' k (CodeKs) is the unsharded run's in each shard.
+  int64_t min_samples = -1;
+  const bool f1 = info.metric == "f1";
   while (true) {
     ReadOutcome r = reader.Next(&row, &error);
     if (r == ReadOutcome::kEnd) break;
     if (r == ReadOutcome::kIoError) return absl::NotFoundError(error);
     ++item;
-    ++rows;
+    // Whose row this is: a bad row has no id, and shard 0 reports it.
+    const bool mine = r == ReadOutcome::kBadRow ? !o.shard.sharded() || o.shard.index == 0
+                                                : o.shard.Contains(ShardKey(row));
+    const bool held_out = r != ReadOutcome::kBadRow &&
+                          inputs->shot_source.kind == ShotSource::Kind::kTestHead &&
+                          head_seen[row.subtask]++ < inputs->shot_source.holdout;
+    if (!mine) {
+      // Another shard's row: only what the whole run's numbers need from it (whether it
+      // takes a prediction, and how many completions).
+      if (r == ReadOutcome::kBadRow || held_out || !bench.CheckRow(row).ok()) continue;
+      const std::span<const Row> shots = ShotsFor(inputs->shots.rows, row.subtask);
+      if (!bench.BuildPrompt(row, shots, inputs->shot_source.count, o.mode).ok()) continue;
+      absl::StatusOr<Prediction> pred = preds->Take(row.subtask, row.id);
+      if (pred.ok()) {
+        const auto n = static_cast<int64_t>(pred->completions.size());
+        min_samples = min_samples < 0 ? n : std::min(min_samples, n);
+      }
+      continue;
+    }
+    grader::AddToRuns(&my_items, item);
+    ++tally.rows;
     AtomicFile& out = staged ? *stage : *items;
+    if (staged) stage_items.push_back(item);
     if (r == ReadOutcome::kBadRow) {
       logger.Error(error);
-      ++skipped;
+      ++tally.skipped;
       out.WriteLine(Dump(Json{{"id", nullptr}, {"source", error.substr(0, error.find(": "))},
                               {"skipped", error}}));
       continue;
     }
-    const size_t st = subtasks.Index(row.subtask);
+    const size_t st = tally.Subtask(row.subtask);
     // kTestHead's held-out head (LAMBADA test[:15], TruthfulQA validation[:1]): exemplars
     // only, not scored.
-    if (inputs->shot_source.kind == ShotSource::Kind::kTestHead &&
-        subtasks.seen_[st]++ < inputs->shot_source.holdout) {
-      ++held_out;
+    if (held_out) {
+      ++tally.held_out;
       out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                               {"holdout", true}}));
       continue;
@@ -345,8 +336,8 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     auto skip = [&](const std::string& message) {
       std::string m = absl::StrCat(row.source, ": ", message);
       logger.Error(m);
-      ++skipped;
-      ++subtasks.skipped_[st];
+      ++tally.skipped;
+      ++tally.subtask_skipped[st];
       out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                               {"skipped", m}}));
     };
@@ -363,11 +354,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     }
     absl::StatusOr<Prediction> pred = preds->Take(row.subtask, row.id);
     if (!pred.ok()) {
-      ++missing;
-      ++subtasks.missing_[st];
-      if (missing_ids.size() < o.max_errors_logged) {
-        missing_ids.push_back(row.subtask.empty() ? row.id : absl::StrCat(row.subtask, "/", row.id));
-      }
+      tally.Missing(st, row.id, row.subtask);
       out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                               {"missing", true}}));
       continue;
@@ -376,7 +363,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     // benchmark's count (the client records it) is rebuilt as sent, and any such item
     // marks the benchmark OUT OF WINDOW, as its eval classes do.
     if (pred->out_of_window || (pred->shots >= 0 && pred->shots < prompt->shots)) {
-      out_of_window = true;
+      tally.out_of_window = true;
     }
     if (pred->shots >= 0 && pred->shots < prompt->shots) {
       absl::StatusOr<Prompt> sent = bench.BuildPrompt(row, shots, pred->shots, o.mode);
@@ -385,6 +372,8 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     Json it = {{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                {"shots", prompt->shots}, {"prompt", PromptJson(*prompt, o.api)}};
     const std::vector<std::string>& cs = pred->completions;
+    const auto ncs = static_cast<int64_t>(cs.size());
+    min_samples = min_samples < 0 ? ncs : std::min(min_samples, ncs);
     if (cs.size() == 1) {
       it["completion"] = cs[0];
     } else {
@@ -416,8 +405,8 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
       }
       it["score"] = score;
       items->WriteLine(Dump(it));
-      subtasks.scores_[st].push_back(score);
-      correct_count += all ? 1 : 0;
+      tally.scores[st].push_back(score);
+      tally.correct_count += all ? 1 : 0;
       rec.Event(item, "sampling", Json{{"prompt", PromptJson(*prompt, o.api)}, {"sampled", cs}});
       for (size_t i = 0; i < js.size(); ++i) {
         rec.Event(item, "match",
@@ -485,23 +474,12 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
   }
 
   // Pass 2 for staged benchmarks: score, then merge the scores into the staged items.
-  std::vector<int64_t> ks;
-  std::vector<std::vector<std::vector<double>>> pass_scores;  // [k][subtask][item]
+  const std::vector<int64_t> ks = CodeKs(info, min_samples);
   if (staged) {
     if (absl::Status s = stage->Commit(); !s.ok()) return s;
     std::vector<CodeVerdict> verdicts;
     std::vector<double> external;
     if (info.scoring == Scoring::kCode) {
-      int64_t min_n = -1;
-      for (const PendingItem& p : pending) {
-        min_n = min_n < 0 ? static_cast<int64_t>(p.samples)
-                          : std::min<int64_t>(min_n, static_cast<int64_t>(p.samples));
-      }
-      for (int k : info.pass_at_k) {
-        if (min_n >= k) ks.push_back(k);
-      }
-      if (ks.empty() && min_n >= 1) ks.push_back(1);
-      pass_scores.assign(ks.size(), {});
       if (!code_samples.empty()) {
         logger.log() << "fathom eval: " << info.name << ": grading " << code_samples.size()
                      << " programs of " << code_tasks.size() << " tasks in the sandbox\n";
@@ -512,7 +490,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
       }
       for (size_t i = 0; i < verdicts.size(); ++i) {
         if (!sample_errors[i].empty()) verdicts[i] = {false, "error", sample_errors[i]};
-        if (verdicts[i].status == "sandbox_error") ++outcome.sandbox_errors;
+        if (verdicts[i].status == "sandbox_error") ++tally.sandbox_errors;
       }
     } else {
       if (absl::Status s = scorer_input->Commit(); !s.ok()) return s;
@@ -551,9 +529,9 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     std::string line;
     int64_t n = 0;
     size_t next_pending = 0;
-    int64_t staged_item = -1;
+    size_t staged_line = 0;
     while (lr->Next(&line, &n)) {
-      ++staged_item;
+      const int64_t staged_item = stage_items[staged_line++];
       Json it = Json::parse(line);
       if (!it.contains("__pending")) {
         items->WriteLine(line);
@@ -583,15 +561,11 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
         it["status"] = status;
         it["result"] = result;
         Json metrics = Json::object();
-        for (size_t k = 0; k < ks.size(); ++k) {
-          double v = CodePassAtK(ns, c, ks[k]);
-          metrics[absl::StrCat("pass_at_", ks[k])] = v;
-          if (pass_scores[k].size() <= p.subtask) pass_scores[k].resize(p.subtask + 1);
-          pass_scores[k][p.subtask].push_back(v);
-        }
+        for (int64_t k : ks) metrics[absl::StrCat("pass_at_", k)] = CodePassAtK(ns, c, k);
         rec.Event(staged_item, "metrics", metrics);
-        subtasks.scores_[p.subtask].push_back(score);
-        correct_count += c == ns ? 1 : 0;
+        tally.scores[p.subtask].push_back(score);
+        tally.code[p.subtask].emplace_back(ns, c);
+        tally.correct_count += c == ns ? 1 : 0;
       } else {
         double sum = 0;
         Json scores = Json::array();
@@ -606,102 +580,37 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
         it["correct"] = nullptr;
         it["score"] = score;
         if (p.samples > 1) it["scores"] = scores;
-        subtasks.scores_[p.subtask].push_back(score);
+        tally.scores[p.subtask].push_back(score);
       }
       items->WriteLine(Dump(it));
     }
   }
 
   // The report entry.
-  const std::vector<size_t> order = subtasks.Order();
-  std::vector<std::vector<double>> ordered;
-  for (size_t i : order) ordered.push_back(subtasks.scores_[i]);
-  const Aggregate agg = AggregateScores(ordered, o.bootstrap, o.seed);
-  const bool multi = !info.subtask_field.empty();
-  Json entry = {{"benchmark", info.name},
-                {"title", info.title},
-                {"category", info.category},
-                {"setting", info.setting},
-                {"metric", info.metric},
-                {"higher_is_better", info.higher_is_better},
-                {"scoring", ScoringName(info.scoring)}};
-  Estimate headline = multi ? agg.macro : agg.micro;
-  Json pass_at_k = Json::object();
-  if (info.scoring == Scoring::kCode) {
-    for (size_t k = 0; k < ks.size(); ++k) {
-      std::vector<std::vector<double>> per(order.size());
-      for (size_t j = 0; j < order.size(); ++j) {
-        if (order[j] < pass_scores[k].size()) per[j] = pass_scores[k][order[j]];
-      }
-      Aggregate a = AggregateScores(per, o.bootstrap, o.seed);
-      const Estimate& e = multi ? a.macro : a.micro;
-      pass_at_k[absl::StrCat("pass@", ks[k])] = EstimateJson(e);
-      if (k == 0) headline = e;
-    }
-    entry["metric"] = ks.empty() ? "pass@1" : absl::StrCat("pass@", ks[0]);
+  tally.unused_predictions = preds->unused_count();
+  EntryContext context;
+  context.mode = ModeText(o.mode);
+  context.api = o.api == Api::kChat ? "chat" : "completions";
+  context.inputs = inputs->report_inputs;
+  context.definition_sha256 = info.definition_sha256;
+  context.bootstrap = o.bootstrap;
+  context.seed = o.seed;
+  context.scorer = o.scorer_command;
+  if (info.scoring == Scoring::kCode) context.grader = Json::parse(o.code_grader->Fingerprint().dump());
+  context.inputs_sha256 = inputs->hash;
+  BuiltEntry built = BuildEntry(tally, context);
+  Json& entry = built.entry;
+  Json& final_report = built.final_report;
+  // A shard says which shard it is and where its items sit among the whole run's, for
+  // `fathom merge` (merge_runs.h).
+  if (o.shard.sharded()) {
+    entry["shard"] = ShardEntry(info, o.shard, item + 1, my_items, o.predictions_per_shard);
   }
-  entry["value"] = headline.value;
-  entry["ci95"] = CiJson(headline);
-  entry["n"] = headline.n;
-  entry["aggregation"] = multi ? "macro" : "none";
-  if (multi) {
-    entry["macro"] = EstimateJson(agg.macro);
-    entry["micro"] = EstimateJson(agg.micro);
-  }
-  if (info.scoring == Scoring::kCode) entry["pass_at_k"] = pass_at_k;
-  entry["rows"] = rows;
-  entry["skipped"] = skipped;
-  entry["missing"] = missing;
-  entry["held_out"] = held_out;
-  entry["bad_predictions"] = bad_predictions;
-  entry["unused_predictions"] = preds->unused_count();
-  if (info.scoring == Scoring::kCode) entry["sandbox_errors"] = outcome.sandbox_errors;
-  Json subs = Json::array();
-  for (size_t j = 0; j < order.size(); ++j) {
-    if (!multi) break;
-    const size_t i = order[j];
-    subs.push_back(Json{{"subtask", subtasks.names_[i]},
-                        {"value", agg.subtasks[j].value},
-                        {"ci95", CiJson(agg.subtasks[j])},
-                        {"n", agg.subtasks[j].n},
-                        {"skipped", subtasks.skipped_[i]},
-                        {"missing", subtasks.missing_[i]}});
-  }
-  if (multi) entry["subtasks"] = subs;
-  entry["mode"] = std::string(ModeText(o.mode));
-  entry["api"] = o.api == Api::kChat ? "chat" : "completions";
-  entry["inputs"] = inputs->report_inputs;
-  if (!info.definition_sha256.empty()) entry["definition_sha256"] = info.definition_sha256;
-  entry["bootstrap"] = {{"replicates", o.bootstrap}, {"seed", o.seed}, {"stratified_by", "subtask"}};
-  if (info.scoring == Scoring::kExternal) entry["scorer"] = o.scorer_command;
-  if (info.scoring == Scoring::kCode) entry["grader"] = Json::parse(o.code_grader->Fingerprint().dump());
-  entry["out_of_window"] = out_of_window;
-  entry["errors"] = logger.Errors();
-  Json missing_json = Json::array();
-  for (const std::string& m : missing_ids) missing_json.push_back(m);
-  entry["missing_ids"] = missing_json;
-  entry["inputs_sha256"] = inputs->hash;
-  entry["items_file"] = info.name + ".items.jsonl";
-  entry["events_file"] = info.name + ".events.jsonl";
-
-  // final_report, as GPT-Fathom's eval classes name their keys.
-  Json final_report = Json::object();
-  const int64_t scored = agg.micro.n;
-  if (info.scoring == Scoring::kCode) {
-    for (auto& [k, v] : pass_at_k.items()) final_report[k] = v["value"];
-  } else if (info.scoring == Scoring::kExternal) {
-    final_report["summaryscore"] = agg.micro.value;
-  } else if (f1) {
-    final_report["accuracy"] = scored > 0 ? static_cast<double>(correct_count) / scored : 0.0;
-    final_report["f1_score"] = agg.micro.value;
-  } else {
-    final_report["accuracy"] = agg.micro.value;
-  }
-  final_report["OUT OF WINDOW"] = out_of_window;
+  outcome.sandbox_errors = tally.sandbox_errors;
   events->WriteLine(Dump(Json{{"final_report", final_report}}));
 
-  if (missing > 0) {
-    logger.log() << "fathom eval: " << info.name << ": " << missing
+  if (tally.missing > 0) {
+    logger.log() << "fathom eval: " << info.name << ": " << tally.missing
                  << " rows have no prediction in " << o.predictions_path << " (not scored)\n";
   }
   if (absl::Status s = items->Commit(); !s.ok()) return s;
@@ -718,7 +627,8 @@ absl::StatusOr<PromptsOutcome> WritePrompts(const Benchmark& bench, const EvalOp
   out.path = (fs::path(o.out_dir) / (info.name + ".prompts.jsonl")).string();
   absl::StatusOr<AtomicFile> f = AtomicFile::Create(out.path);
   if (!f.ok()) return f.status();
-  Logger logger(o, info.name);
+  Tally tally(info, o.max_errors_logged);  // its errors: what the log showed
+  Logger logger(o, info.name, &tally);
   DataReader reader(info, inputs->data_files);
   Row row;
   std::string error;

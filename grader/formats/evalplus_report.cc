@@ -19,12 +19,6 @@
 namespace fathom::grader {
 namespace {
 
-struct Entry {
-  std::string text;  // the entry's JSON object
-  bool base_pass = false;
-  bool plus_pass = false;
-};
-
 // A JSON string holding `text` (sanitized: solutions are model output).
 std::string Dump(const std::string& text) {
   return nlohmann::json(SanitizeUtf8(text))
@@ -95,7 +89,7 @@ absl::StatusOr<EvalPlusPassAtK> WriteEvalPlusResults(const ProblemSet& problems,
                                                      const EvalPlusReportOptions& o) {
   absl::StatusOr<LineReader> reader = LineReader::Open(o.results_path);
   if (!reader.ok()) return reader.status();
-  std::map<size_t, std::vector<Entry>> by_problem;  // problem order
+  std::map<size_t, std::vector<EvalPlusEntry>> by_problem;  // problem order
   std::string line;
   int64_t line_number = 0;
   while (reader->Next(&line, &line_number)) {
@@ -142,7 +136,7 @@ absl::StatusOr<EvalPlusPassAtK> WriteEvalPlusResults(const ProblemSet& problems,
       base_status = passed ? "pass" : status == "timeout" ? "timeout" : "fail";
       plus_status = base_status;
     }
-    Entry e;
+    EvalPlusEntry e;
     e.base_pass = base_status == "pass";
     e.plus_pass = e.base_pass && plus_status == "pass";
     e.text = absl::StrCat("{\"task_id\": ", Dump(p->task_id), ", \"solution\": ", Dump(solution),
@@ -154,27 +148,10 @@ absl::StatusOr<EvalPlusPassAtK> WriteEvalPlusResults(const ProblemSet& problems,
   }
   if (!reader->status().ok()) return reader->status();
 
-  std::vector<TaskCount> base_counts, plus_counts;
-  std::string eval;
-  for (const auto& [index, entries] : by_problem) {
-    TaskCount b, pl;
-    std::string list;
-    for (const Entry& e : entries) {
-      ++b.n;
-      ++pl.n;
-      if (e.base_pass) ++b.c;
-      if (e.plus_pass) ++pl.c;
-      absl::StrAppend(&list, list.empty() ? "" : ", ", e.text);
-    }
-    base_counts.push_back(b);
-    plus_counts.push_back(pl);
-    absl::StrAppend(&eval, eval.empty() ? "" : ", ", Dump(problems.problems[index].task_id),
-                    ": [", list, "]");
+  std::vector<std::pair<std::string, std::vector<EvalPlusEntry>>> eval;
+  for (auto& [index, entries] : by_problem) {
+    eval.emplace_back(problems.problems[index].task_id, std::move(entries));
   }
-  EvalPlusPassAtK result;
-  result.base = MeanPassAtK(base_counts, o.ks);
-  result.plus = MeanPassAtK(plus_counts, o.ks);
-
   std::string date = o.date;
   if (date.empty()) {
     std::time_t now = std::time(nullptr);
@@ -184,12 +161,38 @@ absl::StatusOr<EvalPlusPassAtK> WriteEvalPlusResults(const ProblemSet& problems,
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
     date = buf;
   }
-  std::string text = absl::StrCat("{\"date\": ", Dump(date), ", \"hash\": ", Dump(o.dataset_hash),
-                                  ", \"eval\": {", eval, "}, \"pass_at_k\": {\"base\": ",
-                                  PassAtKObject(result.base), ", \"plus\": ",
-                                  PassAtKObject(result.plus), "}}\n");
+  EvalPlusPassAtK result;
+  const std::string text = EvalPlusFileText(date, o.dataset_hash, eval, o.ks, &result);
   if (absl::Status s = WriteFileAtomically(o.out_path, text); !s.ok()) return s;
   return result;
+}
+
+std::string EvalPlusFileText(
+    const std::string& date, const std::string& dataset_hash,
+    const std::vector<std::pair<std::string, std::vector<EvalPlusEntry>>>& eval,
+    const std::vector<int64_t>& ks, EvalPlusPassAtK* pass_at_k) {
+  std::vector<TaskCount> base_counts, plus_counts;
+  std::string tasks;
+  for (const auto& [task_id, entries] : eval) {
+    TaskCount b, pl;
+    std::string list;
+    for (const EvalPlusEntry& e : entries) {
+      ++b.n;
+      ++pl.n;
+      if (e.base_pass) ++b.c;
+      if (e.plus_pass) ++pl.c;
+      absl::StrAppend(&list, list.empty() ? "" : ", ", e.text);
+    }
+    base_counts.push_back(b);
+    plus_counts.push_back(pl);
+    absl::StrAppend(&tasks, tasks.empty() ? "" : ", ", Dump(task_id), ": [", list, "]");
+  }
+  pass_at_k->base = MeanPassAtK(base_counts, ks);
+  pass_at_k->plus = MeanPassAtK(plus_counts, ks);
+  return absl::StrCat("{\"date\": ", Dump(date), ", \"hash\": ", Dump(dataset_hash),
+                      ", \"eval\": {", tasks, "}, \"pass_at_k\": {\"base\": ",
+                      PassAtKObject(pass_at_k->base), ", \"plus\": ",
+                      PassAtKObject(pass_at_k->plus), "}}\n");
 }
 
 std::string EvalPlusPassAtKText(const std::string& dataset_name, const EvalPlusPassAtK& p) {

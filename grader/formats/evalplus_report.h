@@ -51,6 +51,21 @@ struct EvalPlusPassAtK {
 absl::StatusOr<EvalPlusPassAtK> WriteEvalPlusResults(const ProblemSet& problems,
                                                      const EvalPlusReportOptions& options);
 
+// One entry of the file's "eval" lists: its JSON text as written, and its outcome.
+struct EvalPlusEntry {
+  std::string text;
+  bool base_pass = false;
+  bool plus_pass = false;  // base and plus both passed
+};
+
+// The file's text for `eval` (tasks in the order given, entries as they are), with the
+// pass@k over them (every k of `ks` that each task has samples for) in *pass_at_k.
+// WriteEvalPlusResults and `fathom merge` both write through it.
+std::string EvalPlusFileText(
+    const std::string& date, const std::string& dataset_hash,
+    const std::vector<std::pair<std::string, std::vector<EvalPlusEntry>>>& eval,
+    const std::vector<int64_t>& ks, EvalPlusPassAtK* pass_at_k);
+
 // EvalPlus's printout: "<name> (base tests)" and "<name>+ (base + extra tests)", each
 // followed by "pass@k:\t0.xxx" lines.
 std::string EvalPlusPassAtKText(const std::string& dataset_name, const EvalPlusPassAtK& p);

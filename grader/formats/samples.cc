@@ -304,6 +304,7 @@ absl::StatusOr<SampleScan> ScanSamples(const std::string& path, const ProblemSet
     ++scan.records;
     if (outcome == ReadOutcome::kSample && problems.Find(sample.task_id) != nullptr) {
       scan.task_ids.insert(sample.task_id);
+      ++scan.task_samples[sample.task_id];
     }
   }
   if (!(*source)->streamed()) scan.records = 0;

@@ -13,6 +13,7 @@
 #define FATHOM_GRADER_FORMATS_SAMPLES_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -57,12 +58,13 @@ class SampleSource {
 absl::StatusOr<std::unique_ptr<SampleSource>> OpenSamples(const std::string& path,
                                                           const ProblemSet* problems);
 
-// One pass over the samples at `path`: the known task ids they sample and, for a streamed
-// (JSONL) file, how many records it holds (samples and bad records: a progress total);
-// 0 for the other layouts, whose totals are not counted. Errors as OpenSamples'. A read
-// error part-way ends the pass; the grading pass reports it.
+// One pass over the samples at `path`: the known task ids they sample, how many samples
+// each has, and, for a streamed (JSONL) file, how many records it holds (samples and bad
+// records: a progress total); 0 for the other layouts, whose totals are not counted.
+// Errors as OpenSamples'. A read error part-way ends the pass; the grading pass reports it.
 struct SampleScan {
   std::set<std::string> task_ids;
+  std::map<std::string, int64_t> task_samples;  // per known task id
   int64_t records = 0;
 };
 absl::StatusOr<SampleScan> ScanSamples(const std::string& path, const ProblemSet& problems);

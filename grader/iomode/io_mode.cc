@@ -423,7 +423,7 @@ std::string OracleCacheKey(const ProblemSet& problems, const IoBuildOptions& o) 
   h.UpdateField(problems.content_sha256);
   h.UpdateField(o.runtime_fingerprint);
   h.UpdateField(LimitsText(l));
-  h.UpdateField(CpuModel());
+  h.UpdateField(o.machine);
   return h.FinalHex();
 }
 

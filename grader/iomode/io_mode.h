@@ -42,6 +42,7 @@
 #include "grader/formats/problems.h"
 #include "grader/iomode/evalplus_oracle.h"
 #include "grader/iomode/py_value.h"
+#include "grader/pipeline/cpu_model.h"
 #include "grader/pipeline/runtime_context.h"
 #include "grader/pipeline/verdict.h"
 #include "sandbox/run_spec.h"
@@ -104,6 +105,9 @@ struct IoBuildOptions {
   std::string cache_dir;            // empty: no cache file
   std::string runtime_fingerprint;  // RuntimeContext::fingerprint
   sandbox::Limits limits;           // the grading limits; CPU and output caps replaced
+  // The CPU model in the cache key (the per-input CPU times are measured on it): this
+  // machine's, or the one `fathom prepare` measured on.
+  std::string machine = CpuModel();
   int workers = 1;
   std::set<std::string> task_ids;   // the problems to build (their ids)
   std::ostream* log = nullptr;      // one line per event; null: std::cerr

@@ -23,12 +23,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "grader/formats/indexed_lines.h"
 #include "grader/formats/line_reader.h"
 #include "grader/formats/samples.h"
 #include "grader/formats/sha256.h"
 #include "grader/pipeline/journal.h"
 #include "grader/pipeline/program.h"
 #include "grader/pipeline/result_cache.h"
+#include "grader/pipeline/results_sidecar.h"
 #include "grader/pipeline/sample_grader.h"
 #include "grader/pipeline/scheduler.h"
 #include "grader/pipeline/time_limits.h"
@@ -75,6 +77,8 @@ std::string RunFingerprint(const GradeOptions& o, const ProblemSet& problems,
   }
   h.UpdateField(ExtractModeName(o.extract));
   if (o.extract == ExtractMode::kStop) h.UpdateField(absl::StrJoin(o.stops, "\x1f"));
+  // Unsharded runs keep the fingerprint they always had (their journals resume).
+  if (o.shard.sharded()) h.UpdateField(absl::StrCat("shard=", o.shard.Text()));
   return h.FinalHex();
 }
 
@@ -170,7 +174,8 @@ class Grader {
         log_(o.log != nullptr ? *o.log : std::cerr),
         terminal_(o.terminal != nullptr ? *o.terminal : log_),
         task_counts_(problems.problems.size()),
-        base_task_counts_(problems.problems.size()) {}
+        base_task_counts_(problems.problems.size()),
+        file_task_counts_(problems.problems.size()) {}
 
   absl::StatusOr<GradeReport> Run();
 
@@ -231,6 +236,11 @@ class Grader {
   int64_t passed_now_ = 0;
   int64_t ran_ = 0, cache_hits_ = 0, resumed_ = 0, bad_records_ = 0;
   int64_t total_hint_ = 0;
+  // The whole file as the producer reads it (every shard the same), for the report.
+  int64_t file_samples_ = 0;
+  std::vector<int64_t> file_task_counts_;                 // per problem
+  std::vector<std::pair<int64_t, int64_t>> index_runs_;  // global indices of our samples
+  Sha256 samples_digest_;
   Clock::time_point start_ = Clock::now();
   Clock::time_point last_finish_ = Clock::now();
   bool producing_done_ = false;
@@ -432,9 +442,16 @@ void Grader::Produce() {
       }
       continue;
     }
+    const size_t problem = problems_.by_id.at(sample.task_id);
+    const int64_t file_index = file_samples_++;
+    ++file_task_counts_[problem];
+    samples_digest_.UpdateField(sample.task_id);
+    samples_digest_.UpdateField(
+        sample.fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (!o_.shard.Contains(sample.task_id)) continue;  // another shard's
+    AddToRuns(&index_runs_, file_index);
     int64_t index = next_index++;
     if (index < prefix_) continue;  // already in the results file
-    const size_t problem = problems_.by_id.at(sample.task_id);
     GradedSample graded =
         plan_.Sample(problem, SampleCode{sample.code, sample.is_solution, o_.extract, &o_.stops});
     const std::string key = graded.key;
@@ -574,6 +591,14 @@ absl::StatusOr<GradeReport> Grader::Run() {
   report.base_pass_at_k = MeanPassAtK(report.base_tasks, o_.ks);
   report.io_samples = io_samples_;
   report.samples = written_;
+  report.file_samples = file_samples_;
+  report.index_runs = index_runs_;
+  report.samples_digest = samples_digest_.FinalHex();
+  for (size_t p = 0; p < file_task_counts_.size(); ++p) {
+    if (file_task_counts_[p] > 0) {
+      report.file_tasks.emplace_back(problems_.problems[p].task_id, file_task_counts_[p]);
+    }
+  }
   std::copy(std::begin(status_counts_), std::end(status_counts_), report.status_counts);
   report.bad_records = bad_records_;
   report.resumed = resumed_;
@@ -587,6 +612,9 @@ absl::StatusOr<GradeReport> Grader::Run() {
   partial_fd_ = -1;
   if (report.completed) {
     std::error_code ec;
+    // A sidecar of an earlier run would describe other results: it goes first, and the
+    // caller writes this run's (results_sidecar.h) after the rename.
+    fs::remove(SidecarPath(out_path_), ec);
     fs::rename(partial_path_, out_path_, ec);
     if (ec) {
       report.completed = false;

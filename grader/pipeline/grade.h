@@ -31,6 +31,7 @@
 #include "grader/pipeline/grading_plan.h"
 #include "grader/pipeline/pass_at_k.h"
 #include "grader/pipeline/runtime_context.h"
+#include "grader/pipeline/shard.h"
 #include "grader/pipeline/verdict.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
@@ -61,6 +62,11 @@ struct GradeOptions {
   // from the per-input limits.
   bool io_fixed_cpu = false;
   std::string cache_dir;  // empty: no disk cache
+  // Grade only the samples of the tasks this shard holds (shard.h); the other samples are
+  // still read (bad input is reported by every shard) and counted, so that the results'
+  // places among all samples and every task's sample count go into the report. Not
+  // sharded: every sample.
+  ShardSpec shard;
   // Bytes of finished verdicts the in-run dedup keeps (oldest evicted first), so that
   // memory stays flat in the number of distinct programs.
   int64_t max_dedup_bytes = int64_t{32} << 20;
@@ -96,6 +102,13 @@ struct GradeReport {
   int64_t io_samples = 0;
   std::vector<std::pair<std::string, TaskCount>> base_tasks;  // covered tasks
   std::vector<std::pair<int64_t, double>> base_pass_at_k;
+  // Where the results sit among all samples of the file, for `fathom merge`
+  // (results_sidecar.h): "good" samples are those that passed the input checks, numbered
+  // from 0 in file order; bad records have no number.
+  int64_t file_samples = 0;                             // good samples in the whole file
+  std::vector<std::pair<std::string, int64_t>> file_tasks;  // samples per task, problem order
+  std::vector<std::pair<int64_t, int64_t>> index_runs;  // (first, count) of the results lines
+  std::string samples_digest;  // SHA-256 over every good sample's task_id and fields
   bool completed = false;   // false: stopped early (--strict, unreadable input)
   std::string stop_reason;  // why, when !completed
 };

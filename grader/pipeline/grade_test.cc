@@ -182,6 +182,47 @@ TEST_F(GradeTest, ResultsInInputOrderWithEveryFieldAndPassAtK) {
   EXPECT_FALSE(fs::exists(Path("samples.jsonl_results.jsonl.partial")));
 }
 
+TEST_F(GradeTest, ShardsGradeTheirTasksAndRecordWhereTheirLinesSit) {
+  // t/0 hashes to shard 1 of 2, t/1 to shard 0 (shard_test.cc has the hash's vectors).
+  ASSERT_EQ(ShardOf("t/0", 2), 1);
+  ASSERT_EQ(ShardOf("t/1", 2), 0);
+  std::string samples;
+  const char* tasks[] = {"t/0", "t/1", "t/1", "t/0", "t/0", "t/1", "t/1"};
+  for (int i = 0; i < 7; ++i) samples += SampleLine(tasks[i], i % 3 ? "PASS" : "ASSERT", i);
+  samples += "{not json\n";  // every shard reads (and reports) the whole file
+  Write("samples.jsonl", samples);
+  absl::StatusOr<GradeReport> whole = RunGrade();
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  const std::string whole_text = Read("samples.jsonl_results.jsonl");
+  std::vector<std::string> lines = absl::StrSplit(whole_text, '\n', absl::SkipEmpty());
+  EXPECT_EQ(whole->index_runs, (std::vector<std::pair<int64_t, int64_t>>{{0, 7}}));
+  for (int shard = 0; shard < 2; ++shard) {
+    options_.shard = ShardSpec{shard, 2};
+    options_.out_path = Path(absl::StrCat("shard-", shard, ".jsonl"));
+    absl::StatusOr<GradeReport> r = RunGrade();
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(r->completed);
+    EXPECT_EQ(r->bad_records, 1);
+    EXPECT_EQ(r->file_samples, 7);
+    EXPECT_EQ(r->samples_digest, whole->samples_digest);
+    EXPECT_EQ(r->file_tasks, (std::vector<std::pair<std::string, int64_t>>{{"t/0", 3}, {"t/1", 4}}));
+    // Shard 1 holds t/0's samples 0, 3, 4; shard 0 t/1's 1, 2, 5, 6: each line as the
+    // unsharded run wrote it.
+    const auto expected_runs = shard == 1
+        ? std::vector<std::pair<int64_t, int64_t>>{{0, 1}, {3, 2}}
+        : std::vector<std::pair<int64_t, int64_t>>{{1, 2}, {5, 2}};
+    EXPECT_EQ(r->index_runs, expected_runs);
+    std::string expected;
+    for (const auto& [first, count] : expected_runs) {
+      for (int64_t i = first; i < first + count; ++i) expected += lines[i] + "\n";
+    }
+    EXPECT_EQ(WithoutTimings(Read(absl::StrCat("shard-", shard, ".jsonl"))),
+              WithoutTimings(expected));
+    ASSERT_EQ(r->tasks.size(), 1u);
+    EXPECT_EQ(r->tasks[0].first, shard == 1 ? "t/0" : "t/1");
+  }
+}
+
 TEST_F(GradeTest, NeverMoreConcurrentRunsThanWorkers) {
   std::string samples;
   for (int i = 0; i < 40; ++i) samples += SampleLine("t/0", absl::StrCat("PASS ", i));

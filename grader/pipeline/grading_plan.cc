@@ -23,6 +23,7 @@ absl::Status PrepareGrading(const ProblemSet& problems, const std::set<std::stri
     io.runtime_fingerprint = runtime.fingerprint;
     io.limits = options.limits;
     io.workers = options.workers;
+    io.machine = options.machine;
     io.task_ids = setup->io_tasks;
     io.log = options.io_log != nullptr ? options.io_log : options.log;
     setup->io = BuildIoOracles(problems, runner, runtime, io);
@@ -51,6 +52,7 @@ absl::Status PrepareGrading(const ProblemSet& problems, const std::set<std::stri
   calibration.runtime_fingerprint = runtime.fingerprint;
   calibration.runner_name = options.runner_name;
   calibration.limits = options.limits;
+  calibration.machine = options.machine;
   calibration.workers = options.workers;
   calibration.log = options.log;
   Calibration c = CalibrateTimeLimits(problems, runner, runtime, calibration);

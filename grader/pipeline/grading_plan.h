@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "grader/formats/problems.h"
 #include "grader/iomode/io_mode.h"
+#include "grader/pipeline/cpu_model.h"
 #include "grader/pipeline/pass_at_k.h"
 #include "grader/pipeline/runtime_context.h"
 #include "grader/pipeline/sample_grader.h"
@@ -59,6 +60,9 @@ struct SetupOptions {
   bool calibrate_io_tasks = false;
   std::string cache_dir;                   // measurements' cache; empty: measure each time
   std::string runner_name = "fresh-exec";  // "zygote": its calibrations are cached apart
+  // The CPU model the cached measurements are keyed by: this machine's, or the one
+  // `fathom prepare` measured on (its files are used as they are on other machines).
+  std::string machine = CpuModel();
   int workers = 1;
   std::ostream* log = nullptr;  // one line per event, no command prefix; null: std::cerr
   std::ostream* io_log = nullptr;  // the expected-output lines apart; null: log
