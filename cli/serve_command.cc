@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "grader/formats/evalplus_report.h"
 #include "grader/formats/problems.h"
 #include "grader/iomode/io_mode.h"
 #include "grader/pipeline/grading_plan.h"
@@ -39,6 +40,8 @@ constexpr char kUsage[] =
     "                    [--require LAYER ...] [--policies DIR] [--no-zygote]\n"
     "                    [--mode auto|io|assert] [--test-details] [--min-time-limit S]\n"
     "                    [--gt-time-limit-factor F]\n"
+    "                    [--tls-cert PEM --tls-key PEM [--client-ca PEM]] [--health-listen ADDR]\n"
+    "                    [--drain-delay SECONDS]\n"
     "Serves fathom.v1.Grader (proto/fathom/v1/grader.proto) over gRPC, with grpc.health.v1\n"
     "and server reflection, and Prometheus metrics at http://METRICS-ADDR/metrics.\n"
     "Python programs run in warm zygotes (one per worker), as in `fathom grade`;\n"
@@ -53,7 +56,13 @@ constexpr char kUsage[] =
     "the sandbox, with the canonical solution's, measured at start and cached like the\n"
     "time limits; a GradeRequest's `mode` overrides --mode per call. --mode io fails at\n"
     "start (exit 2) when a set has a task without expected outputs.\n"
-    "SIGTERM drains: health NOT_SERVING, no new calls, calls in progress get --grace\n"
+    "Who may call: --tls-cert and --tls-key serve TLS; --client-ca also requires every\n"
+    "client to present a certificate signed by one of its CAs (mutual TLS): other\n"
+    "connections are refused in the handshake. --health-listen serves grpc.health.v1 alone\n"
+    "in plaintext on a second port (Kubernetes' grpc probes do not speak TLS).\n"
+    "SIGTERM drains: health NOT_SERVING at once (calls still served for --drain-delay\n"
+    "seconds, while balancers that watch health move away), then GOAWAY to every client\n"
+    "and the port closed (new calls go to other replicas), calls in progress get --grace\n"
     "seconds to finish, then exit 0. One JSON line per call on stderr.\n";
 
 int Usage(const std::string& message) {
@@ -151,6 +160,8 @@ void DeclareFlags(Flags& flags) {
   flags.Value("queue", "runs that may wait before RESOURCE_EXHAUSTED (default 1024)");
   flags.Value("problems", "a problem set to serve, NAME=PATH (repeatable)", true);
   flags.Value("grace", "seconds calls in progress get to finish after SIGTERM (default 30)");
+  flags.Value("drain-delay", "seconds between SIGTERM (health NOT_SERVING, calls still "
+                             "served) and closing the port (default 0)");
   flags.Value("timeout", "per-run CPU-time ceiling in seconds (default: the policy's); also "
                         "turns per-task calibrated limits off");
   flags.Value("limit", "set a limit ceiling, e.g. memory_bytes=536870912", true);
@@ -164,6 +175,11 @@ void DeclareFlags(Flags& flags) {
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Bool("no-zygote", "start a fresh interpreter per program instead of forking warm zygotes");
+  flags.Value("tls-cert", "PEM certificate chain of the server (TLS; with --tls-key)");
+  flags.Value("tls-key", "PEM private key of --tls-cert");
+  flags.Value("client-ca", "PEM CA certificates; clients must present a certificate they "
+                           "signed (mutual TLS)");
+  flags.Value("health-listen", "a plaintext port serving only grpc.health.v1 (default: none)");
   DeclareIoModeFlags(flags);
   flags.Bool("help", "show this help");
 }
@@ -175,6 +191,7 @@ struct ServeArgs {
   int64_t workers = 1;
   int64_t queue_capacity = 1024;
   int64_t grace_ms = 30000;
+  int64_t drain_delay_ms = 0;
 };
 
 // The exit code when a flag is wrong (usage printed).
@@ -202,6 +219,9 @@ std::optional<int> ArgsFromFlags(const Flags& flags, ServeArgs& args) {
   if (flags.Has("grace") && !ParseSeconds(flags.Get("grace"), &grace_ms)) {
     return Usage("--grace: expected seconds >= 0");
   }
+  if (flags.Has("drain-delay") && !ParseSeconds(flags.Get("drain-delay"), &args.drain_delay_ms)) {
+    return Usage("--drain-delay: expected seconds >= 0");
+  }
   if (flags.Has("max-message-bytes")) {
     int64_t n = 0;
     if (!ParsePositive(flags.Get("max-message-bytes"), &n) || n > (int64_t{1} << 30)) {
@@ -213,6 +233,14 @@ std::optional<int> ArgsFromFlags(const Flags& flags, ServeArgs& args) {
       (!ParseSeconds(flags.Get("max-connection-age"), &server_options.max_connection_age_ms) ||
        server_options.max_connection_age_ms < 1000)) {
     return Usage("--max-connection-age: expected seconds >= 1");
+  }
+  server_options.tls.cert_file = flags.Get("tls-cert");
+  server_options.tls.key_file = flags.Get("tls-key");
+  server_options.tls.client_ca_file = flags.Get("client-ca");
+  server_options.health_listen = flags.Get("health-listen");
+  // Checked now, before runtimes are probed and problem sets calibrated.
+  if (absl::Status s = service::MakeServerCredentials(server_options.tls).status(); !s.ok()) {
+    return Usage(std::string(s.message()));
   }
   if (flags.Has("env-allow")) core_options.env_allow = flags.GetAll("env-allow");
   core_options.cache_dir = flags.Get("cache");
@@ -251,6 +279,10 @@ std::optional<int> LoadProblemSets(const Flags& flags, grader::GradeMode mode,
     service::ServedProblemSet served;
     served.name = std::move(name);
     served.set = *std::move(set);
+    // EvalPlus's dataset hash, for GradeRequest format "evalplus" (as `fathom grade
+    // --format evalplus` writes it).
+    absl::StatusOr<std::string> md5 = grader::ProblemFileMd5(spec.substr(eq + 1));
+    if (md5.ok()) served.md5 = *md5;
     problem_sets.push_back(std::move(served));
   }
   return std::nullopt;
@@ -418,6 +450,10 @@ int ServeMain(int argc, char** argv) {
   log.Event("listening",
             {{"port", absl::StrCat((*server)->port())},
              {"metrics_port", absl::StrCat((*server)->metrics_port())},
+             {"health_port", absl::StrCat((*server)->health_port())},
+             {"tls", !server_options.tls.enabled()              ? "off"
+                     : server_options.tls.client_ca_file.empty() ? "tls"
+                                                                 : "mutual"},
              {"workers", absl::StrCat(workers)},
              {"queue", absl::StrCat(args.queue_capacity)},
              {"layers", absl::StrJoin(layers.Names(), ",")},
@@ -427,7 +463,8 @@ int ServeMain(int argc, char** argv) {
 
   const int sig = service::WaitForTerminationSignal();
   log.Event("signal", {{"signal", absl::StrCat(sig)}});
-  (*server)->Drain(std::chrono::milliseconds(args.grace_ms));
+  (*server)->Drain(std::chrono::milliseconds(args.drain_delay_ms),
+                   std::chrono::milliseconds(args.grace_ms));
   server->reset();
   core->reset();
   return kExitOk;

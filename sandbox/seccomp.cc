@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -125,9 +126,14 @@ absl::Status BuildProgram(const SeccompProfile& profile, Part part, bool no_exec
   if (ctx == nullptr) return absl::InternalError("libseccomp: seccomp_init failed");
   absl::Cleanup release = [ctx] { seccomp_release(ctx); };
 
-  // Syscalls of any other ABI (32-bit int 0x80, x32) kill: the filter only knows the
-  // native numbers, so letting another ABI through would bypass every rule.
-  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  // Syscalls of any other ABI (32-bit int 0x80, x32) end the run like the kill list (and
+  // with user notification, say which): the filter only knows the native numbers, so
+  // letting another ABI through would bypass every rule. The zygote's part traces them
+  // instead: without a tracer the call fails with ENOSYS and never runs, so the zygote
+  // stays confined, while in a child the rest's notification outranks it (the kernel
+  // takes the strongest action of the stacked filters, and KILL would hide the number).
+  const uint32_t bad_arch = part == Part::kZygoteBase ? SCMP_ACT_TRACE(0) : kill_action;
+  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, bad_arch);
   if (rc < 0) return LibError("set bad-arch action", rc);
   // The kernel must not reorder our rules into something we did not test.
   (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
@@ -333,10 +339,23 @@ int InstallSeccompProgramWithListenerInChild(const sock_fprog* prog, int* listen
   return 0;
 }
 
-std::string SyscallName(int nr) {
-  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+std::string SyscallName(int nr, uint32_t arch) {
+  // x32 shares x86_64's audit arch and marks its numbers with bit 30.
+  constexpr int kX32Bit = 0x40000000;
+  uint32_t resolve_arch = SCMP_ARCH_NATIVE;
+  const char* prefix = "";
+  if (arch == AUDIT_ARCH_I386) {
+    resolve_arch = SCMP_ARCH_X86;
+    prefix = "i386:";
+  } else if ((arch == 0 || arch == AUDIT_ARCH_X86_64) && nr >= 0 && (nr & kX32Bit) != 0) {
+    resolve_arch = SCMP_ARCH_X32;
+    prefix = "x32:";
+  } else if (arch != 0 && arch != seccomp_arch_native()) {
+    return "";
+  }
+  char* name = seccomp_syscall_resolve_num_arch(resolve_arch, nr);
   if (name == nullptr) return "";
-  std::string out(name);
+  std::string out = absl::StrCat(prefix, name);
   free(name);
   return out;
 }

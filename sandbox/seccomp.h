@@ -154,8 +154,11 @@ int InstallSeccompWithListenerInChild(const SeccompFilter& filter, int* listener
 // The same for a notifying BPF program the caller copied elsewhere.
 int InstallSeccompProgramWithListenerInChild(const sock_fprog* prog, int* listener);
 
-// The name of native syscall `nr` ("ptrace"), or "" when libseccomp does not know it.
-std::string SyscallName(int nr);
+// The name of syscall `nr` as the kernel reported it with `arch` (seccomp_data.arch, an
+// AUDIT_ARCH_* value; 0: native): "ptrace" for a native one, "i386:getpid" for the 32-bit
+// int 0x80 ABI, "x32:getpid" for an x32 number (bit 30 set, native arch); "" when
+// libseccomp does not know it.
+std::string SyscallName(int nr, uint32_t arch = 0);
 
 }  // namespace fathom::sandbox
 

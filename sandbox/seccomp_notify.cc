@@ -131,6 +131,7 @@ int ViolationWatch::Poll() {
   seccomp_notif n;
   memcpy(&n, buf.data(), sizeof(n));
   syscall_ = n.data.nr;
+  arch_ = n.data.arch;
   return syscall_;
 }
 

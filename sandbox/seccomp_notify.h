@@ -76,6 +76,8 @@ class ViolationWatch {
   // run's life (the same number on every later call), or -1 while there was none.
   int Poll();
   int syscall() const { return syscall_; }
+  // The notification's seccomp_data.arch (AUDIT_ARCH_*): which ABI the number belongs to.
+  uint32_t arch() const { return arch_; }
   bool has_listener() const { return listener_.get() >= 0; }
 
  private:
@@ -84,6 +86,7 @@ class ViolationWatch {
   UniqueFd listener_;
   bool listener_gone_ = false;  // its filter has no task left (POLLHUP)
   int syscall_ = -1;
+  uint32_t arch_ = 0;
 };
 
 }  // namespace fathom::sandbox

@@ -105,6 +105,7 @@ Observation Supervision::Observe(const Limits& limits) const {
   obs.kill_reason = reason;
   obs.cpu_limit_ms = limits.cpu_time_ms;
   obs.violation_syscall = violations.syscall();
+  obs.violation_arch = violations.arch();
   obs.oom_kills_at_violation = oom_kills_at_violation;
   return obs;
 }

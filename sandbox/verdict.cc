@@ -45,7 +45,7 @@ void DecideStatus(const Observation& obs, RunResult* r) {
       }
       r->status = RunStatus::kSyscallViolation;
       r->syscall = obs.violation_syscall;
-      r->syscall_name = SyscallName(obs.violation_syscall);
+      r->syscall_name = SyscallName(obs.violation_syscall, obs.violation_arch);
       return;
     case KillReason::kNone:
       break;

@@ -22,6 +22,7 @@ struct Observation {
   // With kill_reason kSyscall: the number the kernel reported, and the run's OOM kills
   // counted when the supervisor received that notification.
   int violation_syscall = -1;
+  uint32_t violation_arch = 0;  // its AUDIT_ARCH_* (0: native)
   int64_t oom_kills_at_violation = 0;
 };
 

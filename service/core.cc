@@ -2,12 +2,22 @@
 // small listing RPCs.
 #include "service/core.h"
 
-#include <algorithm>
+#include <stdlib.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grader/formats/evalplus_report.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/grade.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::service {
@@ -508,6 +518,13 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
     }
     mode = *m;
   }
+  grader::IoSettings io_settings = core_.options().io_settings;
+  if (request.has_test_details()) io_settings.test_details = request.test_details();
+  const std::string& format = request.format();
+  if (!format.empty() && format != "human-eval" && format != "evalplus") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "format: expected human-eval or evalplus (or empty: human-eval), got '", format, "'"));
+  }
   if (mode == grader::GradeMode::kIo && set == &inline_set) {
     return absl::FailedPreconditionError(
         "mode: io needs expected outputs, which the server measures at start for its "
@@ -520,13 +537,21 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
   const CoreOptions& options = core_.options();
   const grader::GradingPlan plan(
       *set, runtime->context, served != nullptr ? served->setup : kNoSetup,
-      {runtime->limits, mode, options.io_settings, options.io_fixed_cpu});
+      {runtime->limits, mode, io_settings, options.io_fixed_cpu});
 
   const std::string& set_name = request.problem_set();
   std::set<std::tuple<std::string, std::string, std::string>> batch_ids;
   std::vector<const grader::Problem*> problems;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (evalplus_ != nullptr && (set == &inline_set || set_name != evalplus_->problem_set)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "format: evalplus writes one problem set's file: this batch grades ",
+          set == &inline_set ? "inline_problems" : absl::StrCat("'", set_name, "'"),
+          ", the first one ",
+          evalplus_->problem_set.empty() ? "inline_problems"
+                                         : absl::StrCat("'", evalplus_->problem_set, "'")));
+    }
     for (int i = 0; i < request.samples_size(); ++i) {
       const v1::Sample& s = request.samples(i);
       if (s.task_id().empty()) {
@@ -600,6 +625,38 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
     std::lock_guard<std::mutex> lock(mu_);
     const int64_t batch = next_batch_++;
     if (batch == 0) ks_ = *ks;
+    if (!format_chosen_) {
+      format_chosen_ = true;
+      if (format == "evalplus") {
+        evalplus_ = std::make_unique<EvalPlusState>();
+        evalplus_->problem_set = set_name;
+        if (served != nullptr) {  // the Core, and so the set, outlives the session
+          evalplus_->problems =
+              std::shared_ptr<const grader::ProblemSet>(std::shared_ptr<void>(), &served->set);
+          evalplus_->md5 = served->md5;
+        } else {
+          evalplus_->problems = std::make_shared<const grader::ProblemSet>(inline_set);
+          for (const std::string& p : request.inline_problems()) {
+            absl::StrAppend(&evalplus_->inline_jsonl, p, "\n");
+          }
+        }
+        evalplus_->extract = *extract;
+        evalplus_->stops = stops;
+      }
+    }
+    if (evalplus_ != nullptr) {  // what `fathom grade` keeps of a sample: its code
+      for (int i = 0; i < request.samples_size(); ++i) {
+        const v1::Sample& s = request.samples(i);
+        nlohmann::ordered_json fields;
+        fields["task_id"] = s.task_id();
+        if (s.has_solution()) {
+          fields["solution"] = s.solution();
+        } else {
+          fields["completion"] = s.completion();
+        }
+        evalplus_->rows[{batch, i}].fields = std::move(fields);
+      }
+    }
     completion_ids_.insert(batch_ids.begin(), batch_ids.end());
     if (!set_name.empty()) problem_set_names_.insert(set_name);
     outstanding_ += request.samples_size();
@@ -696,12 +753,23 @@ v1::GradeResponse GradeSession::ResultLocked(const Waiter& w, const grader::Verd
   r->set_worker_id(worker_id);
   r->set_cpu_limit_ms(w.cpu_limit_ms);
   r->set_grade_mode(v.io ? "io" : "assert");
+  if (v.status == grader::SampleStatus::kSyscallViolation) {
+    r->set_syscall(v.syscall);
+    r->set_syscall_name(v.syscall_name);
+  }
   if (v.io) {
     r->set_base_status(grader::PhaseStatusName(v.base_status));
     r->set_plus_status(grader::PhaseStatusName(v.plus_status));
     for (int64_t input : v.base_failed) r->add_base_failed_inputs(input);
     for (int64_t input : v.plus_failed) r->add_plus_failed_inputs(input);
     ++io_samples_;
+  }
+  if (evalplus_ != nullptr) {
+    auto row = evalplus_->rows.find({w.batch, w.index});
+    if (row != evalplus_->rows.end()) {
+      row->second.verdict = v;
+      row->second.cpu_limit_ms = w.cpu_limit_ms;
+    }
   }
   // Counted as `fathom grade` counts (grade.cc).
   Counts& t = tasks_[{w.problem_set, w.problem_index, w.task_id}];
@@ -738,7 +806,7 @@ v1::GradeSummary GradeSession::Summary() const {
     s.mutable_zygote()->set_restarts(z.restarts);
     s.mutable_zygote()->set_peak_rss_kb(z.peak_rss_kb);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   std::vector<grader::TaskCount> covered, base_covered;
   for (const auto& [key, t] : tasks_) {
     covered.push_back(t.all);
@@ -761,7 +829,62 @@ v1::GradeSummary GradeSession::Summary() const {
   s.set_ran(ran_);
   s.set_cache_hits(cache_hits_);
   s.set_elapsed_s(std::chrono::duration<double>(Clock::now() - start_).count());
+  if (evalplus_ != nullptr) {
+    const EvalPlusState state = *evalplus_;  // files are written without the lock
+    lock.unlock();
+    if (absl::Status st = EvalPlusSummary(state, ks, s.mutable_evalplus()); !st.ok()) {
+      // The results were delivered; only the report is missing. Said where a client
+      // prints it.
+      s.mutable_evalplus()->set_text(absl::StrCat("--format evalplus: ", st.message(), "\n"));
+    }
+  }
   return s;
+}
+
+absl::Status GradeSession::EvalPlusSummary(const EvalPlusState& state,
+                                           const std::vector<int64_t>& ks,
+                                           v1::EvalPlusResults* out) {
+  namespace fs = std::filesystem;
+  std::string dir = (fs::temp_directory_path() / "fathom-evalplus-XXXXXX").string();
+  if (mkdtemp(dir.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp ", dir, ": ", strerror(errno)));
+  }
+  absl::Cleanup remove = [&dir] {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  };
+  grader::EvalPlusReportOptions options;
+  options.results_path = dir + "/results.jsonl";
+  options.out_path = dir + "/eval_results.json";
+  options.extract = state.extract;
+  options.stops = state.stops;
+  options.ks = ks;
+  options.dataset_hash = state.md5;
+  {
+    std::ofstream results(options.results_path, std::ios::binary);
+    for (const auto& [where, row] : state.rows) {
+      results << grader::ResultLine(row.fields, row.verdict, row.cpu_limit_ms);
+    }
+    if (!state.inline_jsonl.empty()) {  // EvalPlus hashes the problem file: these lines
+      std::ofstream(dir + "/problems.jsonl", std::ios::binary) << state.inline_jsonl;
+    }
+    if (!results) return absl::InternalError("cannot write " + options.results_path);
+  }
+  if (!state.inline_jsonl.empty()) {
+    absl::StatusOr<std::string> md5 = grader::ProblemFileMd5(dir + "/problems.jsonl");
+    if (md5.ok()) options.dataset_hash = *md5;
+  }
+  absl::StatusOr<grader::EvalPlusPassAtK> pass =
+      grader::WriteEvalPlusResults(*state.problems, options);
+  if (!pass.ok()) return pass.status();
+  std::ifstream in(options.out_path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  out->set_results_json(text.str());
+  const bool humaneval = !state.problems->problems.empty() &&
+                         state.problems->problems.front().format == grader::ProblemFormat::kHumanEval;
+  out->set_text(grader::EvalPlusPassAtKText(humaneval ? "humaneval" : "mbpp", *pass));
+  return absl::OkStatus();
 }
 
 GradeSession::Stats GradeSession::stats() const {

@@ -39,6 +39,7 @@
 #include "grader/pipeline/summary.h"
 #include "grader/pipeline/verdict.h"
 #include "grader/policy/policy.h"
+#include "nlohmann/json.hpp"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
@@ -67,6 +68,9 @@ struct ServedProblemSet {
   // chosen (ListProblemSets), and I/O mode's expected outputs for the tasks with inputs
   // (empty `io.oracles`: none were built, as under --mode assert).
   grader::GradingSetup setup;
+  // MD5 of the problem file's decompressed bytes (EvalPlus's dataset "hash"; GradeRequest
+  // format "evalplus"); "" when unknown.
+  std::string md5;
 };
 
 struct CoreOptions {
@@ -229,6 +233,28 @@ class GradeSession : public std::enable_shared_from_this<GradeSession> {
   std::set<std::string> problem_set_names_;                 // GUARDED_BY(mu_)
   int64_t samples_ = 0, ran_ = 0, cache_hits_ = 0;          // GUARDED_BY(mu_)
   int64_t io_samples_ = 0;                                  // GUARDED_BY(mu_)
+
+  // GradeRequest.format "evalplus": what the first batch chose, and one row per sample in
+  // (batch, index) order: its input fields, then its verdict once graded.
+  struct EvalPlusRow {
+    nlohmann::ordered_json fields;
+    grader::Verdict verdict;
+    int64_t cpu_limit_ms = 0;
+  };
+  struct EvalPlusState {
+    std::string problem_set;  // "" for inline problems
+    std::shared_ptr<const grader::ProblemSet> problems;
+    std::string md5;           // the served set's; "" for inline problems (computed then)
+    std::string inline_jsonl;  // inline problems: their records, one per line
+    grader::ExtractMode extract = grader::ExtractMode::kNone;
+    std::vector<std::string> stops;
+    std::map<std::pair<int64_t, int64_t>, EvalPlusRow> rows;
+  };
+  bool format_chosen_ = false;                              // GUARDED_BY(mu_)
+  std::unique_ptr<EvalPlusState> evalplus_;                 // GUARDED_BY(mu_); null: not asked
+  // Writes EvalPlus's file for `state` in a private temp dir, reads it back.
+  static absl::Status EvalPlusSummary(const EvalPlusState& state, const std::vector<int64_t>& ks,
+                                      v1::EvalPlusResults* out);
 };
 
 }  // namespace fathom::service

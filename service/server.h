@@ -11,11 +11,29 @@
 //   max connection age    300 s (gRPC adds +-10% jitter), then GOAWAY: clients balancing
 //                         with round_robin over DNS reconnect and spread across replicas;
 //                         calls in progress on an aged connection are never cut
+//   credentials           plaintext, TLS or mutual TLS (tls.h)
+//   health-only port      optional, plaintext, grpc.health.v1 alone: Kubernetes' gRPC
+//                         probes cannot speak TLS, so with TLS on the main port they need
+//                         a port of their own
+//
+// The drain (SIGTERM), in two steps:
+//   1. announce (`delay`, --drain-delay): health NOT_SERVING and fathom_draining 1, calls
+//      still served as usual. Balancers that watch health (Kubernetes readiness, gRPC
+//      clients with a healthCheckConfig, proxies with active checks) stop sending here.
+//   2. drain (`grace`, --grace): GOAWAY on every connection and the listener closed
+//      (grpc::Server::Shutdown with the grace as deadline); calls in progress go on until
+//      they end or the grace runs out, then are cancelled; a call that still reaches the
+//      service gets UNAVAILABLE.
+// Why the first step: gRPC 1.51's Shutdown answers CANCELLED, not UNAVAILABLE, to calls
+// that reach it in the instant between its GOAWAY and the peer reading it (newer gRPC
+// keeps serving them), and clients must not retry CANCELLED blindly; so the peers must have
+// stopped sending before step 2. The fleet test (tests/serve_fleet_test.cc) measures it.
 //
 // Thread safety: Start, Drain and the destructor from one thread.
 #ifndef FATHOM_SERVICE_SERVER_H_
 #define FATHOM_SERVICE_SERVER_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,6 +44,7 @@
 #include "service/core.h"
 #include "service/metrics.h"
 #include "service/metrics_http.h"
+#include "service/tls.h"
 
 namespace grpc {
 class Server;
@@ -48,7 +67,17 @@ struct ServerOptions {
   int64_t keepalive_timeout_ms = 20000;
   int64_t min_client_ping_interval_ms = 10000;
   int64_t max_connection_age_ms = 300000;
+  // Plaintext, TLS or mutual TLS on `listen` (tls.h).
+  TlsFiles tls;
+  // A second gRPC address serving only grpc.health.v1, always plaintext (it tells nothing
+  // but SERVING / NOT_SERVING); empty: none. For Kubernetes' grpc probes when `tls` is on.
+  std::string health_listen;
 };
+
+// The health service names Server sets. "" and "fathom.v1.Grader" turn NOT_SERVING when
+// the drain starts (readiness); kLivenessService stays SERVING until the process exits,
+// so that a liveness probe does not restart a replica that is draining.
+inline constexpr char kLivenessService[] = "liveness";
 
 class Server {
  public:
@@ -62,13 +91,14 @@ class Server {
   ~Server();
 
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
-  // The SIGTERM drain: health goes NOT_SERVING, new calls get UNAVAILABLE, open streams
-  // stop taking batches; calls in progress get up to `grace` to finish, then whatever is
-  // left is cancelled (its runs killed) and the server stops. Returns the calls that had
-  // to be cancelled.
-  int64_t Drain(std::chrono::milliseconds grace);
+  // The SIGTERM drain (above): health goes NOT_SERVING at once; after `delay` open streams
+  // stop taking batches, every connection gets GOAWAY and the listener closes; calls in
+  // progress get up to `grace` more to finish, then whatever is left is cancelled (its
+  // runs killed) and the server stops. Returns the calls that had to be cancelled.
+  int64_t Drain(std::chrono::milliseconds delay, std::chrono::milliseconds grace);
 
  private:
   Server() = default;
@@ -76,9 +106,12 @@ class Server {
   CallLog* log_ = nullptr;
   std::unique_ptr<GraderService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // --health-listen; null without
   std::unique_ptr<MetricsHttpServer> metrics_;
   int port_ = 0;
+  int health_port_ = 0;
   bool stopped_ = false;
+  std::atomic<bool> leaving_{false};  // the drain has started (fathom_draining)
 };
 
 // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread, and so in every thread it

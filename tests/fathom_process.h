@@ -1,5 +1,5 @@
-// Runs the real `fathom` binary from end-to-end tests (header-only; StartFathom exists when
-// the test target defines FATHOM_BINARY).
+// Runs the real `fathom` binary (and other programs: nginx) from end-to-end tests
+// (header-only; StartFathom exists when the test target defines FATHOM_BINARY).
 #ifndef FATHOM_TESTS_FATHOM_PROCESS_H_
 #define FATHOM_TESTS_FATHOM_PROCESS_H_
 
@@ -16,15 +16,15 @@ extern char** environ;
 
 namespace fathom::e2e {
 
-#ifdef FATHOM_BINARY
-// Starts FATHOM_BINARY with `args`, stdout and stderr to the file `log` (stderr to
-// `err_log` instead when given), in our environment with the "KEY=value" entries of `env`
-// added or replaced. Returns the pid (reap it with WaitExit). Everything is allocated
-// before fork: the child only calls async-signal-safe functions.
-inline pid_t StartFathom(const std::vector<std::string>& args, const std::string& log,
-                         const std::vector<std::string>& env = {},
-                         const std::string& err_log = "") {
-  std::string bin = FATHOM_BINARY;
+// Starts `binary` with `args`, stdout and stderr to the file `log` (stderr to `err_log`
+// instead when given), in our environment with the "KEY=value" entries of `env` added or
+// replaced. Returns the pid (reap it with
+// WaitExit). Everything is allocated before fork: the child only calls async-signal-safe
+// functions.
+inline pid_t StartProgram(const std::string& binary, const std::vector<std::string>& args,
+                          const std::string& log, const std::vector<std::string>& env = {},
+                          const std::string& err_log = "") {
+  std::string bin = binary;
   std::vector<std::string> argv_copy = args;
   std::vector<char*> argv = {bin.data()};
   for (std::string& a : argv_copy) argv.push_back(a.data());
@@ -53,6 +53,14 @@ inline pid_t StartFathom(const std::vector<std::string>& args, const std::string
     _exit(127);
   }
   return pid;
+}
+
+#ifdef FATHOM_BINARY
+// StartProgram of FATHOM_BINARY.
+inline pid_t StartFathom(const std::vector<std::string>& args, const std::string& log,
+                         const std::vector<std::string>& env = {},
+                         const std::string& err_log = "") {
+  return StartProgram(FATHOM_BINARY, args, log, env, err_log);
 }
 #endif  // FATHOM_BINARY
 

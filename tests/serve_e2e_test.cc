@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -125,6 +126,14 @@ std::vector<v1::Sample> ReadSamples(const std::string& path) {
 }
 
 std::vector<v1::Sample> MiniSamples() { return ReadSamples(kMiniSamples); }
+
+// The whole file ("" when unreadable).
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 // A `fathom grade` results file: (task_id, completion_id JSON) -> result line.
 std::map<std::pair<std::string, std::string>, nlohmann::json> ReadResults(
@@ -649,6 +658,128 @@ TEST(ServeIoModeTest, GradeAndGradeStreamEqualFathomGradeInIoMode) {
 
 // `--mode io` promises I/O verdicts, as in `fathom grade`: a problem set without inputs
 // stops the server at start with exit 2 and a message naming the set and a task.
+// Service parity with `fathom grade` on a tiny I/O-mode set (one task, HumanEval+ style,
+// three base and two plus inputs; no ../shared needed): a request's test_details lists
+// every failing input (the server's default lists the first), format "evalplus" returns
+// the eval_results.json and the pass@k blocks `fathom grade --format evalplus` writes and
+// prints for the same samples, and a syscall_violation carries its syscall in both.
+TEST(ServeParityTest, TestDetailsEvalPlusAndSyscallAsFathomGrade) {
+  const fs::path dir = fs::temp_directory_path() / absl::StrCat("fathom-serve-parity-", getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string problems = (dir / "tiny.jsonl").string();
+  const std::string samples_path = (dir / "samples.jsonl").string();
+  const std::string cache = (dir / "cache").string();
+  {
+    std::ofstream out(problems);
+    out << nlohmann::json({{"task_id", "Tiny/0"},
+                           {"prompt", "def double(x):\n    \"\"\"Twice x.\"\"\"\n"},
+                           {"canonical_solution", "    return x * 2\n"},
+                           {"entry_point", "double"},
+                           {"test", "def check(candidate):\n    assert candidate(1) == 2\n"},
+                           {"contract", ""},
+                           {"base_input", {{1}, {2}, {3}}},
+                           {"plus_input", {{10}, {20}}},
+                           {"atol", 0}})
+               .dump()
+        << "\n";
+    std::ofstream s(samples_path);
+    const std::vector<std::string> completions = {
+        "    return x * 2\n",                                       // passes everything
+        "    return 2 if x == 1 else 0\n",                          // fails base 1, 2 and plus
+        "    import ctypes\n    ctypes.CDLL(None).syscall(101, 0, 0, 0, 0)\n"};  // ptrace
+    for (size_t i = 0; i < completions.size(); ++i) {
+      s << nlohmann::json({{"task_id", "Tiny/0"}, {"completion", completions[i]},
+                           {"completion_id", i}})
+               .dump()
+        << "\n";
+    }
+  }
+  // `fathom grade --format evalplus`, then the server, sharing the cache (expected outputs).
+  const std::string cli_out = (dir / "cli_results.jsonl").string();
+  const std::string cmd = absl::StrCat(kBinary, " grade --problems ", problems, " --samples ",
+                                       samples_path, " --out ", cli_out, " --cache ", cache,
+                                       " --format evalplus --k 1 --no-progress > ",
+                                       (dir / "cli.txt").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string cli_text = ReadAll((dir / "cli.txt").string());
+  const std::map<std::pair<std::string, std::string>, nlohmann::json> cli = ReadResults(cli_out);
+  nlohmann::json cli_evalplus =
+      nlohmann::json::parse(ReadAll((dir / "samples.eval_results.json").string()));
+  auto server = StartServer({"--workers", "1", "--cache", cache, "--problems", "tiny=" + problems});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::Grader::NewStub(Connect(*server));
+
+  auto grade = [&](const std::function<void(v1::GradeRequest&)>& edit,
+                   std::map<std::string, v1::SampleResult>* results, v1::GradeSummary* summary) {
+    v1::GradeRequest req;
+    req.set_problem_set("tiny");
+    req.add_ks(1);
+    for (const v1::Sample& s : ReadSamples(samples_path)) *req.add_samples() = s;
+    edit(req);
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 120000);
+    auto reader = stub->Grade(&ctx, req);
+    v1::GradeResponse resp;
+    while (reader->Read(&resp)) {
+      if (resp.has_summary()) {
+        *summary = resp.summary();
+      } else {
+        (*results)[resp.result().completion_id()] = resp.result();
+      }
+    }
+    return reader->Finish();
+  };
+
+  std::map<std::string, v1::SampleResult> first, details;
+  v1::GradeSummary summary;
+  ASSERT_TRUE(grade([](v1::GradeRequest& r) { r.set_format("evalplus"); }, &first, &summary).ok());
+  ASSERT_EQ(first.size(), 3u);
+  // The fields `fathom grade` wrote, sample by sample (completion ids as their JSON text).
+  for (const auto& [id, r] : first) {
+    const nlohmann::json& want = cli.at({"Tiny/0", id});
+    EXPECT_EQ(r.status(), want["status"]) << id;
+    EXPECT_EQ(r.base_status(), want["base_status"]) << id;
+    EXPECT_EQ(r.plus_status(), want["plus_status"]) << id;
+    EXPECT_EQ(nlohmann::json(std::vector<int64_t>(r.base_failed_inputs().begin(),
+                                                  r.base_failed_inputs().end())),
+              want["base_failed_inputs"])
+        << id;
+  }
+  EXPECT_EQ(first["1"].base_failed_inputs_size(), 1);  // the first failure only
+  EXPECT_EQ(first["2"].status(), "syscall_violation");
+  EXPECT_EQ(first["2"].syscall(), 101);
+  EXPECT_EQ(first["2"].syscall_name(), "ptrace");
+  EXPECT_EQ(cli.at({"Tiny/0", "2"})["syscall"], 101);
+  EXPECT_EQ(cli.at({"Tiny/0", "2"})["syscall_name"], "ptrace");
+  EXPECT_FALSE(cli.at({"Tiny/0", "0"}).contains("syscall"));
+  EXPECT_EQ(first["0"].syscall(), 0);  // unset outside syscall_violation
+
+  // EvalPlus's file and printout, as `fathom grade` wrote and printed them (the date aside).
+  nlohmann::json served = nlohmann::json::parse(summary.evalplus().results_json());
+  ASSERT_TRUE(served.is_object()) << summary.evalplus().text();
+  served.erase("date");
+  cli_evalplus.erase("date");
+  EXPECT_EQ(served, cli_evalplus);
+  EXPECT_FALSE(summary.evalplus().text().empty());
+  EXPECT_EQ(cli_text.rfind(summary.evalplus().text(), 0), 0u)
+      << "fathom grade printed:\n" << cli_text << "the server:\n" << summary.evalplus().text();
+
+  // test_details: every failing input, per request.
+  ASSERT_TRUE(grade([](v1::GradeRequest& r) { r.set_test_details(true); }, &details, &summary).ok());
+  EXPECT_THAT(details["1"].base_failed_inputs(), ::testing::ElementsAre(1, 2));
+  EXPECT_THAT(details["1"].plus_failed_inputs(), ::testing::ElementsAre(0, 1));
+  EXPECT_FALSE(summary.has_evalplus());
+
+  // A bad format names the field.
+  std::map<std::string, v1::SampleResult> none;
+  grpc::Status bad = grade([](v1::GradeRequest& r) { r.set_format("csv"); }, &none, &summary);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("format: expected human-eval or evalplus"));
+  EXPECT_EQ(server->Stop(SIGTERM, std::chrono::seconds(30)), 0);
+  fs::remove_all(dir);
+}
+
 TEST(ServeIoModeTest, ModeIoOnASetWithoutInputsFailsAtStart) {
   const std::string cmd = absl::StrCat(kBinary, " serve --listen 127.0.0.1:0 --metrics-listen off "
                                        "--mode io --problems mini=", kMini, " 2>&1");
@@ -885,7 +1016,7 @@ TEST(ServeTransportTest, AgedConnectionsReconnectWithoutCuttingCalls) {
 }
 
 // SIGTERM while a Grade and a GradeStream are running: health goes NOT_SERVING, new
-// calls get UNAVAILABLE, the Grade finishes normally, the stream delivers the results of
+// calls get UNAVAILABLE (the port is closed), the Grade finishes normally, the stream delivers the results of
 // the batch it accepted and ends with UNAVAILABLE, and the server exits 0.
 TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   auto server = StartServer({"--workers", "2", "--grace", "20", "--problems", "mini=" + kMini});
@@ -917,13 +1048,17 @@ TEST(ServeDrainTest, SigtermDrainsInFlightCallsThenExitsZero) {
   const std::vector<pid_t> zygotes = server->Children();
   ASSERT_EQ(zygotes.size(), 2u);
   ASSERT_EQ(kill(server->pid(), SIGTERM), 0);
+  // Health turns NOT_SERVING, then the server sends GOAWAY and closes its port: on this
+  // channel the check is NOT_SERVING or, once the channel saw the GOAWAY, UNAVAILABLE
+  // (--health-listen keeps a port answering NOT_SERVING; serve_tls_test checks it).
   EXPECT_TRUE(Eventually([&] {
     grpc::ClientContext ctx;
     SetDeadline(&ctx, 1000);
     grpc::health::v1::HealthCheckRequest req;
     grpc::health::v1::HealthCheckResponse resp;
-    return health->Check(&ctx, req, &resp).ok() &&
-           resp.status() == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+    grpc::Status st = health->Check(&ctx, req, &resp);
+    return st.ok() ? resp.status() == grpc::health::v1::HealthCheckResponse::NOT_SERVING
+                   : st.error_code() == grpc::StatusCode::UNAVAILABLE;
   }));
   {
     grpc::ClientContext ctx;

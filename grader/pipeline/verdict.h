@@ -70,6 +70,10 @@ struct Verdict {
   int64_t max_rss_kb = 0;
   std::string stderr_tail;
   bool cache_hit = false;
+  // syscall_violation only: the syscall the filter stopped, as the sandbox reported it
+  // (RunResult::syscall, syscall_name): -1 and "" when the kernel did not say which.
+  int64_t syscall = -1;
+  std::string syscall_name;
   // I/O mode only (io_mode.h): EvalPlus's per-group statuses and the indices of the
   // failing inputs (all of them with --test-details, else the first).
   bool io = false;

@@ -94,6 +94,32 @@ TEST(VerdictTest, SandboxStatuses) {
   EXPECT_EQ(err.result, "failed: sandbox error: clone failed");
 }
 
+// The syscall the sandbox named travels with the verdict (journal, cache, results file),
+// and an entry written before it did reads as "unknown".
+TEST(VerdictTest, ASyscallViolationKeepsTheSyscall) {
+  RunResult r = Result(RunStatus::kSyscallViolation);
+  r.syscall = 101;
+  r.syscall_name = "ptrace";
+  Verdict v = DecideVerdict(r, kNonce);
+  EXPECT_EQ(v.syscall, 101);
+  EXPECT_EQ(v.syscall_name, "ptrace");
+  nlohmann::json j = VerdictToJson(v);
+  EXPECT_EQ(j["syscall"], 101);
+  EXPECT_EQ(j["syscall_name"], "ptrace");
+  absl::StatusOr<Verdict> back = VerdictFromJson(j);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, v);
+  j.erase("syscall");
+  j.erase("syscall_name");
+  back = VerdictFromJson(j);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->syscall, -1);
+  EXPECT_EQ(back->syscall_name, "");
+  // Other statuses carry neither field.
+  EXPECT_FALSE(VerdictToJson(DecideVerdict(Result(RunStatus::kCpuTimeout), kNonce))
+                   .contains("syscall"));
+}
+
 TEST(VerdictTest, StderrTailIsBoundedAndValidUtf8) {
   RunResult r = Result(RunStatus::kNonzeroExit);
   r.stderr_data = std::string(10000, 'x') + "\xff" + "end";

@@ -3,7 +3,7 @@
 # call in both modes.
 # expect: syscall_violation
 # expect-no-ns: syscall_violation
-# syscall: -1
+# syscall: 1073741863 x32:getpid
 # stdout-contains: BEFORE raw-x32
 # stdout-not-contains: SURVIVED
 import ctypes, mmap

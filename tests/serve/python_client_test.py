@@ -233,6 +233,52 @@ class PythonClientTest(unittest.TestCase):
         self.assertEqual(base_only["base_failed_inputs"], [])
         self.assertEqual(len(base_only["plus_failed_inputs"]), 1)
 
+    def test_5_mutual_tls(self):
+        """grade.py with --tls-ca/--tls-cert/--tls-key against `fathom serve --client-ca`:
+        served with the CA's client certificate, refused without one."""
+        certs = os.path.join(self.dir, "certs")
+        os.makedirs(certs)
+        script = r"""set -e
+key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
+key ca.key
+openssl req -x509 -new -key ca.key -out ca.pem -days 2 -subj "/CN=fathom test ca" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+for leaf in server client; do
+  key $leaf.key
+  openssl req -new -key $leaf.key -out $leaf.csr -subj "/CN=fathom test $leaf"
+done
+printf 'subjectAltName=DNS:fathom.test\nextendedKeyUsage=serverAuth\n' > server.ext
+printf 'extendedKeyUsage=clientAuth\n' > client.ext
+for leaf in server client; do
+  openssl x509 -req -in $leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+    -out $leaf.pem -extfile $leaf.ext
+done
+"""
+        made = subprocess.run(["/bin/sh", "-c", script], cwd=certs, capture_output=True,
+                              text=True, timeout=120)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        c = lambda name: os.path.join(certs, name)
+        server = Server("--workers", "1", "--problems", "mini=" + MINI,
+                        "--tls-cert", c("server.pem"), "--tls-key", c("server.key"),
+                        "--client-ca", c("ca.pem"))
+        try:
+            base = [PY, GRADE_PY, "--server", "127.0.0.1:%d" % server.port, "--problem-set",
+                    "mini", "--samples", self.samples, "--k", "1", "--tls-ca", c("ca.pem"),
+                    "--tls-server-name", "fathom.test"]
+            refused = subprocess.run(base + ["--connect-timeout", "2",
+                                             "--out", os.path.join(self.dir, "tls0.jsonl")],
+                                     capture_output=True, text=True, timeout=120)
+            self.assertEqual(refused.returncode, 2, refused.stderr)
+            self.assertIn("cannot connect to the server", refused.stderr)
+            served = subprocess.run(base + ["--tls-cert", c("client.pem"), "--tls-key",
+                                            c("client.key"),
+                                            "--out", os.path.join(self.dir, "tls1.jsonl")],
+                                    capture_output=True, text=True, timeout=600)
+            self.assertEqual(served.returncode, 0, served.stderr)
+            self.assertTrue(served.stdout.startswith("{'pass@1': "), served.stdout)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
 
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=2).result

@@ -102,6 +102,13 @@ void ServerProcess::ReadLoop(int fd) {
     }
   }
   close(fd);
+  std::lock_guard<std::mutex> lock(mu_);
+  log_closed_ = true;
+}
+
+bool ServerProcess::LogClosed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_closed_;
 }
 
 int ServerProcess::Stop(int signal, std::chrono::milliseconds timeout) {
@@ -152,8 +159,13 @@ std::vector<pid_t> ServerProcess::Grandchildren() const {
 std::shared_ptr<grpc::Channel> ConnectedChannel(const std::string& address,
                                                const grpc::ChannelArguments& args,
                                                std::chrono::seconds timeout) {
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return ConnectedChannel(address, grpc::InsecureChannelCredentials(), args, timeout);
+}
+
+std::shared_ptr<grpc::Channel> ConnectedChannel(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    const grpc::ChannelArguments& args, std::chrono::seconds timeout) {
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(address, credentials, args);
   channel->WaitForConnected(std::chrono::system_clock::now() + timeout);
   return channel;
 }

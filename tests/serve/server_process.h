@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
 #include "absl/status/statusor.h"
@@ -43,6 +44,9 @@ class ServerProcess {
   int Stop(int signal, std::chrono::milliseconds timeout);
   // Every stderr line so far.
   std::vector<std::string> LogLines() const;
+  // True once the log reached its end (the server and every process that shared its
+  // stderr are gone): LogLines() is then complete.
+  bool LogClosed() const;
   // The server's resident set (VmRSS) in KiB; -1 when unknown.
   int64_t RssKb() const;
   // Host pids of the server's child processes: the runs' inits on the fresh path, the
@@ -64,6 +68,7 @@ class ServerProcess {
   std::thread reader_;
   mutable std::mutex mu_;
   std::vector<std::string> lines_;  // GUARDED_BY(mu_)
+  bool log_closed_ = false;         // GUARDED_BY(mu_)
 };
 
 // A channel to `address` (127.0.0.1:port) that is connected before it is returned, or
@@ -77,6 +82,11 @@ class ServerProcess {
 // grpc/grpc#35064. The tests and the benchmark must not read that as the server's fault.
 std::shared_ptr<grpc::Channel> ConnectedChannel(
     const std::string& address, const grpc::ChannelArguments& args = {},
+    std::chrono::seconds timeout = std::chrono::seconds(30));
+// The same with `credentials` (TLS) instead of plaintext.
+std::shared_ptr<grpc::Channel> ConnectedChannel(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    const grpc::ChannelArguments& args = {},
     std::chrono::seconds timeout = std::chrono::seconds(30));
 
 // Host pids of the children of `pid` (every thread's), sorted; [] when it is gone.
