@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/phase_trace.h"
 
 namespace fathom::cli {
 
@@ -114,8 +115,10 @@ nlohmann::json RunResultJson(const sandbox::RunResult& r) {
   j["stdout_truncated"] = r.stdout_truncated;
   j["stderr_truncated"] = r.stderr_truncated;
   j["layers"] = r.layers.Names();
+  if (!r.trace.empty()) j["phases"] = grader::PhasesJson(sandbox::TracePhases(r.trace));
   return j;
 }
+
 
 void PrintError(const std::string& cmd, const std::string& message) {
   std::cerr << "fathom " << cmd << ": " << message << "\n";

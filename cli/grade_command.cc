@@ -38,6 +38,7 @@ constexpr char kUsage[] =
     "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus]\n"
     "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
+    "                    [--trace-phases FILE]\n"
     "Grades every sample in the sandbox, writes <samples>_results.jsonl (human-eval's\n"
     "format plus fathom fields) and prints human-eval's pass@k line and a summary.\n"
     "A killed run resumes when the same command is run again.\n"
@@ -85,6 +86,9 @@ void DeclareFlags(Flags& flags) {
   flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
   DeclareIoModeFlags(flags);
   flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
+  flags.Value("trace-phases",
+              "write where each run's time went (CPU, wall, page faults per phase) to FILE, "
+              "one JSON line per run (a diagnostic; bench/phases summarises it)");
   flags.Bool("help", "show this help");
 }
 
@@ -92,6 +96,7 @@ void DeclareFlags(Flags& flags) {
 absl::Status OptionsFromFlags(const Flags& flags, grader::GradeOptions& options,
                               std::string& format) {
   options.out_path = flags.Get("out");
+  options.trace_phases_path = flags.Get("trace-phases");
   options.strict = flags.GetBool("strict");
   options.resume = !flags.GetBool("no-resume");
   options.progress = !flags.GetBool("no-progress") && !flags.GetBool("json");

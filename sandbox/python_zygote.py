@@ -45,6 +45,9 @@ import types
 # visible effect, is reseeded below when it was imported.
 CHILD_LIB = ctypes.PyDLL("/tmp/fathom_zygote_child.so", use_errno=True)
 CHILD_LIB.fathom_zygote_install_filter.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+# Phase tracing (a request with a "T" record; RunTrace in sandbox/run_spec.h).
+TRACE = CHILD_LIB.fathom_zygote_trace
+TRACE.argtypes = [ctypes.c_int, ctypes.c_char_p]
 FILTER_PATH = "/tmp/fathom_zygote_filter.bpf"
 SERVE = CHILD_LIB.fathom_zygote_serve
 SERVE.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
@@ -86,6 +89,8 @@ def parse_body(data):
             req["work_dir"] = os.fsdecode(value)
         elif tag == b"b":
             req["bpf"] = value
+        elif tag == b"T":
+            req["trace"] = True
         else:
             raise ValueError(f"unknown record {tag!r}")
     return req
@@ -224,6 +229,8 @@ def child():
         module.__cached__ = None
         module.__builtins__ = builtins
         sys.modules["__main__"] = module
+        if "trace" in req:
+            TRACE(err_w, b"interp")
         os.close(err_w)
     except BaseException as e:
         try:

