@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/phase_trace.h"
+#include "grader/pipeline/program.h"
 
 namespace fathom::cli {
 
@@ -137,7 +138,7 @@ RunnerChoice MakeRunner(sandbox::Sandbox& sb, const grader::PreparedRuntime& run
     choice.description = "fresh interpreters (--no-zygote)";
     return choice;
   }
-  sandbox::ZygoteOptions opts = grader::MakeZygoteOptions(runtime, slots);
+  sandbox::ZygoteOptions opts = grader::GradingZygoteOptions(runtime, slots);
   absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
       sandbox::ZygoteRunner::Create(&sb, std::move(opts));
   if (!z.ok()) {

@@ -341,6 +341,15 @@ ServiceSpec ZygoteRunner::ServiceSpecFor(int control_fd) const {
   svc.run.argv.push_back(kPythonZygoteSource);
   svc.run.argv.push_back(options_.per_program_ipc_namespace ? "ipc=own" : "ipc=shared");
   svc.run.argv.insert(svc.run.argv.end(), options_.preload.begin(), options_.preload.end());
+  if (!options_.usual_script.empty()) {
+    svc.run.argv.push_back(absl::StrCat("script=", options_.usual_script));
+  }
+  for (const File& source : options_.preload_sources) {
+    // Read from the zygote's work dir before its scratch tmpfs covers it.
+    svc.run.argv.push_back(absl::StrCat("source=", source.name));
+    svc.run.files.push_back(
+        {absl::StrCat(kZygotePreloadPrefix, source.name, ".py"), source.content});
+  }
   svc.run.env = options_.env;
   svc.run.ro_binds = options_.ro_binds;
   // The slot's cgroup starts with the default limits (and the zygote); every run sets

@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -321,6 +322,81 @@ static ssize_t recv_with_fds(int sock, char* data, size_t cap, int* fds, int max
   return n;
 }
 
+/* What a child returns to Python with (python_zygote.py's ChildRequest). */
+struct child_request {
+  char* body;  /* the request (malloc'd): argv, env and the program files */
+  size_t body_len;
+  int err_fd;  /* the error pipe: closed by Python just before the program runs */
+  /* A usual request (below): the script's text, in body; else NULL. */
+  const char* script;
+  size_t script_len;
+  int trace;  /* the request asks for phase tracing */
+};
+
+/* The usual request, as the zygote expects most of them (fathom_zygote_expect): its
+ * argv, original argv and environment records, and the script's path. For such a
+ * request with pipes as stdin, stdout and stderr, the zygote has sys.argv, sys.orig_argv,
+ * the environment, the std streams and a fresh __main__ ready before it forks, and the
+ * child only runs the script: every Python object a child touches is a page it copies.
+ * Set in the zygote before its first fork; children only read it. */
+static char* usual_prefix;
+static size_t usual_prefix_len;
+static char usual_script[256];
+
+/* In the zygote, before serving: `prefix` holds the records ('a', 'o', 'e') a usual
+ * request starts with, `script` the path its 's' record names. 0 or an errno. */
+int fathom_zygote_expect(const char* prefix, size_t len, const char* script) {
+  if (strlen(script) >= sizeof(usual_script)) return ENAMETOOLONG;
+  char* copy = malloc(len);
+  if (copy == NULL) return ENOMEM;
+  memcpy(copy, prefix, len);
+  free(usual_prefix);
+  usual_prefix = copy;
+  usual_prefix_len = len;
+  strcpy(usual_script, script);
+  return 0;
+}
+
+static int is_fifo(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Whether `body` is a usual request; if so, *script / *script_len are its script's
+ * text. After the prefix only records other than argv, original argv and environment
+ * may follow (no extra argument, no extra variable). */
+static int usual_request(const char* body, size_t len, const char** script, size_t* script_len) {
+  if (usual_prefix == NULL || len < usual_prefix_len ||
+      memcmp(body, usual_prefix, usual_prefix_len) != 0) {
+    return 0;
+  }
+  char name_buf[256], path[512];
+  const char* name = NULL;
+  const char* text = NULL;
+  size_t text_len = 0;
+  int script_ok = 0;
+  struct record r;
+  size_t pos = usual_prefix_len;
+  while (next_record(body, len, &pos, &r)) {
+    if (r.tag == 'a' || r.tag == 'o' || r.tag == 'e') return 0;
+    if (r.tag == 's') {
+      script_ok = r.len == strlen(usual_script) && memcmp(r.value, usual_script, r.len) == 0;
+    }
+    if (r.tag == 'f') name = cstr(&r, name_buf, sizeof(name_buf));
+    if (r.tag == 'c' && name != NULL && text == NULL) {
+      snprintf(path, sizeof(path), "%s/%s", kWorkDir, name);
+      if (strcmp(path, usual_script) == 0 || strcmp(name, usual_script) == 0) {
+        text = r.value;
+        text_len = r.len;
+      }
+    }
+  }
+  if (!script_ok || text == NULL || !is_fifo(0) || !is_fifo(1) || !is_fifo(2)) return 0;
+  *script = text;
+  *script_len = text_len;
+  return 1;
+}
+
 /* In a child forked by fork_named, right away. Before its request comes:
  * closes every descriptor but `sock` and err_fd and, unless share_ipc, gives itself a
  * fresh IPC namespace. Then it waits on `sock` for the request's descriptors {stdin,
@@ -330,11 +406,12 @@ static ssize_t recv_with_fds(int sock, char* data, size_t cap, int* fds, int max
  * seccomp filter (the zygote's part of a split filter is inherited; this adds the rest);
  * with a listener channel the filter notifies the grader of kill-list syscalls, and its
  * listener is sent over the channel and closed here, before any program code runs (see
- * sandbox/seccomp_notify.h). On success *body / *body_len hold the request (malloc'd;
- * the caller reads argv, env and the program from it) and 0 is returned; on failure the
- * reason is on err_fd and -1 is returned. */
+ * sandbox/seccomp_notify.h). On success *out holds the request (the caller reads argv,
+ * env and the program from it, or only the script when it is a usual one) and 0 is
+ * returned; on failure the reason is on err_fd and -1 is returned. `born`: the child's
+ * first trace point. */
 static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_point* born,
-                       char** body_out, size_t* body_len) {
+                       struct child_request* out) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   int keep[2] = {sock < err_fd ? sock : err_fd, sock < err_fd ? err_fd : sock};
   close_all_but(keep, 2);
@@ -464,6 +541,13 @@ static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_p
   } else if (channel_fd >= 0) {
     close(channel_fd);
   }
+  out->body = body;
+  out->body_len = len;
+  out->err_fd = err_fd;
+  out->trace = trace;
+  out->script = NULL;
+  out->script_len = 0;
+  (void)usual_request(body, len, &out->script, &out->script_len);
   if (trace) {
     struct trace_point done;
     trace_now(&done);
@@ -471,8 +555,6 @@ static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_p
     trace_write(err_fd, "spare", &requested);
     trace_write(err_fd, "layers", &done);
   }
-  *body_out = body;
-  *body_len = len;
   return 0;
 }
 
@@ -492,10 +574,8 @@ struct spare {
 };
 
 /* Forks a spare. In the child this does not return unless its setup succeeded: it then
- * returns 0 with the request in *body / *body_len and the error pipe in *err_fd. In the
- * zygote it returns 1, or -1 with errno set. */
-static int spawn(struct spare* sp, int share_ipc, char** body, size_t* body_len,
-                 int* err_fd) {
+ * returns 0 with its request in *req. In the zygote it returns 1, or -1 with errno set. */
+static int spawn(struct spare* sp, int share_ipc, struct child_request* req) {
   int sv[2], ep[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
   if (pipe2(ep, O_CLOEXEC) != 0) {
@@ -510,8 +590,7 @@ static int spawn(struct spare* sp, int share_ipc, char** body, size_t* body_len,
   if (pid == 0) {
     struct trace_point born;
     trace_now(&born);
-    if (child_setup(sv[1], ep[1], share_ipc, &born, body, body_len) != 0) _exit(127);
-    *err_fd = ep[1];
+    if (child_setup(sv[1], ep[1], share_ipc, &born, req) != 0) _exit(127);
     return 0;
   }
   trace_now(&after);
@@ -578,13 +657,13 @@ static int await_child(int ctl, pid_t pid) {
  * one of the two; this loop writes a few words of stack and nothing of the interpreter's
  * heap. Forks the first spare, sends READY, then serves requests until the grader closes
  * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns 0 with
- * the request in *body / *body_len and the error pipe in *err_fd, which the caller closes
- * once nothing more can fail before the program runs. With `share_ipc` the children keep
+ * its request in *req, whose error pipe the caller closes once nothing more can fail
+ * before the program runs. With `share_ipc` the children keep
  * the zygote's IPC namespace instead of making their own. */
-int fathom_zygote_serve(int ctl, int share_ipc, char** body, size_t* body_len, int* err_fd) {
+int fathom_zygote_serve(int ctl, int share_ipc, struct child_request* req) {
   if (mount_scratch() != 0) return -1;
   struct spare sp;
-  int r = spawn(&sp, share_ipc, body, body_len, err_fd);
+  int r = spawn(&sp, share_ipc, req);
   if (r <= 0) return r;
   if (send_msg(ctl, "READY", 5) != 0) return -1;
   for (;;) {
@@ -661,7 +740,7 @@ int fathom_zygote_serve(int ctl, int share_ipc, char** body, size_t* body_len, i
     }
     if (len < 0 || (size_t)len >= sizeof(out)) len = (int)strlen(out);
     if (send_msg(ctl, out, (size_t)len) != 0) return -1;
-    r = spawn(&sp, share_ipc, body, body_len, err_fd);
+    r = spawn(&sp, share_ipc, req);
     if (r <= 0) return r;
   }
 }

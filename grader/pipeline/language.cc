@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/program.h"
 #include "grader/pipeline/verdict.h"
 
 namespace fathom::grader {
@@ -61,7 +62,9 @@ sandbox::RunSpec PythonLanguage::VersionSpec(const sandbox::Limits& limits) cons
 
 sandbox::RunSpec PythonLanguage::RunSpecFor(std::string source, const Artefact*,
                                             const sandbox::Limits& limits) const {
-  return MakeRunSpec(runtime_, std::move(source), limits);
+  sandbox::RunSpec spec = MakeRunSpec(runtime_, std::move(source), limits);
+  AddHarnessFile(&spec);  // a harness program's module (program.h)
+  return spec;
 }
 
 std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime) {
