@@ -351,6 +351,9 @@ def main():
         err = CHILD_LIB.fathom_zygote_install_filter(bpf, len(bpf))
         if err != 0:
             raise OSError(err, "installing the zygote's seccomp filter")
+    # Nothing may wait in a stream's buffer: the children would inherit it.
+    sys.stdout.flush()
+    sys.stderr.flush()
     # The loop, in C; it forks the first spare before READY (so the grader's memory
     # baseline includes it) and returns here in each child, or when the grader leaves.
     rc = SERVE(ctl, share_ipc, ctypes.byref(REQUEST))

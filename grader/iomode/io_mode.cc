@@ -466,6 +466,7 @@ Measured MeasureReference(const Problem& problem, sandbox::Runner& runner,
       IoProgram(problem, absl::StrCat(problem.prompt, problem.canonical_solution), nullptr,
                 IoSettings{});
   sandbox::RunSpec spec = runtime.make_spec(std::move(program), limits);
+  AddHarnessFile(&spec);
   std::string nonce = NewNonce();
   spec.has_stdin = true;
   spec.stdin_data = nonce + "\n";

@@ -14,7 +14,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
-#include "grader/pipeline/program.h"
 #include "grader/pipeline/verdict.h"
 
 namespace fathom::grader {
@@ -62,9 +61,7 @@ sandbox::RunSpec PythonLanguage::VersionSpec(const sandbox::Limits& limits) cons
 
 sandbox::RunSpec PythonLanguage::RunSpecFor(std::string source, const Artefact*,
                                             const sandbox::Limits& limits) const {
-  sandbox::RunSpec spec = MakeRunSpec(runtime_, std::move(source), limits);
-  AddHarnessFile(&spec);  // a harness program's module (program.h)
-  return spec;
+  return MakeRunSpec(runtime_, std::move(source), limits);
 }
 
 std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime) {

@@ -205,7 +205,11 @@ void AddHarnessFile(sandbox::RunSpec* spec) {
   if (spec->files.empty() || !absl::StartsWith(spec->files[0].content, HarnessBootstrap())) {
     return;
   }
-  spec->files.push_back({absl::StrCat(HarnessModuleName(), ".py"), HarnessModuleSource()});
+  std::string name = absl::StrCat(HarnessModuleName(), ".py");
+  for (const sandbox::File& f : spec->files) {
+    if (f.name == name) return;
+  }
+  spec->files.push_back({std::move(name), HarnessModuleSource()});
 }
 
 void PreloadHarness(sandbox::ZygoteOptions* options) {

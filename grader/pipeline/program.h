@@ -75,7 +75,8 @@ const std::string& HarnessModuleName();
 const std::string& HarnessModuleSource();
 void AppendHarnessBootstrap(std::string* out);
 // Adds the harness module's file to a spec whose program (its first file) is a harness
-// program; other specs are left as they are.
+// program, unless it has it; other specs are left as they are. Every run of a harness
+// program goes through it (RunAndDecide, RunAndDecideIo, the expected-output runs).
 void AddHarnessFile(sandbox::RunSpec* spec);
 // Adds the harness module to a zygote's preload_sources.
 void PreloadHarness(sandbox::ZygoteOptions* options);

@@ -17,6 +17,7 @@ std::string SampleProgram(const Problem& problem, absl::string_view code, bool i
 }
 
 Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
+  AddHarnessFile(&spec);
   std::string nonce = NewNonce();
   spec.has_stdin = true;
   spec.stdin_data = nonce + (spec.trace_phases ? " trace\n" : "\n");
@@ -25,6 +26,7 @@ Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
 
 Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Problem& problem,
                        const IoOracle& oracle, const IoSettings& settings) {
+  AddHarnessFile(&spec);
   std::string nonce = NewNonce();
   spec.has_stdin = true;
   spec.stdin_data = nonce + (spec.trace_phases ? " trace\n" : "\n");
