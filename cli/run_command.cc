@@ -17,7 +17,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: fathom run [--runtime python] [--zygote] [--repeat N] [--limit key=value ...] [--json]\n"
-    "                  [--stdin FILE] [--require LAYER ...] [--policies DIR] FILE|-\n"
+    "                  [--stdin FILE] [--require LAYER ...] [--policies DIR] [--trace-phases]\n"
+    "                  FILE|-\n"
     "Runs one program in the sandbox and prints what happened. Exits 0 whenever the\n"
     "sandbox did its job, whatever the program did; 2 for usage or sandbox errors.\n";
 
@@ -55,6 +56,11 @@ void PrintTable(const sandbox::RunResult& r) {
   std::string layers;
   for (const auto& n : r.layers.Names()) absl::StrAppend(&layers, layers.empty() ? "" : " ", n);
   row("layers", layers.empty() ? "(none)" : layers);
+  for (const sandbox::PhaseTime& p : sandbox::TracePhases(r.trace)) {
+    row(absl::StrCat("phase ", p.name),
+        absl::StrCat(p.cpu_us, " us CPU, ", p.wall_us, " us wall, ", p.minflt, " faults",
+                     p.in_zygote ? " (zygote)" : ""));
+  }
   for (auto [name, data, cut] : {std::tuple{"stdout", &r.stdout_data, r.stdout_truncated},
                                  std::tuple{"stderr", &r.stderr_data, r.stderr_truncated}}) {
     row(name, absl::StrCat(data->size(), " bytes", cut ? " (truncated)" : ""));
@@ -78,6 +84,8 @@ int RunMain(int argc, char** argv) {
   flags.Bool("json", "print one JSON object");
   flags.Bool("zygote", "run it in a child of a warm zygote, as `fathom grade` does");
   flags.Value("repeat", "run it N times (with --json: one object per run)");
+  flags.Bool("trace-phases",
+             "record where the run's time goes (zygote runs; with --json: \"phases\")");
   flags.Bool("help", "show this help");
   if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
     PrintError("run", absl::StrCat(s.message(), "\n", kUsage));
@@ -133,6 +141,7 @@ int RunMain(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  spec.trace_phases = flags.GetBool("trace-phases");
   RunnerChoice runner = MakeRunner(**sb, *prepared, 1, flags.GetBool("zygote"));
   if (flags.GetBool("zygote") && runner.zygote == nullptr) {
     PrintError("run", absl::StrCat("--zygote: programs would run in ", runner.description));

@@ -45,15 +45,27 @@ import types
 # visible effect, is reseeded below when it was imported.
 CHILD_LIB = ctypes.PyDLL("/tmp/fathom_zygote_child.so", use_errno=True)
 CHILD_LIB.fathom_zygote_install_filter.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+# Phase tracing (a request with a "T" record; RunTrace in sandbox/run_spec.h).
+TRACE = CHILD_LIB.fathom_zygote_trace
+TRACE.argtypes = [ctypes.c_int, ctypes.c_char_p]
 FILTER_PATH = "/tmp/fathom_zygote_filter.bpf"
+
+
+class ChildRequest(ctypes.Structure):
+    """zygote_child.c's struct child_request: filled in by SERVE in a child."""
+    _fields_ = [("body", ctypes.c_void_p), ("body_len", ctypes.c_size_t),
+                ("err_fd", ctypes.c_int), ("script", ctypes.c_void_p),
+                ("script_len", ctypes.c_size_t), ("trace", ctypes.c_int)]
+
+
+REQUEST = ChildRequest()
 SERVE = CHILD_LIB.fathom_zygote_serve
-SERVE.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
-                  ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int)]
+SERVE.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(ChildRequest)]
 SERVE.restype = ctypes.c_int
-# Filled in by SERVE in a child.
-CHILD_BODY = ctypes.c_void_p()
-CHILD_BODY_LEN = ctypes.c_size_t()
-CHILD_ERR_FD = ctypes.c_int(-1)
+EXPECT = CHILD_LIB.fathom_zygote_expect
+EXPECT.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p]
+EXPECT.restype = ctypes.c_int
+WORK_DIR = "/tmp"  # kSandboxWorkDir
 
 
 def parse_body(data):
@@ -86,9 +98,25 @@ def parse_body(data):
             req["work_dir"] = os.fsdecode(value)
         elif tag == b"b":
             req["bpf"] = value
+        elif tag == b"T":
+            pass  # phase tracing: zygote_child.c read it
         else:
             raise ValueError(f"unknown record {tag!r}")
     return req
+
+
+def preload_source(name):
+    """Defines the module `name` from its source in our work dir (ZygoteOptions::
+    preload_sources), as the programs that use it would: compiled as "<name>", run in a
+    fresh module's namespace. One that fails is left out: its programs define it."""
+    try:
+        with open(f"/tmp/fathom_preload_{name}.py", "rb") as f:
+            source = f.read()
+        module = types.ModuleType(name)
+        exec(compile(source, f"<{name}>", "exec", dont_inherit=True), module.__dict__)
+        sys.modules[name] = module
+    except Exception:
+        pass
 
 
 def std_stream(fd, mode, like):
@@ -198,10 +226,10 @@ def run_program(path, source, module):
 def child():
     """Runs in a child SERVE returned in, once its layers are in place: prepares the
     interpreter as `python3 FLAGS script` would have it, then runs the program."""
-    err_w = CHILD_ERR_FD.value
+    err_w = REQUEST.err_fd
     stage = "reading the request"
     try:
-        req = parse_body(ctypes.string_at(CHILD_BODY.value, CHILD_BODY_LEN.value))
+        req = parse_body(ctypes.string_at(REQUEST.body, REQUEST.body_len))
         work = req["work_dir"]
         if "random" in sys.modules:  # what os.fork()'s hook would have done
             sys.modules["random"].seed()
@@ -224,6 +252,8 @@ def child():
         module.__cached__ = None
         module.__builtins__ = builtins
         sys.modules["__main__"] = module
+        if REQUEST.trace:
+            TRACE(err_w, b"interp")
         os.close(err_w)
     except BaseException as e:
         try:
@@ -235,6 +265,57 @@ def child():
 
 
 ZYGOTE_ENV = [key + b"=" + value for key, value in os.environb.items()]
+ZYGOTE_MAIN = sys.modules["__main__"]
+USUAL = [None, None, None]  # the usual request's script: [path, sys.argv, __main__]
+
+
+def record(tag, value):
+    return tag + struct.pack("<I", len(value)) + value
+
+
+def expect_usual(script):
+    """Prepares the interpreter for the request most programs send (`python3 FLAGS
+    script` with the runtime's environment and pipes as stdio: zygote_child.c's
+    usual_request), once, before any fork: sys.argv and sys.orig_argv, the std streams
+    (prebuilt) and a fresh __main__ module are set here as child() would set them, so a
+    child with such a request only runs the script (run_usual). Setting them in a child
+    touched about 200 of the zygote's pages, each copied for that child."""
+    path = script if script.startswith("/") else os.path.join(WORK_DIR, script)
+    orig = sys.orig_argv[:sys.orig_argv.index("-c")] + [script]
+    prefix = record(b"a", os.fsencode(script))
+    prefix += b"".join(record(b"o", os.fsencode(a)) for a in orig)
+    prefix += b"".join(record(b"e", e) for e in ZYGOTE_ENV)
+    if EXPECT(prefix, len(prefix), os.fsencode(path)) != 0:
+        return
+    sys.argv = [script]
+    sys.orig_argv = orig
+    sys.stdin = sys.__stdin__ = PREBUILT[0]
+    sys.stdout = sys.__stdout__ = PREBUILT[1]
+    sys.stderr = sys.__stderr__ = PREBUILT[2]
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__cached__ = None
+    module.__builtins__ = builtins
+    sys.modules["__main__"] = module
+    USUAL[:] = [path, sys.argv, module]
+
+
+def run_usual():
+    """Runs in a child whose request is the usual one, in the state expect_usual made."""
+    err_w = REQUEST.err_fd
+    try:
+        source = ctypes.string_at(REQUEST.script, REQUEST.script_len)
+        if "random" in sys.modules:  # what os.fork()'s hook would have done
+            sys.modules["random"].seed()
+        if REQUEST.trace:
+            TRACE(err_w, b"interp")
+        os.close(err_w)
+    except BaseException as e:
+        try:
+            os.write(err_w, f"preparing the interpreter: {e}".encode("utf-8", "replace")[:4000])
+        finally:
+            os._exit(127)
+    run_program(USUAL[0], source, USUAL[2])
 
 
 def main():
@@ -242,14 +323,24 @@ def main():
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    # argv: ipc=own|ipc=shared (does each child get its own IPC namespace), then modules.
+    # argv: ipc=own|ipc=shared (does each child get its own IPC namespace), then modules
+    # to import, source=NAME (ZygoteOptions::preload_sources) and script=NAME (the script
+    # of the usual request: expect_usual).
     share_ipc = 1 if sys.argv[1] == "ipc=shared" else 0
     for name in sys.argv[2:]:
+        if name.startswith("script="):
+            continue  # expect_usual, below
+        if name.startswith("source="):
+            preload_source(name[len("source="):])
+            continue
         try:
             __import__(name)
         except Exception:
             pass  # a module this interpreter lacks: programs get the same ImportError
     prebuild_streams()
+    for arg in sys.argv[2:]:
+        if arg.startswith("script="):
+            expect_usual(arg[len("script="):])
     gc.collect()
     gc.freeze()  # forked children do not rescan (and so do not copy) the zygote's objects
     # Our part of a split seccomp filter (sandbox/seccomp.h): from here on the zygote runs
@@ -260,13 +351,18 @@ def main():
         err = CHILD_LIB.fathom_zygote_install_filter(bpf, len(bpf))
         if err != 0:
             raise OSError(err, "installing the zygote's seccomp filter")
+    # Nothing may wait in a stream's buffer: the children would inherit it.
+    sys.stdout.flush()
+    sys.stderr.flush()
     # The loop, in C; it forks the first spare before READY (so the grader's memory
     # baseline includes it) and returns here in each child, or when the grader leaves.
-    rc = SERVE(ctl, share_ipc, ctypes.byref(CHILD_BODY), ctypes.byref(CHILD_BODY_LEN),
-               ctypes.byref(CHILD_ERR_FD))
+    rc = SERVE(ctl, share_ipc, ctypes.byref(REQUEST))
     if rc == 0:
         try:
-            child()
+            if REQUEST.script:
+                run_usual()
+            else:
+                child()
         finally:
             os._exit(127)
     if rc < 0:

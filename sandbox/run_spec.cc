@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -96,6 +97,31 @@ void CancelToken::Cancel() {
   // Never read back: the counter stays non-zero, so the fd stays readable for every poll.
   const uint64_t one = 1;
   (void)!write(fd_, &one, sizeof(one));
+}
+
+std::vector<PhaseTime> TracePhases(const RunTrace& trace) {
+  std::vector<PhaseTime> out;
+  auto zygote_phase = [&](absl::string_view name) {
+    for (const ZygotePhase& z : trace.zygote) {
+      if (z.name == name) {
+        out.push_back({z.name, (z.end_wall_ns - z.start_wall_ns) / 1000, z.cpu_ns / 1000,
+                       z.minflt, /*in_zygote=*/true});
+      }
+    }
+  };
+  zygote_phase("fork");
+  std::vector<TracePoint> points = trace.child;
+  std::stable_sort(points.begin(), points.end(),
+                   [](const TracePoint& a, const TracePoint& b) { return a.wall_ns < b.wall_ns; });
+  for (size_t i = 1; i < points.size(); ++i) {
+    const TracePoint& a = points[i - 1];
+    const TracePoint& b = points[i];
+    out.push_back({b.name, (b.wall_ns - a.wall_ns) / 1000, (b.cpu_ns - a.cpu_ns) / 1000,
+                   a.minflt >= 0 && b.minflt >= 0 ? b.minflt - a.minflt : -1,
+                   /*in_zygote=*/false});
+  }
+  zygote_phase("reap");
+  return out;
 }
 
 }  // namespace fathom::sandbox

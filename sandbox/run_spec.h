@@ -121,7 +121,61 @@ struct RunSpec {
   std::shared_ptr<const SeccompFilter> seccomp;
   // Optional: cancelling it kills the run at once (see CancelToken). Null: runs to the end.
   std::shared_ptr<CancelToken> cancel;
+  // Record where the run's time goes (RunResult::trace): a diagnostic, off by default.
+  // The zygote runner records its phases; the fresh path records none. A program that
+  // takes part (the grader's harnesses) is told by its caller, not by the sandbox.
+  bool trace_phases = false;
 };
+
+// A moment of a traced run (RunSpec::trace_phases): when it was (CLOCK_MONOTONIC, the
+// same clock in every process of the machine) and how much CPU time (its thread's:
+// CLOCK_THREAD_CPUTIME_ID, exact where the process's clock lags by up to a scheduler
+// tick) and how many minor page faults the process that recorded it had used by then.
+struct TracePoint {
+  std::string name;     // the phase that ends here
+  int64_t wall_ns = 0;
+  int64_t cpu_ns = 0;
+  int64_t minflt = -1;  // -1: not known
+  bool operator==(const TracePoint&) const = default;
+};
+
+// A zygote run's phases (zygote.h), for finding where a run's time goes:
+//   child   points of the program's process, in order: "born" (it was forked), "spare"
+//           (its request arrived: the time before is its own setup and then waiting),
+//           "layers" (its sandbox layers were in place), "interp" (the interpreter was
+//           ready to run the program file), then whatever the program adds (the
+//           grader's harnesses: grader/pipeline/program.h), then "exit" (the zygote saw
+//           it end; its CPU and faults are the process's totals, teardown included);
+//   zygote  the zygote's own work for this run, in the zygote's CPU: "fork" (forking
+//           it) and "reap" (from seeing it end to reporting it: reaping, emptying the
+//           scratch tmpfs).
+struct ZygotePhase {
+  std::string name;
+  int64_t start_wall_ns = 0, end_wall_ns = 0;
+  int64_t cpu_ns = 0;
+  int64_t minflt = 0;
+  bool operator==(const ZygotePhase&) const = default;
+};
+struct RunTrace {
+  std::vector<TracePoint> child;
+  std::vector<ZygotePhase> zygote;
+  bool empty() const { return child.empty() && zygote.empty(); }
+  bool operator==(const RunTrace&) const = default;
+};
+
+// One phase of a traced run: its wall time, and the CPU time and minor faults of the
+// process it ran in (the zygote's for `in_zygote` phases, else the program's).
+struct PhaseTime {
+  std::string name;
+  int64_t wall_us = 0;
+  int64_t cpu_us = 0;
+  int64_t minflt = 0;
+  bool in_zygote = false;
+};
+
+// The phases of `trace`: the zygote's "fork", then one per child point after the first
+// (from the point before it, in wall-clock order), then the zygote's "reap".
+std::vector<PhaseTime> TracePhases(const RunTrace& trace);
 
 // Outcome of a run, decided by the sandbox. Never folded into each other.
 enum class RunStatus {
@@ -160,6 +214,7 @@ struct RunResult {
   bool stdout_truncated = false;
   bool stderr_truncated = false;
   LayerSet layers;  // isolation layers that were active for this run
+  RunTrace trace;   // with RunSpec::trace_phases on a runner that records them; else empty
 };
 
 }  // namespace fathom::sandbox

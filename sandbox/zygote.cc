@@ -52,13 +52,44 @@ struct Report {
   int status = 0;
   int64_t cpu_us = 0;
   int64_t maxrss_kb = 0;
+  RunTrace trace;
 };
+
+// The lines after a traced run's "X ..." line: "T name wall_ns cpu_ns minflt" (the
+// child's points) and "Z name start_wall_ns end_wall_ns cpu_ns minflt" (the zygote's).
+bool ParseTrace(absl::string_view text, RunTrace* trace) {
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+    if (f.size() == 5 && f[0] == "T") {
+      TracePoint p{std::string(f[1])};
+      if (!absl::SimpleAtoi(f[2], &p.wall_ns) || !absl::SimpleAtoi(f[3], &p.cpu_ns) ||
+          !absl::SimpleAtoi(f[4], &p.minflt)) {
+        return false;
+      }
+      trace->child.push_back(std::move(p));
+    } else if (f.size() == 6 && f[0] == "Z") {
+      ZygotePhase z{std::string(f[1])};
+      if (!absl::SimpleAtoi(f[2], &z.start_wall_ns) || !absl::SimpleAtoi(f[3], &z.end_wall_ns) ||
+          !absl::SimpleAtoi(f[4], &z.cpu_ns) || !absl::SimpleAtoi(f[5], &z.minflt)) {
+        return false;
+      }
+      trace->zygote.push_back(std::move(z));
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
 
 bool ParseReport(absl::string_view msg, Report* r) {
   if (absl::StartsWith(msg, "E ")) {
     r->ok = false;
     r->error = std::string(msg.substr(2));
     return true;
+  }
+  if (size_t eol = msg.find('\n'); eol != absl::string_view::npos) {
+    if (!ParseTrace(msg.substr(eol + 1), &r->trace)) return false;
+    msg = msg.substr(0, eol);
   }
   std::vector<absl::string_view> f = absl::StrSplit(msg, ' ');
   int64_t ut = 0, st = 0;
@@ -114,6 +145,7 @@ std::string RequestBody(const RunSpec& spec, size_t first_arg, const LayerSet& l
   if (filter != nullptr) {
     AppendRecord(&body, 'b', notify ? filter->notify_bpf_bytes() : filter->bpf_bytes());
   }
+  if (spec.trace_phases) AppendRecord(&body, 'T', "");
   return body;
 }
 
@@ -168,7 +200,7 @@ class ZygoteRun final : public SupervisedRun {
   bool AfterPoll(const pollfd* own) override {
     if (body_w_.get() >= 0 && WriteSome(body_w_.get(), body_, &body_done_)) body_w_.reset();
     if (own[0].revents != 0) {
-      char buf[4200];
+      char buf[8192];  // zygote_child.c's largest report
       ssize_t m = recv(control_, buf, sizeof(buf), MSG_DONTWAIT);
       if (m < 0 && (errno == EAGAIN || errno == EINTR)) return false;
       if (m <= 0 || !ParseReport(absl::string_view(buf, m), &report_)) {
@@ -226,6 +258,7 @@ absl::StatusOr<RunResult> Decide(const Report& report, const Limits& limits,
   result.cpu_ms = report.cpu_us / 1000;
   if (sup.reason == KillReason::kCpu) result.cpu_ms = std::max(result.cpu_ms, counters->CpuMs());
   result.max_rss_kb = report.maxrss_kb;
+  result.trace = report.trace;
   obs.cpu_ms = result.cpu_ms;
   obs.oom_kills = counters->OomKills();
   DecideStatus(obs, &result);
@@ -308,6 +341,15 @@ ServiceSpec ZygoteRunner::ServiceSpecFor(int control_fd) const {
   svc.run.argv.push_back(kPythonZygoteSource);
   svc.run.argv.push_back(options_.per_program_ipc_namespace ? "ipc=own" : "ipc=shared");
   svc.run.argv.insert(svc.run.argv.end(), options_.preload.begin(), options_.preload.end());
+  if (!options_.usual_script.empty()) {
+    svc.run.argv.push_back(absl::StrCat("script=", options_.usual_script));
+  }
+  for (const File& source : options_.preload_sources) {
+    // Read from the zygote's work dir before its scratch tmpfs covers it.
+    svc.run.argv.push_back(absl::StrCat("source=", source.name));
+    svc.run.files.push_back(
+        {absl::StrCat(kZygotePreloadPrefix, source.name, ".py"), source.content});
+  }
   svc.run.env = options_.env;
   svc.run.ro_binds = options_.ro_binds;
   // The slot's cgroup starts with the default limits (and the zygote); every run sets

@@ -72,6 +72,8 @@ extern const size_t kZygoteChildSoSize;
 inline constexpr char kZygoteChildSoName[] = "fathom_zygote_child.so";
 // The zygote's part of a split seccomp filter, in its work dir when there is one.
 inline constexpr char kZygoteFilterName[] = "fathom_zygote_filter.bpf";
+// ZygoteOptions::preload_sources, in its work dir as <prefix><name>.py.
+inline constexpr char kZygotePreloadPrefix[] = "fathom_preload_";
 
 struct ZygoteOptions {
   // The command a fresh run would start: the interpreter and its flags (e.g.
@@ -89,6 +91,18 @@ struct ZygoteOptions {
   // install child_filter whole.
   std::string zygote_filter_bpf;
   std::vector<std::string> preload;  // modules imported once by the zygote
+  // Modules the zygote defines from source text once, after `preload` (name, source),
+  // each in sys.modules under its name: code every program of the runtime starts with
+  // (the grader's harness, grader/pipeline/program.h), which a program then finds ready
+  // instead of compiling it and building its classes again. Such a module must import
+  // nothing beyond `preload` and change nothing else a program can see. One that fails
+  // is left out (its programs define it themselves, as a fresh interpreter does).
+  std::vector<File> preload_sources;
+  // The script most programs run as (the runtime's file name, e.g. main.py): for specs
+  // that run it with the zygote's own environment and no other argument, the zygote has
+  // the interpreter's state (argv, std streams, __main__) ready before it forks, and the
+  // child only runs the script. Empty: every child sets that state up itself.
+  std::string usual_script;
   // Each program gets its own IPC namespace. Needless when the program's filter refuses
   // every call that creates a SysV IPC object or a POSIX message queue (then none can
   // outlive a program; MakeZygoteOptions decides from the profile), and creating and

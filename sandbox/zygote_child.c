@@ -25,8 +25,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/send_fd.h"
@@ -48,6 +50,49 @@ static int write_all(int fd, const char* p, size_t n) {
     n -= (size_t)w;
   }
   return 0;
+}
+
+/* Phase tracing (a diagnostic, off unless a request asks for it with a 'T' record; see
+ * RunTrace in sandbox/run_spec.h). A point is when (CLOCK_MONOTONIC) and how much CPU and
+ * how many minor faults the calling process had used by then. Taking one costs two
+ * syscalls and touches only the caller's stack, so the child takes its first point
+ * always (it cannot know yet whether its request will ask) and writes the points only
+ * when asked: as lines "T name wall_ns cpu_ns minflt" on its error pipe, which the zygote
+ * reads after reaping it. Points before the request are kept on the stack too: writing
+ * them to a static would copy a page of this library for every child. */
+struct trace_point {
+  long long wall_ns, cpu_ns, minflt;
+};
+
+static long long timespec_ns(const struct timespec* t) {
+  return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+static void trace_now(struct trace_point* p) {
+  struct timespec t;
+  struct rusage ru;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  p->wall_ns = timespec_ns(&t);
+  /* The thread's clock: the process's is only brought up to date at the scheduler's
+   * ticks. (The zygote and its children are single-threaded here.) */
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  p->cpu_ns = timespec_ns(&t);
+  p->minflt = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : -1;
+}
+
+static void trace_write(int fd, const char* name, const struct trace_point* p) {
+  char line[128];
+  const int n = snprintf(line, sizeof(line), "T %s %lld %lld %lld\n", name, p->wall_ns,
+                         p->cpu_ns, p->minflt);
+  if (n > 0 && (size_t)n < sizeof(line)) (void)write_all(fd, line, (size_t)n);
+}
+
+/* For the Python side of the child (python_zygote.py): records the point `name` now on
+ * the error pipe. */
+void fathom_zygote_trace(int err_fd, const char* name) {
+  struct trace_point p;
+  trace_now(&p);
+  trace_write(err_fd, name, &p);
 }
 
 /* Closes every descriptor from 3 up except the `n` in keep[] (ascending, -1s first). */
@@ -277,6 +322,81 @@ static ssize_t recv_with_fds(int sock, char* data, size_t cap, int* fds, int max
   return n;
 }
 
+/* What a child returns to Python with (python_zygote.py's ChildRequest). */
+struct child_request {
+  char* body;  /* the request (malloc'd): argv, env and the program files */
+  size_t body_len;
+  int err_fd;  /* the error pipe: closed by Python just before the program runs */
+  /* A usual request (below): the script's text, in body; else NULL. */
+  const char* script;
+  size_t script_len;
+  int trace;  /* the request asks for phase tracing */
+};
+
+/* The usual request, as the zygote expects most of them (fathom_zygote_expect): its
+ * argv, original argv and environment records, and the script's path. For such a
+ * request with pipes as stdin, stdout and stderr, the zygote has sys.argv, sys.orig_argv,
+ * the environment, the std streams and a fresh __main__ ready before it forks, and the
+ * child only runs the script: every Python object a child touches is a page it copies.
+ * Set in the zygote before its first fork; children only read it. */
+static char* usual_prefix;
+static size_t usual_prefix_len;
+static char usual_script[256];
+
+/* In the zygote, before serving: `prefix` holds the records ('a', 'o', 'e') a usual
+ * request starts with, `script` the path its 's' record names. 0 or an errno. */
+int fathom_zygote_expect(const char* prefix, size_t len, const char* script) {
+  if (strlen(script) >= sizeof(usual_script)) return ENAMETOOLONG;
+  char* copy = malloc(len);
+  if (copy == NULL) return ENOMEM;
+  memcpy(copy, prefix, len);
+  free(usual_prefix);
+  usual_prefix = copy;
+  usual_prefix_len = len;
+  strcpy(usual_script, script);
+  return 0;
+}
+
+static int is_fifo(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Whether `body` is a usual request; if so, *script / *script_len are its script's
+ * text. After the prefix only records other than argv, original argv and environment
+ * may follow (no extra argument, no extra variable). */
+static int usual_request(const char* body, size_t len, const char** script, size_t* script_len) {
+  if (usual_prefix == NULL || len < usual_prefix_len ||
+      memcmp(body, usual_prefix, usual_prefix_len) != 0) {
+    return 0;
+  }
+  char name_buf[256], path[512];
+  const char* name = NULL;
+  const char* text = NULL;
+  size_t text_len = 0;
+  int script_ok = 0;
+  struct record r;
+  size_t pos = usual_prefix_len;
+  while (next_record(body, len, &pos, &r)) {
+    if (r.tag == 'a' || r.tag == 'o' || r.tag == 'e') return 0;
+    if (r.tag == 's') {
+      script_ok = r.len == strlen(usual_script) && memcmp(r.value, usual_script, r.len) == 0;
+    }
+    if (r.tag == 'f') name = cstr(&r, name_buf, sizeof(name_buf));
+    if (r.tag == 'c' && name != NULL && text == NULL) {
+      snprintf(path, sizeof(path), "%s/%s", kWorkDir, name);
+      if (strcmp(path, usual_script) == 0 || strcmp(name, usual_script) == 0) {
+        text = r.value;
+        text_len = r.len;
+      }
+    }
+  }
+  if (!script_ok || text == NULL || !is_fifo(0) || !is_fifo(1) || !is_fifo(2)) return 0;
+  *script = text;
+  *script_len = text_len;
+  return 1;
+}
+
 /* In a child forked by fork_named, right away. Before its request comes:
  * closes every descriptor but `sock` and err_fd and, unless share_ipc, gives itself a
  * fresh IPC namespace. Then it waits on `sock` for the request's descriptors {stdin,
@@ -286,11 +406,12 @@ static ssize_t recv_with_fds(int sock, char* data, size_t cap, int* fds, int max
  * seccomp filter (the zygote's part of a split filter is inherited; this adds the rest);
  * with a listener channel the filter notifies the grader of kill-list syscalls, and its
  * listener is sent over the channel and closed here, before any program code runs (see
- * sandbox/seccomp_notify.h). On success *body / *body_len hold the request (malloc'd;
- * the caller reads argv, env and the program from it) and 0 is returned; on failure the
- * reason is on err_fd and -1 is returned. */
-static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
-                       size_t* body_len) {
+ * sandbox/seccomp_notify.h). On success *out holds the request (the caller reads argv,
+ * env and the program from it, or only the script when it is a usual one) and 0 is
+ * returned; on failure the reason is on err_fd and -1 is returned. `born`: the child's
+ * first trace point. */
+static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_point* born,
+                       struct child_request* out) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   int keep[2] = {sock < err_fd ? sock : err_fd, sock < err_fd ? err_fd : sock};
   close_all_but(keep, 2);
@@ -306,6 +427,8 @@ static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
   char tag;
   int nfds, extra;
   const ssize_t got = recv_with_fds(sock, &tag, 1, fds, 5, &nfds, &extra);
+  struct trace_point requested;
+  trace_now(&requested);
   if (got < 0) return fail(err_fd, "receiving the request", errno);
   close(sock);
   if (got == 0) return fail(err_fd, "receiving the request", ECONNRESET);
@@ -338,9 +461,11 @@ static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
   char work[256] = "/tmp", tmpfs[128] = "", path[512];
   const char* bpf = NULL;
   uint32_t bpf_len = 0;
+  int trace = 0;
   struct record r;
   size_t pos = 0;
   while (next_record(body, len, &pos, &r)) {
+    if (r.tag == 'T') trace = 1;
     if (r.tag == 'w') cstr(&r, work, sizeof(work));
     if (r.tag == 't') cstr(&r, tmpfs, sizeof(tmpfs));
     if (r.tag == 'b') {
@@ -416,8 +541,20 @@ static int child_setup(int sock, int err_fd, int share_ipc, char** body_out,
   } else if (channel_fd >= 0) {
     close(channel_fd);
   }
-  *body_out = body;
-  *body_len = len;
+  out->body = body;
+  out->body_len = len;
+  out->err_fd = err_fd;
+  out->trace = trace;
+  out->script = NULL;
+  out->script_len = 0;
+  (void)usual_request(body, len, &out->script, &out->script_len);
+  if (trace) {
+    struct trace_point done;
+    trace_now(&done);
+    trace_write(err_fd, "born", born);
+    trace_write(err_fd, "spare", &requested);
+    trace_write(err_fd, "layers", &done);
+  }
   return 0;
 }
 
@@ -433,13 +570,12 @@ struct spare {
   pid_t pid;
   int sock;   /* ours of the socketpair the request's descriptors go over */
   int err_r;  /* the read end of its error pipe */
+  struct trace_point fork_start, fork_end;  /* the zygote's, around the fork */
 };
 
 /* Forks a spare. In the child this does not return unless its setup succeeded: it then
- * returns 0 with the request in *body / *body_len and the error pipe in *err_fd. In the
- * zygote it returns 1, or -1 with errno set. */
-static int spawn(struct spare* sp, int share_ipc, char** body, size_t* body_len,
-                 int* err_fd) {
+ * returns 0 with its request in *req. In the zygote it returns 1, or -1 with errno set. */
+static int spawn(struct spare* sp, int share_ipc, struct child_request* req) {
   int sv[2], ep[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
   if (pipe2(ep, O_CLOEXEC) != 0) {
@@ -448,7 +584,16 @@ static int spawn(struct spare* sp, int share_ipc, char** body, size_t* body_len,
     return -1;
   }
   fcntl(ep[0], F_SETFL, O_NONBLOCK);  /* read once the child is reaped: never wait */
+  struct trace_point before, after;
+  trace_now(&before);
   const pid_t pid = fork_named();
+  if (pid == 0) {
+    struct trace_point born;
+    trace_now(&born);
+    if (child_setup(sv[1], ep[1], share_ipc, &born, req) != 0) _exit(127);
+    return 0;
+  }
+  trace_now(&after);
   if (pid < 0) {
     const int err = errno;
     close(sv[0]);
@@ -458,13 +603,10 @@ static int spawn(struct spare* sp, int share_ipc, char** body, size_t* body_len,
     errno = err;
     return -1;
   }
-  if (pid == 0) {
-    if (child_setup(sv[1], ep[1], share_ipc, body, body_len) != 0) _exit(127);
-    *err_fd = ep[1];
-    return 0;
-  }
   close(sv[1]);
   close(ep[1]);
+  sp->fork_start = before;
+  sp->fork_end = after;
   sp->pid = pid;
   sp->sock = sv[0];
   sp->err_r = ep[0];
@@ -515,13 +657,13 @@ static int await_child(int ctl, pid_t pid) {
  * one of the two; this loop writes a few words of stack and nothing of the interpreter's
  * heap. Forks the first spare, sends READY, then serves requests until the grader closes
  * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns 0 with
- * the request in *body / *body_len and the error pipe in *err_fd, which the caller closes
- * once nothing more can fail before the program runs. With `share_ipc` the children keep
+ * its request in *req, whose error pipe the caller closes once nothing more can fail
+ * before the program runs. With `share_ipc` the children keep
  * the zygote's IPC namespace instead of making their own. */
-int fathom_zygote_serve(int ctl, int share_ipc, char** body, size_t* body_len, int* err_fd) {
+int fathom_zygote_serve(int ctl, int share_ipc, struct child_request* req) {
   if (mount_scratch() != 0) return -1;
   struct spare sp;
-  int r = spawn(&sp, share_ipc, body, body_len, err_fd);
+  int r = spawn(&sp, share_ipc, req);
   if (r <= 0) return r;
   if (send_msg(ctl, "READY", 5) != 0) return -1;
   for (;;) {
@@ -547,31 +689,58 @@ int fathom_zygote_serve(int ctl, int share_ipc, char** body, size_t* body_len, i
     for (int i = 0; i < nfds; ++i) close(fds[i]);
     r = await_child(ctl, sp.pid);
     if (r != 0) return r;
+    struct trace_point exited;
+    trace_now(&exited);
     int status = 0;
     struct rusage ru;
     while (wait4(sp.pid, &status, 0, &ru) < 0) {
       if (errno != EINTR) return -1;
     }
     char err[4096];
-    ssize_t got;
-    do {
-      got = read(sp.err_r, err, sizeof(err));
-    } while (got < 0 && errno == EINTR);
+    ssize_t got = 0, n_read;
+    do {  /* a traced child writes its points first: read to the end */
+      n_read = read(sp.err_r, err + got, sizeof(err) - 1 - (size_t)got);
+      if (n_read > 0) got += n_read;
+    } while ((n_read > 0 && (size_t)got < sizeof(err) - 1) || (n_read < 0 && errno == EINTR));
     close(sp.err_r);
+    err[got] = '\0';
+    /* The child's trace points (lines "T ..."), then what it said when a step failed. */
+    size_t trace_len = 0;
+    while (trace_len < (size_t)got && strncmp(err + trace_len, "T ", 2) == 0) {
+      const char* eol = strchr(err + trace_len, '\n');
+      if (eol == NULL) break;
+      trace_len = (size_t)(eol - err) + 1;
+    }
     /* Before the report: the next program may be sent as soon as it is out. */
     if (empty_scratch() != 0) return -1;
-    char out[4200];
+    char out[8192];
     int len;
-    if (got > 0) {
-      len = snprintf(out, sizeof(out), "E %.*s", (int)got, err);
+    const long long cpu_us = (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+                             (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+    if ((size_t)got > trace_len) {
+      len = snprintf(out, sizeof(out), "E %s", err + trace_len);
     } else {
       len = snprintf(out, sizeof(out), "X %d %lld %lld %ld", status,
                      (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
                      (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec,
                      ru.ru_maxrss);
+      if (trace_len > 0 && len > 0 && (size_t)len < sizeof(out)) {
+        struct trace_point reported;
+        trace_now(&reported);
+        len += snprintf(out + len, sizeof(out) - (size_t)len,
+                        "\n%.*sT exit %lld %lld %ld\nZ fork %lld %lld %lld %lld"
+                        "\nZ reap %lld %lld %lld %lld",
+                        (int)trace_len, err, exited.wall_ns, cpu_us * 1000, ru.ru_minflt,
+                        sp.fork_start.wall_ns, sp.fork_end.wall_ns,
+                        sp.fork_end.cpu_ns - sp.fork_start.cpu_ns,
+                        sp.fork_end.minflt - sp.fork_start.minflt, exited.wall_ns,
+                        reported.wall_ns, reported.cpu_ns - exited.cpu_ns,
+                        reported.minflt - exited.minflt);
+      }
     }
+    if (len < 0 || (size_t)len >= sizeof(out)) len = (int)strlen(out);
     if (send_msg(ctl, out, (size_t)len) != 0) return -1;
-    r = spawn(&sp, share_ipc, body, body_len, err_fd);
+    r = spawn(&sp, share_ipc, req);
     if (r <= 0) return r;
   }
 }

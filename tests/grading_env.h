@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "grader/pipeline/program.h"
 #include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "sandbox/sandbox.h"
@@ -38,7 +39,7 @@ inline void MakeGradingEnv(GradingEnv* env) {
   ASSERT_TRUE(rt.ok()) << rt.status();
   env->runtime = new grader::PreparedRuntime(*rt);
   absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z = sandbox::ZygoteRunner::Create(
-      env->sandbox, grader::MakeZygoteOptions(*env->runtime, 2));
+      env->sandbox, grader::GradingZygoteOptions(*env->runtime, 2));
   ASSERT_TRUE(z.ok()) << z.status();
   env->zygote = z->release();
 }

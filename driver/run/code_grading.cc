@@ -19,6 +19,7 @@
 #include "grader/pipeline/runtime_context.h"
 #include "grader/pipeline/scheduler.h"
 #include "grader/pipeline/time_limits.h"
+#include "grader/pipeline/program.h"
 #include "grader/policy/policy.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
@@ -169,7 +170,7 @@ class SandboxCodeGrader final : public CodeGrader {
     runner_ = sandbox_.get();
     if (options_.use_zygote && prepared_.policy->zygote) {
       absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z = sandbox::ZygoteRunner::Create(
-          sandbox_.get(), grader::MakeZygoteOptions(prepared_, options_.workers));
+          sandbox_.get(), grader::GradingZygoteOptions(prepared_, options_.workers));
       if (z.ok()) {
         zygote_ = *std::move(z);
         runner_ = zygote_.get();

@@ -24,8 +24,6 @@
 
 namespace fathom::grader {
 
-extern const char kIoHarnessSource[];      // io_harness.py, embedded by grader/CMakeLists.txt
-extern const char kHarnessCommonSource[];  // harness_common.py, likewise
 
 namespace {
 
@@ -214,9 +212,10 @@ std::string IoProgram(const Problem& problem, absl::string_view solution,
                            {"plus", IoInputLimitsMs(*oracle, kPlus, settings)}};
   }
   std::string base = JoinInputs(problem.base_inputs), plus = JoinInputs(problem.plus_inputs);
-  std::string out = absl::StrCat(kHarnessCommonSource, kIoHarnessSource);
+  std::string out;
+  AppendHarnessBootstrap(&out);
   out.reserve(out.size() + solution.size() + base.size() + plus.size() + 256);
-  out.append("_fathom_io(");
+  out.append("_fathom_h._fathom_io(");
   AppendPythonStringLiteral(solution, &out);
   out.append(", ");
   AppendPythonStringLiteral(config.dump(), &out);
@@ -467,6 +466,7 @@ Measured MeasureReference(const Problem& problem, sandbox::Runner& runner,
       IoProgram(problem, absl::StrCat(problem.prompt, problem.canonical_solution), nullptr,
                 IoSettings{});
   sandbox::RunSpec spec = runtime.make_spec(std::move(program), limits);
+  AddHarnessFile(&spec);
   std::string nonce = NewNonce();
   spec.has_stdin = true;
   spec.stdin_data = nonce + "\n";

@@ -28,6 +28,7 @@
 #include "grader/formats/samples.h"
 #include "grader/formats/sha256.h"
 #include "grader/pipeline/journal.h"
+#include "grader/pipeline/phase_trace.h"
 #include "grader/pipeline/program.h"
 #include "grader/pipeline/result_cache.h"
 #include "grader/pipeline/results_sidecar.h"
@@ -147,7 +148,8 @@ class Grader {
          const RuntimeContext& runtime)
       : o_(o), problems_(problems), runner_(runner), runtime_(runtime),
         plan_(problems, runtime, o.setup,
-              PlanSettings{o.limits, o.mode, o.io_settings, o.io_fixed_cpu}),
+              PlanSettings{o.limits, o.mode, o.io_settings, o.io_fixed_cpu,
+                           /*trace_phases=*/!o.trace_phases_path.empty()}),
         log_(o.log != nullptr ? *o.log : std::cerr),
         terminal_(o.terminal != nullptr ? *o.terminal : log_),
         task_counts_(problems.problems.size()),
@@ -195,6 +197,7 @@ class Grader {
   std::unique_ptr<Journal> journal_;
   std::optional<DiskCache> cache_;
   int partial_fd_ = -1;
+  std::ofstream trace_out_;  // --trace-phases; GUARDED_BY(mu_)
   int64_t prefix_ = 0;  // results already in the partial file when we started
 
   std::mutex mu_;
@@ -271,6 +274,13 @@ absl::Status Grader::PrepareFiles() {
   if (have_journal && (prefix_ > 0 || !journaled_.empty())) {
     LogLine(absl::StrCat("resuming from ", journal_path_, ": ", prefix_,
                          " results written, ", journaled_.size(), " more journaled"));
+  }
+  if (!o_.trace_phases_path.empty()) {
+    trace_out_.open(o_.trace_phases_path, std::ios::binary | std::ios::trunc);
+    if (!trace_out_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(o_.trace_phases_path, ": cannot write: ", std::strerror(errno)));
+    }
   }
   partial_fd_ = open(partial_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (partial_fd_ < 0) {
@@ -371,6 +381,15 @@ void Grader::OnRunFinished(const std::string& key, const std::shared_ptr<Slot>& 
     std::lock_guard<std::mutex> lock(mu_);
     in_flight_.erase(job_id);
     ++ran_;
+    if (trace_out_.is_open()) {
+      nlohmann::ordered_json line;
+      line["index"] = slot->index;
+      line["task_id"] = slot->fields.value("task_id", nlohmann::ordered_json());
+      line["completion_id"] = slot->fields.value("completion_id", nlohmann::ordered_json());
+      line["status"] = SampleStatusName(verdict.status);
+      line["phases"] = PhasesJson(sandbox::TracePhases(verdict.trace));
+      trace_out_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
     CompleteLocked(slot, key, verdict);
     for (const auto& w : dedup_.Finish(key, verdict)) {
       CompleteLocked(w, key, SharedVerdict(verdict));

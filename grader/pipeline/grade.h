@@ -81,6 +81,9 @@ struct GradeOptions {
   int64_t stall_warning_ms = 20000;
   // The progress total when the caller knows it (ScanSamples' records); -1: counted here.
   int64_t total_samples = -1;
+  // Non-empty: every run records its phases (phase_trace.h), written to this file as
+  // one JSON object per run: {"index", "task_id", "completion_id", "status", "phases"}.
+  std::string trace_phases_path;
   std::ostream* log = nullptr;       // one line per event, no command prefix; null: std::cerr
   std::ostream* terminal = nullptr;  // the bar's terminal when progress_tty; null: log
 };

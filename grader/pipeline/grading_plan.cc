@@ -96,7 +96,7 @@ GradedSample GradingPlan::Sample(size_t problem, const SampleCode& code) const {
 
 Verdict GradingPlan::Run(sandbox::Runner& runner, const GradedSample& sample,
                          std::shared_ptr<sandbox::CancelToken> cancel) const {
-  return RunGradedSample(runner, runtime_, sample, std::move(cancel));
+  return RunGradedSample(runner, runtime_, sample, std::move(cancel), settings_.trace_phases);
 }
 
 absl::StatusOr<GradedBatch> GradeSamples(const GradingPlan& plan, sandbox::Runner& runner,

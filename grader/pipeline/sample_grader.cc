@@ -17,17 +17,19 @@ std::string SampleProgram(const Problem& problem, absl::string_view code, bool i
 }
 
 Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
+  AddHarnessFile(&spec);
   std::string nonce = NewNonce();
   spec.has_stdin = true;
-  spec.stdin_data = nonce + "\n";
+  spec.stdin_data = nonce + (spec.trace_phases ? " trace\n" : "\n");
   return DecideVerdict(runner.Run(spec), nonce);
 }
 
 Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Problem& problem,
                        const IoOracle& oracle, const IoSettings& settings) {
+  AddHarnessFile(&spec);
   std::string nonce = NewNonce();
   spec.has_stdin = true;
-  spec.stdin_data = nonce + "\n";
+  spec.stdin_data = nonce + (spec.trace_phases ? " trace\n" : "\n");
   return DecideIoVerdict(runner.Run(spec), nonce, problem, oracle, settings);
 }
 
@@ -74,12 +76,14 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
 }
 
 Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
-                        const GradedSample& sample, std::shared_ptr<sandbox::CancelToken> cancel) {
+                        const GradedSample& sample, std::shared_ptr<sandbox::CancelToken> cancel,
+                        bool trace_phases) {
   std::optional<CompileStep> step;
   if (runtime.language != nullptr) step = runtime.language->Compile(sample.program);
   if (!step) {
     sandbox::RunSpec spec = runtime.make_spec(sample.program, sample.limits);
     spec.cancel = std::move(cancel);
+    spec.trace_phases = trace_phases;
     return RunAndDecideSample(runner, std::move(spec), sample);
   }
   absl::StatusOr<CompileOutcome> built = CompileProgram(runner, *std::move(step), cancel);
@@ -88,6 +92,7 @@ Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
   sandbox::RunSpec spec =
       runtime.language->RunSpecFor(sample.program, built->artefact.get(), sample.limits);
   spec.cancel = std::move(cancel);
+  spec.trace_phases = trace_phases;
   return RunAndDecideSample(runner, std::move(spec), sample);  // the artefact outlives it
 }
 

@@ -89,10 +89,12 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
 // The sample's RunSpec from `runtime`, with `cancel` (null: none), run once and decided.
 // When the runtime's language has a compile step, the program is compiled first (with
 // the same `cancel`) and its artefact run; a program that does not compile is a
-// compile_error verdict and never runs.
+// compile_error verdict and never runs. `trace_phases`: the run records its phases
+// (phase_trace.h) into the verdict's trace.
 Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
                         const GradedSample& sample,
-                        std::shared_ptr<sandbox::CancelToken> cancel = nullptr);
+                        std::shared_ptr<sandbox::CancelToken> cancel = nullptr,
+                        bool trace_phases = false);
 
 // `v` as a duplicate of the sample that ran receives it: cache_hit set.
 inline Verdict SharedVerdict(Verdict v) {

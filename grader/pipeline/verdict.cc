@@ -46,6 +46,8 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
   v.max_rss_kb = r.max_rss_kb;
   v.stderr_tail = Utf8Tail(r.stderr_data, kStderrTailBytes);
   HarnessRecord record = ParseHarnessRecord(r.stdout_data, nonce);
+  v.trace = r.trace;
+  v.trace.child.insert(v.trace.child.end(), record.trace.begin(), record.trace.end());
   std::string record_result =
       record.kind == HarnessRecord::Kind::kException
           ? SanitizeUtf8(absl::StrCat("failed: ", record.message))

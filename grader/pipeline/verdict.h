@@ -81,6 +81,9 @@ struct Verdict {
   PhaseStatus plus_status = PhaseStatus::kNone;
   std::vector<int64_t> base_failed;
   std::vector<int64_t> plus_failed;
+  // With phase tracing (phase_trace.h): the run's points, the harness's included. Not
+  // journaled or cached.
+  sandbox::RunTrace trace;
 
   bool operator==(const Verdict&) const = default;
 };

@@ -774,6 +774,7 @@ sandbox::ZygoteOptions MakeZygoteOptions(const PreparedRuntime& runtime, int slo
     opts.per_program_ipc_namespace = runtime.program_can_create_ipc;
   }
   opts.preload = policy.zygote_preload;
+  opts.usual_script = policy.file_name;
   opts.slots = std::max(1, slots);
   return opts;
 }
