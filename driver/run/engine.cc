@@ -25,10 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // benchmark.h's ModeName lives in the benchmark half; the engine needs only the names.
 std::string ModeText(Mode m) { return m == Mode::kStrict ? "strict" : "faithful"; }
 
@@ -61,7 +57,7 @@ class Recorder {
               {"data", std::move(data)},
               {"created_by", "fathom"},
               {"created_at", NowTimestamp()}};
-    file_->WriteLine(Dump(e));
+    file_->WriteLine(JsonLine(e));
   }
 
  private:
@@ -104,7 +100,7 @@ absl::StatusOr<Inputs> ResolveInputs(const Benchmark& bench, const EvalOptions& 
   if (with_predictions) in.report_inputs["predictions"] = FileEntry(o.predictions_path);
   grader::Sha256 h;
   h.UpdateField("fathom-eval-inputs-1");
-  h.UpdateField(Dump(in.report_inputs));
+  h.UpdateField(JsonLine(in.report_inputs));
   h.UpdateField(ModeText(o.mode));
   h.UpdateField(o.api == Api::kChat ? "chat" : "completions");
   h.UpdateField(o.fathom_version);
@@ -249,7 +245,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
         {"run_id", run_id},
         {"created_at", NowTimestamp()},
         {"setting_name", info.setting}};
-    events->WriteLine(Dump(Json{{"spec", spec}}));
+    events->WriteLine(JsonLine(Json{{"spec", spec}}));
   }
   Recorder rec(&*events, run_id, base);
 
@@ -320,7 +316,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     if (r == ReadOutcome::kBadRow) {
       logger.Error(error);
       ++tally.skipped;
-      out.WriteLine(Dump(Json{{"id", nullptr}, {"source", error.substr(0, error.find(": "))},
+      out.WriteLine(JsonLine(Json{{"id", nullptr}, {"source", error.substr(0, error.find(": "))},
                               {"skipped", error}}));
       continue;
     }
@@ -329,7 +325,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     // only, not scored.
     if (held_out) {
       ++tally.held_out;
-      out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
+      out.WriteLine(JsonLine(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                               {"holdout", true}}));
       continue;
     }
@@ -338,7 +334,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
       logger.Error(m);
       ++tally.skipped;
       ++tally.subtask_skipped[st];
-      out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
+      out.WriteLine(JsonLine(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                               {"skipped", m}}));
     };
     if (absl::Status s = bench.CheckRow(row); !s.ok()) {
@@ -355,7 +351,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     absl::StatusOr<Prediction> pred = preds->Take(row.subtask, row.id);
     if (!pred.ok()) {
       tally.Missing(st, row.id, row.subtask);
-      out.WriteLine(Dump(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
+      out.WriteLine(JsonLine(Json{{"id", row.id}, {"subtask", row.subtask}, {"source", row.source},
                               {"missing", true}}));
       continue;
     }
@@ -404,7 +400,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
         it["correct"] = co;
       }
       it["score"] = score;
-      items->WriteLine(Dump(it));
+      items->WriteLine(JsonLine(it));
       tally.scores[st].push_back(score);
       tally.correct_count += all ? 1 : 0;
       rec.Event(item, "sampling", Json{{"prompt", PromptJson(*prompt, o.api)}, {"sampled", cs}});
@@ -459,7 +455,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
       }
     } else {
       for (size_t i = 0; i < cs.size(); ++i) {
-        scorer_input->WriteLine(Dump(Json{{"benchmark", info.name},
+        scorer_input->WriteLine(JsonLine(Json{{"benchmark", info.name},
                                           {"id", row.id},
                                           {"subtask", row.subtask},
                                           {"sample", i},
@@ -470,7 +466,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     }
     pending.push_back(p);
     it["__pending"] = true;
-    stage->WriteLine(Dump(it));
+    stage->WriteLine(JsonLine(it));
   }
 
   // Pass 2 for staged benchmarks: score, then merge the scores into the staged items.
@@ -582,7 +578,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
         if (p.samples > 1) it["scores"] = scores;
         tally.scores[p.subtask].push_back(score);
       }
-      items->WriteLine(Dump(it));
+      items->WriteLine(JsonLine(it));
     }
   }
 
@@ -607,7 +603,7 @@ absl::StatusOr<BenchmarkOutcome> EvalBenchmark(const Benchmark& bench, const Eva
     entry["shard"] = ShardEntry(info, o.shard, item + 1, my_items, o.predictions_per_shard);
   }
   outcome.sandbox_errors = tally.sandbox_errors;
-  events->WriteLine(Dump(Json{{"final_report", final_report}}));
+  events->WriteLine(JsonLine(Json{{"final_report", final_report}}));
 
   if (tally.missing > 0) {
     logger.log() << "fathom eval: " << info.name << ": " << tally.missing
@@ -655,7 +651,7 @@ absl::StatusOr<PromptsOutcome> WritePrompts(const Benchmark& bench, const EvalOp
       ++out.skipped;
       continue;
     }
-    f->WriteLine(Dump(Json{{"id", row.id},
+    f->WriteLine(JsonLine(Json{{"id", row.id},
                            {"subtask", row.subtask},
                            {"text", p->text},
                            {"messages", Json::parse(p->messages.dump())},

@@ -15,18 +15,13 @@
 #include "driver/run/run_dir.h"
 #include "grader/formats/indexed_lines.h"
 #include "grader/formats/line_reader.h"
+#include "grader/pipeline/merge.h"
 
 namespace fathom::driver::run {
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
-
-constexpr size_t kMaxNamed = 12;
-
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 // One shard's copy of a benchmark.
 struct Part {
@@ -136,13 +131,6 @@ void Coverage(const std::vector<Part>& parts, int64_t rows, std::vector<std::str
   if (next < rows) missing->push_back(range(next, rows));
 }
 
-std::string Named(const std::vector<std::string>& v) {
-  std::vector<std::string> shown(v.begin(), v.begin() + std::min(v.size(), kMaxNamed));
-  std::string out = absl::StrJoin(shown, ", ");
-  if (v.size() > kMaxNamed) absl::StrAppend(&out, " and ", v.size() - kMaxNamed, " more");
-  return out;
-}
-
 // The item number an event line is about (its sample_id's last part), or -1.
 int64_t EventItem(const Json& event) {
   auto id = event.find("sample_id");
@@ -198,14 +186,7 @@ struct EventReader {
 }  // namespace
 
 absl::StatusOr<MergedRun> MergeRunDirs(const MergeRunsOptions& o) {
-  if (o.inputs.empty()) return absl::InvalidArgumentError("no run directories to merge");
-  std::error_code ec;
-  for (const std::string& in : o.inputs) {
-    if (fs::equivalent(in, o.out_dir, ec)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(o.out_dir, ": is one of the inputs; merge into another directory"));
-    }
-  }
+  if (absl::Status s = grader::CheckMergeInputs(o.inputs, o.out_dir); !s.ok()) return s;
   std::vector<Json> reports;
   for (const std::string& dir : o.inputs) {
     if (!fs::exists(fs::path(dir) / "report.json")) {
@@ -223,8 +204,8 @@ absl::StatusOr<MergedRun> MergeRunDirs(const MergeRunsOptions& o) {
   for (size_t i = 1; i < reports.size(); ++i) {
     const Json fp = reports[i].value("fingerprint", Json::object());
     if (fp != fingerprint) {
-      mismatches.push_back(absl::StrCat("fingerprint: ", Dump(fingerprint), " (", o.inputs[0],
-                                        ") vs ", Dump(fp), " (", o.inputs[i], ")"));
+      mismatches.push_back(absl::StrCat("fingerprint: ", JsonLine(fingerprint), " (", o.inputs[0],
+                                        ") vs ", JsonLine(fp), " (", o.inputs[i], ")"));
     }
   }
   // Benchmarks in the first run's order, then the others'.
@@ -260,10 +241,10 @@ absl::StatusOr<MergedRun> MergeRunDirs(const MergeRunsOptions& o) {
     std::vector<std::string> missing, twice;
     Coverage(ps, first.rows, &missing, &twice);
     if (!missing.empty()) {
-      incomplete.push_back(absl::StrCat(name, ": items missing: ", Named(missing)));
+      incomplete.push_back(absl::StrCat(name, ": items missing: ", grader::NamedList(missing)));
     }
     if (!twice.empty()) {
-      incomplete.push_back(absl::StrCat(name, ": items in two runs: ", Named(twice)));
+      incomplete.push_back(absl::StrCat(name, ": items in two runs: ", grader::NamedList(twice)));
     }
   }
   std::vector<std::string> refusals;
@@ -376,19 +357,19 @@ absl::StatusOr<MergedRun> MergeRunDirs(const MergeRunsOptions& o) {
     absl::StatusOr<AtomicFile> events =
         AtomicFile::Create((fs::path(o.out_dir) / events_name).string());
     if (!events.ok()) return events.status();
-    events->WriteLine(Dump(readers[0].spec));
+    events->WriteLine(JsonLine(readers[0].spec));
     int64_t event_id = 0;
     for (const auto& [item, part] : kept) {
       EventReader& r = readers[part];
       while (r.next && r.next_item <= item) {
         if (r.next_item == item) {
           (*r.next)["event_id"] = event_id++;
-          events->WriteLine(Dump(*r.next));
+          events->WriteLine(JsonLine(*r.next));
         }
         if (absl::Status s = r.Read(); !s.ok()) return s;
       }
     }
-    events->WriteLine(Dump(Json{{"final_report", built.final_report}}));
+    events->WriteLine(JsonLine(Json{{"final_report", built.final_report}}));
     if (absl::Status s = items->Commit(); !s.ok()) return s;
     if (absl::Status s = events->Commit(); !s.ok()) return s;
 

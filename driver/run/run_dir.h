@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace fathom::driver::run {
 
@@ -58,6 +59,9 @@ class RunLock {
   explicit RunLock(int fd) : fd_(fd) {}
   int fd_ = -1;
 };
+
+// `j` as one line of the run directory's JSON files (invalid UTF-8 becomes U+FFFD).
+std::string JsonLine(const nlohmann::ordered_json& j);
 
 // Now, UTC, as GPT-Fathom's recorder writes it: "2024-02-24 12:34:56.789012+00:00".
 std::string NowTimestamp();

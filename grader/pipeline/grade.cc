@@ -3,6 +3,7 @@
 #include "grader/pipeline/grade.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,6 +157,10 @@ class Grader {
         base_task_counts_(problems.problems.size()),
         file_task_counts_(problems.problems.size()) {}
 
+  ~Grader() {
+    if (lock_fd_ >= 0) close(lock_fd_);
+  }
+
   absl::StatusOr<GradeReport> Run();
 
  private:
@@ -198,6 +203,7 @@ class Grader {
   std::optional<DiskCache> cache_;
   int partial_fd_ = -1;
   std::ofstream trace_out_;  // --trace-phases; GUARDED_BY(mu_)
+  int lock_fd_ = -1;  // flock'ed R.lock: one writer per results file
   int64_t prefix_ = 0;  // results already in the partial file when we started
 
   std::mutex mu_;
@@ -241,6 +247,17 @@ absl::Status Grader::PrepareFiles() {
   out_path_ = o_.out_path.empty() ? DefaultResultsPath(o_.samples_path) : o_.out_path;
   partial_path_ = out_path_ + ".partial";
   journal_path_ = out_path_ + ".journal";
+  // One writer per results file: a second run on the same output (shards of one run
+  // pointed at one path) would cut the first one's partial file short while reading it.
+  lock_fd_ = open((out_path_ + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(out_path_, ".lock: cannot write: ", std::strerror(errno)));
+  }
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        out_path_, ": another grading run is writing it (give each shard its own output)"));
+  }
   std::error_code ec;
   if (!o_.resume) {
     fs::remove(partial_path_, ec);
@@ -626,6 +643,7 @@ absl::StatusOr<GradeReport> Grader::Run() {
         close(dir_fd);
       }
       (void)journal_->Remove();
+      fs::remove(out_path_ + ".lock", ec);
     }
   }
   return report;

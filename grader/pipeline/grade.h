@@ -8,6 +8,8 @@
 //   R.partial  results written so far, in input order (a prefix of the final file)
 //   R.journal  every finished verdict, in finishing order (see journal.h)
 //   R          renamed from R.partial when the run completes; the journal is then deleted.
+//   R.lock     flock'ed while the run writes (a second run on R is refused); deleted with
+//              the journal.
 // Resume: the same command finds R.journal (matching fingerprint) and R.partial, keeps the
 // valid prefix of R.partial, takes the journal's verdicts for the rest and runs only what
 // is missing. The final file equals an uninterrupted run's, timings aside (cache_hit too:

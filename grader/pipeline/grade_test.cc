@@ -2,6 +2,8 @@
 // bad input, --strict, concurrency bound.
 #include "grader/pipeline/grade.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -221,6 +223,19 @@ TEST_F(GradeTest, ShardsGradeTheirTasksAndRecordWhereTheirLinesSit) {
     ASSERT_EQ(r->tasks.size(), 1u);
     EXPECT_EQ(r->tasks[0].first, shard == 1 ? "t/0" : "t/1");
   }
+}
+
+TEST_F(GradeTest, ASecondRunOnTheSameResultsIsRefused) {
+  Write("samples.jsonl", SampleLine("t/0", "PASS"));
+  const int held = open(Path("samples.jsonl_results.jsonl.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(flock(held, LOCK_EX), 0);  // as a run writing these results holds it
+  absl::StatusOr<GradeReport> r = RunGrade();
+  EXPECT_TRUE(absl::IsFailedPrecondition(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("another grading run is writing it"));
+  close(held);
+  ASSERT_TRUE(RunGrade().ok());
+  EXPECT_FALSE(fs::exists(Path("samples.jsonl_results.jsonl.lock")));
 }
 
 TEST_F(GradeTest, NeverMoreConcurrentRunsThanWorkers) {

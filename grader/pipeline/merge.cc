@@ -31,14 +31,6 @@ namespace fs = std::filesystem;
 // Names listed in one message line; the rest are counted.
 constexpr size_t kMaxNamed = 12;
 
-std::string Named(const std::vector<std::string>& names) {
-  std::vector<std::string> shown(names.begin(),
-                                 names.begin() + std::min(names.size(), kMaxNamed));
-  std::string out = absl::StrJoin(shown, ", ");
-  if (names.size() > kMaxNamed) absl::StrAppend(&out, " and ", names.size() - kMaxNamed, " more");
-  return out;
-}
-
 // A file written through "<path>.tmp" and renamed over `path` when committed.
 class OutFile {
  public:
@@ -185,20 +177,28 @@ std::string DatasetName(const ProblemSet& problems) {
              : "mbpp";
 }
 
-absl::Status CheckOutput(const MergeOptions& o) {
-  if (o.inputs.empty()) return absl::InvalidArgumentError("no files to merge");
-  if (o.out_path.empty()) return absl::InvalidArgumentError("--out is required");
+}  // namespace
+
+std::string NamedList(const std::vector<std::string>& names) {
+  std::vector<std::string> shown(names.begin(),
+                                 names.begin() + std::min(names.size(), kMaxNamed));
+  std::string out = absl::StrJoin(shown, ", ");
+  if (names.size() > kMaxNamed) absl::StrAppend(&out, " and ", names.size() - kMaxNamed, " more");
+  return out;
+}
+
+absl::Status CheckMergeInputs(const std::vector<std::string>& inputs, const std::string& out) {
+  if (inputs.empty()) return absl::InvalidArgumentError("nothing to merge");
+  if (out.empty()) return absl::InvalidArgumentError("--out is required");
   std::error_code ec;
-  for (const std::string& in : o.inputs) {
-    if (fs::equivalent(in, o.out_path, ec)) {
+  for (const std::string& in : inputs) {
+    if (fs::equivalent(in, out, ec)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(o.out_path, ": is one of the inputs; merge into another file"));
+          absl::StrCat(out, ": is one of the inputs; merge into another path"));
     }
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 std::string MergedEvalPlusPath(const std::string& results_path) {
   constexpr absl::string_view kSuffix = "_results.jsonl";
@@ -210,7 +210,7 @@ std::string MergedEvalPlusPath(const std::string& results_path) {
 
 absl::StatusOr<MergeOutcome> MergeResultsFiles(const ProblemSet& problems,
                                                const MergeOptions& o) {
-  if (absl::Status s = CheckOutput(o); !s.ok()) return s;
+  if (absl::Status s = CheckMergeInputs(o.inputs, o.out_path); !s.ok()) return s;
   MergeOutcome out;
   std::vector<Input> inputs(o.inputs.size());
   bool all_sidecars = true;
@@ -324,19 +324,19 @@ absl::StatusOr<MergeOutcome> MergeResultsFiles(const ProblemSet& problems,
   if (incomplete && !o.allow_incomplete) {
     std::string what = "the inputs are not one whole run (--allow-incomplete merges anyway):";
     if (!out.missing_shards.empty()) {
-      absl::StrAppend(&what, "\n    missing shards: ", Named(out.missing_shards));
+      absl::StrAppend(&what, "\n    missing shards: ", NamedList(out.missing_shards));
     }
     if (!out.missing_tasks.empty()) {
       absl::StrAppend(&what, "\n    missing tasks (", out.missing_tasks.size(),
-                      "): ", Named(out.missing_tasks));
+                      "): ", NamedList(out.missing_tasks));
     }
     if (!out.incomplete_tasks.empty()) {
       absl::StrAppend(&what, "\n    incomplete tasks (", out.incomplete_tasks.size(),
-                      "): ", Named(out.incomplete_tasks));
+                      "): ", NamedList(out.incomplete_tasks));
     }
     if (!out.duplicated_tasks.empty()) {
       absl::StrAppend(&what, "\n    duplicated tasks (", out.duplicated_tasks.size(),
-                      "): ", Named(out.duplicated_tasks));
+                      "): ", NamedList(out.duplicated_tasks));
     }
     refusals.push_back(what);
   }
@@ -477,14 +477,14 @@ absl::StatusOr<MergeOutcome> MergeResultsFiles(const ProblemSet& problems,
   }
   if (!out.missing_tasks.empty()) {
     out.notes.push_back(absl::StrCat("missing tasks left out (", out.missing_tasks.size(),
-                                     "): ", Named(out.missing_tasks)));
+                                     "): ", NamedList(out.missing_tasks)));
   }
   return out;
 }
 
 absl::StatusOr<MergeOutcome> MergeEvalPlusFiles(const ProblemSet& problems,
                                                 const MergeOptions& o) {
-  if (absl::Status s = CheckOutput(o); !s.ok()) return s;
+  if (absl::Status s = CheckMergeInputs(o.inputs, o.out_path); !s.ok()) return s;
   MergeOutcome out;
   std::map<size_t, std::vector<EvalPlusEntry>> by_problem;
   std::map<size_t, std::vector<std::string>> holders;
@@ -569,7 +569,7 @@ absl::StatusOr<MergeOutcome> MergeEvalPlusFiles(const ProblemSet& problems,
   }
   if (!out.duplicated_tasks.empty() && !o.allow_incomplete) {
     refusals.push_back(absl::StrCat("duplicated tasks (", out.duplicated_tasks.size(), "): ",
-                                    Named(out.duplicated_tasks),
+                                    NamedList(out.duplicated_tasks),
                                     " (--allow-incomplete takes the first file's)"));
   }
   if (!refusals.empty()) {

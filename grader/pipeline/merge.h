@@ -67,6 +67,13 @@ absl::StatusOr<MergeOutcome> MergeResultsFiles(const ProblemSet& problems,
 absl::StatusOr<MergeOutcome> MergeEvalPlusFiles(const ProblemSet& problems,
                                                 const MergeOptions& options);
 
+// `names` joined by ", ": the first 12, then how many more. How merge messages list tasks.
+std::string NamedList(const std::vector<std::string>& names);
+
+// InvalidArgument when `inputs` is empty, `out` is empty, or `out` is one of `inputs`
+// (a merge never writes over what it reads).
+absl::Status CheckMergeInputs(const std::vector<std::string>& inputs, const std::string& out);
+
 // Where the EvalPlus file of merged results at `results_path` goes: the name
 // `fathom grade --format evalplus` gives for the samples file "<X>" whose results are
 // "<X>_results.jsonl"; otherwise "<results_path>.eval_results.json".

@@ -17,12 +17,23 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// The limits' fields, written and read by one table.
+constexpr std::pair<const char*, int64_t sandbox::Limits::*> kLimitFields[] = {
+    {"cpu_time_ms", &sandbox::Limits::cpu_time_ms},
+    {"wall_time_ms", &sandbox::Limits::wall_time_ms},
+    {"memory_bytes", &sandbox::Limits::memory_bytes},
+    {"max_output_bytes", &sandbox::Limits::max_output_bytes},
+    {"max_processes", &sandbox::Limits::max_processes},
+    {"max_file_bytes", &sandbox::Limits::max_file_bytes},
+    {"max_open_files", &sandbox::Limits::max_open_files},
+    {"tmpfs_bytes", &sandbox::Limits::tmpfs_bytes},
+    {"stack_bytes", &sandbox::Limits::stack_bytes},
+};
+
 Json LimitsJson(const sandbox::Limits& l) {
-  return {{"cpu_time_ms", l.cpu_time_ms},         {"wall_time_ms", l.wall_time_ms},
-          {"memory_bytes", l.memory_bytes},       {"max_output_bytes", l.max_output_bytes},
-          {"max_processes", l.max_processes},     {"max_file_bytes", l.max_file_bytes},
-          {"max_open_files", l.max_open_files},   {"tmpfs_bytes", l.tmpfs_bytes},
-          {"stack_bytes", l.stack_bytes}};
+  Json j = Json::object();
+  for (const auto& [name, field] : kLimitFields) j[name] = l.*field;
+  return j;
 }
 
 Json TimeLimitJson(const TimeLimitInfo& t) {
@@ -126,15 +137,7 @@ class Reader {
 };
 
 void ReadLimits(Reader& r, const Json& j, const std::string& w, sandbox::Limits* l) {
-  r.Get(j, "cpu_time_ms", w, &l->cpu_time_ms);
-  r.Get(j, "wall_time_ms", w, &l->wall_time_ms);
-  r.Get(j, "memory_bytes", w, &l->memory_bytes);
-  r.Get(j, "max_output_bytes", w, &l->max_output_bytes);
-  r.Get(j, "max_processes", w, &l->max_processes);
-  r.Get(j, "max_file_bytes", w, &l->max_file_bytes);
-  r.Get(j, "max_open_files", w, &l->max_open_files);
-  r.Get(j, "tmpfs_bytes", w, &l->tmpfs_bytes);
-  r.Get(j, "stack_bytes", w, &l->stack_bytes);
+  for (const auto& [name, field] : kLimitFields) r.Get(j, name, w, &(l->*field));
 }
 
 void ReadTimeLimit(Reader& r, const Json& j, const std::string& w, TimeLimitInfo* t) {

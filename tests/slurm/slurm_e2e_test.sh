@@ -56,7 +56,9 @@ marker_pids() {  # pids whose environment holds FATHOM_SLURM_TEST=$1
   done
 }
 # A run of this test killed with SIGKILL (ctest's own timeout) could not clean up: its
-# processes are found by their marker and ended when the test that owned them is gone.
+# processes are found by their marker and ended, and its directory removed, when the test
+# that owned them is gone.
+stale_dirs=()
 for p in /proc/[0-9]*; do
   owner_dir=$({ tr '\0' '\n' < "$p/environ"; } 2>/dev/null | sed -n 's/^FATHOM_SLURM_TEST=//p')
   [ -n "$owner_dir" ] || continue
@@ -64,6 +66,10 @@ for p in /proc/[0-9]*; do
   if [ "$owner" != 0 ] && kill -0 "$owner" 2>/dev/null; then continue; fi
   log "ending a process left by an earlier run of this test: ${p#/proc/} ($owner_dir)"
   kill -9 "${p#/proc/}" 2>/dev/null
+  stale_dirs+=("$owner_dir")
+done
+for d in "${stale_dirs[@]}"; do
+  case "$d" in /tmp/fathom-slurm-test.*) rm -rf "$d" ;; esac
 done
 
 work=$(mktemp -d /tmp/fathom-slurm-test.XXXXXX)
@@ -78,15 +84,17 @@ cleanup() {
   if [ -f "$work/slurm.conf" ] && [ ${#daemon_pids[@]} -gt 1 ]; then
     SLURM_CONF="$work/slurm.conf" timeout 10 scancel --user=root >/dev/null 2>&1
   fi
-  local p
-  for p in "${daemon_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for _ in $(seq 50); do
-    local alive=0
-    for p in "${daemon_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
+  # slurmd and slurmctld first, munged (which they authenticate through) last.
+  local p i
+  for ((i = ${#daemon_pids[@]} - 1; i >= 0; i--)); do
+    p=${daemon_pids[$i]}
+    kill -TERM "$p" 2>/dev/null
+    for _ in $(seq 50); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$p" 2>/dev/null
   done
-  for p in "${daemon_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
   wait 2>/dev/null
   # slurmstepd and job processes the daemons left behind.
   for p in $(marker_pids "$work"); do kill -KILL "$p" 2>/dev/null; done
@@ -108,8 +116,12 @@ cleanup() {
   log "cleaned up"
   exit "$rc"
 }
+on_signal() {
+  echo "FAILED: interrupted"
+  exit 1
+}
 trap cleanup EXIT
-trap 'echo "FAILED: interrupted"; exit 1' INT TERM
+trap on_signal INT TERM
 
 remaining() { echo $((deadline_s - (SECONDS - start_s))); }
 # wait_for SECONDS WHAT COMMAND...: polls COMMAND until it succeeds, within the deadline.
