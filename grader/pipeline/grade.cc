@@ -107,6 +107,7 @@ std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t 
   fields["max_rss_kb"] = v.max_rss_kb;
   fields["stderr_tail"] = v.stderr_tail;
   fields["cache_hit"] = v.cache_hit;
+  if (v.compile_cpu_ms >= 0) fields["compile_cpu_ms"] = v.compile_cpu_ms;
   if (v.io) {
     auto phase = [](PhaseStatus s) {
       return s == PhaseStatus::kNone ? nlohmann::ordered_json(nullptr)

@@ -61,7 +61,8 @@ absl::Status PrepareGrading(const ProblemSet& problems, const std::set<std::stri
 
 SampleMode GradingPlan::ModeOf(size_t problem, GradeMode mode) const {
   const IoOracleSet& io = setup_.io;
-  if (io.oracles.size() != problems_.problems.size() ||
+  // I/O mode's harness is Python's: other runtimes are graded by their own tests.
+  if (RuleOf(runtime_) != VerdictRule::kHarness || io.oracles.size() != problems_.problems.size() ||
       !UsesIoMode(mode, problems_.problems[problem]) || !io.oracles[problem].usable) {
     return AssertMode{};
   }
@@ -84,7 +85,8 @@ sandbox::Limits GradingPlan::TaskLimits(size_t problem, const SampleMode& mode) 
 
 GradedSample GradingPlan::Sample(size_t problem, const SampleCode& code, const SampleMode& mode,
                                  const sandbox::Limits& limits) const {
-  return MakeGradedSample(problems_.problems[problem], code, mode, runtime_.fingerprint, limits);
+  return MakeGradedSample(problems_.problems[problem], code, mode, runtime_.fingerprint, limits,
+                          RuleOf(runtime_));
 }
 
 GradedSample GradingPlan::Sample(size_t problem, const SampleCode& code) const {

@@ -1,15 +1,8 @@
-// The Language interface's shared steps (version probe, compile and artefact hand-off)
-// and Python, its first implementation.
+// The Language interface's shared steps (version probe, compile and artefact hand-off),
+// Python, and every other runtime as its policy describes it.
 #include "grader/pipeline/language.h"
 
-#include <stdlib.h>
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,30 +12,17 @@
 namespace fathom::grader {
 namespace {
 
-// A fresh host directory holding `bytes` as `file_name`, removed with the last handle.
-absl::StatusOr<ArtefactHandle> SaveArtefact(const std::string& bytes,
-                                            const std::string& file_name, bool executable) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                                     "/fathom-artefact-XXXXXX");
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::InternalError(
-        absl::StrCat("artefact directory ", pattern, ": ", std::strerror(errno)));
-  }
-  ArtefactHandle artefact(new Artefact{pattern, file_name}, [](const Artefact* a) {
-    std::error_code ignored;
-    std::filesystem::remove_all(a->dir, ignored);
-    delete a;
-  });
-  const std::string path = artefact->path();
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out || chmod(path.c_str(), executable ? 0555 : 0444) != 0 ||
-      chmod(artefact->dir.c_str(), 0555) != 0) {
-    return absl::InternalError(absl::StrCat("artefact ", path, ": cannot be written"));
-  }
-  return artefact;
+// Diagnostics kept of a program that did not compile: its first errors, which name the
+// cause (a template error's later lines only repeat the instantiation stack).
+constexpr size_t kDiagnosticsBytes = 4096;
+
+std::string Utf8Head(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return SanitizeUtf8(text);
+  size_t cut = max_bytes;
+  // Back off to a character boundary (never inside a multi-byte sequence).
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(SanitizeUtf8(text.substr(0, cut)), "\n...[",
+                      text.size() - cut, " more bytes]\n");
 }
 
 }  // namespace
@@ -64,8 +44,36 @@ sandbox::RunSpec PythonLanguage::RunSpecFor(std::string source, const Artefact*,
   return MakeRunSpec(runtime_, std::move(source), limits);
 }
 
+std::string PolicyLanguage::Identity() const {
+  const RuntimePolicy& p = *runtime_.policy;
+  std::string out = absl::StrCat("runtime=", p.name, "\ncommand=", absl::StrJoin(p.command, " "));
+  if (p.has_compile) {
+    absl::StrAppend(&out, "\ncompile=", absl::StrJoin(p.compile.command, " "),
+                    "\nartefact=", p.compile.artefact);
+  }
+  return out;
+}
+
+sandbox::RunSpec PolicyLanguage::VersionSpec(const sandbox::Limits& limits) const {
+  return MakeVersionSpec(runtime_, limits);
+}
+
+std::optional<CompileStep> PolicyLanguage::Compile(std::string source) const {
+  if (!runtime_.policy->has_compile) return std::nullopt;
+  return CompileStep{MakeCompileSpec(runtime_, std::move(source))};
+}
+
+sandbox::RunSpec PolicyLanguage::RunSpecFor(std::string source, const Artefact* artefact,
+                                            const sandbox::Limits& limits) const {
+  if (artefact == nullptr) return MakeRunSpec(runtime_, std::move(source), limits);
+  return MakeArtefactRunSpec(runtime_, artefact->bytes, limits);
+}
+
 std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime) {
-  return std::make_shared<PythonLanguage>(runtime);
+  if (runtime.policy->verdict == VerdictRule::kHarness) {
+    return std::make_shared<PythonLanguage>(runtime);
+  }
+  return std::make_shared<PolicyLanguage>(runtime);
 }
 
 absl::StatusOr<std::string> ProbeVersion(sandbox::Runner& runner, const Language& language,
@@ -74,12 +82,16 @@ absl::StatusOr<std::string> ProbeVersion(sandbox::Runner& runner, const Language
   absl::StatusOr<sandbox::RunResult> probe = runner.Run(language.VersionSpec(limits));
   if (!probe.ok() || probe->status != sandbox::RunStatus::kOk) {
     return absl::InternalError(absl::StrCat(
-        "the interpreter does not start in the sandbox: ",
+        "the toolchain of ", language.name(), " does not start in the sandbox: ",
         probe.ok() ? absl::StrCat(sandbox::RunStatusName(probe->status), " ",
                                   SanitizeUtf8(probe->stderr_data))
                    : std::string(probe.status().message())));
   }
-  return SanitizeUtf8(probe->stdout_data);
+  std::string version = SanitizeUtf8(probe->stdout_data);
+  while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) {
+    version.pop_back();
+  }
+  return version;
 }
 
 absl::StatusOr<CompileOutcome> CompileProgram(sandbox::Runner& runner, CompileStep step,
@@ -88,18 +100,20 @@ absl::StatusOr<CompileOutcome> CompileProgram(sandbox::Runner& runner, CompileSt
   absl::StatusOr<sandbox::RunResult> run = runner.Run(step.spec);
   if (!run.ok()) return run.status();
   CompileOutcome outcome;
-  if (run->status == sandbox::RunStatus::kOk && !run->stdout_truncated) {
-    absl::StatusOr<ArtefactHandle> artefact =
-        SaveArtefact(run->stdout_data, step.file_name, step.executable);
-    if (!artefact.ok()) return artefact.status();
-    outcome.artefact = *std::move(artefact);
+  outcome.cpu_ms = run->cpu_ms;
+  outcome.wall_ms = run->wall_ms;
+  if (run->status == sandbox::RunStatus::kOk && !run->stdout_truncated &&
+      !run->stdout_data.empty()) {
+    outcome.artefact = std::make_shared<const Artefact>(Artefact{std::move(run->stdout_data)});
     return outcome;
   }
   outcome.error = run->stdout_truncated ? "artefact over the output limit"
                   : run->status == sandbox::RunStatus::kNonzeroExit
                       ? absl::StrCat("nonzero_exit ", run->exit_code)
+                  : run->status == sandbox::RunStatus::kOk
+                      ? "the compiler wrote no artefact"
                       : std::string(sandbox::RunStatusName(run->status));
-  outcome.diagnostics = Utf8Tail(run->stderr_data, kStderrTailBytes);
+  outcome.diagnostics = Utf8Head(run->stderr_data, kDiagnosticsBytes);
   return outcome;
 }
 

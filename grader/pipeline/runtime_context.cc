@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grader/pipeline/compile_cache.h"
 
 namespace fathom::grader {
 
@@ -30,6 +31,8 @@ RuntimeContext MakeRuntimeContext(std::shared_ptr<const Language> language,
     return language->RunSpecFor(std::move(program), nullptr, limits);
   };
   context.language = std::move(language);
+  // Memory only: a caller with a --cache directory replaces it with one on disk.
+  context.compile_cache = *CompileCache::Open("");
   return context;
 }
 

@@ -19,6 +19,8 @@
 
 namespace fathom::grader {
 
+class CompileCache;  // compile_cache.h
+
 struct RuntimeContext {
   // The runtime's language. Its compile step, when it has one, runs before each graded
   // sample (RunGradedSample); null (test fakes): make_spec runs the program as it is.
@@ -31,6 +33,9 @@ struct RuntimeContext {
   // runtime name, interpreter, flags, interpreter version, policy hash. Part of keys.
   std::string fingerprint;
   std::string interpreter_version;  // "3.11.2", as the sandbox's interpreter says
+  // Compile outcomes shared by every sample graded with this context (and across runs
+  // when it has a directory); null: every compile step runs (compile_cache.h).
+  std::shared_ptr<CompileCache> compile_cache;
 };
 
 // ProbeVersion of MakeLanguage(runtime), then MakeRuntimeContext with its answer: the setup every

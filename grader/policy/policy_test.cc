@@ -139,7 +139,7 @@ TEST(ShippedPolicy, UnknownRuntimeIsNotFound) {
       PrepareRuntime(policy, "cobol", true);
   EXPECT_EQ(prepared.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(prepared.status().message(),
-              HasSubstr("unknown runtime 'cobol' (known: python"));
+              HasSubstr("unknown runtime 'cobol' (known: c, cpp, python"));
 }
 
 TEST(ShippedPolicy, HashIsStable) {
@@ -398,7 +398,8 @@ const BrokenCase kBrokenCases[] = {
     {"runtime_unknown_key",
      "runtimes/python.yaml:5:1: timeout: unknown key (expected one of: name, "
      "interpreter, "
-     "flags, file_name, env, seccomp_profile, ro_binds, limits, zygote_preload)"},
+     "flags, file_name, env, seccomp_profile, ro_binds, limits, zygote_preload, command, compile, "
+     "version_command, verdict, aliases, extensions, packages, self_test)"},
     {"runtime_zygote_bad_module",
      "runtimes/python.yaml:5:24: zygote_preload[1]: 'os; import evil' is not a module name"},
     {"runtime_env_unknown_key",
@@ -442,7 +443,7 @@ const BrokenCase kBrokenCases[] = {
      "default, "
      "default_errno, allow, errno, kill, allow_threads, "
      "allow_process_creation, "
-     "process_errno, exec_errno)"},
+     "process_errno, exec_errno, allow_any_exec, kill_process_creation, kill_exec)"},
     {"seccomp_unknown_errno",
      "seccomp/tiny.yaml:3:16: default_errno: unknown errno name 'ENOSUCH' "
      "(known: EPERM, "
