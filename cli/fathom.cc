@@ -35,6 +35,7 @@ constexpr char kUsage[] =
     "  compare  run A vs run B: deltas with paired bootstrap CIs, the seesaw, flipped items\n"
     "  serve    the gRPC grading service (fathom.v1.Grader) for harnesses and RL loops\n"
     "  run      run one program in the sandbox and print what happened\n"
+    "  runtimes list the language runtimes and their versions; --self-test checks them\n"
     "  doctor   show which isolation layers and runtimes this host supports\n"
     "  version  print the version\n"
     "\n"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   if (cmd == "run") return RunMain(argc - 1, argv + 1);
   if (cmd == "doctor") return DoctorMain(argc - 1, argv + 1);
+  if (cmd == "runtimes") return RuntimesMain(argc - 1, argv + 1);
 #ifdef FATHOM_HAVE_GRADE
   if (cmd == "grade") return GradeMain(argc - 1, argv + 1);
   if (cmd == "prepare") return PrepareMain(argc - 1, argv + 1);

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "grader/formats/evalplus_report.h"
@@ -20,6 +21,7 @@
 #include "grader/formats/problems.h"
 #include "grader/formats/samples.h"
 #include "grader/iomode/io_mode.h"
+#include "grader/pipeline/compile_cache.h"
 #include "grader/pipeline/grade.h"
 #include "grader/pipeline/grading_plan.h"
 #include "grader/pipeline/pass_at_k.h"
@@ -41,7 +43,7 @@ constexpr char kUsage[] =
     "                    [--time-limit auto|SECONDS | --timeout SECONDS] [--k 1,10,100]\n"
     "                    [--extract none|fenced|stop] [--stop SEQ ...]\n"
     "                    [--cache DIR | --no-cache] [--json] [--strict]\n"
-    "                    [--no-resume] [--no-progress] [--runtime python] [--no-zygote]\n"
+    "                    [--no-resume] [--no-progress] [--language L] [--no-zygote]\n"
     "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus]\n"
     "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
@@ -65,6 +67,10 @@ constexpr char kUsage[] =
     "JOB_COMPLETION_INDEX), under the same file names (--out-dir DIR puts them in DIR);\n"
     "`fathom merge` joins the shards. --prepared DIR takes the time limits and expected\n"
     "outputs `fathom prepare` measured, instead of measuring.\n"
+    "Languages: HumanEval-X files (task_ids CPP/0, Python/0, ...) are graded by the\n"
+    "runtime their prefix names; other files by --language L (default python; `fathom\n"
+    "runtimes` lists them). A compiled language compiles each distinct program once, in\n"
+    "the sandbox (kept in --cache DIR across runs); compile_error is its own status.\n"
     "Exit codes: 0 grading completed, 1 some samples hit sandbox_error, 2 usage or\n"
     "unreadable input (or --strict stopped at bad input).\n";
 
@@ -81,7 +87,8 @@ void DeclareSetupFlags(Flags& flags) {
   flags.Value("time-limit",
               "auto (default): per problem, calibrated; or a fixed CPU limit in seconds");
   flags.Value("timeout", "fixed per-sample CPU-time limit in seconds (turns calibration off)");
-  flags.Value("runtime", "runtime from the policy (default python)");
+  flags.Value("language", "runtime from the policy (default: the problems' own, else python)");
+  flags.Value("runtime", "the same as --language");
   flags.Value("limit", "override a limit, e.g. memory_bytes=536870912", true);
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
@@ -260,7 +267,15 @@ grader::RunInfo RunInfoOf(const grader::RuntimePolicy& rt, const grader::Runtime
 int PrintReport(const Flags& flags, const std::string& format,
                 const grader::ProblemSet& problems, const grader::GradeOptions& options,
                 const grader::RunInfo& info, const RunnerChoice& runner,
-                const grader::GradeReport& report) {
+                const grader::GradeReport& report, const grader::CompileCache* compile_cache) {
+  nlohmann::ordered_json compile_json = nullptr;
+  if (compile_cache != nullptr) {
+    const grader::CompileCacheStats c = compile_cache->stats();
+    compile_json = {{"compiles", c.compiles},
+                    {"memory_hits", c.memory_hits},
+                    {"disk_hits", c.disk_hits},
+                    {"compile_cpu_ms", c.compile_cpu_ms}};
+  }
   nlohmann::ordered_json zygote_json = nullptr;
   std::string zygote_line;
   if (runner.zygote != nullptr) {
@@ -272,6 +287,14 @@ int PrintReport(const Flags& flags, const std::string& format,
                                z.peak_rss_kb / 1024, " MiB, ", z.restarts, " restarts\n");
   } else {
     zygote_line = absl::StrCat("runner:        ", runner.description, "\n");
+  }
+  if (compile_cache != nullptr) {
+    const grader::CompileCacheStats c = compile_cache->stats();
+    absl::StrAppend(&zygote_line, "compile:       ", c.compiles, " compiled (",
+                    absl::StrFormat("%.1f", c.compile_cpu_ms / 1000.0), " s CPU), ",
+                    c.memory_hits + c.disk_hits, " from the compile cache (", c.disk_hits,
+                    " from ", compile_cache->dir().empty() ? "no directory" : compile_cache->dir(),
+                    ")\n");
   }
   std::string evalplus_text;
   std::string evalplus_path;
@@ -290,6 +313,7 @@ int PrintReport(const Flags& flags, const std::string& format,
     j["runner"] = runner.zygote != nullptr ? "zygote" : "fresh";
     j["zygote"] = zygote_json;
     if (options.shard.sharded()) j["shard"] = options.shard.Text();
+    j["compile"] = compile_json;
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << evalplus_text << grader::SummaryText(report, info) << zygote_line;
@@ -330,23 +354,40 @@ struct GradingRuntime {
   RunnerChoice runner;
 };
 
-// Loads the policy and the runtime's limits as the flags change them (usage errors are
-// printed; the exit code is returned, kExitOk on success).
-int LoadPolicyAndLimits(const Flags& flags, const std::string& cmd, GradingRuntime& g,
-                        sandbox::Limits& limits, bool& auto_time_limit) {
+// Loads the policy, picks the runtime (--language/--runtime, else the one the problems
+// name, as HumanEval-X's task ids do, else Python), checks its toolchain is installed,
+// drops (and names) the problems it cannot grade, and takes its limits as the flags change
+// them. Errors are printed; the exit code is returned, kExitOk on success.
+int LoadPolicyAndLimits(const Flags& flags, const std::string& cmd, grader::ProblemSet& problems,
+                        GradingRuntime& g, sandbox::Limits& limits, bool& auto_time_limit) {
   absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
   if (!policy.ok()) {
     PrintError(cmd, std::string(policy.status().message()));
     return kExitUsage;
   }
   g.policy = std::make_unique<grader::Policy>(*std::move(policy));
+  std::string language = flags.Get("language", flags.Get("runtime"));
+  if (language.empty()) language = grader::ProblemsLanguage(problems);
   absl::StatusOr<const grader::RuntimePolicy*> rt =
-      g.policy->Runtime(flags.Get("runtime", "python"));
+      g.policy->Runtime(language.empty() ? "python" : language);
   if (!rt.ok()) {
     PrintError(cmd, std::string(rt.status().message()));
     return kExitUsage;
   }
   g.rt = *rt;
+  if (std::vector<std::string> missing = grader::MissingToolchainPaths(*g.rt); !missing.empty()) {
+    PrintError(cmd, absl::StrCat("runtime '", g.rt->name, "' is not installed (missing ",
+                                 absl::StrJoin(missing, ", "), "); install it: apt-get install ",
+                                 absl::StrJoin(g.rt->packages, " ")));
+    return kExitUsage;
+  }
+  std::vector<std::string> dropped;
+  if (absl::Status s = grader::KeepGradableProblems(*g.rt, &problems, &dropped); !s.ok()) {
+    PrintError(cmd, std::string(s.message()));
+    return kExitUsage;
+  }
+  // The rest goes on; their samples are reported as bad input (no such task).
+  for (const std::string& line : dropped) PrintError(cmd, absl::StrCat("skipped: ", line));
   limits = g.rt->limits;
   if (absl::Status s = LimitsFromFlags(flags, limits, &auto_time_limit); !s.ok()) {
     PrintError(cmd, std::string(s.message()));
@@ -358,7 +399,8 @@ int LoadPolicyAndLimits(const Flags& flags, const std::string& cmd, GradingRunti
 // Creates the sandbox (--require, --no-zygote), prepares the runtime, asks it for its
 // version in the sandbox (part of every fingerprint) and picks the runner.
 int StartRuntime(const Flags& flags, const std::string& cmd, int workers,
-                 const sandbox::Limits& limits, GradingRuntime& g) {
+                 const sandbox::Limits& limits, const std::string& cache_dir,
+                 GradingRuntime& g) {
   // Pre-started inits serve the fresh path: one per worker when that is the runner.
   absl::StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = MakeSandbox(
       *g.policy, flags.GetAll("require"), flags.GetBool("no-zygote") ? workers : 0);
@@ -369,6 +411,10 @@ int StartRuntime(const Flags& flags, const std::string& cmd, int workers,
   }
   g.sb = *std::move(sb);
   g.layers = g.sb->active_layers();
+  if (absl::Status s = grader::CheckRuntimeLayers(*g.rt, g.layers); !s.ok()) {
+    PrintError(cmd, std::string(s.message()));
+    return kExitUsage;
+  }
   absl::StatusOr<grader::PreparedRuntime> prepared =
       grader::PrepareRuntime(*g.policy, g.rt->name, g.layers.Has(sandbox::Layer::kSeccomp));
   if (!prepared.ok()) {
@@ -376,12 +422,15 @@ int StartRuntime(const Flags& flags, const std::string& cmd, int workers,
     return kExitUsage;
   }
   g.prepared = *std::move(prepared);
-  absl::StatusOr<grader::RuntimeContext> runtime =
-      grader::ProbeRuntime(*g.sb, g.prepared, limits, g.policy->hash, g.layers.Names());
+  // Compile outcomes (and a precompiled header) are kept across runs in `cache_dir`.
+  std::string pch_note;
+  absl::StatusOr<grader::RuntimeContext> runtime = grader::ProbeRuntime(
+      *g.sb, g.prepared, limits, g.policy->hash, g.layers.Names(), cache_dir, &pch_note);
   if (!runtime.ok()) {
     PrintError(cmd, absl::StrCat("sandbox error: ", runtime.status().message()));
     return kExitSandboxErrors;
   }
+  if (!pch_note.empty()) PrintError(cmd, absl::StrCat("warning: ", pch_note));
   g.runtime = *std::move(runtime);
   g.runner = MakeRunner(*g.sb, g.prepared, workers, !flags.GetBool("no-zygote"));
   return kExitOk;
@@ -495,18 +544,18 @@ int GradeMain(int argc, char** argv) {
     return Usage(std::string(s.message()));
   }
   GradingRuntime g;
-  bool auto_time_limit = true;
-  if (int rc = LoadPolicyAndLimits(flags, "grade", g, options.limits, auto_time_limit);
-      rc != kExitOk) {
-    return rc;
-  }
-  options.io_fixed_cpu = !auto_time_limit;
-
   absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
   if (!problems.ok()) {
     PrintError("grade", std::string(problems.status().message()));
     return kExitUsage;
   }
+  bool auto_time_limit = true;
+  if (int rc = LoadPolicyAndLimits(flags, "grade", *problems, g, options.limits, auto_time_limit);
+      rc != kExitOk) {
+    return rc;
+  }
+  options.io_fixed_cpu = !auto_time_limit;
+
   // Unreadable samples fail now, before calibration spends time. The task ids sampled
   // (this shard's) decide which problems need expected outputs or calibrated limits;
   // --mode io on a task without inputs fails before any measuring.
@@ -528,7 +577,8 @@ int GradeMain(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  if (int rc = StartRuntime(flags, "grade", options.workers, options.limits, g); rc != kExitOk) {
+  if (int rc = StartRuntime(flags, "grade", options.workers, options.limits, options.cache_dir, g);
+      rc != kExitOk) {
     return rc;
   }
   const RunnerChoice& runner = g.runner;
@@ -577,7 +627,8 @@ int GradeMain(int argc, char** argv) {
     PrintError("grade", std::string(report.status().message()));
     return kExitUsage;
   }
-  int rc = PrintReport(flags, format, *problems, options, info, runner, *report);
+  int rc = PrintReport(flags, format, *problems, options, info, runner, *report,
+                       g.rt->has_compile ? g.runtime.compile_cache.get() : nullptr);
   if (report->completed) {
     grader::ResultsSidecar sidecar = MakeSidecar(*report, options, *problems, g.runtime, info,
                                                  setup_text, format, runner);
@@ -635,13 +686,14 @@ int PrepareMain(int argc, char** argv) {
   GradingRuntime g;
   sandbox::Limits limits;
   bool auto_time_limit = true;
-  if (int rc = LoadPolicyAndLimits(flags, "prepare", g, limits, auto_time_limit); rc != kExitOk) {
-    return rc;
-  }
   absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
   if (!problems.ok()) {
     PrintError("prepare", std::string(problems.status().message()));
     return kExitUsage;
+  }
+  if (int rc = LoadPolicyAndLimits(flags, "prepare", *problems, g, limits, auto_time_limit);
+      rc != kExitOk) {
+    return rc;
   }
   std::set<std::string> tasks;
   if (flags.Has("samples")) {
@@ -664,7 +716,10 @@ int PrepareMain(int argc, char** argv) {
     PrintError("prepare", absl::StrCat("--out ", dir, ": ", ec.message()));
     return kExitUsage;
   }
-  if (int rc = StartRuntime(flags, "prepare", workers, limits, g); rc != kExitOk) return rc;
+  if (int rc = StartRuntime(flags, "prepare", workers, limits, /*cache_dir=*/"", g);
+      rc != kExitOk) {
+    return rc;
+  }
   CommandLog log(std::cerr, "prepare");
   grader::SetupOptions setup = MakeSetupOptions(limits, mode, auto_time_limit, g, workers, &log);
   setup.cache_dir = dir;

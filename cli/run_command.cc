@@ -10,17 +10,24 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/language.h"
 
 namespace fathom::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: fathom run [--runtime python] [--zygote] [--repeat N] [--limit key=value ...] [--json]\n"
+    "usage: fathom run [--language L] [--zygote] [--repeat N] [--limit key=value ...] [--json]\n"
     "                  [--stdin FILE] [--require LAYER ...] [--policies DIR] [--trace-phases]\n"
     "                  FILE|-\n"
-    "Runs one program in the sandbox and prints what happened. Exits 0 whenever the\n"
-    "sandbox did its job, whatever the program did; 2 for usage or sandbox errors.\n";
+    "Runs one program in the sandbox and prints what happened. The runtime comes from\n"
+    "the file's extension (prog.c, prog.cpp, prog.sh, prog.py; `fathom runtimes` lists\n"
+    "them) unless --language (or --runtime) names one; stdin (-) is Python by default.\n"
+    "A compiled language is compiled first, in the sandbox under its compile profile; a\n"
+    "program that does not compile prints the compile run and exits 1.\n"
+    "Exits 0 whenever the sandbox did its job, whatever the program did; 2 for usage or\n"
+    "sandbox errors.\n";
 
 bool ReadAll(const std::string& path, std::string* out) {
   std::stringstream ss;
@@ -76,7 +83,8 @@ void PrintTable(const sandbox::RunResult& r) {
 
 int RunMain(int argc, char** argv) {
   Flags flags;
-  flags.Value("runtime", "runtime from the policy (default python)");
+  flags.Value("language", "runtime from the policy (default: by the file's extension)");
+  flags.Value("runtime", "the same as --language");
   flags.Value("limit", "override a limit, e.g. cpu_time_ms=1000", true);
   flags.Value("stdin", "file given to the program as stdin (default /dev/null)");
   flags.Value("require", "fail unless this isolation layer is active", true);
@@ -109,8 +117,12 @@ int RunMain(int argc, char** argv) {
     PrintError("run", std::string(policy.status().message()));
     return kExitUsage;
   }
+  const std::string& path = flags.positionals()[0];
+  const std::string named = flags.Get("language", flags.Get("runtime"));
   absl::StatusOr<const grader::RuntimePolicy*> rt =
-      policy->Runtime(flags.Get("runtime", "python"));
+      !named.empty() ? policy->Runtime(named)
+      : path == "-"  ? policy->Runtime("python")
+                     : policy->RuntimeForFile(path);
   if (!rt.ok()) {
     PrintError("run", std::string(rt.status().message()));
     return kExitUsage;
@@ -127,13 +139,55 @@ int RunMain(int argc, char** argv) {
                                    "\n(run `fathom doctor` to see what this host allows)"));
     return kExitUsage;
   }
+  if (absl::Status s = grader::CheckRuntimeLayers(**rt, (*sb)->active_layers()); !s.ok()) {
+    PrintError("run", std::string(s.message()));
+    return kExitUsage;
+  }
   absl::StatusOr<grader::PreparedRuntime> prepared = grader::PrepareRuntime(
       *policy, (*rt)->name, (*sb)->active_layers().Has(sandbox::Layer::kSeccomp));
   if (!prepared.ok()) {
     PrintError("run", std::string(prepared.status().message()));
     return kExitUsage;
   }
-  sandbox::RunSpec spec = grader::MakeRunSpec(*prepared, std::move(program), limits);
+  if (std::vector<std::string> missing = grader::MissingToolchainPaths(**rt); !missing.empty()) {
+    PrintError("run", absl::StrCat("runtime '", (*rt)->name, "' is not installed (missing ",
+                                   absl::StrJoin(missing, ", "), "); install the Debian "
+                                   "packages ", absl::StrJoin((*rt)->packages, " ")));
+    return kExitUsage;
+  }
+  std::shared_ptr<const grader::Language> language = grader::MakeLanguage(*prepared);
+  sandbox::RunSpec spec;
+  if (std::optional<grader::CompileStep> step = language->Compile(program)) {
+    absl::StatusOr<grader::CompileOutcome> built =
+        grader::CompileProgram(**sb, *std::move(step), nullptr);
+    if (!built.ok()) {
+      PrintError("run", absl::StrCat("sandbox error while compiling: ", built.status().message(),
+                                     "\n(run `fathom doctor`; this is our failure, not the "
+                                     "program's)"));
+      return kExitUsage;
+    }
+    if (!built->ok()) {
+      if (flags.GetBool("json")) {
+        nlohmann::json j{{"status", "compile_error"},
+                         {"compile", built->error},
+                         {"diagnostics", built->diagnostics},
+                         {"compile_cpu_ms", built->cpu_ms}};
+        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      } else {
+        std::cout << "status            compile_error (" << built->error << ")\n"
+                  << "compile_cpu_ms    " << built->cpu_ms << "\n"
+                  << built->diagnostics;
+      }
+      return kExitSandboxErrors;
+    }
+    if (!flags.GetBool("json")) {
+      std::cout << "compiled          " << built->artefact->bytes.size() << " bytes in "
+                << built->cpu_ms << " ms of CPU\n";
+    }
+    spec = language->RunSpecFor("", built->artefact.get(), limits);
+  } else {
+    spec = language->RunSpecFor(std::move(program), nullptr, limits);
+  }
   if (flags.Has("stdin")) {
     spec.has_stdin = true;
     if (!ReadAll(flags.Get("stdin"), &spec.stdin_data)) {

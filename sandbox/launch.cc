@@ -159,6 +159,8 @@ absl::Status HostWorkDir::Create(const RunSpec& spec, const Identity& id) {
     std::ofstream out(path_ + "/" + f.name, std::ios::binary);
     out << f.content;
     if (!out) return ErrnoStatus(absl::StrCat("write ", path_, "/", f.name));
+    out.close();
+    if (f.executable) chmod((path_ + "/" + f.name).c_str(), 0755);
     if (geteuid() == 0) (void)!chown((path_ + "/" + f.name).c_str(), id.outside_uid, id.outside_gid);
   }
   if (geteuid() == 0 && chown(path_.c_str(), id.outside_uid, id.outside_gid) != 0) {

@@ -136,7 +136,7 @@ absl::StatusOr<MountPlan> BuildMountPlan(const RunSpec& spec) {
   b.Add(MountOp::kProc, "/proc", "", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
   for (const File& f : spec.files) {  // names checked by Sandbox::Run
     b.Add(MountOp::kWriteFile, absl::StrCat(kSandboxWorkDir, "/", f.name), f.content, 0,
-          0644);
+          f.executable ? 0755 : 0644);
   }
   return plan;
 }

@@ -69,6 +69,9 @@ absl::Status SetLimit(Limits& limits, absl::string_view key, absl::string_view v
 struct File {
   std::string name;  // relative to the work dir, no "..", no leading '/'
   std::string content;
+  // Mode 0755 instead of 0644: a compiled program's binary, run from the work dir
+  // (grader/pipeline/language.h says why it lives there).
+  bool executable = false;
 };
 
 // Ends runs early from another thread: a cancelled RPC, a client that went away, a server

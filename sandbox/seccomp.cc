@@ -173,7 +173,8 @@ absl::Status BuildProgram(const SeccompProfile& profile, Part part, bool no_exec
     rc = RuleAdd(ctx, def, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, nullptr);
     if (rc < 0) return LibError("clone3 rule", rc);
   }
-  const uint32_t deny_process = SCMP_ACT_ERRNO(profile.process_errno);
+  const uint32_t deny_process =
+      profile.kill_process_creation ? kill_action : SCMP_ACT_ERRNO(profile.process_errno);
   if (profile.allow_process_creation || part == Part::kZygoteBase) {
     for (int nr : {SCMP_SYS(clone), SCMP_SYS(fork), SCMP_SYS(vfork)}) {
       rc = RuleAdd(ctx, def, SCMP_ACT_ALLOW, nr, 0, nullptr);
@@ -195,7 +196,7 @@ absl::Status BuildProgram(const SeccompProfile& profile, Part part, bool no_exec
   // (In a split filter the zygote's part denies every exec.)
   const scmp_arg_cmp is_runtime[] = {SCMP_A0(SCMP_CMP_EQ, exec_addr)};
   const scmp_arg_cmp not_runtime[] = {SCMP_A0(SCMP_CMP_NE, exec_addr)};
-  const uint32_t deny_exec = SCMP_ACT_ERRNO(profile.exec_errno);
+  const uint32_t deny_exec = profile.kill_exec ? kill_action : SCMP_ACT_ERRNO(profile.exec_errno);
   if (part == Part::kChildRest) {
     rc = 0;
   } else if (no_exec) {

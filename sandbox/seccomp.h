@@ -52,6 +52,13 @@ struct SeccompProfile {
   // Runtimes that are shells or compilers drivers need to exec other programs; they get
   // execve unrestricted (still confined by every other layer).
   bool allow_any_exec = false;
+  // Native programs (C, C++) have no reason to start a process or exec anything: a
+  // denied fork or exec then ends the run as a violation (with the syscall: clone,
+  // execve...) instead of returning process_errno / exec_errno, so a fork bomb or an
+  // execve("/bin/sh") is a syscall_violation at its first attempt, never a loop that
+  // spins until the CPU limit. Threads stay governed by allow_threads.
+  bool kill_process_creation = false;
+  bool kill_exec = false;
 };
 
 // A compiled BPF program plus the exec path string whose address the filter allows.

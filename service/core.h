@@ -71,6 +71,9 @@ struct ServedProblemSet {
   // MD5 of the problem file's decompressed bytes (EvalPlus's dataset "hash"; GradeRequest
   // format "evalplus"); "" when unknown.
   std::string md5;
+  // The runtime `setup` was measured with ("": the grading runtime); a Grade in another
+  // runtime gets no setup (the runtime's limits, assert mode).
+  std::string runtime;
 };
 
 struct CoreOptions {

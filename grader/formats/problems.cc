@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grader/formats/humanevalx.h"
 #include "grader/formats/line_reader.h"
 #include "grader/formats/raw_json.h"
 #include "grader/formats/sha256.h"
@@ -61,6 +62,8 @@ const char* ProblemFormatName(ProblemFormat format) {
       return "mbpp+origin";
     case ProblemFormat::kMbpp:
       return "mbpp";
+    case ProblemFormat::kHumanEvalX:
+      return "humaneval-x";
   }
   return "?";
 }
@@ -91,6 +94,21 @@ absl::StatusOr<Problem> ParseProblem(const nlohmann::json& record, const std::st
 
   auto has = [&](const char* f) { return record.contains(f); };
   absl::Status s;
+  const absl::string_view x_language = HumanEvalXLanguageOf(p.task_id);
+  if (!x_language.empty() && has("prompt") && has("test") && !has("entry_point")) {
+    p.format = ProblemFormat::kHumanEvalX;
+    p.language = std::string(x_language);
+    if (!(s = GetString(record, where, "prompt", true, &p.prompt)).ok()) return s;
+    if (!(s = GetString(record, where, "test", true, &p.test)).ok()) return s;
+    for (auto [field, out] : {std::pair{"canonical_solution", &p.canonical_solution},
+                              std::pair{"declaration", &p.declaration},
+                              std::pair{"import", &p.imports},
+                              std::pair{"test_setup", &p.test_setup},
+                              std::pair{"example_test", &p.example_test}}) {
+      if (!(s = GetString(record, where, field, false, out)).ok()) return s;
+    }
+    return p;
+  }
   if (has("test_list") && has("code")) {
     if (has("test") && has("test_imports")) {
       p.format = ProblemFormat::kMbppPlusOrigin;

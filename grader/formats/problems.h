@@ -29,14 +29,21 @@ enum class ProblemFormat {
   kMbppPlus,        // EvalPlus MBPP+: `assertion` holds plain asserts
   kMbppPlusOrigin,  // MBPP+ OriginFmt: test_imports + code + test (plus tests baked in)
   kMbpp,            // original MBPP: code + test_setup_code + test_list + challenge_test_list
+  // HumanEval-X (THUDM/CodeGeeX): recognised by a task_id "<LANG>/<n>" whose prefix
+  // humanevalx.h knows (CPP, Go, Java, JavaScript, Python, Rust); `language` says which.
+  // Its program is assembled per language as CodeGeeX's evaluation does (humanevalx.h).
+  kHumanEvalX,
 };
 
-// "humaneval", "mbpp+", "mbpp+origin", "mbpp".
+// "humaneval", "mbpp+", "mbpp+origin", "mbpp", "humaneval-x".
 const char* ProblemFormatName(ProblemFormat format);
 
 struct Problem {
   std::string task_id;  // as a string; MBPP's integer ids become "2"
   ProblemFormat format = ProblemFormat::kHumanEval;
+  // The runtime a problem is written for, when the file says: HumanEval-X's task_id
+  // prefix ("CPP/3" -> "cpp"). Empty: the runtime the grader is given (Python by default).
+  std::string language;
   // Code that a `completion` is appended to. Empty for MBPP and MBPP+ OriginFmt, whose
   // prompt is prose: their samples are always whole programs.
   std::string prompt;
@@ -46,7 +53,13 @@ struct Problem {
   // kHumanEval: `test`. kMbppPlus: `assertion`. kMbppPlusOrigin: `test`. kMbpp: empty.
   std::string test;
   // kMbpp: test_setup_code. kMbppPlusOrigin: the test_imports, one per line.
+  // kHumanEvalX: Go's test_setup (package clause and the test's imports).
   std::string test_setup;
+  // kHumanEvalX: `declaration` (the signature, with the imports the solution needs),
+  // Go's `import` block, and `example_test` (the prompt's examples as a test).
+  std::string declaration;
+  std::string imports;
+  std::string example_test;
   std::vector<std::string> test_list;            // kMbpp only (OriginFmt's are in `test`)
   std::vector<std::string> challenge_test_list;  // kMbpp only
 

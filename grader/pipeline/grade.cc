@@ -661,6 +661,7 @@ std::string ResultLine(nlohmann::ordered_json fields, const Verdict& v, int64_t 
   fields["max_rss_kb"] = v.max_rss_kb;
   fields["stderr_tail"] = v.stderr_tail;
   fields["cache_hit"] = v.cache_hit;
+  if (v.compile_cpu_ms >= 0) fields["compile_cpu_ms"] = v.compile_cpu_ms;
   if (v.status == SampleStatus::kSyscallViolation) {
     fields["syscall"] = v.syscall;
     fields["syscall_name"] = v.syscall_name;

@@ -37,18 +37,17 @@ class FakeCompiledLanguage final : public Language {
   }
   std::optional<CompileStep> Compile(std::string source) const override {
     CompileStep step;
+    step.source = source;
     step.spec.argv = {kCompiler, "main.src"};
     step.spec.files.push_back({"main.src", std::move(source)});
     step.spec.limits.cpu_time_ms = 10000;  // the compile step's own limits
-    step.file_name = "main";
-    step.executable = true;
     return step;
   }
   sandbox::RunSpec RunSpecFor(std::string, const Artefact* artefact,
                               const sandbox::Limits& limits) const override {
     sandbox::RunSpec spec;
-    spec.argv = {artefact->path()};
-    spec.ro_binds = {artefact->dir};
+    spec.argv = {"/tmp/main"};
+    spec.files.push_back({"main", artefact->bytes, /*executable=*/true});
     spec.limits = limits;
     return spec;
   }
@@ -79,15 +78,10 @@ class FakeToolchainRunner final : public sandbox::Runner {
       }
       return r;
     }
-    // The built program: the artefact must be on the host, bound read-only into the run.
-    std::ifstream in(spec.argv[0], std::ios::binary);
-    std::stringstream artefact;
-    artefact << in.rdbuf();
-    calls.push_back(in ? "run" : "run without artefact");
-    ran_artefacts.push_back(artefact.str());
-    bound.push_back(!spec.ro_binds.empty() &&
-                    absl::StartsWith(spec.argv[0], spec.ro_binds[0] + "/"));
-    artefact_dirs.push_back(std::filesystem::path(spec.argv[0]).parent_path());
+    // The built program: the artefact is the run's executable file.
+    const bool has_artefact = spec.files.size() == 1 && spec.files[0].executable;
+    calls.push_back(has_artefact ? "run" : "run without artefact");
+    ran_artefacts.push_back(has_artefact ? spec.files[0].content : "");
     r.stdout_data = absl::StrCat("\nFATHOM-", spec.stdin_data.substr(0, 32),
                                  R"( {"outcome":"passed"})", "\n");
     return r;
@@ -97,8 +91,6 @@ class FakeToolchainRunner final : public sandbox::Runner {
   std::vector<std::string> calls;
   std::vector<int64_t> compiled_cpu_ms;
   std::vector<std::string> ran_artefacts;
-  std::vector<bool> bound;
-  std::vector<std::filesystem::path> artefact_dirs;
 
  private:
   std::mutex mu_;
@@ -132,9 +124,7 @@ TEST(CompiledLanguageTest, ThePipelineCompilesThenRunsTheArtefact) {
   EXPECT_THAT(runner.calls, ElementsAre("compile", "run"));
   EXPECT_THAT(runner.compiled_cpu_ms, ElementsAre(10000));
   EXPECT_THAT(runner.ran_artefacts, ElementsAre(sample.program));
-  EXPECT_THAT(runner.bound, ElementsAre(true));
-  // The artefact's directory goes when the run is over.
-  EXPECT_FALSE(std::filesystem::exists(runner.artefact_dirs.at(0)));
+  EXPECT_EQ(v.compile_cpu_ms, 0);
 }
 
 TEST(CompiledLanguageTest, AProgramThatDoesNotCompileIsACompileErrorAndNeverRuns) {
@@ -167,19 +157,13 @@ TEST(CompiledLanguageTest, TheVersionProbeAsksTheToolchain) {
   EXPECT_EQ(*version, "1.2.3");
 }
 
-TEST(CompileProgramTest, TheArtefactIsReadOnlyAndGoesWithItsLastHandle) {
+TEST(CompileProgramTest, TheArtefactIsTheCompileStepsStdout) {
   FakeToolchainRunner runner;
   absl::StatusOr<CompileOutcome> built =
       CompileProgram(runner, *FakeCompiledLanguage().Compile("bytes"), nullptr);
   ASSERT_TRUE(built.ok()) << built.status();
   ASSERT_TRUE(built->ok());
-  const std::string dir = built->artefact->dir;
-  const auto perms = std::filesystem::status(built->artefact->path()).permissions();
-  EXPECT_EQ(perms, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec |
-                       std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
-                       std::filesystem::perms::others_read | std::filesystem::perms::others_exec);
-  built->artefact.reset();
-  EXPECT_FALSE(std::filesystem::exists(dir));
+  EXPECT_EQ(built->artefact->bytes, "bytes");
 }
 
 TEST(PythonLanguageTest, RunsAsThePolicySaysWithoutACompileStep) {
@@ -206,6 +190,15 @@ TEST(PythonLanguageTest, RunsAsThePolicySaysWithoutACompileStep) {
   EXPECT_EQ(MakeRuntimeContext(runtime, "3.11.2", "h", {"seccomp", "user"}).fingerprint,
             "runtime=python\ninterpreter=/usr/bin/python3\nflags=-I -B\nversion=3.11.2\n"
             "policy=h\nlayers=seccomp,user");
+}
+
+TEST(IncludesAllTest, EveryHeaderMustBeIncludedByTheSourceItself) {
+  const std::vector<std::string> headers = {"vector", "stdio.h"};
+  EXPECT_TRUE(IncludesAll("#include<stdio.h>\n  #  include <vector>\nint main(){}", headers));
+  EXPECT_FALSE(IncludesAll("#include<stdio.h>\nint main(){}", headers));
+  EXPECT_FALSE(IncludesAll("// #include<vector>\n#include<stdio.h>\n", headers));
+  EXPECT_FALSE(IncludesAll("#include \"vector\"\n#include<stdio.h>\n", headers));
+  EXPECT_TRUE(IncludesAll("", {}));
 }
 
 }  // namespace

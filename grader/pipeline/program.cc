@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "grader/formats/sha256.h"
 #include "grader/pipeline/phase_trace.h"
+#include "grader/formats/humanevalx.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::grader {
@@ -143,6 +144,8 @@ std::string AssertProgram(const Problem& problem, absl::string_view code, bool i
     }
     case ProblemFormat::kMbppPlusOrigin:
       return absl::StrCat(problem.test_setup, code, "\n", problem.test);
+    case ProblemFormat::kHumanEvalX:
+      return HumanEvalXProgram(problem, code, is_solution);
     case ProblemFormat::kMbpp: {
       // The setup comes after the code: MBPP's only setup snippets (tasks 367 and 927)
       // build trees from the `Node` class that the code defines.
@@ -157,7 +160,17 @@ std::string AssertProgram(const Problem& problem, absl::string_view code, bool i
 
 std::string CanonicalAssertProgram(const Problem& problem) {
   return AssertProgram(problem, problem.canonical_solution,
-                       /*is_solution=*/problem.format != ProblemFormat::kHumanEval);
+                       /*is_solution=*/problem.format != ProblemFormat::kHumanEval &&
+                           problem.format != ProblemFormat::kHumanEvalX);
+}
+
+std::string NativeProgram(const Problem& problem, absl::string_view code, bool is_solution) {
+  if (problem.format == ProblemFormat::kHumanEval) {
+    // No check(entry_point): that call is Python; a test in another language calls
+    // the function itself (MultiPL-E, HumanEval-X).
+    return absl::StrCat(is_solution ? "" : problem.prompt, code, "\n", problem.test);
+  }
+  return AssertProgram(problem, code, is_solution);
 }
 
 const std::string& HarnessModuleSource() {

@@ -6,6 +6,7 @@
 //                   (a `solution` replaces prompt + completion)
 //   kMbppPlus       prompt + completion + "\n" + assertion      (solution: replaces both)
 //   kMbppPlusOrigin test_imports + code + "\n" + test
+//   kHumanEvalX     HumanEval-X's assembly for the problem's language (humanevalx.h)
 //   kMbpp           code + "\n" + test_setup_code + "\n" + test_list + challenge_test_list,
 //                   every assert on its own line. The setup follows the code: the only
 //                   setup snippets in MBPP (tasks 367, 927) use the `Node` class the code
@@ -57,6 +58,12 @@ std::string AssertProgram(const Problem& problem, absl::string_view code, bool i
 
 // The program for the problem's reference solution.
 std::string CanonicalAssertProgram(const Problem& problem);
+
+// The program of a runtime whose exit status decides (language.h; no harness):
+// HumanEval-X's assembly for its problems (humanevalx.h), prompt + completion + "\n" +
+// test for a HumanEval-shaped file given with --language (MultiPL-E's rule), else
+// AssertProgram.
+std::string NativeProgram(const Problem& problem, absl::string_view code, bool is_solution);
 
 // The harness with `program` embedded as a Python string literal: the file the sandbox
 // runs. Deterministic: the same program gives the same text.

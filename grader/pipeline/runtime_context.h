@@ -19,6 +19,8 @@
 
 namespace fathom::grader {
 
+class CompileCache;  // compile_cache.h
+
 struct RuntimeContext {
   // The runtime's language. Its compile step, when it has one, runs before each graded
   // sample (RunGradedSample); null (test fakes): make_spec runs the program as it is.
@@ -31,15 +33,24 @@ struct RuntimeContext {
   // runtime name, interpreter, flags, interpreter version, policy hash. Part of keys.
   std::string fingerprint;
   std::string interpreter_version;  // "3.11.2", as the sandbox's interpreter says
+  // Compile outcomes shared by every sample graded with this context (and across runs
+  // when it has a directory); null: every compile step runs (compile_cache.h).
+  std::shared_ptr<CompileCache> compile_cache;
 };
 
 // ProbeVersion of MakeLanguage(runtime), then MakeRuntimeContext with its answer: the setup every
-// grading front end (`fathom grade`, `fathom serve`) does once per runtime.
+// grading front end (`fathom grade`, `fathom serve`) does once per runtime. Its compile
+// cache keeps outcomes in `cache_dir` too when that is not empty (Internal when it cannot
+// be created). A runtime with a precompiled header (compile.pch) gets it built here, in
+// the sandbox, through that cache; when it does not build, the runtime compiles without
+// it and *note (when given) says why.
 absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
                                             const PreparedRuntime& runtime,
                                             const sandbox::Limits& limits,
                                             absl::string_view policy_hash,
-                                            const std::vector<std::string>& layers);
+                                            const std::vector<std::string>& layers,
+                                            const std::string& cache_dir = "",
+                                            std::string* note = nullptr);
 
 // The context for `language`: its RunSpecFor as make_spec, and a fingerprint over its
 // Identity(), `interpreter_version`, `policy_hash` and the active `layers`.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/compile_cache.h"
 #include "grader/pipeline/language.h"
 #include "grader/pipeline/program.h"
 #include "grader/pipeline/result_cache.h"
@@ -12,8 +13,15 @@
 namespace fathom::grader {
 
 std::string SampleProgram(const Problem& problem, absl::string_view code, bool is_solution,
-                          ExtractMode extract, const std::vector<std::string>& stops) {
-  return WrapInHarness(AssertProgram(problem, Extract(code, extract, stops), is_solution));
+                          ExtractMode extract, const std::vector<std::string>& stops,
+                          VerdictRule rule) {
+  const std::string extracted = Extract(code, extract, stops);
+  if (rule == VerdictRule::kExitStatus) return NativeProgram(problem, extracted, is_solution);
+  return WrapInHarness(AssertProgram(problem, extracted, is_solution));
+}
+
+VerdictRule RuleOf(const RuntimeContext& runtime) {
+  return runtime.language != nullptr ? runtime.language->rule() : VerdictRule::kHarness;
 }
 
 Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
@@ -35,7 +43,7 @@ Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Pro
 
 GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
                               const SampleMode& mode, absl::string_view runtime_fingerprint,
-                              const sandbox::Limits& limits) {
+                              const sandbox::Limits& limits, VerdictRule rule) {
   static const std::vector<std::string> kNoStops;
   const std::vector<std::string>& stops = code.stops != nullptr ? *code.stops : kNoStops;
   GradedSample out;
@@ -50,7 +58,8 @@ GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
                          limits, out.program);
     return out;
   }
-  out.program = SampleProgram(problem, code.code, code.is_solution, code.extract, stops);
+  out.rule = rule;
+  out.program = SampleProgram(problem, code.code, code.is_solution, code.extract, stops, rule);
   out.key = ProgramKey(runtime_fingerprint, limits, out.program);
   return out;
 }
@@ -72,6 +81,7 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
   if (const IoMode* io = std::get_if<IoMode>(&sample.mode)) {
     return RunAndDecideIo(runner, std::move(spec), *sample.problem, *io->oracle, io->settings);
   }
+  if (sample.rule == VerdictRule::kExitStatus) return DecideExitVerdict(runner.Run(spec));
   return RunAndDecide(runner, std::move(spec));
 }
 
@@ -86,14 +96,33 @@ Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
     spec.trace_phases = trace_phases;
     return RunAndDecideSample(runner, std::move(spec), sample);
   }
-  absl::StatusOr<CompileOutcome> built = CompileProgram(runner, *std::move(step), cancel);
+  absl::StatusOr<CompileOutcome> built =
+      runtime.compile_cache != nullptr
+          ? runtime.compile_cache->Compile(runner, runtime.fingerprint, *std::move(step), cancel)
+          : CompileProgram(runner, *std::move(step), cancel);
   if (!built.ok()) return DecideVerdict(built.status(), "");
-  if (!built->ok()) return CompileErrorVerdict(*built);
+  if (!built->ok()) {
+    Verdict v = CompileErrorVerdict(*built);
+    v.compile_cpu_ms = built->cpu_ms;
+    return v;
+  }
   sandbox::RunSpec spec =
       runtime.language->RunSpecFor(sample.program, built->artefact.get(), sample.limits);
   spec.cancel = std::move(cancel);
   spec.trace_phases = trace_phases;
-  return RunAndDecideSample(runner, std::move(spec), sample);  // the artefact outlives it
+  Verdict v = RunAndDecideSample(runner, std::move(spec), sample);  // the artefact outlives it
+  v.compile_cpu_ms = built->cpu_ms;
+  return v;
+}
+
+Verdict RunProgram(sandbox::Runner& runner, const RuntimeContext& runtime, std::string program,
+                   const sandbox::Limits& limits, std::shared_ptr<sandbox::CancelToken> cancel) {
+  GradedSample sample;
+  sample.program = std::move(program);
+  sample.limits = limits;
+  sample.mode = AssertMode{};
+  sample.rule = RuleOf(runtime);
+  return RunGradedSample(runner, runtime, sample, std::move(cancel));
 }
 
 }  // namespace fathom::grader

@@ -29,11 +29,17 @@
 
 namespace fathom::grader {
 
-// The file the sandbox runs for a sample whose raw text is `code`: `extract` applied (with
-// `stops` for ExtractMode::kStop), then the assert-mode program (program.h), wrapped in
-// the harness. Deterministic: the same sample gives the same text (and key).
+// The file the sandbox runs (or compiles) for a sample whose raw text is `code`:
+// `extract` applied (with `stops` for ExtractMode::kStop), then, under `rule`
+// kHarness, the assert-mode program (program.h) wrapped in the harness; under
+// kExitStatus, NativeProgram. Deterministic: the same sample gives the same text (and key).
 std::string SampleProgram(const Problem& problem, absl::string_view code, bool is_solution,
-                          ExtractMode extract, const std::vector<std::string>& stops);
+                          ExtractMode extract, const std::vector<std::string>& stops,
+                          VerdictRule rule = VerdictRule::kHarness);
+
+// How `runtime`'s runs become verdicts: its language's rule; kHarness without a language
+// (test fakes).
+VerdictRule RuleOf(const RuntimeContext& runtime);
 
 // Runs `spec` (a harness program's RunSpec; its stdin is replaced) once through `runner`
 // with a fresh nonce on stdin and decides the verdict. A Runner error (a cancelled run
@@ -74,12 +80,15 @@ struct GradedSample {
   sandbox::Limits limits;  // the run's (IoRunLimits in I/O mode)
   SampleMode mode;
   const Problem* problem = nullptr;  // I/O mode: the problem (outlives the sample); else null
+  VerdictRule rule = VerdictRule::kHarness;  // how its run is decided (assert mode)
 };
 
-// Assert mode: SampleProgram. I/O mode: IoProgram around the extracted solution.
+// Assert mode: SampleProgram under `rule`. I/O mode (kHarness only): IoProgram around the
+// extracted solution.
 GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
                               const SampleMode& mode, absl::string_view runtime_fingerprint,
-                              const sandbox::Limits& limits);
+                              const sandbox::Limits& limits,
+                              VerdictRule rule = VerdictRule::kHarness);
 
 // `spec` (built from sample.program and sample.limits) run once and decided by the
 // sample's mode: RunAndDecide or RunAndDecideIo.
@@ -88,13 +97,20 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
 
 // The sample's RunSpec from `runtime`, with `cancel` (null: none), run once and decided.
 // When the runtime's language has a compile step, the program is compiled first (with
-// the same `cancel`) and its artefact run; a program that does not compile is a
-// compile_error verdict and never runs. `trace_phases`: the run records its phases
-// (phase_trace.h) into the verdict's trace.
+// the same `cancel`, through runtime.compile_cache when there is one) and its artefact
+// run; a program that does not compile is a compile_error verdict and never runs.
+// `trace_phases`: the run records its phases (phase_trace.h) into the verdict's trace.
 Verdict RunGradedSample(sandbox::Runner& runner, const RuntimeContext& runtime,
                         const GradedSample& sample,
                         std::shared_ptr<sandbox::CancelToken> cancel = nullptr,
                         bool trace_phases = false);
+
+// `program` (a whole program of `runtime`'s language, as SampleProgram makes it) in
+// assert mode under `limits`: compiled when the language has a compile step, run once,
+// decided by the runtime's rule. What calibration and self-tests run.
+Verdict RunProgram(sandbox::Runner& runner, const RuntimeContext& runtime, std::string program,
+                   const sandbox::Limits& limits,
+                   std::shared_ptr<sandbox::CancelToken> cancel = nullptr);
 
 // `v` as a duplicate of the sample that ran receives it: cache_hit set.
 inline Verdict SharedVerdict(Verdict v) {

@@ -127,7 +127,14 @@ CalibrationData MeasureCanonicalSolutions(const ProblemSet& problems, sandbox::R
   auto round = [&](const std::vector<size_t>& todo, int startup_runs) {
     const int w = std::max(1, workers);
     WorkerPool pool(w, static_cast<size_t>(w) * 2);
+    const VerdictRule rule = RuleOf(runtime);
     for (int k = 0; k < startup_runs; ++k) {
+      if (rule != VerdictRule::kHarness) {
+        // No harness starts before the test: the program is the test, and its start-up
+        // (a native binary's, a VM's) is part of what the limit must cover.
+        data.startup_cpu_ms.push_back(0);
+        continue;
+      }
       pool.Submit([&, spec = runtime.make_spec(WrapInHarness(""), run_limits)]() mutable {
         Verdict v = RunAndDecide(runner, std::move(spec));
         std::lock_guard<std::mutex> lock(mu);
@@ -136,10 +143,13 @@ CalibrationData MeasureCanonicalSolutions(const ProblemSet& problems, sandbox::R
     }
     for (size_t i : todo) {
       const Problem& p = problems.problems[i];
-      sandbox::RunSpec spec =
-          runtime.make_spec(WrapInHarness(CanonicalAssertProgram(p)), run_limits);
-      pool.Submit([&, i, spec = std::move(spec)]() mutable {
-        Verdict v = RunAndDecide(runner, std::move(spec));
+      std::string program = rule == VerdictRule::kHarness
+                                ? WrapInHarness(CanonicalAssertProgram(p))
+                                : NativeProgram(p, p.canonical_solution,
+                                                p.format != ProblemFormat::kHumanEval &&
+                                                    p.format != ProblemFormat::kHumanEvalX);
+      pool.Submit([&, i, program = std::move(program)]() mutable {
+        Verdict v = RunProgram(runner, runtime, std::move(program), run_limits);
         std::lock_guard<std::mutex> lock(mu);
         CanonicalMeasurement& m = out[i];
         if (v.passed) {

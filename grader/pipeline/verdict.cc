@@ -1,6 +1,8 @@
 // RunResult + harness record -> Verdict.
 #include "grader/pipeline/verdict.h"
 
+#include <csignal>
+
 #include "absl/strings/str_cat.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/program.h"
@@ -98,6 +100,57 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
   return v;
 }
 
+Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run) {
+  Verdict v;
+  if (!run.ok()) {
+    v.status = SampleStatus::kSandboxError;
+    v.result = SanitizeUtf8(absl::StrCat("failed: sandbox error: ", run.status().message()));
+    return v;
+  }
+  const sandbox::RunResult& r = *run;
+  v.cpu_ms = r.cpu_ms;
+  v.wall_ms = r.wall_ms;
+  v.max_rss_kb = r.max_rss_kb;
+  v.stderr_tail = Utf8Tail(r.stderr_data, kStderrTailBytes);
+  const std::string failed = absl::StrCat(
+      "failed: ", r.stderr_data.empty() ? Utf8Tail(r.stdout_data, kStderrTailBytes)
+                                        : v.stderr_tail);
+  using sandbox::RunStatus;
+  switch (r.status) {
+    case RunStatus::kSandboxError:
+      v.status = SampleStatus::kSandboxError;
+      v.result = "failed: sandbox error";
+      return v;
+    case RunStatus::kCpuTimeout:
+    case RunStatus::kWallTimeout:
+      v.status = SampleStatus::kTimeout;
+      v.result = "timed out";
+      return v;
+    case RunStatus::kMemoryLimit:
+      v.status = SampleStatus::kMemoryLimit;
+      break;
+    case RunStatus::kOutputLimit:
+      v.status = SampleStatus::kOutputLimit;
+      break;
+    case RunStatus::kSyscallViolation:
+      v.status = SampleStatus::kSyscallViolation;
+      break;
+    case RunStatus::kOk:
+      v.status = SampleStatus::kPassed;
+      v.passed = true;
+      v.result = "passed";
+      return v;
+    case RunStatus::kNonzeroExit:
+      v.status = SampleStatus::kFailed;
+      break;
+    case RunStatus::kSignaled:
+      v.status = r.signal == SIGABRT ? SampleStatus::kFailed : SampleStatus::kError;
+      break;
+  }
+  v.result = failed;
+  return v;
+}
+
 const char* PhaseStatusName(PhaseStatus status) {
   switch (status) {
     case PhaseStatus::kPass:
@@ -134,6 +187,7 @@ nlohmann::json VerdictToJson(const Verdict& v) {
     j["syscall"] = v.syscall;
     j["syscall_name"] = v.syscall_name;
   }
+  if (v.compile_cpu_ms >= 0) j["compile_cpu_ms"] = v.compile_cpu_ms;
   if (v.io) {
     auto phase = [](PhaseStatus s) {
       return s == PhaseStatus::kNone ? nlohmann::json(nullptr) : nlohmann::json(PhaseStatusName(s));
@@ -177,6 +231,10 @@ absl::StatusOr<Verdict> VerdictFromJson(const nlohmann::json& j) {
   if (j.contains("syscall") &&
       (!get_int("syscall", &v.syscall) || !get_str("syscall_name", &v.syscall_name))) {
     return absl::InvalidArgumentError("verdict: mistyped syscall");
+  }
+  if (auto c = j.find("compile_cpu_ms"); c != j.end()) {
+    if (!c->is_number_integer()) return absl::InvalidArgumentError("verdict: bad compile_cpu_ms");
+    v.compile_cpu_ms = c->get<int64_t>();
   }
   if (j.contains("base_status")) {
     v.io = true;

@@ -19,6 +19,20 @@
 // result list with "timed out"). The `status` field says what really happened.
 // A pass needs the record AND a clean exit; an exit status alone is never a pass.
 //
+// Runtimes whose exit status decides (policy `verdict: exit_status`: C, C++, Bash, and
+// every HumanEval-X / MultiPL-E language; DecideExitVerdict), as CodeGeeX and MultiPL-E
+// decide, with the sandbox's statuses kept apart:
+//   Run() failed, or kSandboxError        -> sandbox_error
+//   kCpuTimeout, kWallTimeout             -> timeout        "timed out"
+//   kMemoryLimit / kOutputLimit / kSyscallViolation -> memory_limit / output_limit /
+//                                            syscall_violation, "failed: <output>"
+//   kOk (exit 0)                          -> passed         "passed"
+//   kNonzeroExit                          -> failed         "failed: <output>"
+//   kSignaled SIGABRT (a failed assert()) -> failed         "failed: <output>"
+//   kSignaled, any other signal           -> error          "failed: <output>"
+// <output> is the end of stderr, or of stdout when stderr is empty (CodeGeeX's choice),
+// at most kStderrTailBytes.
+//
 // Pure functions; thread-safe.
 #ifndef FATHOM_GRADER_PIPELINE_VERDICT_H_
 #define FATHOM_GRADER_PIPELINE_VERDICT_H_
@@ -74,6 +88,9 @@ struct Verdict {
   // (RunResult::syscall, syscall_name): -1 and "" when the kernel did not say which.
   int64_t syscall = -1;
   std::string syscall_name;
+  // The compile step's CPU (0 when its outcome came from the compile cache); -1 when the
+  // runtime has no compile step. Written to results and the journal only when >= 0.
+  int64_t compile_cpu_ms = -1;
   // I/O mode only (io_mode.h): EvalPlus's per-group statuses and the indices of the
   // failing inputs (all of them with --test-details, else the first).
   bool io = false;
@@ -90,6 +107,9 @@ struct Verdict {
 
 // Decides the verdict of one run whose stdin carried `nonce`.
 Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::string_view nonce);
+
+// Decides the verdict of one run by its exit status (the second table above).
+Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run);
 
 // Round trip through JSON (journal and cache entries). FromJson is InvalidArgument on
 // missing or mistyped fields.

@@ -4,6 +4,7 @@
 #include "grader/policy/policy.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "grader/policy/yaml_doc.h"
+#include "sandbox/mounts.h"
 
 namespace fathom::grader {
 namespace {
@@ -283,10 +285,11 @@ absl::Status CheckCompiles(const PolicyFile& file, const YAML::Node& root,
 absl::Status LoadSeccompYaml(
     const PolicyFile& file, Policy& policy,
     std::map<std::string, std::string>& profile_files) {
-  static constexpr std::array<absl::string_view, 10> kKeys = {
-      "name",          "default",   "default_errno", "allow",
-      "errno",         "kill",      "allow_threads", "allow_process_creation",
-      "process_errno", "exec_errno"};
+  static constexpr std::array<absl::string_view, 13> kKeys = {
+      "name",          "default",        "default_errno", "allow",
+      "errno",         "kill",           "allow_threads", "allow_process_creation",
+      "process_errno", "exec_errno",     "allow_any_exec", "kill_process_creation",
+      "kill_exec"};
   absl::StatusOr<YAML::Node> root = file.Parse();
   if (!root.ok()) return root.status();
   absl::StatusOr<Entries> entries = file.Root(*root, kKeys);
@@ -340,7 +343,10 @@ absl::Status LoadSeccompYaml(
   };
   for (const BoolField& f :
        {BoolField{"allow_threads", &profile.allow_threads},
-        BoolField{"allow_process_creation", &profile.allow_process_creation}}) {
+        BoolField{"allow_process_creation", &profile.allow_process_creation},
+        BoolField{"allow_any_exec", &profile.allow_any_exec},
+        BoolField{"kill_process_creation", &profile.kill_process_creation},
+        BoolField{"kill_exec", &profile.kill_exec}}) {
     if (const Entry* e = Find(*entries, f.key)) {
       absl::StatusOr<bool> v = file.Bool(*e, f.key);
       if (!v.ok()) return v.status();
@@ -415,53 +421,289 @@ bool IsRuntimeName(absl::string_view s) {
   });
 }
 
-absl::Status LoadEnv(const PolicyFile& file, const Entry& env,
-                     RuntimePolicy& runtime) {
+// `env:` of a runtime or of its compile step, named `where` ("env", "compile.env").
+absl::Status LoadEnv(const PolicyFile& file, const Entry& env, absl::string_view where,
+                     std::map<std::string, std::string>& env_set,
+                     std::vector<std::string>& env_allow) {
   static constexpr std::array<absl::string_view, 2> kKeys = {"set", "allow"};
-  absl::StatusOr<Entries> entries = file.Mapping(env, env.value, "env", kKeys);
+  absl::StatusOr<Entries> entries = file.Mapping(env, env.value, where, kKeys);
   if (!entries.ok()) return entries.status();
   if (const Entry* set = Find(*entries, "set")) {
-    absl::StatusOr<Entries> vars =
-        file.Mapping(*set, set->value, "env.set", {});
+    const std::string set_key = Sub(where, "set");
+    absl::StatusOr<Entries> vars = file.Mapping(*set, set->value, set_key, {});
     if (!vars.ok()) return vars.status();
     for (const auto& [name, var] : *vars) {
-      const std::string key = Sub("env.set", name);
+      const std::string key = Sub(set_key, name);
       if (!IsEnvName(name)) {
         return file.Error(var.key, key, "not a valid variable name");
       }
       absl::StatusOr<std::string> value = file.String(var, key);
       if (!value.ok()) return value.status();
-      runtime.env_set.emplace(name, *value);
+      env_set.emplace(name, *value);
     }
   }
   if (const Entry* allow = Find(*entries, "allow")) {
-    auto names = file.StringList(*allow, "env.allow");
+    const std::string allow_key = Sub(where, "allow");
+    auto names = file.StringList(*allow, allow_key);
     if (!names.ok()) return names.status();
     for (size_t i = 0; i < names->size(); ++i) {
       const auto& [name, node] = (*names)[i];
-      const std::string key = absl::StrCat("env.allow[", i, "]");
+      const std::string key = absl::StrCat(allow_key, "[", i, "]");
       if (!IsEnvName(name)) {
         return file.Error(node, key, "not a valid variable name");
       }
-      if (runtime.env_set.contains(name)) {
-        return file.Error(node, key,
-                          absl::StrCat("'", name, "' is also in env.set"));
+      if (env_set.contains(name)) {
+        return file.Error(node, key, absl::StrCat("'", name, "' is also in env.set"));
       }
-      if (std::find(runtime.env_allow.begin(), runtime.env_allow.end(), name) !=
-          runtime.env_allow.end()) {
-        return file.Error(node, key,
-                          absl::StrCat("'", name, "' is listed twice"));
+      if (std::find(env_allow.begin(), env_allow.end(), name) != env_allow.end()) {
+        return file.Error(node, key, absl::StrCat("'", name, "' is listed twice"));
       }
-      runtime.env_allow.push_back(name);
+      env_allow.push_back(name);
     }
   }
   return absl::OkStatus();
 }
 
+// A required non-empty string.
+absl::StatusOr<std::string> RequiredString(const PolicyFile& file, const Entries& entries,
+                                           const YAML::Node& map, absl::string_view parent,
+                                           absl::string_view key) {
+  absl::StatusOr<const Entry*> e = file.Required(entries, map, parent, key);
+  if (!e.ok()) return e.status();
+  return file.NonEmptyString(**e, Sub(parent, key));
+}
+
+// A plain file name in the work dir.
+absl::StatusOr<std::string> WorkDirFileName(const PolicyFile& file, const Entries& entries,
+                                            const YAML::Node& map, absl::string_view parent,
+                                            absl::string_view key) {
+  absl::StatusOr<std::string> name = RequiredString(file, entries, map, parent, key);
+  if (!name.ok()) return name;
+  if (absl::StrContains(*name, '/') || *name == "." || *name == "..") {
+    return file.Error(*Find(entries, key), Sub(parent, key),
+                      "must be a plain file name without '/'");
+  }
+  return name;
+}
+
+// The name of a loaded seccomp profile.
+absl::StatusOr<std::string> ProfileName(const PolicyFile& file, const Policy& policy,
+                                        const Entries& entries, const YAML::Node& map,
+                                        absl::string_view parent) {
+  absl::StatusOr<std::string> name =
+      RequiredString(file, entries, map, parent, "seccomp_profile");
+  if (!name.ok()) return name;
+  if (!policy.seccomp_profiles.contains(*name)) {
+    std::vector<std::string> known;
+    for (const auto& [n, p] : policy.seccomp_profiles) known.push_back(n);
+    return file.Error(*Find(entries, "seccomp_profile"), Sub(parent, "seccomp_profile"),
+                      absl::StrCat("no seccomp profile named '", *name,
+                                   "' (known: ", absl::StrJoin(known, ", "), ")"));
+  }
+  return name;
+}
+
+absl::StatusOr<std::vector<std::string>> RoBinds(const PolicyFile& file, const Entry& e,
+                                                 absl::string_view key) {
+  auto binds = file.StringList(e, key);
+  if (!binds.ok()) return binds.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < binds->size(); ++i) {
+    const auto& [path, node] = (*binds)[i];
+    if (path.empty() || path[0] != '/' ||
+        absl::StrContains(absl::StrCat(path, "/"), "/../")) {
+      return file.Error(node, absl::StrCat(key, "[", i, "]"),
+                        absl::StrCat("must be an absolute path without '..', not '", path,
+                                     "'"));
+    }
+    out.push_back(path);
+  }
+  return out;
+}
+
+// An argv template (`command:`, `compile.command:`, `version_command:`): a non-empty
+// list whose first element is an absolute path or a placeholder in `placeholders`;
+// each "{name}" in an element is replaced by placeholders' value (a "{" that starts no
+// known placeholder is an error, so a typo cannot reach a compiler's command line).
+absl::StatusOr<std::vector<std::string>> Command(
+    const PolicyFile& file, const Entry& e, absl::string_view key,
+    const std::vector<std::pair<std::string, std::string>>& placeholders) {
+  auto items = file.StringList(e, key);
+  if (!items.ok()) return items.status();
+  if (items->empty()) return file.Error(e, key, "must not be empty");
+  std::vector<std::string> argv;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const auto& [text, node] = (*items)[i];
+    std::string out;
+    for (size_t at = 0; at < text.size();) {
+      if (text[at] != '{') {
+        out.push_back(text[at++]);
+        continue;
+      }
+      bool matched = false;
+      for (const auto& [name, value] : placeholders) {
+        if (text.compare(at, name.size(), name) == 0) {
+          out += value;
+          at += name.size();
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) {
+        std::vector<std::string> names;
+        for (const auto& [name, value] : placeholders) names.push_back(name);
+        return file.Error(node, absl::StrCat(key, "[", i, "]"),
+                          absl::StrCat("unknown placeholder in '", text, "' (known: ",
+                                       names.empty() ? "none" : absl::StrJoin(names, ", "),
+                                       ")"));
+      }
+    }
+    argv.push_back(std::move(out));
+  }
+  if (argv[0].empty() || argv[0][0] != '/') {
+    return file.Error((*items)[0].second, absl::StrCat(key, "[0]"),
+                      absl::StrCat("must be an absolute path, not '", argv[0],
+                                   "' (a PATH lookup could pick a different program)"));
+  }
+  return argv;
+}
+
+absl::StatusOr<std::vector<std::string>> Names(const PolicyFile& file, const Entry& e,
+                                               absl::string_view key) {
+  auto items = file.StringList(e, key);
+  if (!items.ok()) return items.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const auto& [text, node] = (*items)[i];
+    if (text.empty()) {
+      return file.Error(node, absl::StrCat(key, "[", i, "]"), "must not be empty");
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+absl::Status LoadPch(const PolicyFile& file, const Entry& e, CompilePolicy& c) {
+  static constexpr std::array<absl::string_view, 3> kKeys = {"headers", "command", "flags"};
+  absl::StatusOr<Entries> entries = file.Mapping(e, e.value, "compile.pch", kKeys);
+  if (!entries.ok()) return entries.status();
+  for (absl::string_view key : kKeys) {
+    if (Find(*entries, key) == nullptr) {
+      return file.Error(e, Sub("compile.pch", key), "required key is missing");
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> headers =
+      Names(file, *Find(*entries, "headers"), "compile.pch.headers");
+  if (!headers.ok()) return headers.status();
+  for (size_t i = 0; i < headers->size(); ++i) {
+    const std::string& h = (*headers)[i];
+    if (h.find_first_of("<>\" \n") != std::string::npos) {
+      return file.Error(Find(*entries, "headers")->value[i],
+                        absl::StrCat("compile.pch.headers[", i, "]"),
+                        absl::StrCat("'", h, "' is not a header name like 'vector'"));
+    }
+  }
+  c.pch_headers = *std::move(headers);
+  absl::StatusOr<std::vector<std::string>> command =
+      Command(file, *Find(*entries, "command"), "compile.pch.command",
+              {{"{file}", kPchHeader}, {"{artefact}", absl::StrCat(kPchHeader, ".gch")}});
+  if (!command.ok()) return command.status();
+  c.pch_command = *std::move(command);
+  absl::StatusOr<std::vector<std::string>> flags =
+      Names(file, *Find(*entries, "flags"), "compile.pch.flags");
+  if (!flags.ok()) return flags.status();
+  c.pch_flags = *std::move(flags);
+  return absl::OkStatus();
+}
+
+absl::Status LoadCompile(const PolicyFile& file, const Entry& e, const Policy& policy,
+                         RuntimePolicy& runtime) {
+  static constexpr std::array<absl::string_view, 7> kKeys = {
+      "command", "artefact", "seccomp_profile", "limits", "ro_binds", "env", "pch"};
+  absl::StatusOr<Entries> entries = file.Mapping(e, e.value, "compile", kKeys);
+  if (!entries.ok()) return entries.status();
+  CompilePolicy& c = runtime.compile;
+  absl::StatusOr<std::string> artefact =
+      WorkDirFileName(file, *entries, e.value, "compile", "artefact");
+  if (!artefact.ok()) return artefact.status();
+  if (*artefact == runtime.file_name) {
+    return file.Error(*Find(*entries, "artefact"), "compile.artefact",
+                      "must differ from file_name (the compiler would overwrite its source)");
+  }
+  c.artefact = *artefact;
+  absl::StatusOr<const Entry*> command =
+      file.Required(*entries, e.value, "compile", "command");
+  if (!command.ok()) return command.status();
+  absl::StatusOr<std::vector<std::string>> argv =
+      Command(file, **command, "compile.command", {{"{file}", runtime.file_name}});
+  if (!argv.ok()) return argv.status();
+  c.command = *std::move(argv);
+  absl::StatusOr<std::string> profile = ProfileName(file, policy, *entries, e.value, "compile");
+  if (!profile.ok()) return profile.status();
+  if (!policy.seccomp_profiles.at(*profile).allow_any_exec) {
+    return file.Error(*Find(*entries, "seccomp_profile"), "compile.seccomp_profile",
+                      absl::StrCat("profile '", *profile,
+                                   "' must set allow_any_exec: true (the compile shell "
+                                   "execs the compiler, which execs its own passes)"));
+  }
+  c.seccomp_profile = *profile;
+  c.limits = policy.default_limits;
+  if (const Entry* l = Find(*entries, "limits")) {
+    if (absl::Status s = file.ApplyLimits(*l, "compile.limits", c.limits); !s.ok()) return s;
+  }
+  c.ro_binds = runtime.ro_binds;
+  if (const Entry* b = Find(*entries, "ro_binds")) {
+    absl::StatusOr<std::vector<std::string>> binds = RoBinds(file, *b, "compile.ro_binds");
+    if (!binds.ok()) return binds.status();
+    c.ro_binds = *std::move(binds);
+  }
+  c.env_set = runtime.env_set;
+  c.env_allow = runtime.env_allow;
+  if (const Entry* env = Find(*entries, "env")) {
+    c.env_set.clear();
+    c.env_allow.clear();
+    if (absl::Status s = LoadEnv(file, *env, "compile.env", c.env_set, c.env_allow); !s.ok()) {
+      return s;
+    }
+  }
+  if (const Entry* pch = Find(*entries, "pch")) {
+    if (absl::Status s = LoadPch(file, *pch, c); !s.ok()) return s;
+  }
+  runtime.has_compile = true;
+  return absl::OkStatus();
+}
+
+// The statuses a self-test program may expect (besides "pass" and "fail").
+constexpr std::array<absl::string_view, 8> kSelfTestStatuses = {
+    "ok",           "nonzero_exit", "signaled",     "cpu_timeout",
+    "wall_timeout", "memory_limit", "output_limit", "syscall_violation"};
+
+absl::Status LoadSelfTest(const PolicyFile& file, const Entry& e, RuntimePolicy& runtime) {
+  std::vector<absl::string_view> known = {"pass", "fail"};
+  known.insert(known.end(), kSelfTestStatuses.begin(), kSelfTestStatuses.end());
+  absl::StatusOr<Entries> entries = file.Mapping(e, e.value, "self_test", known);
+  if (!entries.ok()) return entries.status();
+  for (const char* required : {"pass", "fail"}) {
+    if (Find(*entries, required) == nullptr) {
+      return file.Error(e, Sub("self_test", required),
+                        "required key is missing (a known-pass and a known-fail program)");
+    }
+  }
+  for (const auto& [name, program] : *entries) {
+    absl::StatusOr<std::string> source =
+        file.NonEmptyString(program, Sub("self_test", name));
+    if (!source.ok()) return source.status();
+    runtime.self_test.emplace_back(name, *std::move(source));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
-  static constexpr std::array<absl::string_view, 9> kKeys = {
-      "name",     "interpreter", "flags",         "file_name", "env", "seccomp_profile",
-      "ro_binds", "limits",      "zygote_preload"};
+  static constexpr std::array<absl::string_view, 17> kKeys = {
+      "name",     "interpreter", "flags",           "file_name", "env",
+      "seccomp_profile", "ro_binds", "limits",      "zygote_preload", "command",
+      "compile",  "version_command", "verdict",     "aliases",   "extensions",
+      "packages", "self_test"};
   absl::StatusOr<YAML::Node> root = file.Parse();
   if (!root.ok()) return root.status();
   absl::StatusOr<Entries> entries = file.Root(*root, kKeys);
@@ -481,12 +723,11 @@ absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
                       "use letters, digits, '_', '-' and '.' only");
   }
   runtime.name = *name_value;
-  if (auto it = policy.runtimes.find(runtime.name);
-      it != policy.runtimes.end()) {
+  if (policy.Runtime(runtime.name).ok()) {
     return file.Error(
         **name, "name",
         absl::StrCat("runtime '", runtime.name, "' is already defined in ",
-                     it->second.source));
+                     (*policy.Runtime(runtime.name))->source));
   }
 
   absl::StatusOr<const Entry*> interpreter =
@@ -509,53 +750,26 @@ absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
     for (auto& [flag, node] : *flags) runtime.flags.push_back(flag);
   }
 
-  absl::StatusOr<const Entry*> file_name =
-      file.Required(*entries, *root, "", "file_name");
-  if (!file_name.ok()) return file_name.status();
   absl::StatusOr<std::string> file_name_value =
-      file.NonEmptyString(**file_name, "file_name");
+      WorkDirFileName(file, *entries, *root, "", "file_name");
   if (!file_name_value.ok()) return file_name_value.status();
-  if (absl::StrContains(*file_name_value, '/') || *file_name_value == "." ||
-      *file_name_value == "..") {
-    return file.Error(**file_name, "file_name",
-                      "must be a plain file name without '/'");
-  }
   runtime.file_name = *file_name_value;
 
   if (const Entry* e = Find(*entries, "env")) {
-    if (absl::Status s = LoadEnv(file, *e, runtime); !s.ok()) return s;
+    if (absl::Status s = LoadEnv(file, *e, "env", runtime.env_set, runtime.env_allow);
+        !s.ok()) {
+      return s;
+    }
   }
 
-  absl::StatusOr<const Entry*> profile =
-      file.Required(*entries, *root, "", "seccomp_profile");
-  if (!profile.ok()) return profile.status();
-  absl::StatusOr<std::string> profile_value =
-      file.NonEmptyString(**profile, "seccomp_profile");
+  absl::StatusOr<std::string> profile_value = ProfileName(file, policy, *entries, *root, "");
   if (!profile_value.ok()) return profile_value.status();
-  if (!policy.seccomp_profiles.contains(*profile_value)) {
-    std::vector<std::string> known;
-    for (const auto& [n, p] : policy.seccomp_profiles) known.push_back(n);
-    return file.Error(
-        **profile, "seccomp_profile",
-        absl::StrCat("no seccomp profile named '", *profile_value,
-                     "' (known: ", absl::StrJoin(known, ", "), ")"));
-  }
   runtime.seccomp_profile = *profile_value;
 
   if (const Entry* e = Find(*entries, "ro_binds")) {
-    auto binds = file.StringList(*e, "ro_binds");
+    absl::StatusOr<std::vector<std::string>> binds = RoBinds(file, *e, "ro_binds");
     if (!binds.ok()) return binds.status();
-    for (size_t i = 0; i < binds->size(); ++i) {
-      const auto& [path, node] = (*binds)[i];
-      if (path.empty() || path[0] != '/' ||
-          absl::StrContains(absl::StrCat(path, "/"), "/../")) {
-        return file.Error(
-            node, absl::StrCat("ro_binds[", i, "]"),
-            absl::StrCat("must be an absolute path without '..', not '", path,
-                         "'"));
-      }
-      runtime.ro_binds.push_back(path);
-    }
+    runtime.ro_binds = *std::move(binds);
   }
 
   if (const Entry* e = Find(*entries, "limits")) {
@@ -565,7 +779,106 @@ absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
     }
   }
 
+  // After env and ro_binds: the compile step inherits them unless it says otherwise.
+  if (const Entry* e = Find(*entries, "compile")) {
+    if (absl::Status s = LoadCompile(file, *e, policy, runtime); !s.ok()) return s;
+  }
+
+  if (const Entry* e = Find(*entries, "command")) {
+    std::vector<std::pair<std::string, std::string>> placeholders = {
+        {"{file}", runtime.file_name}};
+    if (runtime.has_compile) {
+      placeholders.emplace_back(
+          "{artefact}", absl::StrCat(sandbox::kSandboxWorkDir, "/", runtime.compile.artefact));
+    }
+    absl::StatusOr<std::vector<std::string>> argv = Command(file, *e, "command", placeholders);
+    if (!argv.ok()) return argv.status();
+    if (!runtime.flags.empty()) {
+      return file.Error(*e, "command", "give either command or flags (command has the flags)");
+    }
+    runtime.command = *std::move(argv);
+  } else if (runtime.has_compile) {
+    return file.Error(*root, "command",
+                      "required with compile: (how the artefact runs, e.g. [\"{artefact}\"])");
+  } else {
+    runtime.command.push_back(runtime.interpreter);
+    runtime.command.insert(runtime.command.end(), runtime.flags.begin(), runtime.flags.end());
+    runtime.command.push_back(runtime.file_name);
+  }
+
+  if (const Entry* e = Find(*entries, "verdict")) {
+    absl::StatusOr<std::string> rule = file.String(*e, "verdict");
+    if (!rule.ok()) return rule.status();
+    if (*rule == "exit_status") {
+      runtime.verdict = VerdictRule::kExitStatus;
+    } else if (*rule != "harness") {
+      return file.Error(*e, "verdict",
+                        absl::StrCat("unknown rule '", *rule,
+                                     "' (expected exit_status or harness)"));
+    }
+  }
+  if (const Entry* e = Find(*entries, "version_command")) {
+    absl::StatusOr<std::vector<std::string>> argv =
+        Command(file, *e, "version_command", {});
+    if (!argv.ok()) return argv.status();
+    if (!runtime.has_compile && argv->front() != runtime.command.front()) {
+      return file.Error(*e, "version_command",
+                        absl::StrCat("must start with command[0] '", runtime.command.front(),
+                                     "': the run profile execs nothing else"));
+    }
+    runtime.version_command = *std::move(argv);
+  } else if (runtime.verdict != VerdictRule::kHarness) {
+    return file.Error(*root, "version_command",
+                      "required key is missing (prints the toolchain's version: part of "
+                      "every cache key)");
+  }
+
+  struct NameList {
+    absl::string_view key;
+    std::vector<std::string>* out;
+  };
+  for (const NameList& l : {NameList{"aliases", &runtime.aliases},
+                            NameList{"extensions", &runtime.extensions},
+                            NameList{"packages", &runtime.packages}}) {
+    const Entry* e = Find(*entries, l.key);
+    if (e == nullptr) continue;
+    absl::StatusOr<std::vector<std::string>> names = Names(file, *e, l.key);
+    if (!names.ok()) return names.status();
+    *l.out = *std::move(names);
+  }
+  for (size_t i = 0; i < runtime.aliases.size(); ++i) {
+    if (policy.Runtime(runtime.aliases[i]).ok()) {
+      return file.Error(Find(*entries, "aliases")->value[i], absl::StrCat("aliases[", i, "]"),
+                        absl::StrCat("'", runtime.aliases[i], "' already names runtime '",
+                                     (*policy.Runtime(runtime.aliases[i]))->name, "'"));
+    }
+  }
+  for (size_t i = 0; i < runtime.extensions.size(); ++i) {
+    const std::string& ext = runtime.extensions[i];
+    const YAML::Node node = Find(*entries, "extensions")->value[i];
+    const std::string key = absl::StrCat("extensions[", i, "]");
+    if (ext[0] != '.' || ext.size() < 2 || absl::StrContains(ext, '/')) {
+      return file.Error(node, key, absl::StrCat("'", ext, "' is not an extension like \".cpp\""));
+    }
+    for (const auto& [other_name, other] : policy.runtimes) {
+      if (std::find(other.extensions.begin(), other.extensions.end(), ext) !=
+          other.extensions.end()) {
+        return file.Error(node, key,
+                          absl::StrCat("'", ext, "' already belongs to runtime '", other_name,
+                                       "'"));
+      }
+    }
+  }
+
+  if (const Entry* e = Find(*entries, "self_test")) {
+    if (absl::Status s = LoadSelfTest(file, *e, runtime); !s.ok()) return s;
+  }
+
   if (const Entry* e = Find(*entries, "zygote_preload")) {
+    if (runtime.has_compile || runtime.verdict != VerdictRule::kHarness) {
+      return file.Error(*e, "zygote_preload",
+                        "only for a Python runtime (verdict: harness, no compile step)");
+    }
     auto modules = file.StringList(*e, "zygote_preload");
     if (!modules.ok()) return modules.status();
     for (size_t i = 0; i < modules->size(); ++i) {
@@ -620,11 +933,30 @@ absl::StatusOr<const RuntimePolicy*> Policy::Runtime(
     const std::string& name) const {
   auto it = runtimes.find(name);
   if (it != runtimes.end()) return &it->second;
+  for (const auto& [n, r] : runtimes) {
+    if (std::find(r.aliases.begin(), r.aliases.end(), name) != r.aliases.end()) return &r;
+  }
   std::vector<std::string> known;
   for (const auto& [n, r] : runtimes) known.push_back(n);
   return absl::NotFoundError(absl::StrCat(
       "unknown runtime '", name, "' (known: ", absl::StrJoin(known, ", "),
       "; policies from ", dir, ")"));
+}
+
+absl::StatusOr<const RuntimePolicy*> Policy::RuntimeForFile(const std::string& path) const {
+  const std::string base = fs::path(path).filename().string();
+  const size_t dot = base.rfind('.');
+  const std::string ext = dot == std::string::npos || dot == 0 ? "" : base.substr(dot);
+  std::vector<std::string> known;
+  for (const auto& [n, r] : runtimes) {
+    for (const std::string& e : r.extensions) {
+      if (e == ext) return &r;
+      known.push_back(absl::StrCat(e, " (", n, ")"));
+    }
+  }
+  return absl::NotFoundError(absl::StrCat(
+      path, ": ", ext.empty() ? "no extension" : absl::StrCat("unknown extension '", ext, "'"),
+      " (known: ", absl::StrJoin(known, ", "), "); pass --language"));
 }
 
 absl::StatusOr<Policy> LoadPolicy(const std::string& dir) {
@@ -738,9 +1070,22 @@ absl::StatusOr<PreparedRuntime> PrepareRuntime(const Policy& policy,
                      (*runtime)->seccomp_profile, "'"));
   }
   absl::StatusOr<std::shared_ptr<const sandbox::SeccompFilter>> filter =
-      sandbox::CompileSeccomp(profile->second, (*runtime)->interpreter);
+      sandbox::CompileSeccomp(profile->second, MakeRunSpec(prepared, "", {}).argv.front());
   if (!filter.ok()) return filter.status();
   prepared.filter = *std::move(filter);
+  if ((*runtime)->has_compile) {
+    const std::string& compile_profile = (*runtime)->compile.seccomp_profile;
+    auto cp = policy.seccomp_profiles.find(compile_profile);
+    if (cp == policy.seccomp_profiles.end()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("runtime '", name, "' names a missing seccomp profile '",
+                       compile_profile, "'"));
+    }
+    absl::StatusOr<std::shared_ptr<const sandbox::SeccompFilter>> compile_filter =
+        sandbox::CompileSeccomp(cp->second, kCompileShell);
+    if (!compile_filter.ok()) return compile_filter.status();
+    prepared.compile_filter = *std::move(compile_filter);
+  }
   if ((*runtime)->zygote) {
     absl::StatusOr<sandbox::ZygoteSeccomp> zygote =
         sandbox::CompileZygoteSeccomp(profile->second);
@@ -779,28 +1124,141 @@ sandbox::ZygoteOptions MakeZygoteOptions(const PreparedRuntime& runtime, int slo
   return opts;
 }
 
+namespace {
+
+std::vector<std::string> EnvList(const std::map<std::string, std::string>& env_set,
+                                 const std::vector<std::string>& env_allow) {
+  std::map<std::string, std::string> env = env_set;
+  for (const std::string& name : env_allow) {
+    if (const char* value = std::getenv(name.c_str()); value != nullptr) {
+      env.emplace(name, value);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& [k, v] : env) out.push_back(absl::StrCat(k, "=", v));
+  return out;
+}
+
+// The compile shell's script: the command's stdout joins its diagnostics on stderr (so
+// that stdout carries the artefact alone), and only a command that succeeded has its
+// artefact ($0) sent. `exec` keeps no shell waiting behind cat.
+constexpr char kCompileScript[] = "\"$@\" >&2 || exit $?; exec /bin/cat -- \"$0\"";
+
+}  // namespace
+
 sandbox::RunSpec MakeRunSpec(const PreparedRuntime& runtime,
                              std::string program,
                              const sandbox::Limits& limits) {
   const RuntimePolicy& policy = *runtime.policy;
   sandbox::RunSpec spec;
-  spec.argv.push_back(policy.interpreter);
-  spec.argv.insert(spec.argv.end(), policy.flags.begin(), policy.flags.end());
-  spec.argv.push_back(policy.file_name);
-
-  std::map<std::string, std::string> env = policy.env_set;
-  for (const std::string& name : policy.env_allow) {
-    if (const char* value = std::getenv(name.c_str()); value != nullptr) {
-      env.emplace(name, value);
-    }
+  spec.argv = policy.command;
+  if (spec.argv.empty()) {  // a RuntimePolicy built by hand, not loaded
+    spec.argv.push_back(policy.interpreter);
+    spec.argv.insert(spec.argv.end(), policy.flags.begin(), policy.flags.end());
+    spec.argv.push_back(policy.file_name);
   }
-  for (const auto& [k, v] : env) spec.env.push_back(absl::StrCat(k, "=", v));
-
+  spec.env = EnvList(policy.env_set, policy.env_allow);
   spec.files.push_back({policy.file_name, std::move(program)});
   spec.limits = limits;
   spec.ro_binds = policy.ro_binds;
   spec.seccomp = runtime.filter;
   return spec;
+}
+
+namespace {
+
+// `command` through the compile shell, `artefact` its output, `file` the one input.
+sandbox::RunSpec CompileShellSpec(const PreparedRuntime& runtime,
+                                  const std::vector<std::string>& command,
+                                  const std::string& artefact, sandbox::File file) {
+  const CompilePolicy& compile = runtime.policy->compile;
+  sandbox::RunSpec spec;
+  spec.argv = {kCompileShell, "-c", kCompileScript, artefact};
+  spec.argv.insert(spec.argv.end(), command.begin(), command.end());
+  spec.env = EnvList(compile.env_set, compile.env_allow);
+  spec.files.push_back(std::move(file));
+  spec.limits = compile.limits;
+  spec.ro_binds = compile.ro_binds;
+  spec.seccomp = runtime.compile_filter;
+  return spec;
+}
+
+}  // namespace
+
+sandbox::RunSpec MakeCompileSpec(const PreparedRuntime& runtime, std::string source) {
+  const RuntimePolicy& policy = *runtime.policy;
+  return CompileShellSpec(runtime, policy.compile.command, policy.compile.artefact,
+                          {policy.file_name, std::move(source)});
+}
+
+std::string PchHeaderText(const CompilePolicy& compile) {
+  std::string out;
+  for (const std::string& h : compile.pch_headers) absl::StrAppend(&out, "#include <", h, ">\n");
+  return out;
+}
+
+sandbox::RunSpec MakePchSpec(const PreparedRuntime& runtime) {
+  const CompilePolicy& compile = runtime.policy->compile;
+  return CompileShellSpec(runtime, compile.pch_command, absl::StrCat(kPchHeader, ".gch"),
+                          {kPchHeader, PchHeaderText(compile)});
+}
+
+sandbox::RunSpec MakeArtefactRunSpec(const PreparedRuntime& runtime, std::string artefact,
+                                     const sandbox::Limits& limits) {
+  const RuntimePolicy& policy = *runtime.policy;
+  sandbox::RunSpec spec = MakeRunSpec(runtime, "", limits);
+  spec.files.clear();
+  spec.files.push_back({policy.compile.artefact, std::move(artefact), /*executable=*/true});
+  return spec;
+}
+
+sandbox::RunSpec MakeVersionSpec(const PreparedRuntime& runtime,
+                                 const sandbox::Limits& limits) {
+  const RuntimePolicy& policy = *runtime.policy;
+  sandbox::RunSpec spec;
+  if (policy.has_compile) {
+    // The compile profile execs anything, so the shell runs the version command too
+    // (the filter matches argv[0] to the compile shell).
+    spec = MakeCompileSpec(runtime, "");
+    spec.argv = {kCompileShell, "-c", "exec \"$@\"", "version"};
+    spec.argv.insert(spec.argv.end(), policy.version_command.begin(),
+                     policy.version_command.end());
+    spec.limits.cpu_time_ms = std::max(spec.limits.cpu_time_ms, limits.cpu_time_ms);
+    return spec;
+  }
+  spec = MakeRunSpec(runtime, "", limits);
+  spec.files.clear();
+  spec.argv = policy.version_command;  // argv[0] is command[0] (checked at load)
+  return spec;
+}
+
+absl::Status CheckRuntimeLayers(const RuntimePolicy& runtime, const sandbox::LayerSet& layers) {
+  if (runtime.has_compile && !layers.Has(sandbox::Layer::kMountNs)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "runtime '", runtime.name, "' needs the mount_ns layer (its programs run from the "
+        "sandbox's own /tmp), which this host does not give (see `fathom doctor`)"));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> MissingToolchainPaths(const RuntimePolicy& runtime) {
+  std::vector<std::string> paths = {runtime.interpreter};
+  const std::string work_dir = absl::StrCat(sandbox::kSandboxWorkDir, "/");
+  for (const auto* argv : {&runtime.command, &runtime.compile.command,
+                           &runtime.version_command}) {
+    if (!argv->empty() && !absl::StartsWith(argv->front(), work_dir)) {
+      paths.push_back(argv->front());
+    }
+  }
+  if (runtime.has_compile) paths.push_back(kCompileShell);
+  std::vector<std::string> missing;
+  for (const std::string& p : paths) {
+    if (access(p.c_str(), X_OK) != 0 &&
+        std::find(missing.begin(), missing.end(), p) == missing.end()) {
+      missing.push_back(p);
+    }
+  }
+  return missing;
 }
 
 }  // namespace fathom::grader

@@ -1,0 +1,107 @@
+// HumanEval-X's languages and their program assembly (see humanevalx.h).
+#include "grader/formats/humanevalx.h"
+
+#include <array>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grader/formats/problems.h"
+
+namespace fathom::grader {
+namespace {
+
+// CodeGeeX's IMPORT_HELPER["cpp"], in its order.
+constexpr std::array<absl::string_view, 9> kCppHelpers = {
+    "#include<stdlib.h>", "#include<algorithm>", "#include<math.h>",
+    "#include<stdio.h>",  "#include<vector>",    "#include<string>",
+    "#include<climits>",  "#include<cstring>",   "#include<iostream>"};
+
+// CodeGeeX's IMPORT_HELPER["python"], in its order.
+constexpr std::array<absl::string_view, 16> kPythonHelpers = {
+    "import math",        "import re",          "import sys",        "import copy",
+    "import datetime",    "import itertools",   "import collections", "import heapq",
+    "import statistics",  "import functools",   "import hashlib",    "import numpy",
+    "import numpy as np", "import string",      "from typing import *",
+    "from collections import *"};
+
+std::string AssembleCpp(const Problem& p, absl::string_view code, bool is_solution) {
+  std::string out;
+  // CodeGeeX tests each helper against the prompt (a substring test), also for a
+  // solution sample, which has no prompt of its own.
+  for (absl::string_view helper : kCppHelpers) {
+    if (!absl::StrContains(p.prompt, helper)) absl::StrAppend(&out, helper, "\n");
+  }
+  absl::StrAppend(&out, "\n", is_solution ? "" : p.prompt, code, "\n", p.test);
+  return out;
+}
+
+// The completion up to its first line that starts at column 0 with anything but
+// whitespace: the body of the prompt's function and nothing after it.
+std::string PythonBody(absl::string_view code) {
+  std::string out;
+  size_t at = 0;
+  bool first = true;
+  while (at <= code.size()) {
+    size_t end = code.find('\n', at);
+    if (end == absl::string_view::npos) end = code.size();
+    absl::string_view line = code.substr(at, end - at);
+    const bool blank = line.find_first_not_of(" \t\r\n\f\v") == absl::string_view::npos;
+    if (!blank && line[0] != ' ' && line[0] != '\t') break;
+    if (!first) out.push_back('\n');
+    out.append(line.data(), line.size());
+    first = false;
+    at = end + 1;
+  }
+  return out;
+}
+
+std::string AssemblePython(const Problem& p, absl::string_view code, bool is_solution) {
+  std::string out;
+  for (absl::string_view helper : kPythonHelpers) absl::StrAppend(&out, helper, "\n");
+  if (is_solution) {
+    absl::StrAppend(&out, code, "\n", p.test, "\n");
+  } else {
+    absl::StrAppend(&out, p.prompt, PythonBody(code), "\n", p.test, "\n");
+  }
+  return out;
+}
+
+constexpr std::array<HumanEvalXLanguage, 6> kLanguages = {{
+    {"CPP", "cpp", AssembleCpp},
+    {"Python", "python", AssemblePython},
+    {"Go", "go", nullptr},
+    {"Java", "java", nullptr},
+    {"JavaScript", "js", nullptr},
+    {"Rust", "rust", nullptr},
+}};
+
+}  // namespace
+
+const HumanEvalXLanguage* FindHumanEvalXLanguage(absl::string_view task_id) {
+  const size_t slash = task_id.find('/');
+  if (slash == absl::string_view::npos) return nullptr;
+  const absl::string_view prefix = task_id.substr(0, slash);
+  for (const HumanEvalXLanguage& l : kLanguages) {
+    if (l.prefix == prefix) return &l;
+  }
+  return nullptr;
+}
+
+absl::string_view HumanEvalXLanguageOf(absl::string_view task_id) {
+  const HumanEvalXLanguage* l = FindHumanEvalXLanguage(task_id);
+  return l == nullptr ? absl::string_view() : l->runtime;
+}
+
+bool HumanEvalXAssembled(const Problem& problem) {
+  const HumanEvalXLanguage* l = FindHumanEvalXLanguage(problem.task_id);
+  return l != nullptr && l->assemble != nullptr;
+}
+
+std::string HumanEvalXProgram(const Problem& problem, absl::string_view code,
+                              bool is_solution) {
+  const HumanEvalXLanguage* l = FindHumanEvalXLanguage(problem.task_id);
+  if (l == nullptr || l->assemble == nullptr) return "";
+  return l->assemble(problem, code, is_solution);
+}
+
+}  // namespace fathom::grader

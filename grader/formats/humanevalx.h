@@ -1,0 +1,53 @@
+// HumanEval-X (THUDM/CodeGeeX, Apache-2.0): which runtime grades each of its languages,
+// and the program CodeGeeX's evaluation executes for a sample, per language.
+//
+// A problem file is HumanEval-X when its task_ids are "<PREFIX>/<n>" with a prefix of
+// the table below (problems.h, ProblemFormat::kHumanEvalX); the prefix names the runtime
+// (a policy in policies/runtimes/), so `fathom grade --problems humaneval_cpp.jsonl.gz`
+// needs no --language.
+//
+// Assembly (codegeex/benchmark/humaneval-x/evaluate_humaneval_x.py,
+// process_humaneval_test; learned from it, not copied):
+//   CPP     each of CodeGeeX's nine helper #includes that the prompt does not contain,
+//           one per line, then "\n" + prompt + completion + "\n" + test
+//   Python  CodeGeeX's helper imports, then prompt + completion cut at its first line
+//           that starts with neither a space nor a tab + "\n" + test + "\n"
+//   Go, Java, JavaScript, Rust: not assembled yet (their runtimes add it; see
+//           docs/languages.md). Grading such a problem fails with a clear error.
+// A `solution` sample (a whole program) replaces prompt + completion.
+//
+// Pure functions over constant tables; thread-safe.
+#ifndef FATHOM_GRADER_FORMATS_HUMANEVALX_H_
+#define FATHOM_GRADER_FORMATS_HUMANEVALX_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace fathom::grader {
+
+struct Problem;  // problems.h
+
+struct HumanEvalXLanguage {
+  absl::string_view prefix;   // task_id prefix: "CPP"
+  absl::string_view runtime;  // the runtime (policy name) that grades it: "cpp"
+  // The program for `code` (a completion, or the whole program when `is_solution`);
+  // null when this language is not assembled yet.
+  std::string (*assemble)(const Problem& problem, absl::string_view code, bool is_solution);
+};
+
+// The language of a task_id's prefix ("CPP/12" -> the CPP row); null when the task_id
+// has no known prefix.
+const HumanEvalXLanguage* FindHumanEvalXLanguage(absl::string_view task_id);
+
+// FindHumanEvalXLanguage(task_id)'s runtime, or "" (what problems.cc records).
+absl::string_view HumanEvalXLanguageOf(absl::string_view task_id);
+
+// The program for `code` of a kHumanEvalX problem; "" when its language is not assembled
+// yet (HumanEvalXAssembled says so beforehand).
+std::string HumanEvalXProgram(const Problem& problem, absl::string_view code, bool is_solution);
+bool HumanEvalXAssembled(const Problem& problem);
+
+}  // namespace fathom::grader
+
+#endif  // FATHOM_GRADER_FORMATS_HUMANEVALX_H_
