@@ -3,12 +3,14 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "grader/iomode/evalplus_oracle.h"
 #include "gtest/gtest.h"
@@ -544,6 +546,82 @@ TEST_F(IoOracleCacheTest, ADigestWhereAValueIsNeededRunsTheReferenceAgainWithout
   ASSERT_TRUE(o.usable) << o.failure;
   ASSERT_TRUE(o.expected[kBase][1].has_value);
   EXPECT_EQ(o.ValueWire(o.expected[kBase][1]), EncodePyValue(PyValue::Float(0.5)));
+}
+
+// io_harness.py's equality digests (its `encode` with canonical=True) against
+// EqualityDigest of the same values' wire texts: an answer sent as a digest is compared
+// with an expected output kept as a value (or digested on this side), so both sides must
+// agree on every kind of value. Runs the harness under the real python3, unsandboxed (a
+// program of this test's own): every value twice, as values and as digests.
+std::string RunHarness(const std::string& program, const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / absl::StrCat("io_harness_", getpid(), "_", name);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "main.py") << program;
+  std::ofstream(dir / "stdin") << kNonce << "\n";
+  const std::string cmd = absl::StrCat("/usr/bin/python3 -I ", (dir / "main.py").string(), " < ",
+                                       (dir / "stdin").string(), " > ", (dir / "out").string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::stringstream out;
+  out << std::ifstream(dir / "out").rdbuf();
+  std::filesystem::remove_all(dir);
+  return out.str();
+}
+
+TEST(IoModeTest, HarnessDigestsAreEqualityDigests) {
+  // Equal values of different kinds and wire sizes, long strings and integers (sent
+  // as SHA-256 on the wire), NaN inside containers, sets and dicts in any order.
+  const std::vector<std::string> values = {
+      "1", "True", "1.0", "complex(1, 0)", "0", "False", "-0.0", "0.0", "complex(-0.0, 0)",
+      "2.5", "complex(2.5, -0.0)", "complex(-0.0, 1.5)", "complex(0.0, 1.5)", "float('inf')",
+      "-float('inf')", "float('nan')", "1e300", "10**300", "2**70", "-(2**70)",
+      "10**6000", "float(2**70)", "'a' * 5000", "'a' * 4999 + 'b'", "'\u00e9\\n'", "''",
+      "None", "[]", "()", "[1, 2.0]", "[1.0, 2]", "(1,)", "[(1,)]", "[float('nan')]",
+      "{1, 2.0, 3}", "frozenset({3.0, 2, 1})", "{3, 2, 1, 0}", "set()", "frozenset()",
+      "{1: 'a', 'k': [1.0]}", "{'k': [1], True: 'a'}", "{1: 'a', 'k': [1.5]}",
+      "{'x': float('nan')}", "{(1, 2): {3}, (3, 4.0): frozenset()}",
+      "{(3, 4): set(), (1.0, 2): {3.0}}", "[{1}, {'a': {2}}]", "{frozenset({1}), (2, 'x')}",
+      "[[1, [2, [3, [4]]]]]", "[[1.0, [2, [3, [4.0]]]]]", "[1.5] * 3000", "[1.5, 2.5] * 1500"};
+  Problem p;
+  p.task_id = "HumanEval/901";
+  p.entry_point = "f";
+  p.prompt = absl::StrCat("import sys\nsys.set_int_max_str_digits(0)\nVALUES = [",
+                          absl::StrJoin(values, ", "), "]\ndef f(i):\n");
+  p.canonical_solution = "    return VALUES[i]\n";
+  for (size_t i = 0; i < values.size(); ++i) p.base_inputs.push_back(absl::StrCat("[", i, "]"));
+  p.has_inputs = true;
+  const std::string solution = p.prompt + p.canonical_solution;
+  const std::string as_values = RunHarness(IoProgram(p, solution, nullptr, IoSettings{}, std::nullopt), "values");
+  const std::string as_digests = RunHarness(IoProgram(p, solution, nullptr, IoSettings{}, 0), "digests");
+  IoRecords v = ParseIoRecords(as_values, kNonce);
+  IoRecords d = ParseIoRecords(as_digests, kNonce);
+  ASSERT_EQ(v.groups[kBase].size(), values.size()) << as_values.substr(0, 2000);
+  ASSERT_EQ(d.groups[kBase].size(), values.size()) << as_digests.substr(0, 2000);
+  std::vector<PyValue> decoded;
+  std::vector<std::string> digests;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const IoRecord& value = v.groups[kBase][i].second;
+    const IoRecord& digest = d.groups[kBase][i].second;
+    ASSERT_EQ(value.kind, 'V') << values[i];
+    ASSERT_EQ(digest.kind, 'W') << values[i];
+    absl::StatusOr<PyValue> out = DecodePyValue(value.payload);
+    ASSERT_TRUE(out.ok()) << values[i];
+    absl::StatusOr<std::optional<std::string>> mine = EqualityDigest(value.payload);
+    ASSERT_TRUE(mine.ok()) << values[i];
+    // "DIGEST WIRE_BYTES FLOATS"
+    const std::string expected = absl::StrCat(mine->value_or("-"), " ", value.payload.size(),
+                                              " ", IsFloats(*out) ? "F" : "-");
+    EXPECT_EQ(digest.payload, expected) << values[i];
+    decoded.push_back(*std::move(out));
+    digests.push_back(mine->value_or(""));
+  }
+  // And the digests decide as Python's == (PyEquals) on every pair.
+  for (size_t i = 0; i < values.size(); ++i) {
+    for (size_t j = 0; j < values.size(); ++j) {
+      const bool same = !digests[i].empty() && digests[i] == digests[j];
+      EXPECT_EQ(same, PyEquals(decoded[i], decoded[j])) << values[i] << " vs " << values[j];
+    }
+  }
 }
 
 TEST(IoModeTest, ModeSelection) {
