@@ -7,9 +7,10 @@
 # PHASE is base, plus or "-"; KIND is V (value, in the wire format of grader/py_value.h),
 # W (a value whose wire text is over config digest_over bytes, sent as its equality
 # digest instead: "DIGEST WIRE_BYTES FLOATS", DIGEST "-" for a value equal to nothing,
-# FLOATS "F" when the value is a float or a list/tuple of floats, else "-"), E (exception: type name, newline, message), T (the input's time limit), U (the return
-# value is not plain data: why), D (phase over), X (the program failed before any call:
-# type, newline, message), Z (all done).
+# FLOATS "F" when the value is a float or a list/tuple of floats, else "-"), E (exception:
+# type name, newline, message), T (the input's time limit), U (the return value is not
+# plain data: why), D (phase over), X (the program failed before any call: type, newline,
+# message), Z (all done).
 # Nothing here is trusted by the grader beyond being the candidate's answer: whatever a
 # program does to this code, the most it can send is a value it could have returned.
 def _fathom_io(src, config_json, base_json, plus_json):
@@ -89,10 +90,34 @@ def _fathom_io(src, config_json, base_json, plus_json):
     class NoForm(Exception):
         pass
 
+    class FormHash:
+        # Where an equality form goes: hashed in 64 KiB chunks, so that digesting a large
+        # answer takes little more memory than its wire text already did.
+        __slots__ = ("hash", "chunk", "size")
+
+        def __init__(self):
+            self.hash, self.chunk, self.size = sha256(), [], 0
+
+        def append(self, text):
+            self.chunk.append(text)
+            self.size += len_(text)
+            if self.size >= 65536:
+                self.hash.update("".join(self.chunk).encode("ascii"))
+                self.chunk, self.size = [], 0
+
+        def extend(self, texts):
+            for text in texts:
+                self.append(text)
+
+        def hexdigest(self):
+            self.hash.update("".join(self.chunk).encode("ascii"))
+            self.chunk, self.size = [], 0
+            return self.hash.hexdigest()
+
     def member_digest(x, active):
-        parts = []
-        encode(x, parts, active, True)
-        return sha256("".join(parts).encode("ascii")).hexdigest()
+        form = FormHash()
+        encode(x, form, active, True)
+        return form.hexdigest()
 
     # canonical=True writes the value's equality form instead of its wire text (both in
     # grader/py_value.h): numbers by value, sets and dicts as their members' sorted
@@ -243,13 +268,16 @@ def _fathom_io(src, config_json, base_json, plus_json):
                     kind = b"V"
                     if digest_over is not None and len_(payload) > digest_over:
                         # Too large to send: its equality digest, its wire size and
-                        # whether it is floats (the grader's memory stays flat).
+                        # whether it is floats (the grader's memory stays flat). The wire
+                        # text goes first: the digest streams, so the process holds no
+                        # more than it did to send the value.
+                        wire_bytes, floats = len_(payload), is_floats(payload)
+                        parts = payload = None
                         try:
                             digest = member_digest(out, set()).encode("ascii")
                         except NoForm:
                             digest = b"-"
-                        payload = b"%s %d %s" % (digest, len_(payload),
-                                                 b"F" if is_floats(payload) else b"-")
+                        payload = b"%s %d %s" % (digest, wire_bytes, b"F" if floats else b"-")
                         kind = b"W"
                 except base_exception as e:
                     if isinstance_(e, NotPlain):
