@@ -668,6 +668,14 @@ Measured MeasureOnce(const Problem& problem, sandbox::Runner& runner,
   IoRecords recs = ParseIoRecords(run->stdout_data, nonce, limits.max_output_bytes);
   const sandbox::RunStatus run_status =
       recs.output_cut ? sandbox::RunStatus::kOutputLimit : run->status;
+  if (run_status == sandbox::RunStatus::kWallTimeout) {
+    // The wall backstop (twice the CPU cap and 2 s) ends a reference run only when the
+    // machine is busy enough: not the canonical solution's fault, and not to be cached
+    // (a later build measures it again).
+    m.transient = true;
+    o.failure = "the reference run hit its wall-clock backstop (a busy machine)";
+    return m;
+  }
   if (recs.setup_failed) {
     std::string type, message;
     SplitException(recs.setup_payload, &type, &message);
@@ -824,7 +832,8 @@ absl::StatusOr<IoOracle> OracleFromJson(const nlohmann::json& j, const Problem& 
       e.has_form = (f - '0') & 1;
       e.is_floats = (f - '0') & 2;
       if (e.has_form) {
-        std::optional<std::string> raw = RawFromHex(absl::string_view(digest_text).substr(64 * i, 64));
+        std::optional<std::string> raw =
+            RawFromHex(absl::string_view(digest_text).substr(64 * i, 64));
         if (!raw) return bad("digests", absl::StrCat("digest ", i, " is not 64 hex digits"));
         std::copy(raw->begin(), raw->end(), e.digest.begin());
       }
@@ -954,7 +963,7 @@ IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
           std::lock_guard<std::mutex> lock(mu);
           if (m.transient) {
             log << "I/O mode: " << problems.problems[i].task_id
-                << ": sandbox error while running the canonical solution: "
+                << ": the canonical solution's run is not usable this time: "
                 << m.oracle.failure << "\n";
             // Not cached; this run grades the task in assert mode.
             set.oracles[i].failure = m.oracle.failure;
@@ -980,7 +989,9 @@ IoOracleSet BuildIoOracles(const ProblemSet& problems, sandbox::Runner& runner,
         "\n";
     for (const Problem& p : problems.problems) {
       auto it = cached.find(p.task_id);
-      if (it != cached.end()) absl::StrAppend(&data, OracleToJson(p.task_id, it->second).dump(), "\n");
+      if (it != cached.end()) {
+        absl::StrAppend(&data, OracleToJson(p.task_id, it->second).dump(), "\n");
+      }
     }
     if (absl::Status s = WriteFileAtomically(set.cache_path, data); !s.ok()) {
       log << "I/O mode: cannot write the expected outputs: " << s.message() << "\n";

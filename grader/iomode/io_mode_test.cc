@@ -386,7 +386,8 @@ class FakeReferenceRunner final : public sandbox::Runner {
     };
     const PyValue half = PyValue::Float(0.5);
     sandbox::RunResult r;
-    r.status = sandbox::RunStatus::kOk;
+    r.status = wall_timeouts > 0 ? sandbox::RunStatus::kWallTimeout : sandbox::RunStatus::kOk;
+    if (wall_timeouts > 0) --wall_timeouts;
     r.exit_code = 0;
     r.stdout_data = rec("base", 0, 'V', "i1;") +
                     (digest_floats && digests ? rec("base", 1, 'W', DigestOf(half))
@@ -398,6 +399,7 @@ class FakeReferenceRunner final : public sandbox::Runner {
   sandbox::LayerSet active_layers() const override { return {}; }
   int runs = 0;
   bool digest_floats = false;
+  int wall_timeouts = 0;  // the next runs that end at the wall backstop (a busy machine)
 };
 
 class IoOracleCacheTest : public ::testing::Test {
@@ -461,7 +463,8 @@ void ExpectSameOracle(const IoOracle& a, const IoOracle& b) {
       const IoExpected &x = a.expected[g][i], &y = b.expected[g][i];
       EXPECT_EQ(x.digest, y.digest);
       EXPECT_EQ(std::make_tuple(x.has_form, x.is_floats, x.has_value, x.value_offset, x.value_size),
-                std::make_tuple(y.has_form, y.is_floats, y.has_value, y.value_offset, y.value_size));
+                std::make_tuple(y.has_form, y.is_floats, y.has_value, y.value_offset,
+                                y.value_size));
     }
   }
 }
@@ -555,7 +558,8 @@ TEST_F(IoOracleCacheTest, ADigestWhereAValueIsNeededRunsTheReferenceAgainWithout
 // program of this test's own): every value twice, as values and as digests.
 std::string RunHarness(const std::string& program, const std::string& name) {
   const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) / absl::StrCat("io_harness_", getpid(), "_", name);
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat("io_harness_", getpid(), "_", name);
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "main.py") << program;
   std::ofstream(dir / "stdin") << kNonce << "\n";
@@ -574,14 +578,16 @@ TEST(IoModeTest, HarnessDigestsAreEqualityDigests) {
   const std::vector<std::string> values = {
       "1", "True", "1.0", "complex(1, 0)", "0", "False", "-0.0", "0.0", "complex(-0.0, 0)",
       "2.5", "complex(2.5, -0.0)", "complex(-0.0, 1.5)", "complex(0.0, 1.5)", "float('inf')",
-      "-float('inf')", "float('nan')", "1e300", "10**300", "2**70", "-(2**70)",
-      "10**6000", "float(2**70)", "'a' * 5000", "'a' * 4999 + 'b'", "'\u00e9\\n'", "''",
-      "None", "[]", "()", "[1, 2.0]", "[1.0, 2]", "(1,)", "[(1,)]", "[float('nan')]",
-      "{1, 2.0, 3}", "frozenset({3.0, 2, 1})", "{3, 2, 1, 0}", "set()", "frozenset()",
+      "-float('inf')", "float('nan')", "1e300", "10**300", "2**70", "-(2**70)", "10**6000",
+      "float(2**70)", "'a' * 5000", "'a' * 4999 + 'b'", "'\u00e9\\n'", "''", "None", "[]",
+      "()", "[1, 2.0]", "[1.0, 2]", "(1,)", "[(1,)]", "[float('nan')]", "{1, 2.0, 3}",
+      "frozenset({3.0, 2, 1})", "{3, 2, 1, 0}", "set()", "frozenset()",
       "{1: 'a', 'k': [1.0]}", "{'k': [1], True: 'a'}", "{1: 'a', 'k': [1.5]}",
       "{'x': float('nan')}", "{(1, 2): {3}, (3, 4.0): frozenset()}",
       "{(3, 4): set(), (1.0, 2): {3.0}}", "[{1}, {'a': {2}}]", "{frozenset({1}), (2, 'x')}",
-      "[[1, [2, [3, [4]]]]]", "[[1.0, [2, [3, [4.0]]]]]", "[1.5] * 3000", "[1.5, 2.5] * 1500"};
+      "[[1, [2, [3, [4]]]]]", "[[1.0, [2, [3, [4.0]]]]]",
+      // Over the harness's 64 KiB hashing chunk.
+      "[1.5] * 5000", "[1.5, 2.5] * 2500", "[1] * 30000", "[1.0] * 30000"};
   Problem p;
   p.task_id = "HumanEval/901";
   p.entry_point = "f";
@@ -591,8 +597,10 @@ TEST(IoModeTest, HarnessDigestsAreEqualityDigests) {
   for (size_t i = 0; i < values.size(); ++i) p.base_inputs.push_back(absl::StrCat("[", i, "]"));
   p.has_inputs = true;
   const std::string solution = p.prompt + p.canonical_solution;
-  const std::string as_values = RunHarness(IoProgram(p, solution, nullptr, IoSettings{}, std::nullopt), "values");
-  const std::string as_digests = RunHarness(IoProgram(p, solution, nullptr, IoSettings{}, 0), "digests");
+  const std::string as_values =
+      RunHarness(IoProgram(p, solution, nullptr, IoSettings{}, std::nullopt), "values");
+  const std::string as_digests =
+      RunHarness(IoProgram(p, solution, nullptr, IoSettings{}, 0), "digests");
   IoRecords v = ParseIoRecords(as_values, kNonce);
   IoRecords d = ParseIoRecords(as_digests, kNonce);
   ASSERT_EQ(v.groups[kBase].size(), values.size()) << as_values.substr(0, 2000);
@@ -622,6 +630,21 @@ TEST(IoModeTest, HarnessDigestsAreEqualityDigests) {
       EXPECT_EQ(same, PyEquals(decoded[i], decoded[j])) << values[i] << " vs " << values[j];
     }
   }
+}
+
+// A reference run ended by the wall-clock backstop says the machine was busy, not that
+// the canonical solution fails: the task is graded in assert mode this time, not cached,
+// and measured again by the next build.
+TEST_F(IoOracleCacheTest, AWallTimeoutOfTheReferenceIsNotCached) {
+  runner_.wall_timeouts = 1;
+  IoOracleSet first = Build();
+  EXPECT_FALSE(first.oracles[0].usable);
+  EXPECT_NE(log_.str().find("wall-clock backstop"), std::string::npos) << log_.str();
+  IoOracleSet second = Build();
+  EXPECT_EQ(runner_.runs, 2);
+  EXPECT_TRUE(second.oracles[0].usable) << second.oracles[0].failure;
+  EXPECT_EQ(Build().oracles[0].digest, second.oracles[0].digest);
+  EXPECT_EQ(runner_.runs, 2);  // read from the cache
 }
 
 TEST(IoModeTest, ModeSelection) {
