@@ -396,13 +396,17 @@ def finish(problems, plan, total, seed):
     return samples
 
 
-def memory(problems, plan, total, seed):
+def memory(problems, plan, total, seed, distinct=None):
     """Yields `total` canonical samples cycling over the problems (problem i % P), each a
-    unique program text: for the grader-memory run, where the sample count is the point."""
+    unique program text: for the grader-memory run, where the sample count is the point.
+    `distinct`: only that many program texts (sample i has text i % distinct; every
+    completion_id stays unique), so that the run costs `distinct` sandbox runs and the
+    rest is the grader's per-sample bookkeeping (reading, checking, dedup, results)."""
     usable = [p for p in problems if plan[p["task_id"]].get("correct")]
     for i in range(total):
+        text = i if distinct is None else i % distinct
         yield _sample(usable[i % len(usable)], "correct", "canonical", i // len(usable),
-                      f"seed={seed} memory {i}")
+                      f"seed={seed} memory {text}")
 
 
 def write_jsonl(path, samples):

@@ -52,18 +52,14 @@ const Case kCases[] = {
     {"are_equivalent", fathom::grader::ProblemFormat::kMbppPlus, {"[1]", "[2]", "[3]"}},
 };
 
-fathom::grader::IoOracle MakeOracle() {
-  fathom::grader::IoOracle o;
-  o.usable = true;
-  o.expected[0] = {PyValue::Int(42), PyValue::Float(1.0),
-                   PyValue::Container(Kind::kList, {PyValue::Str("a"), PyValue::None()})};
-  o.expected[1] = {PyValue::Container(Kind::kFrozenSet, {PyValue::Int(1), PyValue::Int(2)}),
-                   PyValue::Container(Kind::kDict, {PyValue::Str("k"), PyValue::Float(0.5)})};
-  o.cpu_us[0] = {1000, 2000, 500};
-  o.cpu_us[1] = {100, 3000000};
-  o.digest = "0";
-  o.expected_bytes = 64;
-  return o;
+fathom::grader::IoOracle MakeOracle(const fathom::grader::Problem& problem) {
+  return fathom::grader::IoOracleFromValues(
+      problem,
+      {PyValue::Int(42), PyValue::Float(1.0),
+       PyValue::Container(Kind::kList, {PyValue::Str("a"), PyValue::None()})},
+      {PyValue::Container(Kind::kFrozenSet, {PyValue::Int(1), PyValue::Int(2)}),
+       PyValue::Container(Kind::kDict, {PyValue::Str("k"), PyValue::Float(0.5)})},
+      {1000, 2000, 500}, {100, 3000000});
 }
 
 // The verdict as the results file, the journal and the cache write it, read back.
@@ -113,7 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::set<int64_t> seen;
     for (const auto& [index, rec] : recs.groups[g]) {
       FUZZ_CHECK(index >= 0 && seen.insert(index).second);
-      FUZZ_CHECK(rec.kind == 'V' || rec.kind == 'E' || rec.kind == 'T' || rec.kind == 'U');
+      FUZZ_CHECK(rec.kind == 'V' || rec.kind == 'W' || rec.kind == 'E' || rec.kind == 'T' ||
+                 rec.kind == 'U');
     }
   }
   if (!recs.groups[0].empty() || !recs.groups[1].empty() || recs.setup_failed) {
@@ -131,9 +128,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   problem.atol = (data[2] & 4) != 0 ? 1e-6 : 0;
   fathom::grader::IoSettings settings;
   settings.test_details = (data[2] & 1) != 0;
-  const fathom::grader::IoOracle oracle = MakeOracle();
+  const fathom::grader::IoOracle oracle = MakeOracle(problem);
   fathom::grader::Verdict io =
-      fathom::grader::DecideIoVerdict(run, kNonce, problem, oracle, settings);
+      fathom::grader::DecideIoVerdict(run, kNonce, problem, oracle, settings,
+                                      (data[2] & 8) != 0 ? 200 : int64_t{1} << 20);
   FUZZ_CHECK(io.io);
   FUZZ_CHECK(io.status != fathom::grader::SampleStatus::kSandboxError);
   FUZZ_CHECK(!io.result.empty());

@@ -3,7 +3,9 @@
 // then encoding reaches a fixed point that decodes to an equal value (floats by their
 // bits); on values a real Python could send (no duplicate set elements or dict keys),
 // == is symmetric, reflexive without NaN, and agrees with hash identity (equal hashable
-// values have equal keys and only they do); PyRepr stays within its bound.
+// values have equal keys and only they do) and with equality digests (equal digests
+// exactly for equal values); PyRepr stays within its bound; a wire is refused by
+// EqualityDigest exactly when DecodePyValue refuses it.
 //
 // Input: one wire value, or two separated by the first '|' (a byte no wire value holds).
 #include <cmath>
@@ -50,6 +52,7 @@ bool HasNan(const PyValue& v) {
 // Decodes `wire`; for a valid one checks the round trip and the bound of PyRepr.
 std::optional<PyValue> Decode(absl::string_view wire) {
   absl::StatusOr<PyValue> v = fathom::grader::DecodePyValue(wire);
+  FUZZ_CHECK(v.ok() == fathom::grader::EqualityDigest(wire).ok());
   if (!v.ok()) return std::nullopt;
   const std::string once = fathom::grader::EncodePyValue(*v);
   FUZZ_CHECK(once.size() <= wire.size());  // only leading zeros of lengths are dropped
@@ -78,5 +81,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<std::string> ka = fathom::grader::PyHashKey(*a);
   std::optional<std::string> kb = fathom::grader::PyHashKey(*b);
   if (ka && kb) FUZZ_CHECK(eq == (*ka == *kb));
+  // Equality digests (compared without the values) decide exactly as ==.
+  auto da = fathom::grader::EqualityDigest(fathom::grader::EncodePyValue(*a));
+  auto db = fathom::grader::EqualityDigest(fathom::grader::EncodePyValue(*b));
+  FUZZ_CHECK(da.ok() && db.ok());
+  FUZZ_CHECK(eq == (da->has_value() && db->has_value() && **da == **db));
   return 0;
 }

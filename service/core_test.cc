@@ -182,13 +182,9 @@ class CoreTest : public ::testing::Test {
       }
       if (io_oracles_) {
         plus.setup.io.oracles.resize(2);
-        grader::IoOracle& o = plus.setup.io.oracles[0];
-        o.usable = true;
-        o.expected[grader::kBase] = {grader::PyValue::Int(1), grader::PyValue::Int(2)};
-        o.expected[grader::kPlus] = {grader::PyValue::Int(3)};
-        o.cpu_us[grader::kBase] = {100, 100};
-        o.cpu_us[grader::kPlus] = {100};
-        o.digest = "d0";
+        plus.setup.io.oracles[0] = grader::IoOracleFromValues(
+            plus.set.problems[0], {grader::PyValue::Int(1), grader::PyValue::Int(2)},
+            {grader::PyValue::Int(3)}, {100, 100}, {100});
         plus.setup.io.oracles[1].failure = "canonical solution: failed";
         plus.setup.io.unusable_tasks = {"P/1"};
         plus.setup.io.cached = true;

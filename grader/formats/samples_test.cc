@@ -132,6 +132,13 @@ TEST_F(SamplesTest, CheckerFlagsUnknownTasksAndDuplicateIds) {
   EXPECT_TRUE(checker.Check(*s).ok());
   EXPECT_THAT(std::string(checker.Check(*s).message()),
               ::testing::HasSubstr("f:1: duplicate completion_id 3 for task H/0"));
+  // The same id for another task, and the id 3 as a string, are other pairs.
+  for (const char* other : {R"({"task_id":7,"completion":"","completion_id":3})",
+                            R"({"task_id":"H/0","completion":"","completion_id":"3"})"}) {
+    auto o = ParseSampleRecord(nlohmann::ordered_json::parse(other), "f:4");
+    ASSERT_TRUE(o.ok());
+    EXPECT_TRUE(checker.Check(*o).ok()) << other;
+  }
   auto u = ParseSampleRecord(nlohmann::ordered_json::parse(R"({"task_id":"Q","completion":""})"),
                              "f:2");
   EXPECT_THAT(std::string(checker.Check(*u).message()),

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -37,16 +38,24 @@ void Sha256::UpdateField(absl::string_view data) {
   Update(data);
 }
 
-std::string Sha256::FinalHex() {
+std::array<char, 32> Sha256::FinalBytes() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   CheckOk(EVP_DigestFinal_ex(ctx_.get(), digest, &len), "EVP_DigestFinal_ex");
+  CheckOk(len == 32, "EVP_DigestFinal_ex length");
+  std::array<char, 32> out;
+  std::memcpy(out.data(), digest, out.size());
+  return out;
+}
+
+std::string Sha256::FinalHex() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
+  out.reserve(64);
+  for (char c : FinalBytes()) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
   }
   return out;
 }

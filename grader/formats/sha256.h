@@ -8,6 +8,7 @@
 
 #include <openssl/types.h>
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,8 @@ class Sha256 {
   void UpdateField(absl::string_view data);
   // The digest as 64 lowercase hex characters. The object must not be used afterwards.
   std::string FinalHex();
+  // The digest as its 32 bytes. The object must not be used afterwards.
+  std::array<char, 32> FinalBytes();
 
  private:
   struct CtxFree {

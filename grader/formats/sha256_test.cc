@@ -1,8 +1,10 @@
 // Known-answer tests for grader/sha256.
 #include "grader/formats/sha256.h"
 
+#include <array>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 
 namespace fathom::grader {
@@ -27,6 +29,15 @@ TEST(Sha256Test, IncrementalEqualsOneShot) {
     h.Update(data.substr(split));
     EXPECT_EQ(h.FinalHex(), Sha256Hex(data)) << split;
   }
+}
+
+TEST(Sha256Test, BytesAreTheHexDigits) {
+  Sha256 h;
+  h.Update("abc");
+  std::array<char, 32> bytes = h.FinalBytes();
+  std::string hex;
+  for (char c : bytes) hex += absl::StrFormat("%02x", static_cast<unsigned char>(c));
+  EXPECT_EQ(hex, Sha256Hex("abc"));
 }
 
 TEST(Sha256Test, FieldsAreUnambiguous) {

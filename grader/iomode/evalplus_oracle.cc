@@ -86,17 +86,6 @@ std::optional<std::set<std::string>> PySetOf(const PyValue& v) {
   }
 }
 
-bool IsFloats(const PyValue& v) {
-  if (v.kind == Kind::kFloat) return true;
-  if ((v.kind == Kind::kList || v.kind == Kind::kTuple) && !v.items.empty()) {
-    for (const PyValue& item : v.items) {
-      if (item.kind != Kind::kFloat) return false;
-    }
-    return true;
-  }
-  return false;
-}
-
 // The argument list of an input, parsed; null when it cannot be (special oracles then
 // reject, as EvalPlus's would raise on arguments it cannot use).
 nlohmann::json ParseArgs(absl::string_view input_json) {
@@ -196,45 +185,83 @@ bool AllClose(const PyValue& out, const PyValue& exp, double rtol, double atol) 
   return true;
 }
 
+bool IsFloats(const PyValue& v) {
+  if (v.kind == Kind::kFloat) return true;
+  if ((v.kind == Kind::kList || v.kind == Kind::kTuple) && !v.items.empty()) {
+    for (const PyValue& item : v.items) {
+      if (item.kind != Kind::kFloat) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool IsNumericArray(const PyValue& v) { return ToArray(v).has_value(); }
+
+bool NeedsAnswerValue(EvalPlusDataset dataset, absl::string_view entry_point) {
+  if (dataset == EvalPlusDataset::kHumanEval) return entry_point == "find_zero";
+  return entry_point == "sum_div" || entry_point == "surface_Area" ||
+         entry_point == "digit_distance_nums" || Among(entry_point, kSetEqualTasks);
+}
+
+bool NeedsExpectedValue(EvalPlusDataset dataset, absl::string_view entry_point,
+                        bool atol_may_be_set, const PyValue* exp) {
+  if (dataset == EvalPlusDataset::kMbpp && Among(entry_point, kSetEqualTasks)) return true;
+  return atol_may_be_set && (exp == nullptr || IsNumericArray(*exp));
+}
+
 bool EvalPlusAccepts(OracleState& state, absl::string_view input_json, const PyValue& out,
                      const PyValue& exp) {
-  bool exact = PyEquals(out, exp);
+  return EvalPlusAccepts(state, OracleInput{input_json, &out, &exp, PyEquals(out, exp),
+                                            IsFloats(exp)});
+}
+
+bool EvalPlusAccepts(OracleState& state, const OracleInput& in) {
+  const PyValue* out = in.out;
+  const PyValue* exp = in.exp;
+  bool exact = in.exact;
   const std::string& entry = state.entry_point;
   if (state.dataset == EvalPlusDataset::kMbpp) {
     if (entry == "are_equivalent") {
       exact = true;
     } else if (entry == "sum_div") {
-      exact = exact || PyEquals(out, PyValue::Int(0));
+      exact = exact || (out != nullptr && PyEquals(*out, PyValue::Int(0)));
     } else if (entry == "surface_Area") {
       if (!exact) {
-        std::optional<double> want = SurfaceArea(ParseArgs(input_json));
-        std::optional<double> got = PyNumber(out);
+        std::optional<double> want = SurfaceArea(ParseArgs(in.input_json));
+        std::optional<double> got = out != nullptr ? PyNumber(*out) : std::nullopt;
         if (!want || !got) return false;  // EvalPlus's subtraction would raise
         exact = std::fabs(*got - *want) <= state.atol;
       }
     } else if (entry == "digit_distance_nums") {
       if (!exact) {
-        std::optional<int64_t> want = DigitDistance(input_json);
-        if (!want) return false;
-        exact = PyEquals(out, PyValue::Int(*want));
+        std::optional<int64_t> want = DigitDistance(in.input_json);
+        if (!want || out == nullptr) return false;
+        exact = PyEquals(*out, PyValue::Int(*want));
       }
     } else if (Among(entry, kSetEqualTasks)) {
-      std::optional<std::set<std::string>> so = PySetOf(out), se = PySetOf(exp);
+      if (out == nullptr || exp == nullptr) return false;  // never digests (see header)
+      std::optional<std::set<std::string>> so = PySetOf(*out), se = PySetOf(*exp);
       if (!so || !se) return false;  // set() would raise
       exact = *so == *se;
     }
   } else if (entry == "find_zero") {
-    std::optional<double> residual = PolyAt(ParseArgs(input_json), out);
+    if (out == nullptr) return false;  // a digest is no number
+    std::optional<double> residual = PolyAt(ParseArgs(in.input_json), *out);
     return residual && *residual <= state.atol;
   }
-  if (state.atol == 0 && IsFloats(exp)) state.atol = 1e-6;
+  if (state.atol == 0 && in.exp_is_floats) state.atol = 1e-6;
   if (!exact && state.atol != 0) {
-    if (out.kind != exp.kind) return false;
-    if ((exp.kind == Kind::kList || exp.kind == Kind::kTuple) &&
-        out.items.size() != exp.items.size()) {
+    // An expected output known by its digest alone is no numeric array (see
+    // NeedsExpectedValue): allclose would be false. An answer known by its digest alone
+    // is over the harness's digest threshold: see the header.
+    if (out == nullptr || exp == nullptr) return false;
+    if (out->kind != exp->kind) return false;
+    if ((exp->kind == Kind::kList || exp->kind == Kind::kTuple) &&
+        out->items.size() != exp->items.size()) {
       return false;
     }
-    return AllClose(out, exp, 1e-07, state.atol);
+    return AllClose(*out, *exp, 1e-07, state.atol);
   }
   return exact;
 }

@@ -22,6 +22,18 @@
 // Anything that would raise in EvalPlus (set() of an int, arithmetic on a string) is a
 // rejection, as it is there.
 //
+// Digests (py_value.h): the grader keeps most expected outputs as their equality digests
+// only, and the harness sends answers over its threshold the same way; `exact` is then
+// the digests' equality, which is Python's ==. What needs more is kept or sent as a value:
+// the expected outputs of the set-equality tasks, and those numpy would take as a numeric
+// array once the group's atol may be non-zero (NeedsExpectedValue); the answers of the
+// tasks whose oracle computes with them (NeedsAnswerValue: the harness never digests
+// them). The one case decided differently from EvalPlus: an answer over the threshold
+// (64 KiB of wire text, kIoDigestOverBytes) that is not equal to a kept numeric expected
+// output is rejected without numpy.allclose, which could accept it only by broadcasting
+// (an array of higher rank whose rows are all close to the expected one): every kept
+// value is small (a task with one over 1/32 of the threshold has no digests at all).
+//
 // Thread safety: an OracleState is used by one thread; the functions are pure otherwise.
 #ifndef FATHOM_GRADER_IOMODE_EVALPLUS_ORACLE_H_
 #define FATHOM_GRADER_IOMODE_EVALPLUS_ORACLE_H_
@@ -47,6 +59,32 @@ struct OracleState {
 // (used by the special oracles only) and whose expected output is `exp`.
 bool EvalPlusAccepts(OracleState& state, absl::string_view input_json, const PyValue& out,
                      const PyValue& exp);
+
+// One input as far as the grader holds it (see Digests above).
+struct OracleInput {
+  absl::string_view input_json;
+  const PyValue* out = nullptr;  // the answer; null: known by its equality digest only
+  const PyValue* exp = nullptr;  // the expected output; null: likewise
+  bool exact = false;            // out == exp (PyEquals, or equal digests)
+  bool exp_is_floats = false;    // IsFloats(exp)
+};
+// The same rule; needs `exp` where NeedsExpectedValue says so, `out` where
+// NeedsAnswerValue does (a missing one is a rejection there).
+bool EvalPlusAccepts(OracleState& state, const OracleInput& in);
+
+// EvalPlus's is_floats: a float, or a non-empty list/tuple of floats only.
+bool IsFloats(const PyValue& v);
+// Whether numpy takes `v` as a numeric array (numpy.allclose can accept it).
+bool IsNumericArray(const PyValue& v);
+
+// Whether the rule needs the expected output itself at an input, not only its digest
+// and IsFloats: the set-equality tasks', and numeric arrays (`exp` null: not known yet,
+// taken as one) where the group's atol may be non-zero (the problem's atol, or an
+// earlier or this input's expected output is floats).
+bool NeedsExpectedValue(EvalPlusDataset dataset, absl::string_view entry_point,
+                        bool atol_may_be_set, const PyValue* exp);
+// Whether the rule computes with the answer itself (special oracles).
+bool NeedsAnswerValue(EvalPlusDataset dataset, absl::string_view entry_point);
 
 // numpy.allclose(out, exp, rtol, atol) on plain values (exposed for tests).
 bool AllClose(const PyValue& out, const PyValue& exp, double rtol, double atol);

@@ -31,7 +31,9 @@
 #ifndef FATHOM_GRADER_IOMODE_IO_MODE_H_
 #define FATHOM_GRADER_IOMODE_IO_MODE_H_
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -63,7 +65,10 @@ const char* GradeModeName(GradeMode mode);
 bool UsesIoMode(GradeMode mode, const Problem& problem);
 
 // Bumped whenever io_harness.py or the record format changes (part of cache keys).
-inline constexpr int kIoHarnessVersion = 6;
+inline constexpr int kIoHarnessVersion = 7;
+
+// The format of the expected-outputs cache file (see BuildIoOracles).
+inline constexpr int kIoExpectedFormatVersion = 2;
 
 struct IoSettings {
   // EvalPlus's --min-time-limit (1 s) and --gt-time-limit-factor (4).
@@ -82,15 +87,83 @@ struct IoSettings {
 enum IoGroup { kBase = 0, kPlus = 1 };
 const char* IoGroupName(int group);  // "base", "plus"
 
+// Bytes of wire text over which the harness sends an answer as its equality digest (a
+// 'W' record, py_value.h) instead of the value: answers (and the expected outputs, which
+// come the same way) stay small in the grader's memory however large the values are.
+inline constexpr int64_t kIoDigestOverBytes = int64_t{64} << 10;
+
+// One input's expected output, as kept: its equality digest always; the value itself only
+// where EvalPlus's rule needs more than equality (evalplus_oracle.h NeedsExpectedValue).
+struct IoExpected {
+  std::array<char, 32> digest{};  // raw SHA-256 of the equality form
+  uint32_t value_offset = 0;      // into IoOracle::values, when has_value
+  uint32_t value_size = 0;
+  bool has_form = true;    // false: the value equals nothing (a NaN inside)
+  bool is_floats = false;  // EvalPlus's is_floats(exp)
+  bool has_value = false;
+};
+
 // What the canonical solution returned, for one problem.
 struct IoOracle {
   bool usable = false;   // false: the problem is graded in assert mode instead
   std::string failure;   // why not usable
-  std::vector<PyValue> expected[2];
+  std::vector<IoExpected> expected[2];
   std::vector<int64_t> cpu_us[2];  // the canonical's CPU time per input
-  std::string digest;              // SHA-256 of the expected values (part of keys)
-  int64_t expected_bytes = 0;      // their wire size (sizes the output cap)
+  std::string values;              // the kept values' wire texts, back to back
+  // Candidates send every answer as a value (no digests): a task whose oracle computes
+  // with answers, or one with a kept value too large for the digest threshold.
+  bool full_values = false;
+  // SHA-256 over the expected outputs, the CPU times, full_values and expected_bytes
+  // (part of keys; checks cache lines).
+  std::string digest;
+  // The wire size of the canonical's answers, every one as a value (sizes the output
+  // cap, which a digested answer counts at that size: see ParseIoRecords).
+  int64_t expected_bytes = 0;
+
+  size_t inputs(int group) const { return expected[group].size(); }
+  // The wire text of a kept value.
+  absl::string_view ValueWire(const IoExpected& e) const {
+    return absl::string_view(values).substr(e.value_offset, e.value_size);
+  }
 };
+
+// Makes an IoOracle from the canonical solution's answers, input by input and group by
+// group (base first), as its reference run sent them. Not thread-safe.
+class IoOracleBuilder {
+ public:
+  // `digest_over`: the threshold the reference run had (nullopt: none, every answer a value).
+  IoOracleBuilder(const Problem& problem, std::optional<int64_t> digest_over);
+  // An answer sent as a value ('V'). InvalidArgument: not a wire value.
+  absl::Status AddValue(int group, absl::string_view wire, int64_t cpu_us);
+  // An answer sent as its digest ('W'). InvalidArgument: a malformed payload.
+  absl::Status AddDigest(int group, absl::string_view payload, int64_t cpu_us);
+  // True when an input needs its value (NeedsExpectedValue) but only its digest came:
+  // the reference has to run again without digests.
+  bool needs_values() const { return needs_values_; }
+  // The usable oracle.
+  IoOracle Finish();
+
+ private:
+  absl::Status Add(int group, absl::string_view digest, bool has_form, bool is_floats,
+                   absl::string_view wire, int64_t wire_bytes, int64_t cpu_us);
+  const Problem& problem_;
+  const std::optional<int64_t> digest_over_;
+  IoOracle oracle_;
+  bool atol_may_be_set_[2] = {false, false};
+  int64_t largest_kept_ = 0;
+  bool needs_values_ = false;
+};
+
+// The oracle IoOracleBuilder makes when the canonical solution answers `base` and `plus`
+// with these values (each sent as a value) at these CPU times (one per value): for tests
+// and fuzzers.
+IoOracle IoOracleFromValues(const Problem& problem, const std::vector<PyValue>& base,
+                            const std::vector<PyValue>& plus,
+                            const std::vector<int64_t>& base_cpu_us,
+                            const std::vector<int64_t>& plus_cpu_us);
+
+// The harness's digest threshold for the candidates of `oracle` (nullopt: none).
+std::optional<int64_t> IoDigestOver(const IoOracle& oracle);
 
 struct IoOracleSet {
   std::vector<IoOracle> oracles;  // ProblemSet order; unused entries stay !usable
@@ -148,16 +221,18 @@ sandbox::Limits IoRunLimits(const IoOracle& oracle, const IoSettings& settings,
 std::string IoSolutionCode(const Problem& problem, absl::string_view code, bool is_solution);
 
 // The file the sandbox runs: the harness around `solution`, with the problem's inputs.
-// `oracle` null: reference mode (no limits; "is not None" oracles project their outputs).
+// `oracle` null: reference mode (no limits; "is not None" oracles project their outputs;
+// answers over `reference_digest_over` bytes sent as digests, nullopt: none).
 // Deterministic: the same arguments give the same text.
 std::string IoProgram(const Problem& problem, absl::string_view solution,
-                      const IoOracle* oracle, const IoSettings& settings);
+                      const IoOracle* oracle, const IoSettings& settings,
+                      std::optional<int64_t> reference_digest_over = kIoDigestOverBytes);
 
-// One record the harness sent.
+// One record the harness sent; `payload` points into the data it was parsed from.
 struct IoRecord {
-  char kind = 0;        // 'V', 'E', 'T', 'U'
+  char kind = 0;        // 'V', 'W', 'E', 'T', 'U'
   int64_t cpu_us = 0;
-  std::string payload;
+  absl::string_view payload;
 };
 struct IoRecords {
   bool setup_failed = false;  // 'X': the program raised before any call
@@ -165,15 +240,26 @@ struct IoRecords {
   std::vector<std::pair<int64_t, IoRecord>> groups[2];  // (index, record), first per index
   bool group_done[2] = {false, false};
   bool all_done = false;
+  // The stream, with every 'W' answer counted at its value's size, went over the output
+  // cap: the run ends there, as an output_limit (see ParseIoRecords).
+  bool output_cut = false;
 };
 // The records in `stdout_data` marked with `nonce`; parsing stops at the first malformed
-// one (what came before counts).
-IoRecords ParseIoRecords(absl::string_view stdout_data, absl::string_view nonce);
+// one (what came before counts). The records point into `stdout_data`, which must
+// outlive them.
+// `output_cap` > 0: the run's output cap (max_output_bytes). An answer sent as a digest
+// ('W') counts at the size its value would have taken on the channel, so that a run
+// stops where the same run with every answer sent as a value would have been cut by
+// the sandbox: the records from there on are dropped and output_cut is set. Digests
+// save the grader's memory; they change no verdict.
+IoRecords ParseIoRecords(absl::string_view stdout_data, absl::string_view nonce,
+                         int64_t output_cap = 0);
 
-// The verdict of a candidate run whose stdin carried `nonce` (see the header comment).
+// The verdict of a candidate run whose stdin carried `nonce` and whose output cap was
+// `output_cap` (see the header comment and ParseIoRecords).
 Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::string_view nonce,
                         const Problem& problem, const IoOracle& oracle,
-                        const IoSettings& settings);
+                        const IoSettings& settings, int64_t output_cap);
 
 // The dataset whose special oracles apply to `problem`.
 EvalPlusDataset DatasetOf(const Problem& problem);

@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "grader/formats/sha256.h"
 
 namespace fathom::grader {
 namespace {
@@ -22,6 +23,30 @@ int HexDigit(char c) {
 }
 
 std::string U64Hex(uint64_t v) { return absl::StrFormat("%x", v); }
+
+bool AppendHashKey(const PyValue& v, std::string* out);
+
+// Where an equality form goes: SHA-256, fed in chunks (a form can be as long as the wire).
+class FormSink {
+ public:
+  void Append(absl::string_view data) {
+    buffer_.append(data.data(), data.size());
+    if (buffer_.size() >= kChunk) Flush();
+  }
+  std::string FinalHex() {
+    Flush();
+    return hash_.FinalHex();
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 16;
+  void Flush() {
+    hash_.Update(buffer_);
+    buffer_.clear();
+  }
+  Sha256 hash_;
+  std::string buffer_;
+};
 
 class Decoder {
  public:
@@ -113,22 +138,9 @@ class Decoder {
       case 'd':
       case 'S':
       case 'Z': {
-        out->kind = tag == 'l'   ? Kind::kList
-                    : tag == 't' ? Kind::kTuple
-                    : tag == 'd' ? Kind::kDict
-                    : tag == 'S' ? Kind::kSet
-                                 : Kind::kFrozenSet;
-        size_t start = pos_;
-        uint64_t n = 0;
-        while (pos_ < w_.size() && w_[pos_] >= '0' && w_[pos_] <= '9' && pos_ - start < 12) {
-          n = n * 10 + static_cast<uint64_t>(w_[pos_] - '0');
-          ++pos_;
-        }
-        if (pos_ == start || pos_ >= w_.size() || w_[pos_] != ':') return Error("bad length");
-        ++pos_;
-        uint64_t count = tag == 'd' ? 2 * n : n;
-        // Every value takes at least one byte: a length beyond the rest is a lie.
-        if (count > w_.size() - pos_) return Error("length beyond the data");
+        out->kind = ContainerKind(tag);
+        uint64_t count = 0;
+        if (absl::Status s = ContainerCount(tag, &count); !s.ok()) return s;
         out->items.resize(count);
         for (PyValue& item : out->items) {
           if (absl::Status s = Value(&item, depth + 1); !s.ok()) return s;
@@ -143,7 +155,102 @@ class Decoder {
 
   bool AtEnd() const { return pos_ == w_.size(); }
 
+  // The equality form (py_value.h) of the next value, fed to `out`; *hashable says
+  // whether Python could hash it (a set element, a dict key). Sets no_form() instead
+  // when the value equals nothing, and goes on: the whole wire is still checked, so a
+  // malformed value is an error here exactly when DecodePyValue refuses it.
+  absl::Status Form(FormSink& out, int depth, bool* hashable) {
+    if (depth > kMaxPyValueDepth) return Error("nested too deeply");
+    if (pos_ >= w_.size()) return Error("truncated");
+    const char tag = w_[pos_];
+    const size_t start = pos_;
+    *hashable = true;
+    if (!IsContainerTag(tag)) {
+      PyValue v;
+      if (absl::Status s = Value(&v, depth); !s.ok()) return s;
+      if (tag == 's' || tag == 'i' || tag == 'n') {
+        out.Append(w_.substr(start, pos_ - start));  // already canonical (checked above)
+      } else {
+        std::string form;
+        if (!AppendHashKey(v, &form)) no_form_ = true;  // a NaN
+        out.Append(form);
+      }
+      return absl::OkStatus();
+    }
+    ++pos_;
+    uint64_t count = 0;
+    if (absl::Status s = ContainerCount(tag, &count); !s.ok()) return s;
+    if (tag == 'l' || tag == 't') {
+      *hashable = tag == 't';
+      out.Append(absl::StrCat(std::string(1, tag), count, ":"));
+      for (uint64_t i = 0; i < count; ++i) {
+        bool item_hashable = true;
+        if (absl::Status s = Form(out, depth + 1, &item_hashable); !s.ok()) return s;
+        *hashable = *hashable && item_hashable;
+      }
+      return absl::OkStatus();
+    }
+    // Sets and dicts: their members' digests in sorted order, so that the order the
+    // harness met them in does not matter.
+    const bool dict = tag == 'd';
+    const uint64_t n = dict ? count / 2 : count;
+    *hashable = tag == 'Z';
+    std::vector<std::string> members;
+    members.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      FormSink key;
+      bool key_hashable = true;
+      if (absl::Status s = Form(key, depth + 1, &key_hashable); !s.ok()) return s;
+      if (!key_hashable) no_form_ = true;  // Python cannot hold it: equal to nothing
+      std::string member = key.FinalHex();
+      if (dict) {
+        FormSink value;
+        bool value_hashable = true;
+        if (absl::Status s = Form(value, depth + 1, &value_hashable); !s.ok()) return s;
+        member += value.FinalHex();
+      }
+      members.push_back(std::move(member));
+    }
+    std::sort(members.begin(), members.end());
+    for (size_t i = 1; i < members.size(); ++i) {
+      // Two equal elements or keys: no real set or dict holds them.
+      if (members[i].compare(0, 64, members[i - 1], 0, 64) == 0) no_form_ = true;
+    }
+    out.Append(absl::StrCat(dict ? "d" : "z", n, ":"));
+    for (const std::string& m : members) out.Append(m);
+    return absl::OkStatus();
+  }
+
+  bool no_form() const { return no_form_; }
+
  private:
+  static bool IsContainerTag(char tag) {
+    return tag == 'l' || tag == 't' || tag == 'd' || tag == 'S' || tag == 'Z';
+  }
+  static Kind ContainerKind(char tag) {
+    return tag == 'l'   ? Kind::kList
+           : tag == 't' ? Kind::kTuple
+           : tag == 'd' ? Kind::kDict
+           : tag == 'S' ? Kind::kSet
+                        : Kind::kFrozenSet;
+  }
+
+  // "N:" after a container's tag: its count of values (twice N for a dict).
+  absl::Status ContainerCount(char tag, uint64_t* count) {
+    size_t start = pos_;
+    uint64_t n = 0;
+    while (pos_ < w_.size() && w_[pos_] >= '0' && w_[pos_] <= '9' && pos_ - start < 12) {
+      n = n * 10 + static_cast<uint64_t>(w_[pos_] - '0');
+      ++pos_;
+    }
+    if (pos_ == start || pos_ >= w_.size() || w_[pos_] != ':') return Error("bad length");
+    ++pos_;
+    *count = tag == 'd' ? 2 * n : n;
+    // Every value takes at least one byte: a length beyond the rest is a lie.
+    if (*count > w_.size() - pos_) return Error("length beyond the data");
+    return absl::OkStatus();
+  }
+
   // 16 hex digits: the bits of a double.
   absl::Status Double(double* out) {
     if (w_.size() - pos_ < 16) return Error("truncated float");
@@ -160,6 +267,7 @@ class Decoder {
 
   absl::string_view w_;
   size_t pos_ = 0;
+  bool no_form_ = false;
 };
 
 // The exact integer value of an integral finite double, as (negative, hex magnitude).
@@ -458,6 +566,16 @@ absl::StatusOr<PyValue> DecodePyValue(absl::string_view wire) {
   if (absl::Status s = d.Value(&v, 0); !s.ok()) return s;
   if (!d.AtEnd()) return d.Error("trailing bytes");
   return v;
+}
+
+absl::StatusOr<std::optional<std::string>> EqualityDigest(absl::string_view wire) {
+  Decoder d(wire);
+  FormSink sink;
+  bool hashable = true;
+  if (absl::Status s = d.Form(sink, 0, &hashable); !s.ok()) return s;
+  if (!d.AtEnd()) return d.Error("trailing bytes");
+  if (d.no_form()) return std::optional<std::string>();
+  return std::optional<std::string>(sink.FinalHex());
 }
 
 std::string EncodePyValue(const PyValue& v) {

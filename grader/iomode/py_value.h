@@ -28,6 +28,24 @@
 // 1.0, NaN != NaN), list != tuple, set == frozenset, dict keys match by hash equality
 // (1, 1.0 and True are one key), strings by code points.
 //
+// Equality digests: values compared without holding them (the I/O mode keeps most
+// expected outputs, and the harness sends large answers, as this digest only). The
+// equality form of a value is its wire text made canonical, so that two values have the
+// same form exactly when they are equal:
+//   numbers      bool, int and integral finite floats as the int ("i1;" for True, 1 and
+//                1.0; "i0;" for -0.0); other floats as on the wire; a complex with a zero
+//                imaginary part as its real part (a float), else "c" with the real part's
+//                -0.0 written as 0.0
+//   str, None, list, tuple   as on the wire, with their items' forms
+//   set, frozenset   "z" N ":" and the N elements' digests (64 hex) in sorted order
+//   dict         "d" N ":" and N key digest + value digest pairs, sorted
+// A value with a NaN anywhere equals nothing and has no form; neither has one that no
+// real Python value can be (an unhashable set element or dict key, two equal elements
+// or keys). The digest is the SHA-256 (hex) of the form. io_harness.py computes the same
+// digests from the Python objects (its `encode` with canonical=True); tests check that
+// both sides agree. On values Python can hold, EqualityDigest(a) == EqualityDigest(b),
+// both present, exactly when PyEquals(a, b).
+//
 // Pure functions; thread-safe.
 #ifndef FATHOM_GRADER_IOMODE_PY_VALUE_H_
 #define FATHOM_GRADER_IOMODE_PY_VALUE_H_
@@ -78,6 +96,11 @@ const char* PyTypeName(PyValue::Kind kind);
 // offset on anything malformed; nesting deeper than kMaxPyValueDepth is refused.
 inline constexpr int kMaxPyValueDepth = 2000;
 absl::StatusOr<PyValue> DecodePyValue(absl::string_view wire);
+
+// The equality digest (see above) of exactly one wire value: nullopt for a value that
+// equals nothing; InvalidArgument exactly where DecodePyValue refuses the wire. Streams
+// over the wire: no value tree is built (sets and dicts hold their members' digests).
+absl::StatusOr<std::optional<std::string>> EqualityDigest(absl::string_view wire);
 
 // The wire text of `v` (the inverse of DecodePyValue).
 std::string EncodePyValue(const PyValue& v);

@@ -38,7 +38,8 @@ Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Pro
   std::string nonce = NewNonce();
   spec.has_stdin = true;
   spec.stdin_data = nonce + (spec.trace_phases ? " trace\n" : "\n");
-  return DecideIoVerdict(runner.Run(spec), nonce, problem, oracle, settings);
+  const int64_t output_cap = spec.limits.max_output_bytes;
+  return DecideIoVerdict(runner.Run(spec), nonce, problem, oracle, settings, output_cap);
 }
 
 GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,

@@ -7,7 +7,10 @@
 #ifndef FATHOM_GRADER_PIPELINE_SAMPLE_GRADER_H_
 #define FATHOM_GRADER_PIPELINE_SAMPLE_GRADER_H_
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -20,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "grader/formats/extract.h"
 #include "grader/formats/problems.h"
+#include "grader/formats/sha256.h"
 #include "grader/iomode/io_mode.h"
 #include "grader/pipeline/result_cache.h"
 #include "grader/pipeline/runtime_context.h"
@@ -124,6 +128,8 @@ inline Verdict SharedVerdict(Verdict v) {
 // Finished verdicts are kept up to `max_done_bytes` (oldest evicted first; keys in
 // progress are never evicted), so memory stays flat however many distinct programs a run
 // or a long stream grades: duplicates are usually close together (a task's n samples).
+// Keys are held as 32 bytes (a ProgramKey's hex decoded, any other key's SHA-256), not as
+// the text: a finished entry costs about 300 bytes.
 template <typename Waiter>
 class DedupTable {
  public:
@@ -143,7 +149,7 @@ class DedupTable {
   };
 
   Claim ClaimKey(const std::string& key, Waiter waiter, Verdict* verdict) {
-    auto [it, inserted] = entries_.try_emplace(key);
+    auto [it, inserted] = entries_.try_emplace(CompactKey(key));
     if (inserted) {
       if (cache_ == nullptr) return Claim::kRun;
       std::optional<Verdict> hit = cache_->Lookup(key);
@@ -164,27 +170,29 @@ class DedupTable {
   // unless the key is already done. Sandbox errors are not the program's: ignored.
   void Seed(const std::string& key, Verdict verdict) {
     if (verdict.status == SampleStatus::kSandboxError) return;
-    Entry& e = entries_[key];
+    const Key k = CompactKey(key);
+    Entry& e = entries_[k];
     if (e.done) return;
     verdict.cache_hit = false;
-    Remember(key, e, std::move(verdict));
+    Remember(k, key.size(), e, std::move(verdict));
   }
 
   // The run claimed with kRun (or a Seed for a claimed key) is over: returns the waiters,
   // each of which takes SharedVerdict(verdict). After a sandbox error the key is
   // forgotten, so a later duplicate runs again.
   std::vector<Waiter> Finish(const std::string& key, const Verdict& verdict) {
-    auto it = entries_.find(key);
+    const Key k = CompactKey(key);
+    auto it = entries_.find(k);
     if (it == entries_.end()) return {};
     std::vector<Waiter> waiters = std::move(it->second.waiters);
     it->second.waiters.clear();
     if (verdict.status == SampleStatus::kSandboxError) {
-      if (it->second.done) done_bytes_ -= Cost(key, it->second.verdict);
+      if (it->second.done) done_bytes_ -= it->second.cost;
       entries_.erase(it);
     } else {
       Verdict kept = verdict;
       kept.cache_hit = false;
-      Remember(key, it->second, std::move(kept));
+      Remember(k, key.size(), it->second, std::move(kept));
     }
     return waiters;
   }
@@ -193,25 +201,53 @@ class DedupTable {
   int64_t done_bytes() const { return done_bytes_; }
 
  private:
+  using Key = std::array<char, 32>;
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      size_t h;
+      std::memcpy(&h, k.data(), sizeof h);  // already uniform
+      return h;
+    }
+  };
   struct Entry {
     bool done = false;
+    int64_t cost = 0;  // when done: what it counts against max_done_bytes_
     Verdict verdict;
     std::vector<Waiter> waiters;
   };
-  static int64_t Cost(const std::string& key, const Verdict& v) {
-    return static_cast<int64_t>(key.size() + v.result.size() + v.stderr_tail.size() + 160);
+  // 64 lowercase hex digits (every ProgramKey) decoded; any other key hashed.
+  static Key CompactKey(const std::string& key) {
+    Key out;
+    if (key.size() == 64 && std::all_of(key.begin(), key.end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        })) {
+      for (size_t i = 0; i < 32; ++i) {
+        auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+        out[i] = static_cast<char>(nibble(key[2 * i]) * 16 + nibble(key[2 * i + 1]));
+      }
+      return out;
+    }
+    Sha256 h;
+    h.Update(key);
+    return h.FinalBytes();
   }
-  void Remember(const std::string& key, Entry& e, Verdict verdict) {
-    if (e.done) done_bytes_ -= Cost(key, e.verdict);
+  // An estimate of a finished entry's bytes, by its key's text size (eviction depends on
+  // it, not on how the key is held).
+  static int64_t Cost(size_t key_size, const Verdict& v) {
+    return static_cast<int64_t>(key_size + v.result.size() + v.stderr_tail.size() + 160);
+  }
+  void Remember(const Key& key, size_t key_size, Entry& e, Verdict verdict) {
+    if (e.done) done_bytes_ -= e.cost;
     e.done = true;
     e.verdict = std::move(verdict);
-    done_bytes_ += Cost(key, e.verdict);
+    e.cost = Cost(key_size, e.verdict);
+    done_bytes_ += e.cost;
     done_order_.push_back(key);
     while (done_bytes_ > max_done_bytes_ && !done_order_.empty()) {
       auto it = entries_.find(done_order_.front());
       done_order_.pop_front();
       if (it != entries_.end() && it->second.done && it->second.waiters.empty()) {
-        done_bytes_ -= Cost(it->first, it->second.verdict);
+        done_bytes_ -= it->second.cost;
         entries_.erase(it);
       }
     }
@@ -219,8 +255,8 @@ class DedupTable {
 
   const int64_t max_done_bytes_;
   const DiskCache* cache_ = nullptr;
-  std::unordered_map<std::string, Entry> entries_;
-  std::deque<std::string> done_order_;  // finished keys, oldest first (may hold stale ones)
+  std::unordered_map<Key, Entry, KeyHash> entries_;
+  std::deque<Key> done_order_;  // finished keys, oldest first (may hold stale ones)
   int64_t done_bytes_ = 0;
 };
 

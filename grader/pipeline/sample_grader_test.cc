@@ -122,6 +122,25 @@ TEST(DedupTableTest, SeedKeepsTheFirstKnownVerdictAndIgnoresSandboxErrors) {
   EXPECT_THAT(table.Finish("unknown", hit), IsEmpty());
 }
 
+// Keys are held as 32 bytes: a ProgramKey's hex decoded, any other key hashed. Keys that
+// differ stay apart, however they are written.
+TEST(DedupTableTest, KeysStayDistinctWhateverTheirForm) {
+  DedupTable<int> table;
+  Verdict v;
+  const std::string hex(64, 'a');
+  std::string upper(64, 'A');
+  std::string other = hex;
+  other[63] = 'b';
+  for (const std::string& key : {hex, upper, other, hex.substr(1), std::string(32, '\xaa')}) {
+    EXPECT_EQ(table.ClaimKey(key, 0, &v), DedupTable<int>::Claim::kRun) << key;
+    table.Finish(key, MakeVerdict(SampleStatus::kPassed, key));
+  }
+  for (const std::string& key : {hex, upper, other, hex.substr(1), std::string(32, '\xaa')}) {
+    ASSERT_EQ(table.ClaimKey(key, 1, &v), DedupTable<int>::Claim::kDone) << key;
+    EXPECT_EQ(v.result, key);
+  }
+}
+
 TEST(DedupTableTest, FinishedVerdictsAreBoundedOldestFirst) {
   // Room for about two verdicts: the third finished key evicts the first.
   DedupTable<int> table(2 * (1 + 6 + 160) + 10);
