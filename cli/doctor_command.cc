@@ -12,6 +12,7 @@
 #include "cli/runtime_check.h"
 #include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
+#include "sandbox/landlock.h"
 
 namespace fathom::cli {
 namespace {
@@ -80,6 +81,22 @@ int DoctorMain(int argc, char** argv) {
                                    : !probe.seccomp_notify.available ? "unavailable"
                                                                      : "off"},
                          {"detail", probe.seccomp_notify.reason}};
+  // How the host's /dev and the other runs are kept from programs (sandbox/landlock.h).
+  {
+    const int abi = sandbox::LandlockAbi();
+    const bool private_dev = active.Has(sandbox::Layer::kMountNs);
+    j["host_devices"] = {
+        {"state", private_dev ? "private /dev" : abi > 0 ? "landlock" : "host modes"},
+        {"detail", private_dev ? "the mount namespace gives each run its own /dev"
+                   : abi > 0   ? absl::StrCat("no mount namespace: Landlock ABI ", abi,
+                                              " keeps programs to /dev/null, zero, full, "
+                                              "random, urandom and shm, and out of other "
+                                              "runs' /proc",
+                                              abi >= 6 ? " and signals" : "")
+                               : "no mount namespace and no Landlock: the host's device "
+                                 "modes alone decide what programs may open, and runs "
+                                 "can reach each other (same uid)"}};
+  }
 
   // Every runtime: installed or not (and the packages that install it); an installed
   // one's version as the sandbox sees it and its known-pass and known-fail programs run
@@ -161,6 +178,10 @@ int DoctorMain(int argc, char** argv) {
     state.resize(14, ' ');
     std::cout << "  " << "  notify  " << state
               << j["seccomp_notify"]["detail"].get<std::string>() << "\n";
+    std::string dev = j["host_devices"]["state"].get<std::string>();
+    dev.resize(14, ' ');
+    std::cout << "  " << "devices   " << dev << j["host_devices"]["detail"].get<std::string>()
+              << "\n";
   }
   std::cout << "\nruntimes\n";
   for (const auto& r : runtimes) {

@@ -30,6 +30,7 @@ absl::string_view ChildStageName(ChildStage stage) {
     case ChildStage::kStdio: return "setting up stdio";
     case ChildStage::kCapabilities: return "dropping capabilities";
     case ChildStage::kSeccomp: return "installing the seccomp filter";
+    case ChildStage::kLandlock: return "confining the program with Landlock";
     case ChildStage::kExec: return "execve";
   }
   return "unknown";

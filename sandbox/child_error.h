@@ -36,6 +36,7 @@ enum class ChildStage : int32_t {
   kCapabilities,
   kSeccomp,
   kExec,
+  kLandlock,  // Landlock without a mount namespace (sandbox/landlock.h)
 };
 
 absl::string_view ChildStageName(ChildStage stage);

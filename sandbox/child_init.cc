@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sandbox/child_error.h"
+#include "sandbox/landlock.h"
 #include "sandbox/mounts.h"
 #include "sandbox/rlimits.h"
 #include "sandbox/seccomp.h"
@@ -84,6 +85,11 @@ struct ProgramStart {
   if (p.mount_ns && chdir(kSandboxWorkDir) != 0) ChildFail(ChildStage::kChdir, errno);
   if (p.rlimits) {
     if (int e = ApplyRlimitsInChild(p.rlimit_plan); e != 0) ChildFail(ChildStage::kRlimit, e);
+  }
+  if (p.landlock_abi > 0) {
+    if (int e = ConfineWithLandlockInChild(p.landlock_abi); e != 0) {
+      ChildFail(ChildStage::kLandlock, e);
+    }
   }
   // Seccomp last: after it only execve of the runtime is possible. The listener lands in
   // the table shared with init, close-on-exec (sandbox/seccomp_notify.h).

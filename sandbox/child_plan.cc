@@ -7,6 +7,7 @@
 #include <new>
 
 #include "absl/strings/string_view.h"
+#include "sandbox/landlock.h"
 
 namespace fathom::sandbox {
 namespace {
@@ -91,6 +92,10 @@ ChildPlan LayerFlags(const LayerSet& layers, const Identity& identity) {
   plan.mount_ns = layers.Has(Layer::kMountNs);
   plan.uts_ns = layers.Has(Layer::kUtsNs);
   plan.rlimits = layers.Has(Layer::kRlimits);
+  if (!plan.mount_ns) {
+    static const int abi = LandlockAbi();
+    plan.landlock_abi = abi;
+  }
   plan.identity = identity;
   return plan;
 }

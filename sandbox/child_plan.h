@@ -32,6 +32,9 @@ struct ChildPlan {
   bool mount_ns = false;
   bool uts_ns = false;
   bool rlimits = false;
+  // Without a mount namespace: the kernel's Landlock ABI, with which the program is kept
+  // from the host's devices and from other runs (sandbox/landlock.h); 0 when unavailable.
+  int landlock_abi = 0;
   Identity identity{};
   const ChildMountOp* mount_ops = nullptr;
   size_t mount_op_count = 0;

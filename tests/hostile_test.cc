@@ -55,6 +55,7 @@
 #include "absl/strings/strip.h"
 #include "grader/policy/policy.h"
 #include "gtest/gtest.h"
+#include "sandbox/landlock.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
@@ -216,7 +217,7 @@ struct Program {
 const std::set<std::string>& KnownKeys() {
   static const auto* keys = new std::set<std::string>{
       "expect",         "expect-no-ns",        "limits",          "run-first",
-      "host-without-ia32", "no-ns-leaves",     "exit-code",       "signal",
+      "host-without-ia32", "no-ns-leaves",     "no-ns-needs",     "exit-code",       "signal",
       "stdout-contains", "stdout-not-contains", "stderr-contains", "stderr-not-contains",
       "stdout-size",    "stderr-size",         "stdout-truncated", "stderr-truncated",
       "stdout-crc32",   "stdout-pattern",      "syscall"};
@@ -780,6 +781,14 @@ class HostileTest : public ::testing::TestWithParam<Case> {
   }
 };
 
+// "# no-ns-needs: landlock": the namespaces-off promise rests on Landlock
+// (sandbox/landlock.h); on a kernel without it the case is skipped with this reason.
+std::string NoLandlockReason(const Program& p) {
+  if (p.One("no-ns-needs") != "landlock" || sandbox::LandlockAbi() > 0) return "";
+  return absl::StrCat(p.file, ": this kernel has no Landlock, which the namespaces-off "
+                      "promise needs (tests/hostile/README.md, no-ns)");
+}
+
 TEST_P(HostileTest, BehavesAsPromised) {
   HostileEnvironment* env = HostileEnvironment::Get();
   ASSERT_NE(env, nullptr);
@@ -787,6 +796,9 @@ TEST_P(HostileTest, BehavesAsPromised) {
   const Case& c = GetParam();
   absl::StatusOr<Program> program = LoadProgram(c.file);
   ASSERT_TRUE(program.ok()) << program.status();
+  if (std::string why = NoLandlockReason(*program); c.mode == Mode::kNoNamespaces && !why.empty()) {
+    GTEST_SKIP() << why;
+  }
   absl::StatusOr<sandbox::Runner*> sb = env->RunnerFor(c.mode);
   ASSERT_TRUE(sb.ok()) << sb.status();
   if (c.mode != Mode::kNoNamespaces) {
@@ -841,6 +853,9 @@ TEST_P(ConcurrentRunsTest, AttackerVersusVictim) {
   absl::StatusOr<Program> attacker = LoadProgram("concurrent/attacker.py");
   ASSERT_TRUE(victim.ok()) << victim.status();
   ASSERT_TRUE(attacker.ok()) << attacker.status();
+  if (std::string why = NoLandlockReason(*attacker); mode == Mode::kNoNamespaces && !why.empty()) {
+    GTEST_SKIP() << why;
+  }
   absl::StatusOr<sandbox::Runner*> sb = env->RunnerFor(mode);
   ASSERT_TRUE(sb.ok()) << sb.status();
   extra_vars_.push_back({"{{VICTIM_TOKEN}}", NewUuid()});
