@@ -142,7 +142,10 @@ class ZygoteRunner final : public Runner {
   ZygoteRunner(Sandbox* sandbox, ZygoteOptions options);
   // The service spec of a slot's zygote, controlled through `control_fd`.
   ServiceSpec ServiceSpecFor(int control_fd) const;
-  absl::Status StartSlot(Slot& slot);
+  absl::Status StartSlot(Slot& slot);  // LaunchSlot, then AwaitSlot
+  // Starts the slot's zygote; AwaitSlot waits for it to be ready (its imports done).
+  absl::Status LaunchSlot(Slot& slot);
+  absl::Status AwaitSlot(Slot& slot);
   // Waits for a free slot and marks it busy; ReleaseSlot gives it back.
   Slot* AcquireSlot();
   void ReleaseSlot(Slot* slot);
