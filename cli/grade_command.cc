@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <future>
 #include <iostream>
 #include <set>
 
@@ -346,15 +347,18 @@ int GradeMain(int argc, char** argv) {
     PrintError("grade", std::string(prepared.status().message()));
     return kExitUsage;
   }
-  // The interpreter's version, asked in the sandbox itself: part of the fingerprint.
-  absl::StatusOr<grader::RuntimeContext> runtime =
-      grader::ProbeRuntime(**sb, *prepared, options.limits, policy->hash, layers.Names());
+  // The interpreter's version, asked in the sandbox itself: part of the fingerprint. A
+  // fresh interpreter's start-up, so it runs while the zygotes start.
+  std::future<absl::StatusOr<grader::RuntimeContext>> probe = std::async(std::launch::async, [&] {
+    return grader::ProbeRuntime(**sb, *prepared, options.limits, policy->hash, layers.Names());
+  });
+  RunnerChoice runner =
+      MakeRunner(**sb, *prepared, options.workers, !flags.GetBool("no-zygote"));
+  absl::StatusOr<grader::RuntimeContext> runtime = probe.get();
   if (!runtime.ok()) {
     PrintError("grade", absl::StrCat("sandbox error: ", runtime.status().message()));
     return kExitSandboxErrors;
   }
-  RunnerChoice runner =
-      MakeRunner(**sb, *prepared, options.workers, !flags.GetBool("no-zygote"));
   if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
 
   CommandLog log(std::cerr, "grade");
