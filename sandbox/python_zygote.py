@@ -183,10 +183,23 @@ def exit_code(e):
 def finalize(rc):
     """What Py_FinalizeEx does that a program can observe: wait for its threads, run its
     atexit functions, flush the standard streams (a failed stdout flush exits 120)."""
+    try:
+        import atexit
+        exit_funcs = atexit._ncallbacks()
+    except BaseException:
+        exit_funcs = 1
     threading = sys.modules.get("threading")
     if threading is not None:
         try:
-            threading._shutdown()
+            # _shutdown marks the main thread stopped, runs the threading module's exit
+            # hooks and joins the other threads. With no other thread and no hook, only
+            # program code that runs after it could see a difference (an atexit function,
+            # a std stream of the program's own being flushed); with none of those either,
+            # it is skipped: it touched about 50 of the zygote's pages (each copied).
+            if (exit_funcs or len(threading._active) > 1 or threading._threading_atexits
+                    or threading._shutdown_locks or sys.stdout is not sys.__stdout__
+                    or sys.stderr is not sys.__stderr__):
+                threading._shutdown()
         except BaseException:
             pass
     try:
