@@ -659,20 +659,21 @@ static int await_child(int ctl, pid_t pid) {
   return rc;
 }
 
-/* The zygote's loop (the protocol is in sandbox/python_zygote.py). In C, not Python: the
- * zygote works while its spare is alive, and every page it wrote would be copied for
- * one of the two; this loop writes a few words of stack and nothing of the interpreter's
- * heap. Forks the first spare, sends READY, then serves requests until the grader closes
- * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns
- * child_code() with its request in *req, whose error pipe the caller closes once nothing
- * more can fail before the program runs (for a usual request, descriptor kUsualErrFd). With `share_ipc` the children keep
- * the zygote's IPC namespace instead of making their own. */
 /* What fathom_zygote_serve returns in a child: 0, or for a usual request 2 (3 when the
  * request asks for phase tracing), so that Python need not read *req for it. */
 static int child_code(const struct child_request* req) {
   return req->script == NULL ? 0 : req->trace ? 3 : 2;
 }
 
+/* The zygote's loop (the protocol is in sandbox/python_zygote.py). In C, not Python: the
+ * zygote works while its spare is alive, and every page it wrote would be copied for
+ * one of the two; this loop writes a few words of stack and nothing of the interpreter's
+ * heap. Forks the first spare, sends READY, then serves requests until the grader closes
+ * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns
+ * child_code() with its request in *req, whose error pipe the caller closes once nothing
+ * more can fail before the program runs (for a usual request, descriptor kUsualErrFd).
+ * With `share_ipc` the children keep the zygote's IPC namespace instead of making their
+ * own. */
 int fathom_zygote_serve(int ctl, int share_ipc, struct child_request* req) {
   if (mount_scratch() != 0) return -1;
   struct spare sp;
