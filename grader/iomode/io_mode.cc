@@ -17,6 +17,7 @@
 #include "grader/formats/sha256.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/cpu_model.h"
+#include "grader/pipeline/phase_trace.h"
 #include "grader/pipeline/program.h"
 #include "grader/pipeline/result_cache.h"
 #include "grader/pipeline/scheduler.h"
@@ -258,6 +259,7 @@ IoRecords ParseIoRecords(absl::string_view data, absl::string_view nonce) {
         out.setup_payload = std::string(payload);
       } else if (kind == 'Z') {
         out.all_done = true;
+        out.trace = std::string(payload);
       }
       continue;
     }
@@ -283,6 +285,7 @@ Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::str
   const bool run_timeout = r.status == sandbox::RunStatus::kCpuTimeout ||
                            r.status == sandbox::RunStatus::kWallTimeout;
   IoRecords recs = ParseIoRecords(r.stdout_data, nonce);
+  ParseHarnessTrace(recs.trace, &v.trace.child);
 
   if (recs.setup_failed) {
     std::string type, message;

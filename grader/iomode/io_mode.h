@@ -161,6 +161,7 @@ struct IoRecords {
   std::vector<std::pair<int64_t, IoRecord>> groups[2];  // (index, record), first per index
   bool group_done[2] = {false, false};
   bool all_done = false;
+  std::string trace;  // 'Z''s payload: the harness's phase points, when traced (phase_trace.h)
 };
 // The records in `stdout_data` marked with `nonce`; parsing stops at the first malformed
 // one (what came before counts).
