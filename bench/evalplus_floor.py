@@ -72,8 +72,11 @@ def conversions():
     """{task number: rebuild(args)} for MBPP+, from fathom's own table (io_mode.cc) and
     rules (io_harness.py)."""
     namespace = {}
-    with open(os.path.join(REPO, "grader", "iomode", "io_harness.py"), encoding="utf-8") as f:
-        exec(compile(f.read(), "io_harness.py", "exec"), namespace)
+    # The harness module's order (program.h: HarnessModuleSource): io_harness.py's
+    # definitions take their default arguments from harness_common.py's names.
+    for name in ("harness_common.py", "io_harness.py"):
+        with open(os.path.join(REPO, "grader", "iomode", name), encoding="utf-8") as f:
+            exec(compile(f.read(), name, "exec"), namespace)
     rules = namespace["_FATHOM_CONVERSIONS"]
     with open(os.path.join(REPO, "grader", "iomode", "io_mode.cc"), encoding="utf-8") as f:
         source = f.read()
