@@ -98,6 +98,11 @@ def load_problems(path, io=False):
             for field in fields:
                 if field in ("base_input", "plus_input") and isinstance(record.get(field), list):
                     continue
+                if field == "plus_input" and record.get(field) == {}:
+                    # MBPP+ (line 364) has `"plus_input": {}`: no inputs, as EvalPlus and
+                    # fathom (grader/formats/problems.cc) read it.
+                    record[field] = []
+                    continue
                 if not isinstance(record.get(field), str):
                     raise ValueError(f"{path}:{number}: field '{field}' missing or not a string")
             problems.append(record)

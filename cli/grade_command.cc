@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <set>
 
@@ -422,17 +423,22 @@ int StartRuntime(const Flags& flags, const std::string& cmd, int workers,
     return kExitUsage;
   }
   g.prepared = *std::move(prepared);
-  // Compile outcomes (and a precompiled header) are kept across runs in `cache_dir`.
+  // Compile outcomes (and a precompiled header) are kept across runs in `cache_dir`. The
+  // probe is a fresh interpreter's start-up, so it runs while the zygotes start.
   std::string pch_note;
-  absl::StatusOr<grader::RuntimeContext> runtime = grader::ProbeRuntime(
-      *g.sb, g.prepared, limits, g.policy->hash, g.layers.Names(), cache_dir, &pch_note);
+  std::future<absl::StatusOr<grader::RuntimeContext>> probe =
+      std::async(std::launch::async, [&] {
+        return grader::ProbeRuntime(*g.sb, g.prepared, limits, g.policy->hash,
+                                    g.layers.Names(), cache_dir, &pch_note);
+      });
+  g.runner = MakeRunner(*g.sb, g.prepared, workers, !flags.GetBool("no-zygote"));
+  absl::StatusOr<grader::RuntimeContext> runtime = probe.get();
   if (!runtime.ok()) {
     PrintError(cmd, absl::StrCat("sandbox error: ", runtime.status().message()));
     return kExitSandboxErrors;
   }
   if (!pch_note.empty()) PrintError(cmd, absl::StrCat("warning: ", pch_note));
   g.runtime = *std::move(runtime);
-  g.runner = MakeRunner(*g.sb, g.prepared, workers, !flags.GetBool("no-zygote"));
   return kExitOk;
 }
 

@@ -342,6 +342,7 @@ struct child_request {
 static char* usual_prefix;
 static size_t usual_prefix_len;
 static char usual_script[256];
+enum { kUsualErrFd = 3 };  /* a usual child's error pipe (python_zygote.py: USUAL_ERR_FD) */
 
 /* In the zygote, before serving: `prefix` holds the records ('a', 'o', 'e') a usual
  * request starts with, `script` the path its 's' record names. 0 or an errno. */
@@ -547,7 +548,13 @@ static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_p
   out->trace = trace;
   out->script = NULL;
   out->script_len = 0;
-  (void)usual_request(body, len, &out->script, &out->script_len);
+  if (usual_request(body, len, &out->script, &out->script_len) && err_fd != kUsualErrFd) {
+    /* Python finds the error pipe here without asking (every other descriptor but the
+     * stdio is closed by now). */
+    if (dup2(err_fd, kUsualErrFd) < 0) return fail(err_fd, "arranging descriptors", errno);
+    close(err_fd);
+    out->err_fd = err_fd = kUsualErrFd;
+  }
   if (trace) {
     struct trace_point done;
     trace_now(&done);
@@ -652,19 +659,26 @@ static int await_child(int ctl, pid_t pid) {
   return rc;
 }
 
+/* What fathom_zygote_serve returns in a child: 0, or for a usual request 2 (3 when the
+ * request asks for phase tracing), so that Python need not read *req for it. */
+static int child_code(const struct child_request* req) {
+  return req->script == NULL ? 0 : req->trace ? 3 : 2;
+}
+
 /* The zygote's loop (the protocol is in sandbox/python_zygote.py). In C, not Python: the
  * zygote works while its spare is alive, and every page it wrote would be copied for
  * one of the two; this loop writes a few words of stack and nothing of the interpreter's
  * heap. Forks the first spare, sends READY, then serves requests until the grader closes
- * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns 0 with
- * its request in *req, whose error pipe the caller closes once nothing more can fail
- * before the program runs. With `share_ipc` the children keep
- * the zygote's IPC namespace instead of making their own. */
+ * `ctl` (returns 1) or something fails (-1 with errno set). In a child it returns
+ * child_code() with its request in *req, whose error pipe the caller closes once nothing
+ * more can fail before the program runs (for a usual request, descriptor kUsualErrFd).
+ * With `share_ipc` the children keep the zygote's IPC namespace instead of making their
+ * own. */
 int fathom_zygote_serve(int ctl, int share_ipc, struct child_request* req) {
   if (mount_scratch() != 0) return -1;
   struct spare sp;
   int r = spawn(&sp, share_ipc, req);
-  if (r <= 0) return r;
+  if (r <= 0) return r < 0 ? r : child_code(req);
   if (send_msg(ctl, "READY", 5) != 0) return -1;
   for (;;) {
     char m[64];
@@ -741,6 +755,6 @@ int fathom_zygote_serve(int ctl, int share_ipc, struct child_request* req) {
     if (len < 0 || (size_t)len >= sizeof(out)) len = (int)strlen(out);
     if (send_msg(ctl, out, (size_t)len) != 0) return -1;
     r = spawn(&sp, share_ipc, req);
-    if (r <= 0) return r;
+    if (r <= 0) return r < 0 ? r : child_code(req);
   }
 }

@@ -292,6 +292,88 @@ print(os.path.exists("/tmp/left-behind"), os.path.exists("/dev/shm/left-behind")
   EXPECT_EQ(zygote_->stats().restarts, 0);
 }
 
+// The zygote prepares sys.argv, the std streams and __main__ for the usual request (the
+// runtime's script, environment and stdio pipes) before it forks; a request that differs
+// sets its own up in its child, and the next usual program finds the usual state again.
+TEST_F(ZygoteTest, UnusualRequestsSetUpTheirOwnStateAndLeaveTheUsualOne) {
+  const std::string program = R"PY(
+import os, sys
+print(sys.argv, os.environ.get("EXTRA"), __name__, __file__, sys.stdout.isatty())
+)PY";
+  RunSpec unusual = Spec(program);
+  unusual.argv.push_back("--flag");
+  unusual.env.push_back("EXTRA=1");
+  ASSERT_TRUE(zygote_->Serves(unusual));
+  absl::StatusOr<RunResult> fresh = sandbox_->Run(unusual);
+  absl::StatusOr<RunResult> warm = zygote_->Run(unusual);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_EQ(warm->stdout_data, fresh->stdout_data);
+  EXPECT_EQ(warm->stdout_data, "['main.py', '--flag'] 1 __main__ /tmp/main.py False\n");
+  absl::StatusOr<RunResult> usual = zygote_->Run(Spec(program));
+  ASSERT_TRUE(usual.ok()) << usual.status();
+  EXPECT_EQ(usual->stdout_data, "['main.py'] None __main__ /tmp/main.py False\n");
+  EXPECT_EQ(zygote_->stats().restarts, 0);
+}
+
+// The child skips threading's shutdown when nothing left to run could see it; what runs
+// after it (an atexit function, a stream of the program's own flushed at exit) sees the
+// main thread stopped, as after a fresh interpreter's shutdown. (A fresh interpreter also
+// flushes the std streams once right after the script, before its shutdown, which the
+// zygote's children do not: only the last flush is compared.)
+TEST_F(ZygoteTest, CodeRunAtExitSeesTheMainThreadStoppedAsInAFreshInterpreter) {
+  const std::string with_atexit = R"PY(
+import atexit, os, threading
+atexit.register(lambda: os.write(1, b"atexit alive=%d\n" % threading.main_thread().is_alive()))
+os.write(1, b"main alive=%d\n" % threading.main_thread().is_alive())
+)PY";
+  const std::string with_stream = R"PY(
+import io, os, sys, threading
+class Out(io.StringIO):
+    def flush(self):
+        os.write(1, b"flush alive=%d\n" % threading.main_thread().is_alive())
+sys.stdout = Out()
+)PY";
+  absl::StatusOr<RunResult> fresh = sandbox_->Run(Spec(with_atexit));
+  absl::StatusOr<RunResult> warm = zygote_->Run(Spec(with_atexit));
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_EQ(fresh->stdout_data, "main alive=1\natexit alive=0\n");
+  EXPECT_EQ(warm->stdout_data, fresh->stdout_data);
+  fresh = sandbox_->Run(Spec(with_stream));
+  warm = zygote_->Run(Spec(with_stream));
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_TRUE(absl::EndsWith(fresh->stdout_data, "flush alive=0\n")) << fresh->stdout_data;
+  EXPECT_EQ(warm->stdout_data, "flush alive=0\n");
+  EXPECT_EQ(warm->status, RunStatus::kOk) << Describe(warm);
+  EXPECT_EQ(zygote_->stats().restarts, 0);
+}
+
+// With RunSpec::trace_phases the run reports where its time went: the zygote's fork and
+// reaping, and the child's phases in order, each with its CPU time and page faults.
+TEST_F(ZygoteTest, TracedRunReportsItsPhases) {
+  RunSpec spec = Spec("print('traced')\n");
+  spec.trace_phases = true;
+  absl::StatusOr<RunResult> r = zygote_->Run(spec);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RunStatus::kOk) << Describe(r);
+  EXPECT_EQ(r->stdout_data, "traced\n");
+  std::vector<std::string> names;
+  for (const sandbox::PhaseTime& p : sandbox::TracePhases(r->trace)) {
+    names.push_back(p.name);
+    EXPECT_GE(p.wall_us, 0) << p.name;
+    EXPECT_GE(p.cpu_us, 0) << p.name;
+    EXPECT_GE(p.minflt, 0) << p.name;
+    EXPECT_EQ(p.in_zygote, p.name == "fork" || p.name == "reap") << p.name;
+  }
+  EXPECT_EQ(absl::StrJoin(names, " "), "fork spare layers interp exit reap");
+  // Off by default: nothing recorded.
+  absl::StatusOr<RunResult> plain = zygote_->Run(Spec("print('plain')\n"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_TRUE(plain->trace.empty());
+}
+
 // The children share the zygote's /tmp and /dev/shm, which it empties after each run
 // (zygote_child.c, empty_scratch). A program that leaves a hostile mess behind: files it
 // made unreadable and undeletable for itself, a symlink out of the tmpfs, a hard link,

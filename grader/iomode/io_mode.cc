@@ -18,6 +18,7 @@
 #include "grader/formats/sha256.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/cpu_model.h"
+#include "grader/pipeline/phase_trace.h"
 #include "grader/pipeline/program.h"
 #include "grader/pipeline/result_cache.h"
 #include "grader/pipeline/scheduler.h"
@@ -351,6 +352,7 @@ IoRecords ParseIoRecords(absl::string_view data, absl::string_view nonce,
         out.setup_payload = std::string(payload);
       } else if (kind == 'Z') {
         out.all_done = true;
+        out.trace = std::string(payload);
       }
       continue;
     }
@@ -377,6 +379,7 @@ Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::str
   if (!run.ok() || v.status == SampleStatus::kSandboxError) return v;
   const sandbox::RunResult& r = *run;
   IoRecords recs = ParseIoRecords(r.stdout_data, nonce, output_cap);
+  ParseHarnessTrace(recs.trace, &v.trace.child);
   // Cut where the sandbox would have cut the stream of values: what the run did later
   // did not happen.
   const sandbox::RunStatus run_status =

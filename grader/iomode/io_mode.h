@@ -243,6 +243,7 @@ struct IoRecords {
   // The stream, with every 'W' answer counted at its value's size, went over the output
   // cap: the run ends there, as an output_limit (see ParseIoRecords).
   bool output_cut = false;
+  std::string trace;  // 'Z''s payload: the harness's phase points, when traced (phase_trace.h)
 };
 // The records in `stdout_data` marked with `nonce`; parsing stops at the first malformed
 // one (what came before counts). The records point into `stdout_data`, which must

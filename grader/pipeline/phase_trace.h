@@ -13,6 +13,8 @@
 //   compile  the program compiled
 //   program  the program returned or raised
 //   record   about to write the record (then the process exits)
+// (The I/O-mode harness: main, harness, then program (the program run and every input's
+// call, each value sent as it comes) and record; it sends its points in its "Z" record.)
 // Nothing here decides a verdict: a program may forge its points, as it may slow itself.
 //
 // Thread-safe (pure functions).

@@ -24,8 +24,7 @@ namespace {
 constexpr char kAssertHarness[] = R"PY(
 # fathom assert-mode harness v5: runs a program as openai/human-eval does and reports its
 # outcome on a private channel (see grader/pipeline/program.h in the fathom sources).
-def _fathom_run(src):
-    import contextlib, json, os, sys
+def _fathom_run(src, json=_fathom_json, os=_fathom_os, sys=_fathom_sys):
     read, write, dup, exit_now = os.read, os.write, os.dup, os._exit
     assertion_error, memory_error, base_exception = AssertionError, MemoryError, BaseException
     nonce = _fathom_read_nonce(read)
@@ -74,11 +73,19 @@ def _fathom_run(src):
     stream = _fathom_no_read_stream()
     _fathom_trace("harness")
     try:
-        with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
+        # contextlib.redirect_stdout and redirect_stderr, spelled out (their objects
+        # and calls cost a child about 40 copied pages).
+        saved_stdout, saved_stderr = sys.stdout, sys.stderr
+        sys.stdout = stream
+        sys.stderr = stream
+        try:
             sys.stdin = stream
             code = compile(src, "<string>", "exec")  # what exec(src) would compile
             _fathom_trace("compile")
             exec(code, {})
+        finally:
+            sys.stderr = saved_stderr
+            sys.stdout = saved_stdout
     except base_exception as e:
         _fathom_trace("program")
         try:

@@ -51,6 +51,27 @@ TEST(WrapInHarnessTest, DeterministicAndEscapesEverything) {
             "_fathom_run('a = \\'\\\\\\\\\\'\\nb = \"\\t\\r\\x01\\x7f\"\\n# caf\xc3\xa9\\n')\n");
 }
 
+TEST(HarnessModuleTest, ProgramsCarryTheModuleFileAndOtherSpecsDoNot) {
+  const std::string file = HarnessModuleName() + ".py";
+  EXPECT_EQ(HarnessModuleName().rfind("_fathom_harness_", 0), 0u);
+  sandbox::RunSpec spec;
+  spec.files.push_back({"main.py", WrapInHarness("x = 1")});
+  AddHarnessFile(&spec);
+  ASSERT_EQ(spec.files.size(), 2u);
+  EXPECT_EQ(spec.files[1].name, file);
+  EXPECT_EQ(spec.files[1].content, HarnessModuleSource());
+  AddHarnessFile(&spec);  // once only
+  EXPECT_EQ(spec.files.size(), 2u);
+  sandbox::RunSpec plain;
+  plain.files.push_back({"main.py", "print('hello')\n"});
+  AddHarnessFile(&plain);
+  EXPECT_EQ(plain.files.size(), 1u);
+  sandbox::ZygoteOptions zygote;
+  PreloadHarness(&zygote);
+  ASSERT_EQ(zygote.preload_sources.size(), 1u);
+  EXPECT_EQ(zygote.preload_sources[0].name, HarnessModuleName());
+}
+
 TEST(NonceTest, FreshAndHex) {
   std::string a = NewNonce(), b = NewNonce();
   EXPECT_EQ(a.size(), 32u);
