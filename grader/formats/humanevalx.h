@@ -12,9 +12,17 @@
 //           one per line, then "\n" + prompt + completion + "\n" + test
 //   Python  CodeGeeX's helper imports, then prompt + completion cut at its first line
 //           that starts with neither a space nor a tab + "\n" + test + "\n"
-//   Go, Java, JavaScript, Rust: not assembled yet (their runtimes add it; see
+//   Go      test_setup (package clause, test imports) + "\n", then an import block of
+//           each IMPORT_HELPER["go"] package that test_setup does not contain and whose
+//           "<name>." the completion mentions, then prompt without its `import` block +
+//           completion + "\n" + test; graded by the go runtime (`go test -c`, run)
+//   Rust    "\nfn main(){ \n } \n" + declaration + prompt + completion + test, graded
+//           by the rust-test runtime (rustc --test with CodeGeeX's crates), as CodeGeeX's
+//           `cargo test --bin` does
+//   Java, JavaScript: not assembled yet (their runtimes add it; see
 //           docs/languages.md). Grading such a problem fails with a clear error.
-// A `solution` sample (a whole program) replaces prompt + completion.
+// A `solution` sample (a whole program) replaces prompt + completion (Rust: declaration
+// + prompt + completion).
 //
 // Pure functions over constant tables; thread-safe.
 #ifndef FATHOM_GRADER_FORMATS_HUMANEVALX_H_
