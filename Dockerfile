@@ -47,7 +47,7 @@ RUN apt-get update -qq \
       libgrpc++1.51 libprotobuf32 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 fathom
-# The go, rust and rust-test runtimes: Debian's toolchains, and the files
+# The go, rust, rust-test, lua, ruby, php and perl runtimes: Debian's toolchains, and the files
 # toolchains/prepare builds for them (Go's build cache with testify, the crates
 # HumanEval-X's Rust tests use) under /usr/local/lib/fathom.
 COPY toolchains /opt/fathom/toolchains
@@ -55,6 +55,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       golang-go golang-github-stretchr-testify-dev \
       rustc cargo librust-rand-dev librust-regex-dev librust-md5-dev \
+      lua5.3 lua-unit ruby php-cli perl libtest-deep-perl \
  && /opt/fathom/toolchains/prepare \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom
