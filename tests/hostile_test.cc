@@ -9,6 +9,13 @@
 // saw no connection. ConcurrentRunsTest runs two programs at once (tests/hostile/concurrent/)
 // to see whether one run can reach another.
 //
+// Other languages (tests/hostile/native/*.c|*.cpp, tests/hostile/bash/*.sh; headers in
+// "//" or "#" comments) run in full isolation under their own runtime (the file's
+// extension picks it, as `fathom run` does): a compiled one is compiled in the sandbox
+// first (its compile step is a sandbox run like the others) and its binary run; the same
+// host checks follow every run. Compiled runtimes need the mount namespace, so they have
+// no namespaces-off mode; the zygote is Python's.
+//
 // Needs root (the sandbox maps the program to uid 65534 and creates cgroups).
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -179,6 +186,8 @@ bool HostHasIa32() {
 // fresh-exec path give identical statuses on this corpus.
 enum class Mode { kFull, kNoNamespaces, kZygote };
 
+bool IsPython(absl::string_view file) { return absl::EndsWith(file, ".py"); }
+
 struct Directive {
   std::string key;
   std::string value;
@@ -240,8 +249,14 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
   p.file = file;
   p.text = ReadAll(kCorpusDir + "/" + file);
   if (p.text.empty()) return absl::NotFoundError(absl::StrCat(file, ": empty or missing"));
+  const absl::string_view comment =
+      IsPython(file) || absl::EndsWith(file, ".sh") || absl::EndsWith(file, ".rb") ||
+              absl::EndsWith(file, ".pl")
+          ? "#"
+      : absl::EndsWith(file, ".lua") ? "--"
+                                     : "//";
   for (absl::string_view line : absl::StrSplit(p.text, '\n')) {
-    if (!absl::ConsumePrefix(&line, "#")) break;
+    if (!absl::ConsumePrefix(&line, comment)) break;
     absl::ConsumePrefix(&line, " ");
     size_t colon = line.find(": ");
     if (colon == absl::string_view::npos || colon == 0) continue;
@@ -257,18 +272,34 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
     }
     p.directives.push_back({std::string(key), std::string(line.substr(colon + 2))});
   }
-  if (p.One("expect").empty() || p.One("expect-no-ns").empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file, ": needs both '# expect:' and '# expect-no-ns:'"));
+  if (p.One("expect").empty() || (IsPython(file) && p.One("expect-no-ns").empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file, IsPython(file) ? ": needs both '# expect:' and '# expect-no-ns:'"
+                             : ": needs an 'expect:' line"));
   }
   return p;
 }
 
-std::vector<std::string> CorpusFiles() {
+// The Python corpus (tests/hostile/*.py) when `python`, else the other languages'
+// sections (native/*.c, native/*.cpp, bash/*.sh, go/*.go, rust/*.rs, lua/*.lua,
+// ruby/*.rb, perl/*.pl), as paths relative to the corpus.
+std::vector<std::string> CorpusFiles(bool python = true) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(kCorpusDir, ec)) {
-    if (e.path().extension() == ".py") files.push_back(e.path().filename().string());
+  if (python) {
+    for (const auto& e : fs::directory_iterator(kCorpusDir, ec)) {
+      if (e.path().extension() == ".py") files.push_back(e.path().filename().string());
+    }
+  } else {
+    for (const char* section : {"native", "bash", "go", "rust", "lua", "ruby", "perl"}) {
+      for (const auto& e : fs::directory_iterator(kCorpusDir + "/" + section, ec)) {
+        const std::string ext = e.path().extension().string();
+        if (ext == ".c" || ext == ".cpp" || ext == ".sh" || ext == ".go" || ext == ".rs" ||
+            ext == ".lua" || ext == ".rb" || ext == ".pl") {
+          files.push_back(absl::StrCat(section, "/", e.path().filename().string()));
+        }
+      }
+    }
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -351,6 +382,21 @@ class HostileEnvironment : public ::testing::Environment {
   const HostFixtures& fixtures() const { return fx_; }
   const grader::PreparedRuntime& runtime() const { return runtime_; }
 
+  // The runtime of `file` (by its extension), prepared once.
+  absl::StatusOr<const grader::PreparedRuntime*> RuntimeFor(const std::string& file) {
+    if (IsPython(file)) return &runtime_;
+    absl::StatusOr<const grader::RuntimePolicy*> rt = policy_->RuntimeForFile(file);
+    if (!rt.ok()) return rt.status();
+    auto it = others_.find((*rt)->name);
+    if (it == others_.end()) {
+      absl::StatusOr<grader::PreparedRuntime> prepared =
+          grader::PrepareRuntime(*policy_, (*rt)->name, /*with_seccomp=*/true);
+      if (!prepared.ok()) return prepared.status();
+      it = others_.emplace((*rt)->name, *std::move(prepared)).first;
+    }
+    return &it->second;
+  }
+
   // What runs the programs of `mode`: its sandbox, or for kZygote a zygote runner (two
   // slots, for the concurrent pair) over the full sandbox.
   absl::StatusOr<sandbox::Runner*> RunnerFor(Mode mode) {
@@ -399,6 +445,7 @@ class HostileEnvironment : public ::testing::Environment {
   std::string setup_error_;
   std::unique_ptr<grader::Policy> policy_;
   grader::PreparedRuntime runtime_;
+  std::map<std::string, grader::PreparedRuntime> others_;  // by runtime name
   std::unique_ptr<sandbox::Sandbox> full_, no_ns_;
   std::unique_ptr<sandbox::ZygoteRunner> zygote_;
 };
@@ -486,15 +533,34 @@ class HostileTest : public ::testing::TestWithParam<Case> {
 
   // The RunSpec of `p` (policy, header limits, templated text) with `marker` added to the
   // environment ("FATHOM_MARKER=<uuid>").
+  // A compiled language's program is compiled first, in the full sandbox (a compile
+  // error fails the test: the corpus is about what the binary does).
   RunSpec SpecFor(const Program& p, const std::string& marker) {
     HostileEnvironment* env = HostileEnvironment::Get();
-    sandbox::Limits limits = env->runtime().policy->limits;
+    absl::StatusOr<const grader::PreparedRuntime*> runtime = env->RuntimeFor(p.file);
+    EXPECT_TRUE(runtime.ok()) << p.file << ": " << runtime.status();
+    if (!runtime.ok()) return RunSpec();
+    sandbox::Limits limits = (*runtime)->policy->limits;
     for (absl::string_view kv : absl::StrSplit(p.One("limits"), ' ', absl::SkipEmpty())) {
       std::vector<absl::string_view> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
       absl::Status s = sandbox::SetLimit(limits, parts[0], parts.size() > 1 ? parts[1] : "");
       EXPECT_TRUE(s.ok()) << p.file << ": limits: " << s;
     }
-    RunSpec spec = grader::MakeRunSpec(env->runtime(), Templated(p.text), limits);
+    RunSpec spec;
+    if ((*runtime)->policy->has_compile) {
+      absl::StatusOr<sandbox::Sandbox*> sb = env->SandboxFor(Mode::kFull);
+      EXPECT_TRUE(sb.ok()) << sb.status();
+      if (!sb.ok()) return RunSpec();
+      absl::StatusOr<RunResult> built =
+          (*sb)->Run(grader::MakeCompileSpec(**runtime, Templated(p.text)));
+      EXPECT_TRUE(built.ok() && built->status == RunStatus::kOk)
+          << p.file << ": does not compile: "
+          << (built.ok() ? Describe(*built) : built.status().ToString());
+      if (!built.ok()) return RunSpec();
+      spec = grader::MakeArtefactRunSpec(**runtime, built->stdout_data, limits);
+    } else {
+      spec = grader::MakeRunSpec(**runtime, Templated(p.text), limits);
+    }
     spec.env.push_back(marker);
     return spec;
   }
@@ -804,6 +870,13 @@ std::vector<Case> Cases(Mode mode) {
   return cases;
 }
 
+// The other languages' sections: full isolation only.
+std::vector<Case> OtherLanguageCases() {
+  std::vector<Case> cases;
+  for (const std::string& f : CorpusFiles(/*python=*/false)) cases.push_back({f, Mode::kFull});
+  return cases;
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = fs::path(info.param.file).stem().string();
   for (char& ch : name) {
@@ -818,6 +891,15 @@ INSTANTIATE_TEST_SUITE_P(NoNamespaces, HostileTest,
                          ::testing::ValuesIn(Cases(Mode::kNoNamespaces)), CaseName);
 INSTANTIATE_TEST_SUITE_P(Zygote, HostileTest, ::testing::ValuesIn(Cases(Mode::kZygote)),
                          CaseName);
+INSTANTIATE_TEST_SUITE_P(OtherLanguages, HostileTest,
+                         ::testing::ValuesIn(OtherLanguageCases()), [](const auto& info) {
+                           // "native/fork_bomb.c" -> "native_fork_bomb_c"
+                           std::string name = info.param.file;
+                           for (char& ch : name) {
+                             if (!absl::ascii_isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           }
+                           return name;
+                         });
 
 // The corpus itself: enough programs, every header well-formed.
 TEST(HostileCorpus, EveryProgramHasAValidHeader) {
@@ -834,6 +916,16 @@ TEST(HostileCorpus, EveryProgramHasAValidHeader) {
     if (std::string first = p->One("run-first"); !first.empty()) {
       EXPECT_TRUE(fs::exists(kCorpusDir + "/" + first)) << f << ": run-first " << first;
     }
+  }
+  // The other languages' sections: C/C++ (fork bomb, execve of /bin/sh, raw syscalls to
+  // the kill list, /proc, network) and Bash.
+  std::vector<std::string> others = CorpusFiles(/*python=*/false);
+  EXPECT_GE(others.size(), 24u);
+  for (const std::string& f : others) {
+    absl::StatusOr<Program> p = LoadProgram(f);
+    ASSERT_TRUE(p.ok()) << p.status();
+    sandbox::RunStatus st;
+    EXPECT_TRUE(sandbox::ParseRunStatus(p->One("expect"), &st)) << f;
   }
 }
 

@@ -2,10 +2,19 @@
 // Python, and every other runtime as its policy describes it.
 #include "grader/pipeline/language.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
+#include "grader/formats/sha256.h"
+#include "grader/pipeline/result_cache.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/verdict.h"
 
@@ -50,6 +59,10 @@ std::string PolicyLanguage::Identity() const {
   if (p.has_compile) {
     absl::StrAppend(&out, "\ncompile=", absl::StrJoin(p.compile.command, " "),
                     "\nartefact=", p.compile.artefact);
+    if (pch_ != nullptr) {
+      absl::StrAppend(&out, "\npch=", absl::StrJoin(p.compile.pch_flags, " "), " ",
+                      PchHeaderText(p.compile), Sha256Hex(pch_->bytes));
+    }
   }
   return out;
 }
@@ -58,9 +71,81 @@ sandbox::RunSpec PolicyLanguage::VersionSpec(const sandbox::Limits& limits) cons
   return MakeVersionSpec(runtime_, limits);
 }
 
+bool IncludesAll(absl::string_view source, const std::vector<std::string>& headers) {
+  std::vector<bool> found(headers.size(), false);
+  size_t left = headers.size();
+  for (absl::string_view line : absl::StrSplit(source, '\n')) {
+    line = absl::StripLeadingAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, "#")) continue;
+    line = absl::StripLeadingAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, "include")) continue;
+    line = absl::StripLeadingAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, "<")) continue;
+    const size_t close = line.find('>');
+    if (close == absl::string_view::npos) continue;
+    const absl::string_view name = line.substr(0, close);
+    for (size_t i = 0; i < headers.size(); ++i) {
+      if (!found[i] && headers[i] == name) {
+        found[i] = true;
+        --left;
+      }
+    }
+  }
+  return left == 0;
+}
+
 std::optional<CompileStep> PolicyLanguage::Compile(std::string source) const {
-  if (!runtime_.policy->has_compile) return std::nullopt;
-  return CompileStep{MakeCompileSpec(runtime_, std::move(source))};
+  const RuntimePolicy& p = *runtime_.policy;
+  if (!p.has_compile) return std::nullopt;
+  CompileStep step;
+  step.source = source;
+  const bool use_pch = pch_ != nullptr && IncludesAll(source, p.compile.pch_headers);
+  step.spec = MakeCompileSpec(runtime_, std::move(source));
+  if (use_pch) {
+    // argv is [shell, -c, script, artefact, compiler, ...]: the flags follow the compiler,
+    // naming the bound header by its absolute path, or the copy in the work dir.
+    std::vector<std::string> flags = p.compile.pch_flags;
+    if (!pch_dir_.empty()) {
+      for (std::string& f : flags) {
+        if (f == kPchHeader) f = absl::StrCat(pch_dir_, "/", kPchHeader);
+      }
+      step.spec.ro_binds.push_back(pch_dir_);
+    } else {
+      step.spec.files.push_back({kPchHeader, PchHeaderText(p.compile)});
+      step.spec.files.push_back({absl::StrCat(kPchHeader, ".gch"), pch_->bytes});
+    }
+    step.spec.argv.insert(step.spec.argv.begin() + 5, flags.begin(), flags.end());
+  }
+  return step;
+}
+
+std::string PublishPrecompiledHeader(const CompilePolicy& compile, const Artefact& pch) {
+  const std::string digest = Sha256Hex(absl::StrCat(PchHeaderText(compile), pch.bytes));
+  const std::string root = absl::StrCat("/var/tmp/fathom-pch-", geteuid());
+  const std::string dir = absl::StrCat(root, "/", digest.substr(0, 32));
+  // Ours, a real directory, writable by nobody else: what a compile reads from it is
+  // what we wrote (another local user cannot swap the header under a run).
+  auto safe_dir = [](const std::string& path) {
+    struct stat st;
+    return lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           (st.st_mode & 022) == 0;
+  };
+  for (const std::string& d : {root, dir}) {
+    if (mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) return "";
+    if (!safe_dir(d)) return "";
+  }
+  const std::string header = absl::StrCat(dir, "/", kPchHeader);
+  const std::string gch = absl::StrCat(header, ".gch");
+  struct stat st;
+  if (stat(gch.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == pch.bytes.size()) {
+    return dir;  // published by an earlier run (the directory is named by the digest)
+  }
+  if (!WriteFileAtomically(header, PchHeaderText(compile)).ok() ||
+      !WriteFileAtomically(gch, pch.bytes).ok() || chmod(header.c_str(), 0444) != 0 ||
+      chmod(gch.c_str(), 0444) != 0) {
+    return "";
+  }
+  return dir;
 }
 
 sandbox::RunSpec PolicyLanguage::RunSpecFor(std::string source, const Artefact* artefact,
@@ -69,11 +154,12 @@ sandbox::RunSpec PolicyLanguage::RunSpecFor(std::string source, const Artefact* 
   return MakeArtefactRunSpec(runtime_, artefact->bytes, limits);
 }
 
-std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime) {
+std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime,
+                                             ArtefactHandle pch, std::string pch_dir) {
   if (runtime.policy->verdict == VerdictRule::kHarness) {
     return std::make_shared<PythonLanguage>(runtime);
   }
-  return std::make_shared<PolicyLanguage>(runtime);
+  return std::make_shared<PolicyLanguage>(runtime, std::move(pch), std::move(pch_dir));
 }
 
 absl::StatusOr<std::string> ProbeVersion(sandbox::Runner& runner, const Language& language,
