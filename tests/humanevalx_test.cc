@@ -151,7 +151,11 @@ TEST_P(HumanEvalXTest, CanonicalSolutionsPassAndWrongVariantsFail) {
 
 INSTANTIATE_TEST_SUITE_P(Sets, HumanEvalXTest, ::testing::ValuesIn(kSets),
                          [](const ::testing::TestParamInfo<Set>& info) {
-                           return std::string(info.param.runtime);
+                           std::string name = info.param.runtime;  // "rust-test": rust_test
+                           for (char& ch : name) {
+                             if (ch == '-') ch = '_';
+                           }
+                           return name;
                          });
 
 }  // namespace
