@@ -331,14 +331,94 @@ TEST_F(ServeE2eTest, ErrorsUseTheGrpcCodesTheApiPromises) {
   EXPECT_EQ(r.result().stdout(), "2\n");
 }
 
+// A compiled runtime through Execute: compiled in the sandbox, then run; a program that
+// does not compile is compile_error with the diagnostics; Grade of a HumanEval-X C++
+// problem picks the cpp runtime from its task_id. Skips where g++ is not installed.
+TEST_F(ServeE2eTest, CompiledRuntimesExecuteAndGrade) {
+  grpc::ClientContext c1;
+  v1::ListRuntimesResponse runtimes;
+  ASSERT_TRUE(stub_->ListRuntimes(&c1, {}, &runtimes).ok());
+  const v1::Runtime* cpp = nullptr;
+  for (const v1::Runtime& r : runtimes.runtimes()) {
+    if (r.name() == "cpp") cpp = &r;
+  }
+  if (cpp == nullptr) GTEST_SKIP() << "the cpp runtime is not installed here";
+  EXPECT_TRUE(cpp->compiled());
+  EXPECT_THAT(cpp->aliases(), Contains("c++"));
+  EXPECT_THAT(cpp->interpreter_version(), ::testing::MatchesRegex("[0-9]+\\.[0-9.]+"));
+
+  v1::ExecuteResponse r;
+  ASSERT_TRUE(Execute("#include <cstdio>\n#include <iostream>\nint main(int argc, char** argv) {"
+                      " std::string s; std::cin >> s; std::printf(\"%s %s\\n\", s.c_str(), "
+                      "argv[1]); }\n",
+                      &r, [](v1::ExecuteRequest& q) {
+                        q.set_runtime("c++");
+                        q.set_stdin("hello");
+                        q.add_args("world");
+                      }, 120000)
+                  .ok());
+  EXPECT_EQ(r.result().status(), "ok") << r.result().stderr() << r.result().error();
+  EXPECT_EQ(r.result().stdout(), "hello world\n");
+  ASSERT_TRUE(Execute("int main() { retur 1; }\n", &r,
+                      [](v1::ExecuteRequest& q) { q.set_runtime("cpp"); }, 120000)
+                  .ok());
+  EXPECT_EQ(r.result().status(), "compile_error");
+  EXPECT_THAT(r.result().stderr(), HasSubstr("retur\xE2\x80\x99 was not declared"));
+  ASSERT_TRUE(Execute("#include <unistd.h>\nint main() { fork(); }\n", &r,
+                      [](v1::ExecuteRequest& q) { q.set_runtime("cpp"); }, 120000)
+                  .ok());
+  EXPECT_EQ(r.result().status(), "syscall_violation");
+  EXPECT_EQ(r.result().syscall_name(), "clone");
+
+  v1::GradeRequest req;
+  req.add_inline_problems(nlohmann::json{
+      {"task_id", "CPP/1000"},
+      {"prompt", "#include<stdio.h>\nusing namespace std;\nint twice(int x){\n"},
+      {"test", "#undef NDEBUG\n#include<assert.h>\nint main(){ assert(twice(2) == 4); }\n"}}
+                              .dump());
+  for (const char* completion : {"    return 2 * x;\n}\n", "    return x;\n}\n",
+                                 "    return x\n}\n"}) {
+    v1::Sample* sample = req.add_samples();
+    sample->set_task_id("CPP/1000");
+    sample->set_completion(completion);
+  }
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 300000);
+  auto reader = stub_->Grade(&ctx, req);
+  std::map<int64_t, std::string> status;
+  v1::GradeResponse resp;
+  while (reader->Read(&resp)) {
+    if (resp.has_result()) status[resp.result().index()] = resp.result().status();
+  }
+  grpc::Status st = reader->Finish();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(status, (std::map<int64_t, std::string>{
+                        {0, "passed"}, {1, "failed"}, {2, "compile_error"}}));
+
+  // Another runtime's language for a C++ problem is refused, naming the sample.
+  req.set_language("python");
+  grpc::ClientContext ctx2;
+  SetDeadline(&ctx2, 30000);
+  auto refused = stub_->Grade(&ctx2, req);
+  while (refused->Read(&resp)) {
+  }
+  st = refused->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("'CPP/1000' is a cpp problem"));
+}
+
 TEST_F(ServeE2eTest, ListingsAndPassAtK) {
   grpc::ClientContext c1;
   v1::ListRuntimesResponse runtimes;
   ASSERT_TRUE(stub_->ListRuntimes(&c1, {}, &runtimes).ok());
-  ASSERT_EQ(runtimes.runtimes_size(), 1);
-  EXPECT_EQ(runtimes.runtimes(0).name(), "python");
-  EXPECT_EQ(runtimes.runtimes(0).interpreter(), "/usr/bin/python3");
-  EXPECT_THAT(runtimes.runtimes(0).interpreter_version(), ::testing::StartsWith("3."));
+  // Every runtime of the policy this host has installed (Python at least), by name.
+  ASSERT_GE(runtimes.runtimes_size(), 1);
+  EXPECT_EQ(runtimes.runtimes(runtimes.runtimes_size() - 1).name(), "python");
+  const v1::Runtime& python = runtimes.runtimes(runtimes.runtimes_size() - 1);
+  EXPECT_EQ(python.interpreter(), "/usr/bin/python3");
+  EXPECT_THAT(python.interpreter_version(), ::testing::StartsWith("3."));
+  EXPECT_FALSE(python.compiled());
+  EXPECT_THAT(python.extensions(), Contains(".py"));
   grpc::ClientContext c2;
   v1::ListProblemSetsResponse sets;
   ASSERT_TRUE(stub_->ListProblemSets(&c2, {}, &sets).ok());

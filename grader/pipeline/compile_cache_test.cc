@@ -25,6 +25,12 @@ class EchoCompiler final : public sandbox::Runner {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::string& source = spec.files.at(0).content;
     if (absl::StrContains(source, "CRASH")) return absl::InternalError("clone failed");
+    if (absl::StrContains(source, "STARVED")) {
+      sandbox::RunResult r;
+      r.status = sandbox::RunStatus::kWallTimeout;
+      r.cpu_ms = 3;
+      return r;
+    }
     sandbox::RunResult r;
     r.cpu_ms = 7;
     if (absl::StrContains(source, "SYNTAX")) {
@@ -108,6 +114,12 @@ TEST(CompileCacheTest, RefusalsAreCachedSandboxErrorsAreNot) {
     EXPECT_FALSE(cache->Compile(runner, "fp", Step("CRASH"), nullptr).ok());
   }
   EXPECT_EQ(runner.runs.load(), 3);
+  // A compile that ended on its wall backstop was starved by the host: an error, retried.
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<CompileOutcome> o = cache->Compile(runner, "fp", Step("STARVED"), nullptr);
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kUnavailable);
+  }
+  EXPECT_EQ(runner.runs.load(), 5);
 }
 
 TEST(CompileCacheTest, ADirectoryKeepsOutcomesAcrossInstances) {

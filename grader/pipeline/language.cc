@@ -185,6 +185,16 @@ absl::StatusOr<CompileOutcome> CompileProgram(sandbox::Runner& runner, CompileSt
   step.spec.cancel = std::move(cancel);
   absl::StatusOr<sandbox::RunResult> run = runner.Run(step.spec);
   if (!run.ok()) return run.status();
+  if (run->status == sandbox::RunStatus::kWallTimeout) {
+    // A compiler never sleeps, and the program cannot make it wait (no FIFO, no network,
+    // stdin at end of file): a compile that reaches its wall backstop before its CPU limit
+    // was starved or stopped by the host. Not the program's outcome: never a
+    // compile_error, never cached.
+    return absl::UnavailableError(absl::StrCat(
+        "the compile step reached its wall-clock backstop (",
+        step.spec.limits.EffectiveWallTimeMs(), " ms) after ", run->cpu_ms,
+        " ms of CPU: the host is overloaded or the run was stopped"));
+  }
   CompileOutcome outcome;
   outcome.cpu_ms = run->cpu_ms;
   outcome.wall_ms = run->wall_ms;

@@ -165,7 +165,8 @@ struct CompileOutcome {
 
 // Runs `step` once through `runner` (with `cancel`, when given) and keeps its stdout as
 // the artefact. A runner error (a cancelled run included) is an error status: the
-// sandbox's failure, never the program's.
+// sandbox's failure, never the program's; so is a compile that ended on its wall
+// backstop (Unavailable: compilers do not sleep, a starved or stopped host does).
 absl::StatusOr<CompileOutcome> CompileProgram(sandbox::Runner& runner, CompileStep step,
                                               std::shared_ptr<sandbox::CancelToken> cancel);
 
