@@ -819,6 +819,139 @@ INSTANTIATE_TEST_SUITE_P(NoNamespaces, HostileTest,
 INSTANTIATE_TEST_SUITE_P(Zygote, HostileTest, ::testing::ValuesIn(Cases(Mode::kZygote)),
                          CaseName);
 
+// ---------------------------------------------------------------------------------------
+// Java and JavaScript (tests/hostile/java/, tests/hostile/js/): each program runs with its
+// own runtime's policy (java.yaml, javascript.yaml) in full isolation, compiled first in
+// the sandbox when the runtime compiles (javac); the compile run and the run are each
+// followed by the host checks above. The expectations are in the table, not in headers.
+
+struct VmCase {
+  const char* file;     // under tests/hostile/
+  const char* runtime;  // policies/runtimes/<runtime>.yaml
+  const char* limits;   // "k=v k=v" over the runtime's
+  const char* expect;   // the run's exact status
+  int exit_code;        // checked when >= 0
+  const char* syscall;  // "56 clone" for a violation, else ""
+  const char* stdout_contains;
+  const char* stderr_contains;
+};
+
+const VmCase kVmCases[] = {
+    // ProcessBuilder: posix_spawn's clone (no CLONE_THREAD) is the violation.
+    {"java/ExecSh.java", "java", "", "syscall_violation", -1, "56 clone", "", ""},
+    // Only the run's own processes: the sandbox's init and the JVM; no host file.
+    {"java/ReadProc.java", "java", "", "ok", 0, "", "pids=[1, 2]\n",
+     ""},
+    // pids.max stops pthread_create; the JVM's OutOfMemoryError ends main (exit 1).
+    {"java/ThreadExplosion.java", "java", "", "nonzero_exit", 1, "", "",
+     "unable to create native thread"},
+    {"java/NetConnect.java", "java", "", "nonzero_exit", 1, "", "",
+     "java.net.SocketException: Permission denied"},
+    {"java/HugeAlloc.java", "java", "memory_bytes=268435456 wall_time_ms=20000",
+     "memory_limit", -1, "", "", ""},
+    // child_process: libuv's fork is the violation.
+    {"js/child_process.js", "javascript", "", "syscall_violation", -1, "56 clone", "", ""},
+    {"js/read_proc.js", "javascript", "", "ok", 0, "", "pids=1,2\n", ""},
+    {"js/net_connect.js", "javascript", "", "nonzero_exit", 1, "", "", "connect EACCES"},
+    {"js/huge_alloc.js", "javascript", "memory_bytes=268435456 wall_time_ms=20000",
+     "memory_limit", -1, "", "", ""},
+};
+
+class VmHostileTest : public HostileTest {
+ protected:
+  // Runs `spec` with a fresh marker in full isolation and checks the host afterwards.
+  RunResult RunChecked(RunSpec spec, const std::string& what) {
+    HostileEnvironment* env = HostileEnvironment::Get();
+    absl::StatusOr<sandbox::Sandbox*> sb = env->SandboxFor(Mode::kFull);
+    EXPECT_TRUE(sb.ok()) << sb.status();
+    if (!sb.ok()) return RunResult{};
+    const std::string marker = "FATHOM_MARKER=" + NewUuid();
+    spec.env.push_back(marker);
+    const HostSnapshot before = HostSnapshot::Take(env->fixtures());
+    absl::StatusOr<RunResult> r = (*sb)->Run(spec);
+    CheckHostAfter(what, {marker}, {}, before, Mode::kFull);
+    EXPECT_TRUE(r.ok()) << what << ": Run() failed (sandbox_error): " << r.status();
+    if (!r.ok()) return RunResult{};
+    return *std::move(r);
+  }
+};
+
+TEST_P(VmHostileTest, BehavesAsPromised) {
+  HostileEnvironment* env = HostileEnvironment::Get();
+  ASSERT_NE(env, nullptr);
+  ASSERT_EQ(env->setup_error(), "");
+  const VmCase* c = nullptr;
+  for (const VmCase& v : kVmCases) {
+    if (GetParam().file == v.file) c = &v;
+  }
+  ASSERT_NE(c, nullptr);
+  static grader::Policy* policy = [] {
+    absl::StatusOr<grader::Policy> p = grader::LoadPolicy(kPolicyDir);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? new grader::Policy(*std::move(p)) : nullptr;
+  }();
+  ASSERT_NE(policy, nullptr);
+  absl::StatusOr<const grader::RuntimePolicy*> rt = policy->Runtime(c->runtime);
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  if (!grader::MissingToolchainPaths(**rt).empty()) {
+    GTEST_SKIP() << c->runtime << " is not installed";
+  }
+  absl::StatusOr<grader::PreparedRuntime> prepared =
+      grader::PrepareRuntime(*policy, c->runtime, /*with_seccomp=*/true);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  sandbox::Limits limits = (*rt)->limits;
+  for (absl::string_view kv : absl::StrSplit(c->limits, ' ', absl::SkipEmpty())) {
+    std::vector<absl::string_view> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    ASSERT_TRUE(sandbox::SetLimit(limits, parts[0], parts.size() > 1 ? parts[1] : "").ok());
+  }
+  const std::string source = Templated(ReadAll(kCorpusDir + "/" + c->file));
+  ASSERT_FALSE(source.empty()) << c->file;
+
+  RunSpec spec;
+  if ((*rt)->has_compile) {
+    RunResult built = RunChecked(grader::MakeCompileSpec(*prepared, source),
+                                 absl::StrCat(c->file, " (compile)"));
+    ASSERT_EQ(built.status, RunStatus::kOk) << c->file << " did not compile:\n  " << Describe(built);
+    spec = grader::MakeArtefactRunSpec(*prepared, built.stdout_data, limits);
+  } else {
+    spec = grader::MakeRunSpec(*prepared, source, limits);
+  }
+  const RunResult r = RunChecked(std::move(spec), c->file);
+  const std::string what = absl::StrCat(c->file, "\n  ", Describe(r));
+  EXPECT_EQ(RunStatusName(r.status), c->expect) << what;
+  if (c->exit_code >= 0) {
+    EXPECT_EQ(r.exit_code, c->exit_code) << what;
+  }
+  if (*c->syscall != '\0') {
+    EXPECT_EQ(absl::StrCat(r.syscall, " ", r.syscall_name), c->syscall) << what;
+  }
+  EXPECT_TRUE(absl::StrContains(r.stdout_data, c->stdout_contains)) << what;
+  EXPECT_TRUE(absl::StrContains(r.stderr_data, c->stderr_contains)) << what;
+  // Nothing of the host: neither the secret file's content nor the test's environment.
+  const HostFixtures& fx = env->fixtures();
+  EXPECT_FALSE(absl::StrContains(r.stdout_data, fx.secret_value)) << what;
+  EXPECT_FALSE(absl::StrContains(r.stdout_data, "escaped")) << what;
+}
+
+std::vector<Case> VmCases() {
+  std::vector<Case> cases;
+  for (const VmCase& v : kVmCases) cases.push_back({v.file, Mode::kFull});
+  return cases;
+}
+
+std::string VmCaseName(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.file;
+  for (char& ch : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(JavaAndJavaScript, VmHostileTest, ::testing::ValuesIn(VmCases()),
+                         VmCaseName);
+
+// --- end of Java and JavaScript ---
+
 // The corpus itself: enough programs, every header well-formed.
 TEST(HostileCorpus, EveryProgramHasAValidHeader) {
   std::vector<std::string> files = CorpusFiles();

@@ -1,0 +1,4 @@
+// Node's child_process running /bin/sh: libuv forks (a clone without CLONE_THREAD) and
+// the vm profile ends the run there as syscall_violation; "escaped" is never printed.
+const { execSync } = require('child_process');
+console.log(String(execSync('echo escaped')));

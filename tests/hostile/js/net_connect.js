@@ -1,0 +1,4 @@
+// A TCP connection to the test's loopback server: socket() fails with EACCES under the
+// vm profile, net emits the error, and with no handler node exits 1.
+const net = require('net');
+const s = net.connect({ host: '127.0.0.1', port: {{PORT}} }, () => console.log('connected'));
