@@ -7,6 +7,7 @@ namespace fathom::cli {
 
 int RunMain(int argc, char** argv);
 int DoctorMain(int argc, char** argv);
+int RuntimesMain(int argc, char** argv);
 
 }  // namespace fathom::cli
 

@@ -4,16 +4,13 @@
 
 #include <iostream>
 
-// Boost.Process fits here: running our own trusted interpreter for its version string
-// needs no isolation, just a tidy spawn-and-read (runs use clone() in sandbox/).
-#define BOOST_PROCESS_USE_STD_FS
-#include <boost/process.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "cli/runtime_check.h"
+#include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
 
 namespace fathom::cli {
@@ -22,23 +19,12 @@ namespace {
 constexpr char kUsage[] =
     "usage: fathom doctor [--json] [--policies DIR] [--require LAYER ...]\n"
     "Probes every isolation layer and runtime and says what works and why not.\n"
-    "Exits 0 when every runtime ran a smoke test, 1 when one failed, 2 when a\n"
-    "--require'd layer is unavailable or the policy cannot be loaded.\n";
-
-std::string InterpreterVersion(const std::string& path) {
-  namespace bp = boost::process;
-  try {
-    bp::ipstream out;
-    bp::child c(path, "--version", bp::std_out > out, bp::std_err > bp::null,
-                bp::std_in < bp::null);
-    std::string line;
-    std::getline(out, line);
-    c.wait();
-    return std::string(absl::StripAsciiWhitespace(line));
-  } catch (const std::exception& e) {
-    return absl::StrCat("unavailable (", e.what(), ")");
-  }
-}
+    "Runtimes: each installed one runs its known-pass and known-fail programs in the\n"
+    "sandbox (`fathom runtimes --self-test` runs them all); a missing one is listed\n"
+    "with the Debian packages that install it.\n"
+    "Exits 0 when every installed runtime passed its smoke test (and Python is\n"
+    "installed), 1 when one failed, 2 when a --require'd layer is unavailable or the\n"
+    "policy cannot be loaded.\n";
 
 }  // namespace
 
@@ -95,48 +81,45 @@ int DoctorMain(int argc, char** argv) {
                                                                      : "off"},
                          {"detail", probe.seccomp_notify.reason}};
 
+  // Every runtime: installed or not (and the packages that install it); an installed
+  // one's version as the sandbox sees it and its known-pass and known-fail programs run
+  // through the grading path (compile, run, verdict), which proves the whole chain
+  // (namespaces, mounts, seccomp, exec, the toolchain) works here.
   bool all_ok = true;
   nlohmann::json runtimes = nlohmann::json::array();
   for (const auto& [name, rt] : policy->runtimes) {
-    nlohmann::json r{{"runtime", name}, {"interpreter", rt.interpreter}};
-    struct stat st;
-    if (stat(rt.interpreter.c_str(), &st) != 0 || access(rt.interpreter.c_str(), X_OK) != 0) {
-      r["version"] = "missing";
-      r["smoke_test"] = "interpreter not found";
-      all_ok = false;
-      runtimes.push_back(r);
-      continue;
-    }
-    r["version"] = InterpreterVersion(rt.interpreter);
-    absl::StatusOr<grader::PreparedRuntime> prepared =
-        grader::PrepareRuntime(*policy, name, active.Has(sandbox::Layer::kSeccomp));
-    if (!prepared.ok()) {
-      r["smoke_test"] = std::string(prepared.status().message());
+    const RuntimeCheck check = CheckRuntime(**sb, *policy, rt, {"pass", "fail"}, false, 2);
+    nlohmann::json r = RuntimeCheckJson(rt, check);
+    if (!check.installed()) {
+      r["smoke_test"] = absl::StrCat("not installed (missing ", absl::StrJoin(check.missing, ", "),
+                                     "); install: ", InstallHint(rt));
+      // A missing runtime is not a broken host, except the default one.
+      if (name == "python") all_ok = false;
+    } else if (!check.ok()) {
+      std::string why = check.error;
+      for (const grader::SelfTestResult& t : check.self_tests) {
+        if (!t.ok()) {
+          absl::StrAppend(&why, why.empty() ? "" : "; ", t.name, " program: ", t.got,
+                          " (expected ", t.expected, ") ", t.detail.substr(0, 300));
+        }
+      }
+      r["smoke_test"] = absl::StrCat("FAILED: ", why);
       all_ok = false;
     } else {
-      // The smoke test only makes sense for Python-like runtimes; it proves the whole
-      // chain (namespaces, mounts, seccomp, exec) works here.
-      absl::StatusOr<sandbox::RunResult> res =
-          (*sb)->Run(grader::MakeRunSpec(*prepared, "print('ok')\n", rt.limits));
-      if (!res.ok()) {
-        r["smoke_test"] = absl::StrCat("sandbox error: ", res.status().message());
-        all_ok = false;
-      } else if (res->status != sandbox::RunStatus::kOk || res->stdout_data != "ok\n") {
-        r["smoke_test"] = absl::StrCat(sandbox::RunStatusName(res->status), ": ",
-                                       grader::SanitizeUtf8(res->stderr_data.substr(0, 300)));
-        all_ok = false;
-      } else {
-        r["smoke_test"] = absl::StrCat("ok (", res->wall_ms, " ms)");
-      }
+      int64_t wall_ms = 0;
+      for (const grader::SelfTestResult& t : check.self_tests) wall_ms += t.wall_ms;
+      r["smoke_test"] = absl::StrCat("ok (pass and fail programs, ", wall_ms, " ms)");
+    }
+    if (check.installed() && rt.zygote) {
       // The fast path `fathom grade` takes by default (a trial run included).
-      if (rt.zygote) {
+      absl::StatusOr<grader::PreparedRuntime> prepared =
+          grader::PrepareRuntime(*policy, name, active.Has(sandbox::Layer::kSeccomp));
+      if (prepared.ok()) {
         RunnerChoice runner = MakeRunner(**sb, *prepared, 1, /*use_zygote=*/true);
         r["zygote"] = runner.zygote != nullptr
                           ? absl::StrCat("active (", rt.zygote_preload.size(),
                                          " modules preloaded)")
                           : runner.description;
-      } else {
-        r["zygote"] = "none (the runtime has no zygote)";
       }
     }
     runtimes.push_back(r);
@@ -182,7 +165,8 @@ int DoctorMain(int argc, char** argv) {
   std::cout << "\nruntimes\n";
   for (const auto& r : runtimes) {
     std::cout << "  " << r["runtime"].get<std::string>() << "  "
-              << r["interpreter"].get<std::string>() << "  " << r["version"].get<std::string>()
+              << r["toolchain"].get<std::string>() << "  "
+              << (r["installed"].get<bool>() ? r["version"].get<std::string>() : "missing")
               << "  smoke test: " << r["smoke_test"].get<std::string>() << "\n";
     if (r.contains("zygote")) {
       std::cout << "    zygote: " << r["zygote"].get<std::string>() << "\n";

@@ -27,6 +27,7 @@ constexpr char kUsage[] =
     "  eval     score saved completions on GPT-Fathom's benchmarks (run directory, report)\n"
     "  serve    the gRPC grading service (fathom.v1.Grader) for harnesses and RL loops\n"
     "  run      run one program in the sandbox and print what happened\n"
+    "  runtimes list the language runtimes and their versions; --self-test checks them\n"
     "  doctor   show which isolation layers and runtimes this host supports\n"
     "  version  print the version\n"
     "\n"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   if (cmd == "run") return RunMain(argc - 1, argv + 1);
   if (cmd == "doctor") return DoctorMain(argc - 1, argv + 1);
+  if (cmd == "runtimes") return RuntimesMain(argc - 1, argv + 1);
 #ifdef FATHOM_HAVE_GRADE
   if (cmd == "grade") return GradeMain(argc - 1, argv + 1);
 #endif

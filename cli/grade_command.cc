@@ -9,6 +9,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "grader/formats/evalplus_report.h"
@@ -16,6 +18,7 @@
 #include "grader/formats/problems.h"
 #include "grader/formats/samples.h"
 #include "grader/iomode/io_mode.h"
+#include "grader/pipeline/compile_cache.h"
 #include "grader/pipeline/grade.h"
 #include "grader/pipeline/grading_plan.h"
 #include "grader/pipeline/pass_at_k.h"
@@ -34,7 +37,7 @@ constexpr char kUsage[] =
     "                    [--time-limit auto|SECONDS | --timeout SECONDS] [--k 1,10,100]\n"
     "                    [--extract none|fenced|stop] [--stop SEQ ...]\n"
     "                    [--cache DIR | --no-cache] [--json] [--strict]\n"
-    "                    [--no-resume] [--no-progress] [--runtime python] [--no-zygote]\n"
+    "                    [--no-resume] [--no-progress] [--language L] [--no-zygote]\n"
     "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus]\n"
     "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
@@ -50,6 +53,10 @@ constexpr char kUsage[] =
     "entry point on each input and compares the returned values outside the sandbox with\n"
     "the canonical solution's; assert mode runs the problem's own tests (human-eval).\n"
     "--format evalplus also writes <samples>.eval_results.json in EvalPlus's layout.\n"
+    "Languages: HumanEval-X files (task_ids CPP/0, Python/0, ...) are graded by the\n"
+    "runtime their prefix names; other files by --language L (default python; `fathom\n"
+    "runtimes` lists them). A compiled language compiles each distinct program once, in\n"
+    "the sandbox (kept in --cache DIR across runs); compile_error is its own status.\n"
     "Exit codes: 0 grading completed, 1 some samples hit sandbox_error, 2 usage or\n"
     "unreadable input (or --strict stopped at bad input).\n";
 
@@ -78,7 +85,8 @@ void DeclareFlags(Flags& flags) {
   flags.Bool("strict", "stop at the first bad input record");
   flags.Bool("no-resume", "discard a previous run's journal and start over");
   flags.Bool("no-progress", "no progress bar or progress lines");
-  flags.Value("runtime", "runtime from the policy (default python)");
+  flags.Value("language", "runtime from the policy (default: the problems' own, else python)");
+  flags.Value("runtime", "the same as --language");
   flags.Value("limit", "override a limit, e.g. memory_bytes=536870912", true);
   flags.Value("require", "fail unless this isolation layer is active", true);
   flags.Value("policies", "policy directory (default: next to the binary)");
@@ -215,7 +223,15 @@ grader::RunInfo RunInfoOf(const grader::RuntimePolicy& rt, const grader::Runtime
 int PrintReport(const Flags& flags, const std::string& format,
                 const grader::ProblemSet& problems, const grader::GradeOptions& options,
                 const grader::RunInfo& info, const RunnerChoice& runner,
-                const grader::GradeReport& report) {
+                const grader::GradeReport& report, const grader::CompileCache* compile_cache) {
+  nlohmann::ordered_json compile_json = nullptr;
+  if (compile_cache != nullptr) {
+    const grader::CompileCacheStats c = compile_cache->stats();
+    compile_json = {{"compiles", c.compiles},
+                    {"memory_hits", c.memory_hits},
+                    {"disk_hits", c.disk_hits},
+                    {"compile_cpu_ms", c.compile_cpu_ms}};
+  }
   nlohmann::ordered_json zygote_json = nullptr;
   std::string zygote_line;
   if (runner.zygote != nullptr) {
@@ -227,6 +243,14 @@ int PrintReport(const Flags& flags, const std::string& format,
                                z.peak_rss_kb / 1024, " MiB, ", z.restarts, " restarts\n");
   } else {
     zygote_line = absl::StrCat("runner:        ", runner.description, "\n");
+  }
+  if (compile_cache != nullptr) {
+    const grader::CompileCacheStats c = compile_cache->stats();
+    absl::StrAppend(&zygote_line, "compile:       ", c.compiles, " compiled (",
+                    absl::StrFormat("%.1f", c.compile_cpu_ms / 1000.0), " s CPU), ",
+                    c.memory_hits + c.disk_hits, " from the compile cache (", c.disk_hits,
+                    " from ", compile_cache->dir().empty() ? "no directory" : compile_cache->dir(),
+                    ")\n");
   }
   std::string evalplus_text;
   std::string evalplus_path;
@@ -244,6 +268,7 @@ int PrintReport(const Flags& flags, const std::string& format,
     if (!evalplus_path.empty()) j["evalplus_results_file"] = evalplus_path;
     j["runner"] = runner.zygote != nullptr ? "zygote" : "fresh";
     j["zygote"] = zygote_json;
+    j["compile"] = compile_json;
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << evalplus_text << grader::SummaryText(report, info) << zygote_line;
@@ -291,9 +316,33 @@ int GradeMain(int argc, char** argv) {
   }
   absl::StatusOr<grader::Policy> policy = LoadPolicyOrDefault(flags.Get("policies"));
   if (!policy.ok()) return Usage(std::string(policy.status().message()));
+  absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
+  if (!problems.ok()) {
+    PrintError("grade", std::string(problems.status().message()));
+    return kExitUsage;
+  }
+  // The runtime: --language, else the one the problems name (HumanEval-X), else Python.
+  std::string language = flags.Get("language", flags.Get("runtime"));
+  if (language.empty()) language = grader::ProblemsLanguage(*problems);
   absl::StatusOr<const grader::RuntimePolicy*> rt =
-      policy->Runtime(flags.Get("runtime", "python"));
+      policy->Runtime(language.empty() ? "python" : language);
   if (!rt.ok()) return Usage(std::string(rt.status().message()));
+  if (std::vector<std::string> missing = grader::MissingToolchainPaths(**rt); !missing.empty()) {
+    PrintError("grade", absl::StrCat("runtime '", (*rt)->name, "' is not installed (missing ",
+                                     absl::StrJoin(missing, ", "),
+                                     "); install it: apt-get install ",
+                                     absl::StrJoin((*rt)->packages, " ")));
+    return kExitUsage;
+  }
+  {
+    std::vector<std::string> dropped;
+    if (absl::Status s = grader::KeepGradableProblems(**rt, &*problems, &dropped); !s.ok()) {
+      PrintError("grade", std::string(s.message()));
+      return kExitUsage;
+    }
+    // The rest goes on; their samples are reported as bad input (no such task).
+    for (const std::string& line : dropped) PrintError("grade", absl::StrCat("skipped: ", line));
+  }
   options.limits = (*rt)->limits;
   bool auto_time_limit = true;
   if (absl::Status s = LimitsFromFlags(flags, options.limits, &auto_time_limit); !s.ok()) {
@@ -301,11 +350,6 @@ int GradeMain(int argc, char** argv) {
   }
   options.io_fixed_cpu = !auto_time_limit;
 
-  absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
-  if (!problems.ok()) {
-    PrintError("grade", std::string(problems.status().message()));
-    return kExitUsage;
-  }
   // Unreadable samples fail now, before calibration spends time. The task ids sampled
   // decide which problems need expected outputs or calibrated limits; --mode io on a
   // task without inputs fails before any measuring.
@@ -335,6 +379,10 @@ int GradeMain(int argc, char** argv) {
     return kExitUsage;
   }
   sandbox::LayerSet layers = (*sb)->active_layers();
+  if (absl::Status s = grader::CheckRuntimeLayers(**rt, layers); !s.ok()) {
+    PrintError("grade", std::string(s.message()));
+    return kExitUsage;
+  }
   absl::StatusOr<grader::PreparedRuntime> prepared =
       grader::PrepareRuntime(*policy, (*rt)->name, layers.Has(sandbox::Layer::kSeccomp));
   if (!prepared.ok()) {
@@ -342,12 +390,16 @@ int GradeMain(int argc, char** argv) {
     return kExitUsage;
   }
   // The interpreter's version, asked in the sandbox itself: part of the fingerprint.
+  // Compile outcomes (and a precompiled header) are kept across runs beside the verdicts.
+  std::string pch_note;
   absl::StatusOr<grader::RuntimeContext> runtime =
-      grader::ProbeRuntime(**sb, *prepared, options.limits, policy->hash, layers.Names());
+      grader::ProbeRuntime(**sb, *prepared, options.limits, policy->hash, layers.Names(),
+                           options.cache_dir, &pch_note);
   if (!runtime.ok()) {
     PrintError("grade", absl::StrCat("sandbox error: ", runtime.status().message()));
     return kExitSandboxErrors;
   }
+  if (!pch_note.empty()) PrintError("grade", absl::StrCat("warning: ", pch_note));
   RunnerChoice runner =
       MakeRunner(**sb, *prepared, options.workers, !flags.GetBool("no-zygote"));
   if (options.progress) std::cerr << "fathom grade: programs run in " << runner.description << "\n";
@@ -379,7 +431,8 @@ int GradeMain(int argc, char** argv) {
     PrintError("grade", std::string(report.status().message()));
     return kExitUsage;
   }
-  return PrintReport(flags, format, *problems, options, info, runner, *report);
+  return PrintReport(flags, format, *problems, options, info, runner, *report,
+                     (*rt)->has_compile ? runtime->compile_cache.get() : nullptr);
 }
 
 }  // namespace fathom::cli

@@ -131,6 +131,10 @@ int RunMain(int argc, char** argv) {
                                    "\n(run `fathom doctor` to see what this host allows)"));
     return kExitUsage;
   }
+  if (absl::Status s = grader::CheckRuntimeLayers(**rt, (*sb)->active_layers()); !s.ok()) {
+    PrintError("run", std::string(s.message()));
+    return kExitUsage;
+  }
   absl::StatusOr<grader::PreparedRuntime> prepared = grader::PrepareRuntime(
       *policy, (*rt)->name, (*sb)->active_layers().Has(sandbox::Layer::kSeccomp));
   if (!prepared.ok()) {

@@ -39,10 +39,11 @@ std::string CompileCache::Key(absl::string_view fingerprint, const CompileStep& 
   h.UpdateField("fathom-compile-v1");
   h.UpdateField(fingerprint);
   h.UpdateField(LimitsText(step.spec.limits));
-  for (const sandbox::File& f : step.spec.files) {
-    h.UpdateField(f.name);
-    h.UpdateField(f.content);
-  }
+  h.UpdateField(step.source);
+  // The argv and the file names tell a compile with the precompiled header from one
+  // without (whose contents the fingerprint covers).
+  for (const std::string& arg : step.spec.argv) h.UpdateField(arg);
+  for (const sandbox::File& f : step.spec.files) h.UpdateField(f.name);
   return h.FinalHex();
 }
 

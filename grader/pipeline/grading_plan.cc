@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "grader/formats/humanevalx.h"
 #include "grader/pipeline/scheduler.h"
 
 namespace fathom::grader {
@@ -145,6 +146,55 @@ absl::StatusOr<GradedBatch> GradeSamples(const GradingPlan& plan, sandbox::Runne
   batch.tasks = CoveredTasks(problems, counts);
   batch.pass_at_k = MeanPassAtK(batch.tasks, options.ks);
   return batch;
+}
+
+std::string ProblemsLanguage(const ProblemSet& problems) {
+  for (const Problem& p : problems.problems) {
+    if (!p.language.empty()) return p.language;
+  }
+  return "";
+}
+
+absl::Status KeepGradableProblems(const RuntimePolicy& runtime, ProblemSet* problems,
+                                  std::vector<std::string>* errors) {
+  auto names_runtime = [&](const std::string& language) {
+    return language == runtime.name ||
+           std::find(runtime.aliases.begin(), runtime.aliases.end(), language) !=
+               runtime.aliases.end();
+  };
+  const bool harness = runtime.verdict == VerdictRule::kHarness;
+  std::vector<Problem> kept;
+  size_t dropped = 0;
+  for (Problem& p : problems->problems) {
+    std::string why;
+    if (!p.language.empty() && !names_runtime(p.language)) {
+      why = absl::StrCat("is a ", p.language, " problem, not ", runtime.name,
+                         " (drop --language to grade it with ", p.language, ")");
+    } else if (p.format == ProblemFormat::kHumanEvalX && !HumanEvalXAssembled(p)) {
+      why = absl::StrCat("is HumanEval-X ", p.language,
+                         ", whose programs fathom does not assemble yet");
+    } else if (!harness && p.format != ProblemFormat::kHumanEval &&
+               p.format != ProblemFormat::kHumanEvalX) {
+      why = absl::StrCat("is a ", ProblemFormatName(p.format), " problem (Python only), not ",
+                         runtime.name);
+    }
+    if (why.empty()) {
+      kept.push_back(std::move(p));
+      continue;
+    }
+    ++dropped;
+    errors->push_back(absl::StrCat(problems->path, ":", p.line, ": task ", p.task_id, " ", why));
+  }
+  if (kept.empty() && dropped > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        errors->front(), dropped > 1 ? absl::StrCat(" (and ", dropped - 1, " more)") : ""));
+  }
+  problems->problems = std::move(kept);
+  problems->by_id.clear();
+  for (size_t i = 0; i < problems->problems.size(); ++i) {
+    problems->by_id[problems->problems[i].task_id] = i;
+  }
+  return absl::OkStatus();
 }
 
 std::vector<std::pair<std::string, TaskCount>> CoveredTasks(const ProblemSet& problems,

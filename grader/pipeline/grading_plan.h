@@ -35,6 +35,7 @@
 #include "grader/pipeline/sample_grader.h"
 #include "grader/pipeline/time_limits.h"
 #include "grader/pipeline/verdict.h"
+#include "grader/policy/policy.h"
 #include "sandbox/run_spec.h"
 #include "sandbox/sandbox.h"
 
@@ -131,6 +132,21 @@ std::vector<std::pair<std::string, TaskCount>> CoveredTasks(const ProblemSet& pr
                                                             const std::vector<TaskCount>& counts);
 std::vector<std::pair<int64_t, double>> MeanPassAtK(
     const std::vector<std::pair<std::string, TaskCount>>& tasks, const std::vector<int64_t>& ks);
+
+// --- Which runtime grades a problem file ---
+
+// The runtime `problems` name for themselves (HumanEval-X's task_id prefix: "cpp"), the
+// first problem's; "" when they name none (HumanEval, MBPP: any runtime, Python's by
+// default).
+std::string ProblemsLanguage(const ProblemSet& problems);
+
+// Drops from `problems` every problem `runtime` cannot grade, with one line per dropped
+// problem in *errors ("PATH:LINE: task CPP/3 is a cpp problem, not python"): a problem
+// that names another language, a HumanEval-X language not assembled yet, or a
+// Python-only format (MBPP, MBPP+) under a runtime without the harness. InvalidArgument
+// (its message the first error, and how many more) when none is left.
+absl::Status KeepGradableProblems(const RuntimePolicy& runtime, ProblemSet* problems,
+                                  std::vector<std::string>* errors);
 
 // --- The eval driver's entry point: a list of samples in, their verdicts out. ---
 

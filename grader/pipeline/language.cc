@@ -6,6 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
+#include "grader/formats/sha256.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/verdict.h"
 
@@ -50,6 +54,10 @@ std::string PolicyLanguage::Identity() const {
   if (p.has_compile) {
     absl::StrAppend(&out, "\ncompile=", absl::StrJoin(p.compile.command, " "),
                     "\nartefact=", p.compile.artefact);
+    if (pch_ != nullptr) {
+      absl::StrAppend(&out, "\npch=", absl::StrJoin(p.compile.pch_flags, " "), " ",
+                      PchHeaderText(p.compile), Sha256Hex(pch_->bytes));
+    }
   }
   return out;
 }
@@ -58,9 +66,44 @@ sandbox::RunSpec PolicyLanguage::VersionSpec(const sandbox::Limits& limits) cons
   return MakeVersionSpec(runtime_, limits);
 }
 
+bool IncludesAll(absl::string_view source, const std::vector<std::string>& headers) {
+  std::vector<bool> found(headers.size(), false);
+  size_t left = headers.size();
+  for (absl::string_view line : absl::StrSplit(source, '\n')) {
+    line = absl::StripLeadingAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, "#")) continue;
+    line = absl::StripLeadingAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, "include")) continue;
+    line = absl::StripLeadingAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, "<")) continue;
+    const size_t close = line.find('>');
+    if (close == absl::string_view::npos) continue;
+    const absl::string_view name = line.substr(0, close);
+    for (size_t i = 0; i < headers.size(); ++i) {
+      if (!found[i] && headers[i] == name) {
+        found[i] = true;
+        --left;
+      }
+    }
+  }
+  return left == 0;
+}
+
 std::optional<CompileStep> PolicyLanguage::Compile(std::string source) const {
-  if (!runtime_.policy->has_compile) return std::nullopt;
-  return CompileStep{MakeCompileSpec(runtime_, std::move(source))};
+  const RuntimePolicy& p = *runtime_.policy;
+  if (!p.has_compile) return std::nullopt;
+  CompileStep step;
+  step.source = source;
+  const bool use_pch = pch_ != nullptr && IncludesAll(source, p.compile.pch_headers);
+  step.spec = MakeCompileSpec(runtime_, std::move(source));
+  if (use_pch) {
+    // argv is [shell, -c, script, artefact, compiler, ...]: the flags follow the compiler.
+    step.spec.argv.insert(step.spec.argv.begin() + 5, p.compile.pch_flags.begin(),
+                          p.compile.pch_flags.end());
+    step.spec.files.push_back({kPchHeader, PchHeaderText(p.compile)});
+    step.spec.files.push_back({absl::StrCat(kPchHeader, ".gch"), pch_->bytes});
+  }
+  return step;
 }
 
 sandbox::RunSpec PolicyLanguage::RunSpecFor(std::string source, const Artefact* artefact,
@@ -69,11 +112,12 @@ sandbox::RunSpec PolicyLanguage::RunSpecFor(std::string source, const Artefact* 
   return MakeArtefactRunSpec(runtime_, artefact->bytes, limits);
 }
 
-std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime) {
+std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime,
+                                             ArtefactHandle pch) {
   if (runtime.policy->verdict == VerdictRule::kHarness) {
     return std::make_shared<PythonLanguage>(runtime);
   }
-  return std::make_shared<PolicyLanguage>(runtime);
+  return std::make_shared<PolicyLanguage>(runtime, std::move(pch));
 }
 
 absl::StatusOr<std::string> ProbeVersion(sandbox::Runner& runner, const Language& language,

@@ -53,6 +53,10 @@ using ArtefactHandle = std::shared_ptr<const Artefact>;
 // A language's compile step for one program: a run whose stdout is the artefact.
 struct CompileStep {
   sandbox::RunSpec spec;  // with the compile step's own limits
+  // What decides the artefact besides the runtime's fingerprint and the limits: the
+  // source (the compile cache's key; the precompiled header, 36 MiB, is keyed by the
+  // fingerprint instead, through Identity()).
+  std::string source;
 };
 
 class Language {
@@ -98,8 +102,10 @@ class PythonLanguage final : public Language {
 // version_command for the version; the policy's verdict rule.
 class PolicyLanguage final : public Language {
  public:
-  // `runtime`'s Policy must outlive the language.
-  explicit PolicyLanguage(PreparedRuntime runtime) : runtime_(std::move(runtime)) {}
+  // `runtime`'s Policy must outlive the language. `pch`: the runtime's precompiled header
+  // (BuildPrecompiledHeader), or null to compile without one.
+  explicit PolicyLanguage(PreparedRuntime runtime, ArtefactHandle pch = nullptr)
+      : runtime_(std::move(runtime)), pch_(std::move(pch)) {}
 
   absl::string_view name() const override { return runtime_.policy->name; }
   std::string Identity() const override;
@@ -108,14 +114,22 @@ class PolicyLanguage final : public Language {
   sandbox::RunSpec RunSpecFor(std::string source, const Artefact* artefact,
                               const sandbox::Limits& limits) const override;
   VerdictRule rule() const override { return runtime_.policy->verdict; }
+  bool has_pch() const { return pch_ != nullptr; }
 
  private:
   const PreparedRuntime runtime_;
+  const ArtefactHandle pch_;
 };
 
+// Whether `source` #includes every one of `headers` itself ("#include <vector>", with
+// or without spaces): then force-including them first (the precompiled header) changes
+// no name the program sees, only the order standard headers are read in.
+bool IncludesAll(absl::string_view source, const std::vector<std::string>& headers);
+
 // The Language of a prepared runtime: PythonLanguage for a `verdict: harness` runtime,
-// PolicyLanguage for every other.
-std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime);
+// PolicyLanguage (with `pch`) for every other.
+std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime,
+                                             ArtefactHandle pch = nullptr);
 
 // Asks `language`'s toolchain for its version in the sandbox itself, with `limits` (at
 // least 5 s of CPU). Internal "the toolchain does not start in the sandbox: ..." when

@@ -37,6 +37,7 @@ class FakeCompiledLanguage final : public Language {
   }
   std::optional<CompileStep> Compile(std::string source) const override {
     CompileStep step;
+    step.source = source;
     step.spec.argv = {kCompiler, "main.src"};
     step.spec.files.push_back({"main.src", std::move(source)});
     step.spec.limits.cpu_time_ms = 10000;  // the compile step's own limits
@@ -189,6 +190,15 @@ TEST(PythonLanguageTest, RunsAsThePolicySaysWithoutACompileStep) {
   EXPECT_EQ(MakeRuntimeContext(runtime, "3.11.2", "h", {"seccomp", "user"}).fingerprint,
             "runtime=python\ninterpreter=/usr/bin/python3\nflags=-I -B\nversion=3.11.2\n"
             "policy=h\nlayers=seccomp,user");
+}
+
+TEST(IncludesAllTest, EveryHeaderMustBeIncludedByTheSourceItself) {
+  const std::vector<std::string> headers = {"vector", "stdio.h"};
+  EXPECT_TRUE(IncludesAll("#include<stdio.h>\n  #  include <vector>\nint main(){}", headers));
+  EXPECT_FALSE(IncludesAll("#include<stdio.h>\nint main(){}", headers));
+  EXPECT_FALSE(IncludesAll("// #include<vector>\n#include<stdio.h>\n", headers));
+  EXPECT_FALSE(IncludesAll("#include \"vector\"\n#include<stdio.h>\n", headers));
+  EXPECT_TRUE(IncludesAll("", {}));
 }
 
 }  // namespace

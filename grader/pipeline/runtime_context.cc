@@ -11,11 +11,31 @@ absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
                                             const PreparedRuntime& runtime,
                                             const sandbox::Limits& limits,
                                             absl::string_view policy_hash,
-                                            const std::vector<std::string>& layers) {
+                                            const std::vector<std::string>& layers,
+                                            const std::string& cache_dir, std::string* note) {
   std::shared_ptr<const Language> language = MakeLanguage(runtime);
   absl::StatusOr<std::string> version = ProbeVersion(runner, *language, limits);
   if (!version.ok()) return version.status();
-  return MakeRuntimeContext(std::move(language), *version, policy_hash, layers);
+  absl::StatusOr<std::shared_ptr<CompileCache>> cache = CompileCache::Open(cache_dir);
+  if (!cache.ok()) return cache.status();
+  const CompilePolicy& compile = runtime.policy->compile;
+  if (runtime.policy->has_compile && !compile.pch_command.empty()) {
+    // Keyed by the runtime without the header: what builds it.
+    const RuntimeContext plain = MakeRuntimeContext(language, *version, policy_hash, layers);
+    CompileStep step{MakePchSpec(runtime), PchHeaderText(compile)};
+    absl::StatusOr<CompileOutcome> pch =
+        (*cache)->Compile(runner, plain.fingerprint, std::move(step), nullptr);
+    if (pch.ok() && pch->ok()) {
+      language = MakeLanguage(runtime, pch->artefact);
+    } else if (note != nullptr) {
+      *note = absl::StrCat("precompiled header not built (compiling without it): ",
+                           pch.ok() ? absl::StrCat(pch->error, " ", pch->diagnostics)
+                                    : std::string(pch.status().message()));
+    }
+  }
+  RuntimeContext context = MakeRuntimeContext(std::move(language), *version, policy_hash, layers);
+  context.compile_cache = *std::move(cache);
+  return context;
 }
 
 RuntimeContext MakeRuntimeContext(std::shared_ptr<const Language> language,

@@ -39,12 +39,18 @@ struct RuntimeContext {
 };
 
 // ProbeVersion of MakeLanguage(runtime), then MakeRuntimeContext with its answer: the setup every
-// grading front end (`fathom grade`, `fathom serve`) does once per runtime.
+// grading front end (`fathom grade`, `fathom serve`) does once per runtime. Its compile
+// cache keeps outcomes in `cache_dir` too when that is not empty (Internal when it cannot
+// be created). A runtime with a precompiled header (compile.pch) gets it built here, in
+// the sandbox, through that cache; when it does not build, the runtime compiles without
+// it and *note (when given) says why.
 absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
                                             const PreparedRuntime& runtime,
                                             const sandbox::Limits& limits,
                                             absl::string_view policy_hash,
-                                            const std::vector<std::string>& layers);
+                                            const std::vector<std::string>& layers,
+                                            const std::string& cache_dir = "",
+                                            std::string* note = nullptr);
 
 // The context for `language`: its RunSpecFor as make_spec, and a fingerprint over its
 // Identity(), `interpreter_version`, `policy_hash` and the active `layers`.

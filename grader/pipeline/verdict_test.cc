@@ -1,6 +1,8 @@
 // RunResult + harness record -> verdict, for every sandbox status.
 #include "grader/pipeline/verdict.h"
 
+#include <csignal>
+
 #include "gtest/gtest.h"
 
 namespace fathom::grader {
@@ -144,6 +146,52 @@ TEST(VerdictTest, JsonRoundTrip) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, v);
   EXPECT_FALSE(VerdictFromJson(nlohmann::json{{"status", "nope"}}).ok());
+}
+
+TEST(DecideExitVerdictTest, TheExitStatusDecidesAndSandboxStatusesKeepTheirMeaning) {
+  auto run = [](sandbox::RunStatus status, int exit_code, int signal, std::string err,
+                std::string out = "") {
+    sandbox::RunResult r;
+    r.status = status;
+    r.exit_code = exit_code;
+    r.signal = signal;
+    r.stderr_data = std::move(err);
+    r.stdout_data = std::move(out);
+    return DecideExitVerdict(r);
+  };
+  using sandbox::RunStatus;
+  Verdict ok = run(RunStatus::kOk, 0, 0, "");
+  EXPECT_EQ(ok.status, SampleStatus::kPassed);
+  EXPECT_TRUE(ok.passed);
+  EXPECT_EQ(ok.result, "passed");
+  Verdict assert_failed =
+      run(RunStatus::kSignaled, -1, SIGABRT, "a.out: main.cpp:9: int main(): Assertion failed.\n");
+  EXPECT_EQ(assert_failed.status, SampleStatus::kFailed);
+  EXPECT_EQ(assert_failed.result, "failed: a.out: main.cpp:9: int main(): Assertion failed.\n");
+  EXPECT_EQ(run(RunStatus::kNonzeroExit, 1, 0, "", "FAIL\n").result, "failed: FAIL\n");
+  EXPECT_EQ(run(RunStatus::kNonzeroExit, 1, 0, "").status, SampleStatus::kFailed);
+  EXPECT_EQ(run(RunStatus::kSignaled, -1, SIGSEGV, "").status, SampleStatus::kError);
+  EXPECT_EQ(run(RunStatus::kCpuTimeout, -1, 9, "").result, "timed out");
+  EXPECT_EQ(run(RunStatus::kWallTimeout, -1, 9, "").status, SampleStatus::kTimeout);
+  EXPECT_EQ(run(RunStatus::kMemoryLimit, -1, 9, "").status, SampleStatus::kMemoryLimit);
+  EXPECT_EQ(run(RunStatus::kOutputLimit, -1, 9, "").status, SampleStatus::kOutputLimit);
+  Verdict violation = run(RunStatus::kSyscallViolation, -1, 31, "");
+  EXPECT_EQ(violation.status, SampleStatus::kSyscallViolation);
+  EXPECT_FALSE(violation.passed);
+  EXPECT_EQ(DecideExitVerdict(absl::InternalError("x")).status, SampleStatus::kSandboxError);
+}
+
+TEST(DecideExitVerdictTest, CompileCpuRoundTripsThroughJson) {
+  Verdict v;
+  v.status = SampleStatus::kCompileError;
+  v.result = "failed: compile error: nonzero_exit 1";
+  v.compile_cpu_ms = 412;
+  absl::StatusOr<Verdict> back = VerdictFromJson(VerdictToJson(v));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, v);
+  Verdict python;  // no compile step: the field is absent and stays -1
+  EXPECT_FALSE(VerdictToJson(python).contains("compile_cpu_ms"));
+  EXPECT_EQ(VerdictFromJson(VerdictToJson(python))->compile_cpu_ms, -1);
 }
 
 }  // namespace

@@ -583,10 +583,43 @@ absl::StatusOr<std::vector<std::string>> Names(const PolicyFile& file, const Ent
   return out;
 }
 
+absl::Status LoadPch(const PolicyFile& file, const Entry& e, CompilePolicy& c) {
+  static constexpr std::array<absl::string_view, 3> kKeys = {"headers", "command", "flags"};
+  absl::StatusOr<Entries> entries = file.Mapping(e, e.value, "compile.pch", kKeys);
+  if (!entries.ok()) return entries.status();
+  for (absl::string_view key : kKeys) {
+    if (Find(*entries, key) == nullptr) {
+      return file.Error(e, Sub("compile.pch", key), "required key is missing");
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> headers =
+      Names(file, *Find(*entries, "headers"), "compile.pch.headers");
+  if (!headers.ok()) return headers.status();
+  for (size_t i = 0; i < headers->size(); ++i) {
+    const std::string& h = (*headers)[i];
+    if (h.find_first_of("<>\" \n") != std::string::npos) {
+      return file.Error(Find(*entries, "headers")->value[i],
+                        absl::StrCat("compile.pch.headers[", i, "]"),
+                        absl::StrCat("'", h, "' is not a header name like 'vector'"));
+    }
+  }
+  c.pch_headers = *std::move(headers);
+  absl::StatusOr<std::vector<std::string>> command =
+      Command(file, *Find(*entries, "command"), "compile.pch.command",
+              {{"{file}", kPchHeader}, {"{artefact}", absl::StrCat(kPchHeader, ".gch")}});
+  if (!command.ok()) return command.status();
+  c.pch_command = *std::move(command);
+  absl::StatusOr<std::vector<std::string>> flags =
+      Names(file, *Find(*entries, "flags"), "compile.pch.flags");
+  if (!flags.ok()) return flags.status();
+  c.pch_flags = *std::move(flags);
+  return absl::OkStatus();
+}
+
 absl::Status LoadCompile(const PolicyFile& file, const Entry& e, const Policy& policy,
                          RuntimePolicy& runtime) {
-  static constexpr std::array<absl::string_view, 6> kKeys = {
-      "command", "artefact", "seccomp_profile", "limits", "ro_binds", "env"};
+  static constexpr std::array<absl::string_view, 7> kKeys = {
+      "command", "artefact", "seccomp_profile", "limits", "ro_binds", "env", "pch"};
   absl::StatusOr<Entries> entries = file.Mapping(e, e.value, "compile", kKeys);
   if (!entries.ok()) return entries.status();
   CompilePolicy& c = runtime.compile;
@@ -632,6 +665,9 @@ absl::Status LoadCompile(const PolicyFile& file, const Entry& e, const Policy& p
     if (absl::Status s = LoadEnv(file, *env, "compile.env", c.env_set, c.env_allow); !s.ok()) {
       return s;
     }
+  }
+  if (const Entry* pch = Find(*entries, "pch")) {
+    if (absl::Status s = LoadPch(file, *pch, c); !s.ok()) return s;
   }
   runtime.has_compile = true;
   return absl::OkStatus();
@@ -828,7 +864,8 @@ absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
       if (std::find(other.extensions.begin(), other.extensions.end(), ext) !=
           other.extensions.end()) {
         return file.Error(node, key,
-                          absl::StrCat("'", ext, "' is already runtime '", other_name, "''s"));
+                          absl::StrCat("'", ext, "' already belongs to runtime '", other_name,
+                                       "'"));
       }
     }
   }
@@ -1127,18 +1164,42 @@ sandbox::RunSpec MakeRunSpec(const PreparedRuntime& runtime,
   return spec;
 }
 
-sandbox::RunSpec MakeCompileSpec(const PreparedRuntime& runtime, std::string source) {
-  const RuntimePolicy& policy = *runtime.policy;
-  const CompilePolicy& compile = policy.compile;
+namespace {
+
+// `command` through the compile shell, `artefact` its output, `file` the one input.
+sandbox::RunSpec CompileShellSpec(const PreparedRuntime& runtime,
+                                  const std::vector<std::string>& command,
+                                  const std::string& artefact, sandbox::File file) {
+  const CompilePolicy& compile = runtime.policy->compile;
   sandbox::RunSpec spec;
-  spec.argv = {kCompileShell, "-c", kCompileScript, compile.artefact};
-  spec.argv.insert(spec.argv.end(), compile.command.begin(), compile.command.end());
+  spec.argv = {kCompileShell, "-c", kCompileScript, artefact};
+  spec.argv.insert(spec.argv.end(), command.begin(), command.end());
   spec.env = EnvList(compile.env_set, compile.env_allow);
-  spec.files.push_back({policy.file_name, std::move(source)});
+  spec.files.push_back(std::move(file));
   spec.limits = compile.limits;
   spec.ro_binds = compile.ro_binds;
   spec.seccomp = runtime.compile_filter;
   return spec;
+}
+
+}  // namespace
+
+sandbox::RunSpec MakeCompileSpec(const PreparedRuntime& runtime, std::string source) {
+  const RuntimePolicy& policy = *runtime.policy;
+  return CompileShellSpec(runtime, policy.compile.command, policy.compile.artefact,
+                          {policy.file_name, std::move(source)});
+}
+
+std::string PchHeaderText(const CompilePolicy& compile) {
+  std::string out;
+  for (const std::string& h : compile.pch_headers) absl::StrAppend(&out, "#include <", h, ">\n");
+  return out;
+}
+
+sandbox::RunSpec MakePchSpec(const PreparedRuntime& runtime) {
+  const CompilePolicy& compile = runtime.policy->compile;
+  return CompileShellSpec(runtime, compile.pch_command, absl::StrCat(kPchHeader, ".gch"),
+                          {kPchHeader, PchHeaderText(compile)});
 }
 
 sandbox::RunSpec MakeArtefactRunSpec(const PreparedRuntime& runtime, std::string artefact,
@@ -1168,6 +1229,15 @@ sandbox::RunSpec MakeVersionSpec(const PreparedRuntime& runtime,
   spec.files.clear();
   spec.argv = policy.version_command;  // argv[0] is command[0] (checked at load)
   return spec;
+}
+
+absl::Status CheckRuntimeLayers(const RuntimePolicy& runtime, const sandbox::LayerSet& layers) {
+  if (runtime.has_compile && !layers.Has(sandbox::Layer::kMountNs)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "runtime '", runtime.name, "' needs the mount_ns layer (its programs run from the "
+        "sandbox's own /tmp), which this host does not give (see `fathom doctor`)"));
+  }
+  return absl::OkStatus();
 }
 
 std::vector<std::string> MissingToolchainPaths(const RuntimePolicy& runtime) {

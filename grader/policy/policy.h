@@ -32,7 +32,18 @@ struct CompilePolicy {
   std::vector<std::string> ro_binds;   // default: the runtime's
   std::vector<std::string> env_allow;  // default: the runtime's env
   std::map<std::string, std::string> env_set;
+  // `pch:` (optional): a precompiled header of `pch_headers`, built once per toolchain by
+  // pch_command (placeholders: {file} = kPchHeader, {artefact} = kPchHeader + ".gch")
+  // in the sandbox, and used (pch_flags inserted after command[0]) only for a source
+  // that #includes every one of those headers itself, so that force-including them
+  // first changes nothing the program sees (language.h).
+  std::vector<std::string> pch_headers;
+  std::vector<std::string> pch_command;
+  std::vector<std::string> pch_flags;
 };
+
+// The precompiled header's file name in a compile step's work dir.
+inline constexpr char kPchHeader[] = "fathom_pch.h";
 
 // How a finished run becomes a verdict (grader/pipeline/verdict.h).
 enum class VerdictRule {
@@ -157,6 +168,13 @@ sandbox::RunSpec MakeRunSpec(const PreparedRuntime& runtime, std::string program
 // stdout. compile's limits, binds, env and filter.
 sandbox::RunSpec MakeCompileSpec(const PreparedRuntime& runtime, std::string source);
 
+// The compile step that builds `runtime`'s precompiled header (REQUIRES:
+// !policy->compile.pch_command.empty()): the header (PchHeaderText) as kPchHeader, the
+// artefact kPchHeader + ".gch", otherwise as MakeCompileSpec.
+sandbox::RunSpec MakePchSpec(const PreparedRuntime& runtime);
+// "#include <h>\n" for every pch header.
+std::string PchHeaderText(const CompilePolicy& compile);
+
 // The run of a built artefact: the runtime's command, with the artefact (mode 0755)
 // as the work dir's only file. REQUIRES: policy->has_compile.
 sandbox::RunSpec MakeArtefactRunSpec(const PreparedRuntime& runtime, std::string artefact,
@@ -165,6 +183,10 @@ sandbox::RunSpec MakeArtefactRunSpec(const PreparedRuntime& runtime, std::string
 // The run that prints the toolchain's version (version_command), under the compile
 // filter when the runtime has a compile step. REQUIRES: !version_command.empty().
 sandbox::RunSpec MakeVersionSpec(const PreparedRuntime& runtime, const sandbox::Limits& limits);
+
+// FailedPrecondition when `runtime` cannot run under `layers`: a compiled runtime's
+// artefact runs from the sandbox's own /tmp, which needs the mount namespace.
+absl::Status CheckRuntimeLayers(const RuntimePolicy& runtime, const sandbox::LayerSet& layers);
 
 // The absolute paths `runtime` needs on this host (interpreter, compiler, every
 // absolute argv[0] and version_command[0]) that do not exist or are not executable;

@@ -139,7 +139,76 @@ TEST(ShippedPolicy, UnknownRuntimeIsNotFound) {
       PrepareRuntime(policy, "cobol", true);
   EXPECT_EQ(prepared.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(prepared.status().message(),
-              HasSubstr("unknown runtime 'cobol' (known: c, cpp, python"));
+              HasSubstr("unknown runtime 'cobol' (known: bash, c, cpp, python"));
+}
+
+TEST(ShippedPolicy, CppCompilesThroughTheShellAndRunsItsArtefact) {
+  Policy policy = LoadShipped();
+  absl::StatusOr<PreparedRuntime> cpp = PrepareRuntime(policy, "c++", true);  // an alias
+  ASSERT_TRUE(cpp.ok()) << cpp.status();
+  const RuntimePolicy& r = *cpp->policy;
+  EXPECT_EQ(r.name, "cpp");
+  EXPECT_TRUE(r.has_compile);
+  EXPECT_EQ(r.verdict, VerdictRule::kExitStatus);
+  EXPECT_THAT(r.command, ElementsAre("/tmp/main"));
+  ASSERT_NE(cpp->compile_filter, nullptr);
+  EXPECT_STREQ(cpp->compile_filter->exec_path(), kCompileShell);
+  EXPECT_STREQ(cpp->filter->exec_path(), "/tmp/main");
+
+  const sandbox::RunSpec compile = MakeCompileSpec(*cpp, "int main() {}\n");
+  ASSERT_GE(compile.argv.size(), 6u);
+  EXPECT_THAT(std::vector<std::string>(compile.argv.begin(), compile.argv.begin() + 6),
+              ElementsAre("/bin/sh", "-c", ::testing::_, "main", "/usr/bin/g++", "-std=c++17"));
+  EXPECT_THAT(compile.argv, Contains("main.cpp"));
+  ASSERT_EQ(compile.files.size(), 1u);
+  EXPECT_EQ(compile.files[0].name, "main.cpp");
+  EXPECT_EQ(compile.limits, r.compile.limits);
+  EXPECT_EQ(compile.limits.cpu_time_ms, 20000);
+  EXPECT_EQ(compile.seccomp, cpp->compile_filter);
+
+  sandbox::Limits limits;
+  limits.cpu_time_ms = 1234;
+  const sandbox::RunSpec run = MakeArtefactRunSpec(*cpp, "ELF...", limits);
+  EXPECT_THAT(run.argv, ElementsAre("/tmp/main"));
+  ASSERT_EQ(run.files.size(), 1u);
+  EXPECT_EQ(run.files[0].name, "main");
+  EXPECT_EQ(run.files[0].content, "ELF...");
+  EXPECT_TRUE(run.files[0].executable);
+  EXPECT_EQ(run.limits, limits);
+  EXPECT_EQ(run.seccomp, cpp->filter);
+}
+
+TEST(ShippedPolicy, TheRuntimeOfAFileIsChosenByItsExtension) {
+  Policy policy = LoadShipped();
+  for (const auto& [file, runtime] :
+       std::vector<std::pair<std::string, std::string>>{{"a/prog.c", "c"},
+                                                        {"prog.cpp", "cpp"},
+                                                        {"x.cc", "cpp"},
+                                                        {"run.sh", "bash"},
+                                                        {"solution.py", "python"}}) {
+    absl::StatusOr<const RuntimePolicy*> r = policy.RuntimeForFile(file);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ((*r)->name, runtime) << file;
+  }
+  absl::StatusOr<const RuntimePolicy*> none = policy.RuntimeForFile("prog.cob");
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("prog.cob: unknown extension '.cob' (known: .sh (bash)"));
+  EXPECT_THAT(policy.RuntimeForFile("Makefile").status().message(),
+              HasSubstr("Makefile: no extension"));
+}
+
+TEST(ShippedPolicy, EveryRuntimeHasItsSelfTests) {
+  Policy policy = LoadShipped();
+  for (const auto& [name, r] : policy.runtimes) {
+    std::vector<std::string> keys;
+    for (const auto& [key, source] : r.self_test) keys.push_back(key);
+    EXPECT_THAT(keys, ::testing::UnorderedElementsAre(
+                          "pass", "fail", "ok", "nonzero_exit", "signaled", "cpu_timeout",
+                          "wall_timeout", "memory_limit", "output_limit", "syscall_violation"))
+        << name;
+    EXPECT_FALSE(r.packages.empty()) << name;
+  }
 }
 
 TEST(ShippedPolicy, HashIsStable) {
@@ -395,6 +464,31 @@ const BrokenCase kBrokenCases[] = {
      "rlimits, seccomp)"},
     {"isolation_not_bool",
      "sandbox.yaml:4:12: isolation.seccomp: expected true or false"},
+    {"compile_unknown_placeholder",
+     "runtimes/cpp.yaml:7:37: compile.command[3]: unknown placeholder in '{source}' (known: "
+     "{file})"},
+    {"compile_profile_without_exec",
+     "runtimes/cpp.yaml:9:20: compile.seccomp_profile: profile 'tiny' must set "
+     "allow_any_exec: true (the compile shell execs the compiler, which execs its own "
+     "passes)"},
+    {"compile_without_command",
+     "runtimes/cpp.yaml:1:1: command: required with compile: (how the artefact runs, e.g. "
+     "[\"{artefact}\"])"},
+    {"runtime_version_not_command",
+     "runtimes/bash.yaml:4:18: version_command: must start with command[0] '/bin/bash': the "
+     "run profile execs nothing else"},
+    {"runtime_exit_status_without_version",
+     "runtimes/bash.yaml:1:1: version_command: required key is missing (prints the "
+     "toolchain's version: part of every cache key)"},
+    {"runtime_extension_taken",
+     "runtimes/b.yaml:4:20: extensions[1]: '.py' already belongs to runtime 'a'"},
+    {"self_test_missing_fail",
+     "runtimes/python.yaml:6:3: self_test.fail: required key is missing (a known-pass and a "
+     "known-fail program)"},
+    {"self_test_unknown_status",
+     "runtimes/python.yaml:8:3: self_test.timeout: unknown key (expected one of: pass, fail, "
+     "ok, nonzero_exit, signaled, cpu_timeout, wall_timeout, memory_limit, output_limit, "
+     "syscall_violation)"},
     {"runtime_unknown_key",
      "runtimes/python.yaml:5:1: timeout: unknown key (expected one of: name, "
      "interpreter, "
