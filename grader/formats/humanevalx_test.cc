@@ -141,28 +141,31 @@ TEST(HumanEvalXJvmJsTest, OnlyJavaScriptNeedsASilentPass) {
   EXPECT_FALSE(HumanEvalXQuietPass(other));
 }
 
-TEST(HumanEvalXJvmJsTest, JavaRowAssemblesToMainJava) {
-  ProblemSet set;
-  const Problem* p = SharedRow("humaneval_java.jsonl.gz", "Java/0", &set);
-  if (p == nullptr) GTEST_SKIP() << "no shared data";
-  EXPECT_EQ(p->language, "java");
-  const std::string program = HumanEvalXProgram(*p, p->canonical_solution, false);
-  EXPECT_EQ(program, absl::StrCat(p->prompt, p->canonical_solution, "\n", p->test));
-  // The prompt brings its imports; the test is the public class the file is named after.
-  EXPECT_TRUE(absl::StartsWith(program, "import java.util.*;\nimport java.lang.*;\n"));
-  EXPECT_TRUE(absl::StrContains(program, "\npublic class Main {"));
-}
-
-TEST(HumanEvalXJvmJsTest, JavaScriptRowAssemblesAsIs) {
-  ProblemSet set;
-  const Problem* p = SharedRow("humaneval_js.jsonl.gz", "JavaScript/0", &set);
-  if (p == nullptr) GTEST_SKIP() << "no shared data";
-  EXPECT_EQ(p->language, "javascript");
-  const std::string program = HumanEvalXProgram(*p, p->canonical_solution, false);
-  EXPECT_EQ(program, absl::StrCat(p->prompt, p->canonical_solution, "\n", p->test));
-  EXPECT_TRUE(absl::StartsWith(program, "/* Check if in given list of numbers"));
-  EXPECT_TRUE(absl::StrContains(program, "console.assert(hasCloseElements("));
-  EXPECT_TRUE(HumanEvalXQuietPass(*p));
+// Java/0 and JavaScript/0 as released: prompt + canonical + "\n" + test, nothing added.
+TEST(HumanEvalXJvmJsTest, RealRowsAssembleAsCodeGeeXRunsThem) {
+  struct Row {
+    const char* file;
+    const char* task_id;
+    const char* runtime;
+    const char* starts_with;  // Java: the prompt brings its imports
+    const char* contains;     // Java: the public class the file is named after
+    bool quiet_pass;
+  };
+  for (const Row& r :
+       {Row{"humaneval_java.jsonl.gz", "Java/0", "java", "import java.util.*;\nimport java.lang.*;\n",
+            "\npublic class Main {", false},
+        Row{"humaneval_js.jsonl.gz", "JavaScript/0", "javascript",
+            "/* Check if in given list of numbers", "console.assert(hasCloseElements(", true}}) {
+    ProblemSet set;
+    const Problem* p = SharedRow(r.file, r.task_id, &set);
+    if (p == nullptr) GTEST_SKIP() << "no shared data";
+    EXPECT_EQ(p->language, r.runtime);
+    const std::string program = HumanEvalXProgram(*p, p->canonical_solution, false);
+    EXPECT_EQ(program, absl::StrCat(p->prompt, p->canonical_solution, "\n", p->test));
+    EXPECT_TRUE(absl::StartsWith(program, r.starts_with)) << r.task_id;
+    EXPECT_TRUE(absl::StrContains(program, r.contains)) << r.task_id;
+    EXPECT_EQ(HumanEvalXQuietPass(*p), r.quiet_pass) << r.task_id;
+  }
 }
 
 }  // namespace
