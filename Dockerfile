@@ -45,6 +45,7 @@ RUN apt-get update -qq \
       python3 python3-numpy libseccomp2 libyaml-cpp0.7 libabsl20220623 zlib1g libssl3 \
       libprometheus-cpp-core1.0 libicu72 libcurl4 libsqlite3-0 \
       libgrpc++1.51 libprotobuf32 \
+      g++ gcc libboost-dev libssl-dev bash coreutils sed grep mawk bc \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 fathom
 # Runtimes: Java (javac, java; zip packs the classes), JavaScript and TypeScript (node,

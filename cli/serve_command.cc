@@ -263,6 +263,19 @@ std::optional<int> ProbeRuntimes(const Flags& flags, const grader::Policy& polic
                                  std::vector<service::ServedRuntime>& runtimes,
                                  int64_t* largest_output) {
   for (const auto& [name, rt] : policy.runtimes) {
+    // A runtime this host cannot run is not served (ListRuntimes leaves it out), and says
+    // why; Grade's own runtime must run.
+    std::string skip;
+    if (std::vector<std::string> missing = grader::MissingToolchainPaths(rt); !missing.empty()) {
+      skip = absl::StrCat("not installed (missing ", absl::StrJoin(missing, ", "),
+                          "; install: apt-get install ", absl::StrJoin(rt.packages, " "), ")");
+    } else if (absl::Status s = grader::CheckRuntimeLayers(rt, layers); !s.ok()) {
+      skip = std::string(s.message());
+    }
+    if (!skip.empty()) {
+      PrintError("serve", absl::StrCat("runtime ", name, ": ", skip, "; not served"));
+      continue;
+    }
     absl::StatusOr<grader::PreparedRuntime> prepared =
         grader::PrepareRuntime(policy, name, layers.Has(sandbox::Layer::kSeccomp));
     if (!prepared.ok()) {
@@ -283,8 +296,11 @@ std::optional<int> ProbeRuntimes(const Flags& flags, const grader::Policy& polic
       return Usage(std::string(s.message()));
     }
     served.layers = layers.Names();
-    absl::StatusOr<grader::RuntimeContext> context = grader::ProbeRuntime(
-        runner, served.prepared, served.limits, policy.hash, served.layers);
+    std::string note;
+    absl::StatusOr<grader::RuntimeContext> context =
+        grader::ProbeRuntime(runner, served.prepared, served.limits, policy.hash, served.layers,
+                             flags.Get("cache"), &note);
+    if (!note.empty()) PrintError("serve", absl::StrCat("runtime ", name, ": warning: ", note));
     if (!context.ok()) {
       PrintError("serve", absl::StrCat("sandbox error: runtime ", name, ": ",
                                        context.status().message()));
@@ -369,8 +385,22 @@ int ServeMain(int argc, char** argv) {
       std::none_of(limit_flags.begin(), limit_flags.end(),
                    [](const std::string& kv) { return kv.rfind("cpu_time_ms=", 0) == 0; });
   core_options.io_fixed_cpu = !auto_time_limit;
-  if (const service::ServedRuntime* grading = GradingRuntime(runtimes, core_options)) {
+  if (const service::ServedRuntime* default_grading = GradingRuntime(runtimes, core_options)) {
     for (service::ServedProblemSet& set : problem_sets) {
+      // A set that names its language (HumanEval-X) is prepared with that runtime.
+      const service::ServedRuntime* grading = default_grading;
+      if (const std::string language = grader::ProblemsLanguage(set.set); !language.empty()) {
+        grading = nullptr;
+        for (const service::ServedRuntime& r : runtimes) {
+          if (r.prepared.policy->name == language) grading = &r;
+        }
+        if (grading == nullptr) {
+          PrintError("serve", absl::StrCat("--problems ", set.name, ": its problems are ",
+                                           language, ", a runtime this server does not serve"));
+          return kExitUsage;
+        }
+      }
+      set.runtime = grading->prepared.policy->name;
       if (absl::Status s = PrepareProblemSet(*grading, core_options, choice,
                                              static_cast<int>(workers), auto_time_limit, log,
                                              set);

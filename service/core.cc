@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grader/formats/utf8.h"
+#include "grader/pipeline/compile_cache.h"
+#include "grader/pipeline/language.h"
 #include "nlohmann/json.hpp"
 
 namespace fathom::service {
@@ -236,6 +238,10 @@ absl::StatusOr<const grader::ProblemSet*> Core::FindProblemSet(const std::string
 
 absl::StatusOr<const ServedRuntime*> Core::FindRuntime(const std::string& name) const {
   for (const ServedRuntime& r : runtimes_) {
+    const std::vector<std::string>& aliases = r.prepared.policy->aliases;
+    if (std::find(aliases.begin(), aliases.end(), name) != aliases.end()) return &r;
+  }
+  for (const ServedRuntime& r : runtimes_) {
     if (r.prepared.policy->name == name) return &r;
   }
   std::vector<std::string> known;
@@ -282,8 +288,15 @@ absl::Status Core::StartExecute(const v1::ExecuteRequest& request, Deadline dead
     }
   }
 
-  sandbox::RunSpec spec = grader::MakeRunSpec((*rt)->prepared, request.code(), *limits);
-  if (request.code().empty()) spec.files.clear();
+  const ServedRuntime* served = *rt;
+  if (policy.has_compile && request.code().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "code: required by the ", policy.name, " runtime, which compiles it"));
+  }
+  // A compiled runtime's run is made in the worker, once the program is built; this spec
+  // carries what the request adds (files, args, env, stdin) either way.
+  sandbox::RunSpec spec = grader::MakeRunSpec(served->prepared, request.code(), *limits);
+  if (request.code().empty() || policy.has_compile) spec.files.clear();
   for (const v1::File& f : request.files()) spec.files.push_back({f.name(), f.content()});
   for (const std::string& a : request.args()) spec.argv.push_back(a);
   if (!request.env().empty()) {
@@ -304,10 +317,61 @@ absl::Status Core::StartExecute(const v1::ExecuteRequest& request, Deadline dead
 
   sandbox::Runner& runner = *metered_;
   std::vector<Job> jobs;
-  jobs.push_back([spec = std::move(spec), done = std::move(done), &runner](int worker_id) {
+  jobs.push_back([spec = std::move(spec), done = std::move(done), &runner, served,
+                  code = policy.has_compile ? request.code() : std::string()](
+                     int worker_id) mutable {
     if (worker_id < 0) {
       done(absl::CancelledError("the call was cancelled before its run started"));
       return;
+    }
+    if (std::optional<grader::CompileStep> step =
+            served->context.language != nullptr ? served->context.language->Compile(code)
+                                                : std::nullopt;
+        step && served->prepared.policy->has_compile) {
+      absl::StatusOr<grader::CompileOutcome> built = served->context.compile_cache->Compile(
+          runner, served->context.fingerprint, *std::move(step), spec.cancel);
+      if (!built.ok() && built.status().code() == absl::StatusCode::kCancelled) {
+        done(built.status());
+        return;
+      }
+      if (!built.ok()) {
+        v1::ExecuteResponse response;
+        response.set_worker_id(worker_id);
+        response.mutable_result()->set_status("sandbox_error");
+        response.mutable_result()->set_exit_code(-1);
+        response.mutable_result()->set_syscall(-1);
+        response.mutable_result()->set_error(
+            grader::SanitizeUtf8(absl::StrCat("compiling: ", built.status().message())));
+        done(std::move(response));
+        return;
+      }
+      if (!built->ok()) {
+        v1::ExecuteResponse response;
+        response.set_worker_id(worker_id);
+        v1::RunResult* out = response.mutable_result();
+        out->set_status("compile_error");
+        out->set_exit_code(-1);
+        out->set_syscall(-1);
+        out->set_stderr(built->diagnostics);
+        out->set_error(grader::SanitizeUtf8(built->error));
+        out->set_cpu_ms(built->cpu_ms);
+        out->set_wall_ms(built->wall_ms);
+        done(std::move(response));
+        return;
+      }
+      // The built program's run, with what the request added to the spec.
+      sandbox::RunSpec run =
+          grader::MakeArtefactRunSpec(served->prepared, built->artefact->bytes, spec.limits);
+      run.files.insert(run.files.end(), spec.files.begin(), spec.files.end());
+      run.argv.insert(run.argv.end(),
+                      spec.argv.begin() + static_cast<std::ptrdiff_t>(
+                                              served->prepared.policy->command.size()),
+                      spec.argv.end());
+      run.env = std::move(spec.env);
+      run.has_stdin = spec.has_stdin;
+      run.stdin_data = std::move(spec.stdin_data);
+      run.cancel = spec.cancel;
+      spec = std::move(run);
     }
     absl::StatusOr<sandbox::RunResult> r = runner.Run(spec);
     if (!r.ok() && r.status().code() == absl::StatusCode::kCancelled) {
@@ -368,6 +432,9 @@ void Core::ListRuntimes(v1::ListRuntimesResponse* response) const {
     out->set_interpreter(p.interpreter);
     out->set_interpreter_version(r.interpreter_version);
     out->set_file_name(p.file_name);
+    out->set_compiled(p.has_compile);
+    for (const std::string& a : p.aliases) out->add_aliases(a);
+    for (const std::string& e : p.extensions) out->add_extensions(e);
     LimitsToProto(r.limits, out->mutable_limits());
     for (const std::string& l : r.layers) out->add_layers(l);
     for (const std::string& e : options_.env_allow) out->add_env_allow(e);
@@ -495,7 +562,19 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
   if (stops.empty()) stops = grader::DefaultStopSequences();
   absl::StatusOr<std::vector<int64_t>> ks = Ks(request.ks());
   if (!ks.ok()) return ks.status();
-  const ServedRuntime* runtime = *core_.FindRuntime(core_.options().grade_runtime);
+  // The runtime: the request's, else the problems' own (HumanEval-X), else the server's.
+  std::string language = request.language();
+  if (language.empty()) language = grader::ProblemsLanguage(*set);
+  if (language.empty()) language = core_.options().grade_runtime;
+  absl::StatusOr<const ServedRuntime*> found_runtime = core_.FindRuntime(language);
+  if (!found_runtime.ok()) {
+    return absl::NotFoundError(absl::StrCat(request.language().empty() ? "the problems' language: "
+                                                                       : "language: ",
+                                            found_runtime.status().message(),
+                                            " (not installed on this server?)"));
+  }
+  const ServedRuntime* runtime = *found_runtime;
+  const grader::RuntimePolicy& runtime_policy = *runtime->prepared.policy;
   absl::StatusOr<sandbox::Limits> limits = CapLimits(request.limits(), runtime->limits, deadline_);
   if (!limits.ok()) return limits.status();
   grader::GradeMode mode = core_.options().mode;
@@ -517,6 +596,11 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
   static const grader::GradingSetup kNoSetup;
   const ServedProblemSet* served =
       set == &inline_set ? nullptr : core_.FindServedSet(request.problem_set());
+  if (served != nullptr &&
+      (served->runtime.empty() ? core_.options().grade_runtime : served->runtime) !=
+          runtime_policy.name) {
+    served = nullptr;
+  }
   const CoreOptions& options = core_.options();
   const grader::GradingPlan plan(
       *set, runtime->context, served != nullptr ? served->setup : kNoSetup,
@@ -537,6 +621,11 @@ absl::Status GradeSession::AddBatch(const v1::GradeRequest& request,
         return absl::NotFoundError(absl::StrCat(
             "samples[", i, "].task_id: no task '", s.task_id(), "' in ",
             set_name.empty() ? "inline_problems" : absl::StrCat("problem set '", set_name, "'")));
+      }
+      if (!p->language.empty() && p->language != runtime_policy.name) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "samples[", i, "].task_id: '", s.task_id(), "' is a ", p->language,
+            " problem; language ", runtime_policy.name, " cannot grade it"));
       }
       if (!s.has_completion() && !s.has_solution()) {
         return absl::InvalidArgumentError(

@@ -67,6 +67,9 @@ struct ServedProblemSet {
   // chosen (ListProblemSets), and I/O mode's expected outputs for the tasks with inputs
   // (empty `io.oracles`: none were built, as under --mode assert).
   grader::GradingSetup setup;
+  // The runtime `setup` was measured with ("": the grading runtime); a Grade in another
+  // runtime gets no setup (the runtime's limits, assert mode).
+  std::string runtime;
 };
 
 struct CoreOptions {

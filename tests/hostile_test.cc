@@ -9,6 +9,13 @@
 // saw no connection. ConcurrentRunsTest runs two programs at once (tests/hostile/concurrent/)
 // to see whether one run can reach another.
 //
+// Other languages (tests/hostile/native/*.c|*.cpp, tests/hostile/bash/*.sh,
+// tests/hostile/java/*.java, tests/hostile/js/*.js; headers in "//" or "#" comments) run in full isolation under their own runtime (the file's
+// extension picks it, as `fathom run` does): a compiled one is compiled in the sandbox
+// first (its compile step is a sandbox run like the others) and its binary run; the same
+// host checks follow every run. Compiled runtimes need the mount namespace, so they have
+// no namespaces-off mode; the zygote is Python's.
+//
 // Needs root (the sandbox maps the program to uid 65534 and creates cgroups).
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -179,6 +186,8 @@ bool HostHasIa32() {
 // fresh-exec path give identical statuses on this corpus.
 enum class Mode { kFull, kNoNamespaces, kZygote };
 
+bool IsPython(absl::string_view file) { return absl::EndsWith(file, ".py"); }
+
 struct Directive {
   std::string key;
   std::string value;
@@ -240,8 +249,9 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
   p.file = file;
   p.text = ReadAll(kCorpusDir + "/" + file);
   if (p.text.empty()) return absl::NotFoundError(absl::StrCat(file, ": empty or missing"));
+  const absl::string_view comment = IsPython(file) || absl::EndsWith(file, ".sh") ? "#" : "//";
   for (absl::string_view line : absl::StrSplit(p.text, '\n')) {
-    if (!absl::ConsumePrefix(&line, "#")) break;
+    if (!absl::ConsumePrefix(&line, comment)) break;
     absl::ConsumePrefix(&line, " ");
     size_t colon = line.find(": ");
     if (colon == absl::string_view::npos || colon == 0) continue;
@@ -257,18 +267,33 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
     }
     p.directives.push_back({std::string(key), std::string(line.substr(colon + 2))});
   }
-  if (p.One("expect").empty() || p.One("expect-no-ns").empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file, ": needs both '# expect:' and '# expect-no-ns:'"));
+  if (p.One("expect").empty() || (IsPython(file) && p.One("expect-no-ns").empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file, IsPython(file) ? ": needs both '# expect:' and '# expect-no-ns:'"
+                             : ": needs an 'expect:' line"));
   }
   return p;
 }
 
-std::vector<std::string> CorpusFiles() {
+// The Python corpus (tests/hostile/*.py) when `python`, else the other languages'
+// sections (native/*.c, native/*.cpp, bash/*.sh, java/*.java, js/*.js), as paths relative
+// to the corpus.
+std::vector<std::string> CorpusFiles(bool python = true) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(kCorpusDir, ec)) {
-    if (e.path().extension() == ".py") files.push_back(e.path().filename().string());
+  if (python) {
+    for (const auto& e : fs::directory_iterator(kCorpusDir, ec)) {
+      if (e.path().extension() == ".py") files.push_back(e.path().filename().string());
+    }
+  } else {
+    for (const char* section : {"native", "bash", "java", "js"}) {
+      for (const auto& e : fs::directory_iterator(kCorpusDir + "/" + section, ec)) {
+        const std::string ext = e.path().extension().string();
+        if (ext == ".c" || ext == ".cpp" || ext == ".sh" || ext == ".java" || ext == ".js") {
+          files.push_back(absl::StrCat(section, "/", e.path().filename().string()));
+        }
+      }
+    }
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -351,6 +376,21 @@ class HostileEnvironment : public ::testing::Environment {
   const HostFixtures& fixtures() const { return fx_; }
   const grader::PreparedRuntime& runtime() const { return runtime_; }
 
+  // The runtime of `file` (by its extension), prepared once.
+  absl::StatusOr<const grader::PreparedRuntime*> RuntimeFor(const std::string& file) {
+    if (IsPython(file)) return &runtime_;
+    absl::StatusOr<const grader::RuntimePolicy*> rt = policy_->RuntimeForFile(file);
+    if (!rt.ok()) return rt.status();
+    auto it = others_.find((*rt)->name);
+    if (it == others_.end()) {
+      absl::StatusOr<grader::PreparedRuntime> prepared =
+          grader::PrepareRuntime(*policy_, (*rt)->name, /*with_seccomp=*/true);
+      if (!prepared.ok()) return prepared.status();
+      it = others_.emplace((*rt)->name, *std::move(prepared)).first;
+    }
+    return &it->second;
+  }
+
   // What runs the programs of `mode`: its sandbox, or for kZygote a zygote runner (two
   // slots, for the concurrent pair) over the full sandbox.
   absl::StatusOr<sandbox::Runner*> RunnerFor(Mode mode) {
@@ -399,6 +439,7 @@ class HostileEnvironment : public ::testing::Environment {
   std::string setup_error_;
   std::unique_ptr<grader::Policy> policy_;
   grader::PreparedRuntime runtime_;
+  std::map<std::string, grader::PreparedRuntime> others_;  // by runtime name
   std::unique_ptr<sandbox::Sandbox> full_, no_ns_;
   std::unique_ptr<sandbox::ZygoteRunner> zygote_;
 };
@@ -486,15 +527,34 @@ class HostileTest : public ::testing::TestWithParam<Case> {
 
   // The RunSpec of `p` (policy, header limits, templated text) with `marker` added to the
   // environment ("FATHOM_MARKER=<uuid>").
+  // A compiled language's program is compiled first, in the full sandbox (a compile
+  // error fails the test: the corpus is about what the binary does).
   RunSpec SpecFor(const Program& p, const std::string& marker) {
     HostileEnvironment* env = HostileEnvironment::Get();
-    sandbox::Limits limits = env->runtime().policy->limits;
+    absl::StatusOr<const grader::PreparedRuntime*> runtime = env->RuntimeFor(p.file);
+    EXPECT_TRUE(runtime.ok()) << p.file << ": " << runtime.status();
+    if (!runtime.ok()) return RunSpec();
+    sandbox::Limits limits = (*runtime)->policy->limits;
     for (absl::string_view kv : absl::StrSplit(p.One("limits"), ' ', absl::SkipEmpty())) {
       std::vector<absl::string_view> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
       absl::Status s = sandbox::SetLimit(limits, parts[0], parts.size() > 1 ? parts[1] : "");
       EXPECT_TRUE(s.ok()) << p.file << ": limits: " << s;
     }
-    RunSpec spec = grader::MakeRunSpec(env->runtime(), Templated(p.text), limits);
+    RunSpec spec;
+    if ((*runtime)->policy->has_compile) {
+      absl::StatusOr<sandbox::Sandbox*> sb = env->SandboxFor(Mode::kFull);
+      EXPECT_TRUE(sb.ok()) << sb.status();
+      if (!sb.ok()) return RunSpec();
+      absl::StatusOr<RunResult> built =
+          (*sb)->Run(grader::MakeCompileSpec(**runtime, Templated(p.text)));
+      EXPECT_TRUE(built.ok() && built->status == RunStatus::kOk)
+          << p.file << ": does not compile: "
+          << (built.ok() ? Describe(*built) : built.status().ToString());
+      if (!built.ok()) return RunSpec();
+      spec = grader::MakeArtefactRunSpec(**runtime, built->stdout_data, limits);
+    } else {
+      spec = grader::MakeRunSpec(**runtime, Templated(p.text), limits);
+    }
     spec.env.push_back(marker);
     return spec;
   }
@@ -804,6 +864,13 @@ std::vector<Case> Cases(Mode mode) {
   return cases;
 }
 
+// The other languages' sections: full isolation only.
+std::vector<Case> OtherLanguageCases() {
+  std::vector<Case> cases;
+  for (const std::string& f : CorpusFiles(/*python=*/false)) cases.push_back({f, Mode::kFull});
+  return cases;
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = fs::path(info.param.file).stem().string();
   for (char& ch : name) {
@@ -818,139 +885,15 @@ INSTANTIATE_TEST_SUITE_P(NoNamespaces, HostileTest,
                          ::testing::ValuesIn(Cases(Mode::kNoNamespaces)), CaseName);
 INSTANTIATE_TEST_SUITE_P(Zygote, HostileTest, ::testing::ValuesIn(Cases(Mode::kZygote)),
                          CaseName);
-
-// ---------------------------------------------------------------------------------------
-// Java and JavaScript (tests/hostile/java/, tests/hostile/js/): each program runs with its
-// own runtime's policy (java.yaml, javascript.yaml) in full isolation, compiled first in
-// the sandbox when the runtime compiles (javac); the compile run and the run are each
-// followed by the host checks above. The expectations are in the table, not in headers.
-
-struct VmCase {
-  const char* file;     // under tests/hostile/
-  const char* runtime;  // policies/runtimes/<runtime>.yaml
-  const char* limits;   // "k=v k=v" over the runtime's
-  const char* expect;   // the run's exact status
-  int exit_code;        // checked when >= 0
-  const char* syscall;  // "56 clone" for a violation, else ""
-  const char* stdout_contains;
-  const char* stderr_contains;
-};
-
-const VmCase kVmCases[] = {
-    // ProcessBuilder: posix_spawn's clone (no CLONE_THREAD) is the violation.
-    {"java/ExecSh.java", "java", "", "syscall_violation", -1, "56 clone", "", ""},
-    // Only the run's own processes: the sandbox's init and the JVM; no host file.
-    {"java/ReadProc.java", "java", "", "ok", 0, "", "pids=[1, 2]\n",
-     ""},
-    // pids.max stops pthread_create; the JVM's OutOfMemoryError ends main (exit 1).
-    {"java/ThreadExplosion.java", "java", "", "nonzero_exit", 1, "", "",
-     "unable to create native thread"},
-    {"java/NetConnect.java", "java", "", "nonzero_exit", 1, "", "",
-     "java.net.SocketException: Permission denied"},
-    {"java/HugeAlloc.java", "java", "memory_bytes=268435456 wall_time_ms=20000",
-     "memory_limit", -1, "", "", ""},
-    // child_process: libuv's fork is the violation.
-    {"js/child_process.js", "javascript", "", "syscall_violation", -1, "56 clone", "", ""},
-    {"js/read_proc.js", "javascript", "", "ok", 0, "", "pids=1,2\n", ""},
-    {"js/net_connect.js", "javascript", "", "nonzero_exit", 1, "", "", "connect EACCES"},
-    {"js/huge_alloc.js", "javascript", "memory_bytes=268435456 wall_time_ms=20000",
-     "memory_limit", -1, "", "", ""},
-};
-
-class VmHostileTest : public HostileTest {
- protected:
-  // Runs `spec` with a fresh marker in full isolation and checks the host afterwards.
-  RunResult RunChecked(RunSpec spec, const std::string& what) {
-    HostileEnvironment* env = HostileEnvironment::Get();
-    absl::StatusOr<sandbox::Sandbox*> sb = env->SandboxFor(Mode::kFull);
-    EXPECT_TRUE(sb.ok()) << sb.status();
-    if (!sb.ok()) return RunResult{};
-    const std::string marker = "FATHOM_MARKER=" + NewUuid();
-    spec.env.push_back(marker);
-    const HostSnapshot before = HostSnapshot::Take(env->fixtures());
-    absl::StatusOr<RunResult> r = (*sb)->Run(spec);
-    CheckHostAfter(what, {marker}, {}, before, Mode::kFull);
-    EXPECT_TRUE(r.ok()) << what << ": Run() failed (sandbox_error): " << r.status();
-    if (!r.ok()) return RunResult{};
-    return *std::move(r);
-  }
-};
-
-TEST_P(VmHostileTest, BehavesAsPromised) {
-  HostileEnvironment* env = HostileEnvironment::Get();
-  ASSERT_NE(env, nullptr);
-  ASSERT_EQ(env->setup_error(), "");
-  const VmCase* c = nullptr;
-  for (const VmCase& v : kVmCases) {
-    if (GetParam().file == v.file) c = &v;
-  }
-  ASSERT_NE(c, nullptr);
-  static grader::Policy* policy = [] {
-    absl::StatusOr<grader::Policy> p = grader::LoadPolicy(kPolicyDir);
-    EXPECT_TRUE(p.ok()) << p.status();
-    return p.ok() ? new grader::Policy(*std::move(p)) : nullptr;
-  }();
-  ASSERT_NE(policy, nullptr);
-  absl::StatusOr<const grader::RuntimePolicy*> rt = policy->Runtime(c->runtime);
-  ASSERT_TRUE(rt.ok()) << rt.status();
-  if (!grader::MissingToolchainPaths(**rt).empty()) {
-    GTEST_SKIP() << c->runtime << " is not installed";
-  }
-  absl::StatusOr<grader::PreparedRuntime> prepared =
-      grader::PrepareRuntime(*policy, c->runtime, /*with_seccomp=*/true);
-  ASSERT_TRUE(prepared.ok()) << prepared.status();
-  sandbox::Limits limits = (*rt)->limits;
-  for (absl::string_view kv : absl::StrSplit(c->limits, ' ', absl::SkipEmpty())) {
-    std::vector<absl::string_view> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-    ASSERT_TRUE(sandbox::SetLimit(limits, parts[0], parts.size() > 1 ? parts[1] : "").ok());
-  }
-  const std::string source = Templated(ReadAll(kCorpusDir + "/" + c->file));
-  ASSERT_FALSE(source.empty()) << c->file;
-
-  RunSpec spec;
-  if ((*rt)->has_compile) {
-    RunResult built = RunChecked(grader::MakeCompileSpec(*prepared, source),
-                                 absl::StrCat(c->file, " (compile)"));
-    ASSERT_EQ(built.status, RunStatus::kOk) << c->file << " did not compile:\n  " << Describe(built);
-    spec = grader::MakeArtefactRunSpec(*prepared, built.stdout_data, limits);
-  } else {
-    spec = grader::MakeRunSpec(*prepared, source, limits);
-  }
-  const RunResult r = RunChecked(std::move(spec), c->file);
-  const std::string what = absl::StrCat(c->file, "\n  ", Describe(r));
-  EXPECT_EQ(RunStatusName(r.status), c->expect) << what;
-  if (c->exit_code >= 0) {
-    EXPECT_EQ(r.exit_code, c->exit_code) << what;
-  }
-  if (*c->syscall != '\0') {
-    EXPECT_EQ(absl::StrCat(r.syscall, " ", r.syscall_name), c->syscall) << what;
-  }
-  EXPECT_TRUE(absl::StrContains(r.stdout_data, c->stdout_contains)) << what;
-  EXPECT_TRUE(absl::StrContains(r.stderr_data, c->stderr_contains)) << what;
-  // Nothing of the host: neither the secret file's content nor the test's environment.
-  const HostFixtures& fx = env->fixtures();
-  EXPECT_FALSE(absl::StrContains(r.stdout_data, fx.secret_value)) << what;
-  EXPECT_FALSE(absl::StrContains(r.stdout_data, "escaped")) << what;
-}
-
-std::vector<Case> VmCases() {
-  std::vector<Case> cases;
-  for (const VmCase& v : kVmCases) cases.push_back({v.file, Mode::kFull});
-  return cases;
-}
-
-std::string VmCaseName(const ::testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.file;
-  for (char& ch : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(JavaAndJavaScript, VmHostileTest, ::testing::ValuesIn(VmCases()),
-                         VmCaseName);
-
-// --- end of Java and JavaScript ---
+INSTANTIATE_TEST_SUITE_P(OtherLanguages, HostileTest,
+                         ::testing::ValuesIn(OtherLanguageCases()), [](const auto& info) {
+                           // "native/fork_bomb.c" -> "native_fork_bomb_c"
+                           std::string name = info.param.file;
+                           for (char& ch : name) {
+                             if (!absl::ascii_isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           }
+                           return name;
+                         });
 
 // The corpus itself: enough programs, every header well-formed.
 TEST(HostileCorpus, EveryProgramHasAValidHeader) {
@@ -967,6 +910,16 @@ TEST(HostileCorpus, EveryProgramHasAValidHeader) {
     if (std::string first = p->One("run-first"); !first.empty()) {
       EXPECT_TRUE(fs::exists(kCorpusDir + "/" + first)) << f << ": run-first " << first;
     }
+  }
+  // The other languages' sections: C/C++ (fork bomb, execve of /bin/sh, raw syscalls to
+  // the kill list, /proc, network) and Bash.
+  std::vector<std::string> others = CorpusFiles(/*python=*/false);
+  EXPECT_GE(others.size(), 11u);
+  for (const std::string& f : others) {
+    absl::StatusOr<Program> p = LoadProgram(f);
+    ASSERT_TRUE(p.ok()) << p.status();
+    sandbox::RunStatus st;
+    EXPECT_TRUE(sandbox::ParseRunStatus(p->One("expect"), &st)) << f;
   }
 }
 

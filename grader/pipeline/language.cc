@@ -2,7 +2,11 @@
 // Python, and every other runtime as its policy describes it.
 #include "grader/pipeline/language.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
 #include "grader/formats/sha256.h"
+#include "grader/pipeline/result_cache.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/verdict.h"
 
@@ -97,13 +102,50 @@ std::optional<CompileStep> PolicyLanguage::Compile(std::string source) const {
   const bool use_pch = pch_ != nullptr && IncludesAll(source, p.compile.pch_headers);
   step.spec = MakeCompileSpec(runtime_, std::move(source));
   if (use_pch) {
-    // argv is [shell, -c, script, artefact, compiler, ...]: the flags follow the compiler.
-    step.spec.argv.insert(step.spec.argv.begin() + 5, p.compile.pch_flags.begin(),
-                          p.compile.pch_flags.end());
-    step.spec.files.push_back({kPchHeader, PchHeaderText(p.compile)});
-    step.spec.files.push_back({absl::StrCat(kPchHeader, ".gch"), pch_->bytes});
+    // argv is [shell, -c, script, artefact, compiler, ...]: the flags follow the compiler,
+    // naming the bound header by its absolute path, or the copy in the work dir.
+    std::vector<std::string> flags = p.compile.pch_flags;
+    if (!pch_dir_.empty()) {
+      for (std::string& f : flags) {
+        if (f == kPchHeader) f = absl::StrCat(pch_dir_, "/", kPchHeader);
+      }
+      step.spec.ro_binds.push_back(pch_dir_);
+    } else {
+      step.spec.files.push_back({kPchHeader, PchHeaderText(p.compile)});
+      step.spec.files.push_back({absl::StrCat(kPchHeader, ".gch"), pch_->bytes});
+    }
+    step.spec.argv.insert(step.spec.argv.begin() + 5, flags.begin(), flags.end());
   }
   return step;
+}
+
+std::string PublishPrecompiledHeader(const CompilePolicy& compile, const Artefact& pch) {
+  const std::string digest = Sha256Hex(absl::StrCat(PchHeaderText(compile), pch.bytes));
+  const std::string root = absl::StrCat("/var/tmp/fathom-pch-", geteuid());
+  const std::string dir = absl::StrCat(root, "/", digest.substr(0, 32));
+  // Ours, a real directory, writable by nobody else: what a compile reads from it is
+  // what we wrote (another local user cannot swap the header under a run).
+  auto safe_dir = [](const std::string& path) {
+    struct stat st;
+    return lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           (st.st_mode & 022) == 0;
+  };
+  for (const std::string& d : {root, dir}) {
+    if (mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) return "";
+    if (!safe_dir(d)) return "";
+  }
+  const std::string header = absl::StrCat(dir, "/", kPchHeader);
+  const std::string gch = absl::StrCat(header, ".gch");
+  struct stat st;
+  if (stat(gch.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == pch.bytes.size()) {
+    return dir;  // published by an earlier run (the directory is named by the digest)
+  }
+  if (!WriteFileAtomically(header, PchHeaderText(compile)).ok() ||
+      !WriteFileAtomically(gch, pch.bytes).ok() || chmod(header.c_str(), 0444) != 0 ||
+      chmod(gch.c_str(), 0444) != 0) {
+    return "";
+  }
+  return dir;
 }
 
 sandbox::RunSpec PolicyLanguage::RunSpecFor(std::string source, const Artefact* artefact,
@@ -113,11 +155,11 @@ sandbox::RunSpec PolicyLanguage::RunSpecFor(std::string source, const Artefact* 
 }
 
 std::shared_ptr<const Language> MakeLanguage(const PreparedRuntime& runtime,
-                                             ArtefactHandle pch) {
+                                             ArtefactHandle pch, std::string pch_dir) {
   if (runtime.policy->verdict == VerdictRule::kHarness) {
     return std::make_shared<PythonLanguage>(runtime);
   }
-  return std::make_shared<PolicyLanguage>(runtime, std::move(pch));
+  return std::make_shared<PolicyLanguage>(runtime, std::move(pch), std::move(pch_dir));
 }
 
 absl::StatusOr<std::string> ProbeVersion(sandbox::Runner& runner, const Language& language,

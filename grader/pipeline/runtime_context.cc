@@ -26,7 +26,8 @@ absl::StatusOr<RuntimeContext> ProbeRuntime(sandbox::Runner& runner,
     absl::StatusOr<CompileOutcome> pch =
         (*cache)->Compile(runner, plain.fingerprint, std::move(step), nullptr);
     if (pch.ok() && pch->ok()) {
-      language = MakeLanguage(runtime, pch->artefact);
+      language = MakeLanguage(runtime, pch->artefact,
+                              PublishPrecompiledHeader(compile, *pch->artefact));
     } else if (note != nullptr) {
       *note = absl::StrCat("precompiled header not built (compiling without it): ",
                            pch.ok() ? absl::StrCat(pch->error, " ", pch->diagnostics)

@@ -1,6 +1,12 @@
 // A JNI-free Java program surveying /proc for other processes, the host's mounts and the
 // grader's secrets: the pid namespace shows the run's own processes only (the sandbox's
 // init as pid 1 and the JVM), and nothing of the host's environment is readable.
+//
+// expect: ok
+// exit-code: 0
+// stdout-contains: pids=[1, 2]
+// stdout-contains: secret=<NoSuchFileException>
+// stdout-not-contains: {{SECRET_VALUE}}
 import java.nio.file.*;
 import java.util.*;
 
