@@ -114,12 +114,19 @@ std::string AssembleRust(const Problem& p, absl::string_view code, bool is_solut
                       is_solution ? "" : p.prompt, code, p.test);
 }
 
+// Java and JavaScript: CodeGeeX runs the prompt, the completion and the test as one file,
+// nothing added (Java's prompt has its imports; JavaScript needs none).
+std::string AssemblePromptCompletionTest(const Problem& p, absl::string_view code,
+                                         bool is_solution) {
+  return absl::StrCat(is_solution ? "" : p.prompt, code, "\n", p.test);
+}
+
 constexpr std::array<HumanEvalXLanguage, 6> kLanguages = {{
     {"CPP", "cpp", AssembleCpp},
     {"Python", "python", AssemblePython},
     {"Go", "go", AssembleGo},
-    {"Java", "java", nullptr},
-    {"JavaScript", "js", nullptr},
+    {"Java", "java", AssemblePromptCompletionTest},
+    {"JavaScript", "javascript", AssemblePromptCompletionTest, /*quiet_pass=*/true},
     {"Rust", "rust-test", AssembleRust},
 }};
 
@@ -143,6 +150,12 @@ absl::string_view HumanEvalXLanguageOf(absl::string_view task_id) {
 bool HumanEvalXAssembled(const Problem& problem) {
   const HumanEvalXLanguage* l = FindHumanEvalXLanguage(problem.task_id);
   return l != nullptr && l->assemble != nullptr;
+}
+
+bool HumanEvalXQuietPass(const Problem& problem) {
+  if (problem.format != ProblemFormat::kHumanEvalX) return false;
+  const HumanEvalXLanguage* l = FindHumanEvalXLanguage(problem.task_id);
+  return l != nullptr && l->quiet_pass;
 }
 
 std::string HumanEvalXProgram(const Problem& problem, absl::string_view code,

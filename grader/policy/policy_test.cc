@@ -142,6 +142,7 @@ TEST(ShippedPolicy, UnknownRuntimeIsNotFound) {
   EXPECT_EQ(prepared.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(prepared.status().message(),
               HasSubstr("unknown runtime 'cobol' (known: bash, c, cpp, "));
+  EXPECT_THAT(prepared.status().message(), HasSubstr(", python"));
 }
 
 TEST(ShippedPolicy, CppCompilesThroughTheShellAndRunsItsArtefact) {
