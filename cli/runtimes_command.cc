@@ -87,7 +87,7 @@ int RuntimesMain(int argc, char** argv) {
       continue;
     }
     std::string name = rt->name;
-    name.resize(std::max<size_t>(name.size() + 1, 8), ' ');  // rust-test is 9 characters
+    name.resize(std::max<size_t>(name.size() + 1, 11), ' ');  // javascript, typescript
     std::cout << name << (rt->has_compile ? "compiled     " : "interpreted  ")
               << absl::StrJoin(rt->extensions, " ") << "  " << rt->interpreter << "  ";
     if (!check.installed()) {
