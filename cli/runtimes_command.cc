@@ -1,5 +1,6 @@
 // `fathom runtimes`: the runtimes of the policy, their versions, whether they are
 // installed, and (--self-test) whether each one works here.
+#include <algorithm>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -86,7 +87,7 @@ int RuntimesMain(int argc, char** argv) {
       continue;
     }
     std::string name = rt->name;
-    name.resize(8, ' ');
+    name.resize(std::max<size_t>(name.size() + 1, 11), ' ');  // javascript, typescript
     std::cout << name << (rt->has_compile ? "compiled     " : "interpreted  ")
               << absl::StrJoin(rt->extensions, " ") << "  " << rt->interpreter << "  ";
     if (!check.installed()) {

@@ -9,8 +9,8 @@
 // saw no connection. ConcurrentRunsTest runs two programs at once (tests/hostile/concurrent/)
 // to see whether one run can reach another.
 //
-// Other languages (tests/hostile/native/*.c|*.cpp, tests/hostile/bash/*.sh; headers in
-// "//" or "#" comments) run in full isolation under their own runtime (the file's
+// Other languages (tests/hostile/native/*.c|*.cpp, tests/hostile/bash/*.sh,
+// tests/hostile/java/*.java, tests/hostile/js/*.js; headers in "//" or "#" comments) run in full isolation under their own runtime (the file's
 // extension picks it, as `fathom run` does): a compiled one is compiled in the sandbox
 // first (its compile step is a sandbox run like the others) and its binary run; the same
 // host checks follow every run. Compiled runtimes need the mount namespace, so they have
@@ -250,7 +250,12 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
   p.file = file;
   p.text = ReadAll(kCorpusDir + "/" + file);
   if (p.text.empty()) return absl::NotFoundError(absl::StrCat(file, ": empty or missing"));
-  const absl::string_view comment = IsPython(file) || absl::EndsWith(file, ".sh") ? "#" : "//";
+  const absl::string_view comment =
+      IsPython(file) || absl::EndsWith(file, ".sh") || absl::EndsWith(file, ".rb") ||
+              absl::EndsWith(file, ".pl")
+          ? "#"
+      : absl::EndsWith(file, ".lua") ? "--"
+                                     : "//";
   for (absl::string_view line : absl::StrSplit(p.text, '\n')) {
     if (!absl::ConsumePrefix(&line, comment)) break;
     absl::ConsumePrefix(&line, " ");
@@ -277,7 +282,8 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
 }
 
 // The Python corpus (tests/hostile/*.py) when `python`, else the other languages'
-// sections (native/*.c, native/*.cpp, bash/*.sh), as paths relative to the corpus.
+// sections (native/*.c, native/*.cpp, bash/*.sh, go/*.go, rust/*.rs, lua/*.lua,
+// ruby/*.rb, perl/*.pl, java/*.java, js/*.js), as paths relative to the corpus.
 std::vector<std::string> CorpusFiles(bool python = true) {
   std::vector<std::string> files;
   std::error_code ec;
@@ -286,10 +292,12 @@ std::vector<std::string> CorpusFiles(bool python = true) {
       if (e.path().extension() == ".py") files.push_back(e.path().filename().string());
     }
   } else {
-    for (const char* section : {"native", "bash"}) {
+    for (const char* section :
+         {"native", "bash", "go", "rust", "lua", "ruby", "perl", "java", "js"}) {
       for (const auto& e : fs::directory_iterator(kCorpusDir + "/" + section, ec)) {
         const std::string ext = e.path().extension().string();
-        if (ext == ".c" || ext == ".cpp" || ext == ".sh") {
+        if (ext == ".c" || ext == ".cpp" || ext == ".sh" || ext == ".go" || ext == ".rs" ||
+            ext == ".lua" || ext == ".rb" || ext == ".pl" || ext == ".java" || ext == ".js") {
           files.push_back(absl::StrCat(section, "/", e.path().filename().string()));
         }
       }
@@ -932,7 +940,7 @@ TEST(HostileCorpus, EveryProgramHasAValidHeader) {
   // The other languages' sections: C/C++ (fork bomb, execve of /bin/sh, raw syscalls to
   // the kill list, /proc, network) and Bash.
   std::vector<std::string> others = CorpusFiles(/*python=*/false);
-  EXPECT_GE(others.size(), 11u);
+  EXPECT_GE(others.size(), 24u);
   for (const std::string& f : others) {
     absl::StatusOr<Program> p = LoadProgram(f);
     ASSERT_TRUE(p.ok()) << p.status();

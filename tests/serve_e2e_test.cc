@@ -420,10 +420,19 @@ TEST_F(ServeE2eTest, ListingsAndPassAtK) {
   grpc::ClientContext c1;
   v1::ListRuntimesResponse runtimes;
   ASSERT_TRUE(stub_->ListRuntimes(&c1, {}, &runtimes).ok());
-  // Every runtime of the policy this host has installed (Python at least), by name.
-  ASSERT_GE(runtimes.runtimes_size(), 1);
-  EXPECT_EQ(runtimes.runtimes(runtimes.runtimes_size() - 1).name(), "python");
-  const v1::Runtime& python = runtimes.runtimes(runtimes.runtimes_size() - 1);
+  // Every runtime of the policy this host has installed (Python at least), by name, each
+  // with the version its toolchain reports.
+  const v1::Runtime* found = nullptr;
+  for (int i = 0; i < runtimes.runtimes_size(); ++i) {
+    const v1::Runtime& r = runtimes.runtimes(i);
+    if (i > 0) {
+      EXPECT_LT(runtimes.runtimes(i - 1).name(), r.name());
+    }
+    EXPECT_NE(r.interpreter_version(), "") << r.name();
+    if (r.name() == "python") found = &r;
+  }
+  ASSERT_NE(found, nullptr);
+  const v1::Runtime& python = *found;
   EXPECT_EQ(python.interpreter(), "/usr/bin/python3");
   EXPECT_THAT(python.interpreter_version(), ::testing::StartsWith("3."));
   EXPECT_FALSE(python.compiled());

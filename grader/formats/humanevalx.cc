@@ -2,9 +2,11 @@
 #include "grader/formats/humanevalx.h"
 
 #include <array>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "grader/formats/problems.h"
 
 namespace fathom::grader {
@@ -66,13 +68,66 @@ std::string AssemblePython(const Problem& p, absl::string_view code, bool is_sol
   return out;
 }
 
+// --- Go and Rust ---
+
+// CodeGeeX's IMPORT_HELPER["go"], in its order.
+constexpr std::array<absl::string_view, 10> kGoHelpers = {
+    "math", "strings", "fmt", "strconv", "time", "bytes", "regexp", "sort", "math/rand",
+    "crypto/md5"};
+
+// The prompt's own import block is dropped (Go rejects an unused import, and the
+// completion decides what it uses); instead each helper package that test_setup does not
+// name (a substring test, as CodeGeeX's) is imported when the completion mentions
+// "<last path element>." anywhere, comments included.
+std::string AssembleGo(const Problem& p, absl::string_view code, bool is_solution) {
+  std::string prompt;
+  if (!is_solution) {
+    prompt = p.imports.empty() ? p.prompt : absl::StrReplaceAll(p.prompt, {{p.imports, ""}});
+  }
+  std::vector<std::string> other;
+  for (absl::string_view pkg : kGoHelpers) {
+    if (absl::StrContains(p.test_setup, pkg)) continue;
+    const size_t slash = pkg.rfind('/');
+    const absl::string_view last = slash == absl::string_view::npos ? pkg : pkg.substr(slash + 1);
+    if (absl::StrContains(code, absl::StrCat(last, "."))) other.push_back(absl::StrCat("\"", pkg, "\""));
+  }
+  std::string out = absl::StrCat(p.test_setup, "\n");
+  if (!other.empty()) {
+    // CodeGeeX's layout: "import (\n" + the packages joined by four spaces, each
+    // followed by a newline, + ")".
+    absl::StrAppend(&out, "import (\n");
+    for (size_t i = 0; i < other.size(); ++i) {
+      absl::StrAppend(&out, i == 0 ? "" : "    ", other[i], "\n");
+    }
+    absl::StrAppend(&out, ")\n");
+  }
+  absl::StrAppend(&out, prompt, code, "\n", p.test);
+  return out;
+}
+
+// An empty main (the test binary never calls it), the declaration (the `use` lines and
+// the signature), then the prompt (a doc comment, which so lands inside the function
+// body), the completion and the #[cfg(test)] module. A solution replaces the
+// declaration, prompt and completion.
+std::string AssembleRust(const Problem& p, absl::string_view code, bool is_solution) {
+  return absl::StrCat("\nfn main(){ \n } \n", is_solution ? "" : p.declaration,
+                      is_solution ? "" : p.prompt, code, p.test);
+}
+
+// Java and JavaScript: CodeGeeX runs the prompt, the completion and the test as one file,
+// nothing added (Java's prompt has its imports; JavaScript needs none).
+std::string AssemblePromptCompletionTest(const Problem& p, absl::string_view code,
+                                         bool is_solution) {
+  return absl::StrCat(is_solution ? "" : p.prompt, code, "\n", p.test);
+}
+
 constexpr std::array<HumanEvalXLanguage, 6> kLanguages = {{
     {"CPP", "cpp", AssembleCpp},
     {"Python", "python", AssemblePython},
-    {"Go", "go", nullptr},
-    {"Java", "java", nullptr},
-    {"JavaScript", "js", nullptr},
-    {"Rust", "rust", nullptr},
+    {"Go", "go", AssembleGo},
+    {"Java", "java", AssemblePromptCompletionTest},
+    {"JavaScript", "javascript", AssemblePromptCompletionTest, /*quiet_pass=*/true},
+    {"Rust", "rust-test", AssembleRust},
 }};
 
 }  // namespace
@@ -95,6 +150,12 @@ absl::string_view HumanEvalXLanguageOf(absl::string_view task_id) {
 bool HumanEvalXAssembled(const Problem& problem) {
   const HumanEvalXLanguage* l = FindHumanEvalXLanguage(problem.task_id);
   return l != nullptr && l->assemble != nullptr;
+}
+
+bool HumanEvalXQuietPass(const Problem& problem) {
+  if (problem.format != ProblemFormat::kHumanEvalX) return false;
+  const HumanEvalXLanguage* l = FindHumanEvalXLanguage(problem.task_id);
+  return l != nullptr && l->quiet_pass;
 }
 
 std::string HumanEvalXProgram(const Problem& problem, absl::string_view code,

@@ -12,9 +12,25 @@
 //           one per line, then "\n" + prompt + completion + "\n" + test
 //   Python  CodeGeeX's helper imports, then prompt + completion cut at its first line
 //           that starts with neither a space nor a tab + "\n" + test + "\n"
-//   Go, Java, JavaScript, Rust: not assembled yet (their runtimes add it; see
-//           docs/languages.md). Grading such a problem fails with a clear error.
-// A `solution` sample (a whole program) replaces prompt + completion.
+//   Go      test_setup (package clause, test imports) + "\n", then an import block of
+//           each IMPORT_HELPER["go"] package that test_setup does not contain and whose
+//           "<name>." the completion mentions, then prompt without its `import` block +
+//           completion + "\n" + test; graded by the go runtime (`go test -c`, run)
+//   Rust    "\nfn main(){ \n } \n" + declaration + prompt + completion + test, graded
+//           by the rust-test runtime (rustc --test with CodeGeeX's crates), as CodeGeeX's
+//           `cargo test --bin` does
+//   Java    prompt + completion + "\n" + test, compiled as Main.java (the test is
+//           `public class Main`) and run as `java Main`
+//   JavaScript  prompt + completion + "\n" + test, run by node
+// A `solution` sample (a whole program) replaces prompt + completion (Rust: declaration
+// + prompt + completion).
+//
+// Verdicts (codegeex/benchmark/execution.py): exit status 0 passes (the runtime's
+// exit_status rule), except for JavaScript, whose tests use console.assert: a failed
+// console.assert prints "Assertion failed" to stderr and the program goes on to exit 0.
+// CodeGeeX passes a JavaScript run only when it printed nothing on stdout and stderr;
+// such a row has quiet_pass set, and Fathom passes it only when it exited 0 AND printed
+// nothing (DecideExitVerdict's require_silence).
 //
 // Pure functions over constant tables; thread-safe.
 #ifndef FATHOM_GRADER_FORMATS_HUMANEVALX_H_
@@ -34,6 +50,8 @@ struct HumanEvalXLanguage {
   // The program for `code` (a completion, or the whole program when `is_solution`);
   // null when this language is not assembled yet.
   std::string (*assemble)(const Problem& problem, absl::string_view code, bool is_solution);
+  // A pass also needs empty stdout and stderr (CodeGeeX's rule for JavaScript; see above).
+  bool quiet_pass = false;
 };
 
 // The language of a task_id's prefix ("CPP/12" -> the CPP row); null when the task_id
@@ -47,6 +65,9 @@ absl::string_view HumanEvalXLanguageOf(absl::string_view task_id);
 // yet (HumanEvalXAssembled says so beforehand).
 std::string HumanEvalXProgram(const Problem& problem, absl::string_view code, bool is_solution);
 bool HumanEvalXAssembled(const Problem& problem);
+
+// True when `problem` is HumanEval-X and its language's row has quiet_pass.
+bool HumanEvalXQuietPass(const Problem& problem);
 
 }  // namespace fathom::grader
 

@@ -64,6 +64,8 @@ const char* ProblemFormatName(ProblemFormat format) {
       return "mbpp";
     case ProblemFormat::kHumanEvalX:
       return "humaneval-x";
+    case ProblemFormat::kMultiplE:
+      return "multipl-e";
   }
   return "?";
 }
@@ -86,14 +88,27 @@ absl::StatusOr<Problem> ParseProblem(const nlohmann::json& record, const std::st
         absl::StrCat(where, ": expected a JSON object, got ", record.type_name()));
   }
   Problem p;
+  auto has = [&](const char* f) { return record.contains(f); };
+  absl::Status s;
+  if (!has("task_id") && has("name") && has("tests")) {
+    // MultiPL-E (nuprl/MultiPL-E): name, language, prompt, tests, stop_tokens; its
+    // language names the runtime (a runtime's name or alias: "rs", "go_test.go").
+    p.format = ProblemFormat::kMultiplE;
+    if (!(s = GetString(record, where, "name", true, &p.task_id)).ok()) return s;
+    if (!(s = GetString(record, where, "language", true, &p.language)).ok()) return s;
+    if (!(s = GetString(record, where, "prompt", true, &p.prompt)).ok()) return s;
+    if (!(s = GetString(record, where, "tests", true, &p.test)).ok()) return s;
+    if (has("stop_tokens") && !record["stop_tokens"].is_null()) {
+      if (!(s = GetStringList(record, where, "stop_tokens", &p.stop_tokens)).ok()) return s;
+    }
+    return p;
+  }
   auto id = record.find("task_id");
   if (id == record.end()) return FieldError(where, "task_id", "is missing");
   absl::StatusOr<std::string> task_id = TaskIdString(*id);
   if (!task_id.ok()) return FieldError(where, "task_id", std::string(task_id.status().message()));
   p.task_id = *std::move(task_id);
 
-  auto has = [&](const char* f) { return record.contains(f); };
-  absl::Status s;
   const absl::string_view x_language = HumanEvalXLanguageOf(p.task_id);
   if (!x_language.empty() && has("prompt") && has("test") && !has("entry_point")) {
     p.format = ProblemFormat::kHumanEvalX;

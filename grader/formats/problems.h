@@ -6,6 +6,7 @@
 //   MBPP+ (EvalPlus):                   prompt, assertion, entry_point (+ base_input, ...)
 //   MBPP+ OriginFmt:                    code, test_list, test, test_imports
 //   MBPP (original):                    text, code, test_list, test_setup_code
+//   MultiPL-E:                          name, language, prompt, tests, stop_tokens
 // The EvalPlus I/O fields (base_input, plus_input, atol, contract) are kept as data for
 // the I/O mode (io_mode.h); assert mode does not use them.
 //
@@ -33,16 +34,21 @@ enum class ProblemFormat {
   // humanevalx.h knows (CPP, Go, Java, JavaScript, Python, Rust); `language` says which.
   // Its program is assembled per language as CodeGeeX's evaluation does (humanevalx.h).
   kHumanEvalX,
+  // MultiPL-E (nuprl/MultiPL-E): a record with `name` (the task id), `language` (the
+  // runtime, by name or alias), `prompt`, `tests` and `stop_tokens`. Its program is
+  // prompt + completion + "\n" + tests, decided by the exit status.
+  kMultiplE,
 };
 
-// "humaneval", "mbpp+", "mbpp+origin", "mbpp", "humaneval-x".
+// "humaneval", "mbpp+", "mbpp+origin", "mbpp", "humaneval-x", "multipl-e".
 const char* ProblemFormatName(ProblemFormat format);
 
 struct Problem {
   std::string task_id;  // as a string; MBPP's integer ids become "2"
   ProblemFormat format = ProblemFormat::kHumanEval;
   // The runtime a problem is written for, when the file says: HumanEval-X's task_id
-  // prefix ("CPP/3" -> "cpp"). Empty: the runtime the grader is given (Python by default).
+  // prefix ("CPP/3" -> "cpp"), MultiPL-E's `language` ("rs"). Empty: the runtime the
+  // grader is given (Python by default).
   std::string language;
   // Code that a `completion` is appended to. Empty for MBPP and MBPP+ OriginFmt, whose
   // prompt is prose: their samples are always whole programs.
@@ -60,6 +66,9 @@ struct Problem {
   std::string declaration;
   std::string imports;
   std::string example_test;
+  // kMultiplE: the sequences its generation stopped at (kept as data: MultiPL-E's
+  // completions files hold completions already cut at them).
+  std::vector<std::string> stop_tokens;
   std::vector<std::string> test_list;            // kMbpp only (OriginFmt's are in `test`)
   std::vector<std::string> challenge_test_list;  // kMbpp only
 

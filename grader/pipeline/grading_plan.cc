@@ -176,7 +176,7 @@ absl::Status KeepGradableProblems(const RuntimePolicy& runtime, ProblemSet* prob
       why = absl::StrCat("is HumanEval-X ", p.language,
                          ", whose programs fathom does not assemble yet");
     } else if (!harness && p.format != ProblemFormat::kHumanEval &&
-               p.format != ProblemFormat::kHumanEvalX) {
+               p.format != ProblemFormat::kHumanEvalX && p.format != ProblemFormat::kMultiplE) {
       why = absl::StrCat("is a ", ProblemFormatName(p.format), " problem (Python only), not ",
                          runtime.name);
     }

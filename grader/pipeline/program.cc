@@ -153,6 +153,10 @@ std::string AssertProgram(const Problem& problem, absl::string_view code, bool i
       return absl::StrCat(problem.test_setup, code, "\n", problem.test);
     case ProblemFormat::kHumanEvalX:
       return HumanEvalXProgram(problem, code, is_solution);
+    case ProblemFormat::kMultiplE:
+      // MultiPL-E's rule (its evaluation's cached_eval_script): the tests call the
+      // function and end the program; no check() call is added.
+      return absl::StrCat(is_solution ? "" : problem.prompt, code, "\n", problem.test);
     case ProblemFormat::kMbpp: {
       // The setup comes after the code: MBPP's only setup snippets (tasks 367 and 927)
       // build trees from the `Node` class that the code defines.

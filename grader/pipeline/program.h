@@ -7,6 +7,8 @@
 //   kMbppPlus       prompt + completion + "\n" + assertion      (solution: replaces both)
 //   kMbppPlusOrigin test_imports + code + "\n" + test
 //   kHumanEvalX     HumanEval-X's assembly for the problem's language (humanevalx.h)
+//   kMultiplE       prompt + completion + "\n" + tests (MultiPL-E; a solution replaces
+//                   prompt + completion)
 //   kMbpp           code + "\n" + test_setup_code + "\n" + test_list + challenge_test_list,
 //                   every assert on its own line. The setup follows the code: the only
 //                   setup snippets in MBPP (tasks 367, 927) use the `Node` class the code

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "grader/formats/humanevalx.h"
 #include "grader/formats/utf8.h"
 #include "grader/pipeline/compile_cache.h"
 #include "grader/pipeline/language.h"
@@ -60,8 +61,12 @@ GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
     return out;
   }
   out.rule = rule;
+  out.quiet_pass = rule == VerdictRule::kExitStatus && HumanEvalXQuietPass(problem);
   out.program = SampleProgram(problem, code.code, code.is_solution, code.extract, stops, rule);
-  out.key = ProgramKey(runtime_fingerprint, limits, out.program);
+  // The same program text decided by another rule is another verdict.
+  out.key = ProgramKey(out.quiet_pass ? absl::StrCat(runtime_fingerprint, "\x1fquiet-pass")
+                                      : std::string(runtime_fingerprint),
+                       limits, out.program);
   return out;
 }
 
@@ -82,7 +87,9 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
   if (const IoMode* io = std::get_if<IoMode>(&sample.mode)) {
     return RunAndDecideIo(runner, std::move(spec), *sample.problem, *io->oracle, io->settings);
   }
-  if (sample.rule == VerdictRule::kExitStatus) return DecideExitVerdict(runner.Run(spec));
+  if (sample.rule == VerdictRule::kExitStatus) {
+    return DecideExitVerdict(runner.Run(spec), sample.quiet_pass);
+  }
   return RunAndDecide(runner, std::move(spec));
 }
 

@@ -85,10 +85,13 @@ struct GradedSample {
   SampleMode mode;
   const Problem* problem = nullptr;  // I/O mode: the problem (outlives the sample); else null
   VerdictRule rule = VerdictRule::kHarness;  // how its run is decided (assert mode)
+  // kExitStatus only: a pass also needs empty stdout and stderr (HumanEval-X's
+  // JavaScript, humanevalx.h's quiet_pass). Part of `key`.
+  bool quiet_pass = false;
 };
 
-// Assert mode: SampleProgram under `rule`. I/O mode (kHarness only): IoProgram around the
-// extracted solution.
+// Assert mode: SampleProgram under `rule` (quiet_pass from the problem's HumanEval-X row).
+// I/O mode (kHarness only): IoProgram around the extracted solution.
 GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
                               const SampleMode& mode, absl::string_view runtime_fingerprint,
                               const sandbox::Limits& limits,

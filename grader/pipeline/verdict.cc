@@ -100,7 +100,8 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
   return v;
 }
 
-Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run) {
+Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run,
+                          bool require_silence) {
   Verdict v;
   if (!run.ok()) {
     v.status = SampleStatus::kSandboxError;
@@ -136,6 +137,10 @@ Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run) {
       v.status = SampleStatus::kSyscallViolation;
       break;
     case RunStatus::kOk:
+      if (require_silence && (!r.stdout_data.empty() || !r.stderr_data.empty())) {
+        v.status = SampleStatus::kFailed;
+        break;
+      }
       v.status = SampleStatus::kPassed;
       v.passed = true;
       v.result = "passed";

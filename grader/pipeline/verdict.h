@@ -31,7 +31,9 @@
 //   kSignaled SIGABRT (a failed assert()) -> failed         "failed: <output>"
 //   kSignaled, any other signal           -> error          "failed: <output>"
 // <output> is the end of stderr, or of stdout when stderr is empty (CodeGeeX's choice),
-// at most kStderrTailBytes.
+// at most kStderrTailBytes. With `require_silence` (HumanEval-X's JavaScript, whose
+// console.assert prints and goes on; humanevalx.h), kOk that printed anything on stdout
+// or stderr is failed "failed: <output>", as CodeGeeX decides it.
 //
 // Pure functions; thread-safe.
 #ifndef FATHOM_GRADER_PIPELINE_VERDICT_H_
@@ -109,7 +111,8 @@ struct Verdict {
 Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::string_view nonce);
 
 // Decides the verdict of one run by its exit status (the second table above).
-Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run);
+Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run,
+                          bool require_silence = false);
 
 // Round trip through JSON (journal and cache entries). FromJson is InvalidArgument on
 // missing or mistyped fields.

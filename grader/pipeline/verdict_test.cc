@@ -122,6 +122,36 @@ TEST(VerdictTest, ASyscallViolationKeepsTheSyscall) {
                    .contains("syscall"));
 }
 
+// HumanEval-X's JavaScript (humanevalx.h): console.assert prints and exits 0, so a pass
+// also needs silence there, and only there.
+TEST(VerdictTest, ExitVerdictWithRequiredSilence) {
+  RunResult quiet = Result(RunStatus::kOk);
+  EXPECT_EQ(DecideExitVerdict(quiet, /*require_silence=*/true).status, SampleStatus::kPassed);
+
+  RunResult asserted = Result(RunStatus::kOk);
+  asserted.stderr_data = "Assertion failed\n";
+  EXPECT_EQ(DecideExitVerdict(asserted).status, SampleStatus::kPassed);
+  Verdict v = DecideExitVerdict(asserted, /*require_silence=*/true);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.result, "failed: Assertion failed\n");
+  EXPECT_EQ(v.stderr_tail, "Assertion failed\n");
+
+  // Output on stdout alone fails too (CodeGeeX's rule), and is what `result` quotes.
+  RunResult printed = Result(RunStatus::kOk, "debug 42\n");
+  v = DecideExitVerdict(printed, /*require_silence=*/true);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_EQ(v.result, "failed: debug 42\n");
+
+  // Other statuses keep their meaning.
+  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kNonzeroExit, "x"), true).status,
+            SampleStatus::kFailed);
+  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kCpuTimeout, "x"), true).status,
+            SampleStatus::kTimeout);
+  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kMemoryLimit), true).status,
+            SampleStatus::kMemoryLimit);
+}
+
 TEST(VerdictTest, StderrTailIsBoundedAndValidUtf8) {
   RunResult r = Result(RunStatus::kNonzeroExit);
   r.stderr_data = std::string(10000, 'x') + "\xff" + "end";

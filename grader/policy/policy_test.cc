@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -139,7 +141,8 @@ TEST(ShippedPolicy, UnknownRuntimeIsNotFound) {
       PrepareRuntime(policy, "cobol", true);
   EXPECT_EQ(prepared.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(prepared.status().message(),
-              HasSubstr("unknown runtime 'cobol' (known: bash, c, cpp, python"));
+              HasSubstr("unknown runtime 'cobol' (known: bash, c, cpp, "));
+  EXPECT_THAT(prepared.status().message(), HasSubstr(", python"));
 }
 
 TEST(ShippedPolicy, CppCompilesThroughTheShellAndRunsItsArtefact) {
@@ -200,13 +203,20 @@ TEST(ShippedPolicy, TheRuntimeOfAFileIsChosenByItsExtension) {
 
 TEST(ShippedPolicy, EveryRuntimeHasItsSelfTests) {
   Policy policy = LoadShipped();
+  // Statuses a language cannot reach by itself. Plain Lua has no way to raise a signal
+  // or to block (no kill, no sleep; os.execute forks, which is syscall_violation).
+  const std::map<std::string, std::set<std::string>> unreachable = {
+      {"lua", {"signaled", "wall_timeout"}}};
   for (const auto& [name, r] : policy.runtimes) {
     std::vector<std::string> keys;
     for (const auto& [key, source] : r.self_test) keys.push_back(key);
-    EXPECT_THAT(keys, ::testing::UnorderedElementsAre(
-                          "pass", "fail", "ok", "nonzero_exit", "signaled", "cpu_timeout",
-                          "wall_timeout", "memory_limit", "output_limit", "syscall_violation"))
-        << name;
+    std::vector<std::string> want;
+    for (const char* key : {"pass", "fail", "ok", "nonzero_exit", "signaled", "cpu_timeout",
+                            "wall_timeout", "memory_limit", "output_limit", "syscall_violation"}) {
+      auto it = unreachable.find(name);
+      if (it == unreachable.end() || !it->second.contains(key)) want.push_back(key);
+    }
+    EXPECT_THAT(keys, ::testing::UnorderedElementsAreArray(want)) << name;
     EXPECT_FALSE(r.packages.empty()) << name;
   }
 }
