@@ -74,7 +74,8 @@ nlohmann::json RuntimeCheckJson(const grader::RuntimePolicy& runtime, const Runt
                      {"got", t.got},
                      {"ok", t.ok()},
                      {"wall_ms", t.wall_ms},
-                     {"detail", t.detail}});
+                     {"detail", t.detail},
+                     {"skipped", t.skipped}});
   }
   j["self_tests"] = tests;
   return j;

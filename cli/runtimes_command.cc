@@ -102,7 +102,8 @@ int RuntimesMain(int argc, char** argv) {
       std::string test = t.name;
       test.resize(18, ' ');
       std::cout << "          " << test << (t.ok() ? "ok    " : "FAILED") << "  " << t.got
-                << (t.ok() ? "" : absl::StrCat(" (expected ", t.expected, ")")) << "\n";
+                << (t.ok() ? "" : absl::StrCat(" (expected ", t.expected, ")"))
+                << (t.skipped.empty() ? "" : absl::StrCat(": ", t.skipped)) << "\n";
       if (!t.ok() && !t.detail.empty()) std::cout << "            " << t.detail << "\n";
     }
   }

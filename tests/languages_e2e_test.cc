@@ -156,5 +156,43 @@ TEST_F(LanguagesE2eTest, BadInputNamesTheFileAndLine) {
       << Log("go.log");
 }
 
+// Without the cgroup layer RLIMIT_DATA stands in for the memory limit and a C program sees
+// malloc fail rather than memory_limit: the self-test says it skipped that status and why,
+// and the runtime still passes; every other status is still required.
+TEST_F(LanguagesE2eTest, SelfTestSkipsMemoryLimitWithoutTheCgroupLayer) {
+  const fs::path policies = dir_ / "policies";
+  fs::copy(kSource + "/policies", policies, fs::copy_options::recursive);
+  std::string yaml = e2e::ReadFile((policies / "sandbox.yaml").string());
+  const size_t at = yaml.find("  cgroup: true");
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, 14, "  cgroup: false");
+  std::ofstream((policies / "sandbox.yaml").string(), std::ios::trunc) << yaml;
+  const int rc = e2e::WaitExit(e2e::StartFathom(
+      {"runtimes", "--policies", policies.string(), "--self-test", "--language", "c", "--json"},
+      Path("c.log"), {"XDG_CACHE_HOME=" + Path("xdg")}));
+  const std::string log = Log("c.log");
+  EXPECT_EQ(rc, 0) << log;
+  const size_t json_at = log.find("{\n  \"runtimes\"");  // --json: dump(2)
+  ASSERT_NE(json_at, std::string::npos) << log;
+  const nlohmann::json j = nlohmann::json::parse(log.substr(json_at));
+  ASSERT_EQ(j["runtimes"].size(), 1u) << log;
+  int skipped = 0, ran = 0;
+  for (const nlohmann::json& t : j["runtimes"][0]["self_tests"]) {
+    EXPECT_TRUE(t["ok"].get<bool>()) << t.dump();
+    if (t["name"] == "memory_limit") {
+      ++skipped;
+      EXPECT_EQ(t["got"], "skipped");
+      EXPECT_TRUE(absl::StrContains(t["skipped"].get<std::string>(), "the cgroup layer is off"))
+          << t.dump();
+    } else {
+      ++ran;
+      EXPECT_EQ(t["skipped"], "") << t.dump();
+      EXPECT_EQ(t["got"], t["expected"]) << t.dump();
+    }
+  }
+  EXPECT_EQ(skipped, 1) << log;
+  EXPECT_GE(ran, 8) << log;
+}
+
 }  // namespace
 }  // namespace fathom

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "grader/iomode/evalplus_oracle.h"
+#include "grader/pipeline/program.h"
 #include "gtest/gtest.h"
 
 namespace fathom::grader {
@@ -562,9 +563,12 @@ std::string RunHarness(const std::string& program, const std::string& name) {
       absl::StrCat("io_harness_", getpid(), "_", name);
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "main.py") << program;
+  // The harness module's file, which a fresh interpreter reads from its work dir
+  // (program.h, AddHarnessFile).
+  std::ofstream(dir / absl::StrCat(HarnessModuleName(), ".py")) << HarnessModuleSource();
   std::ofstream(dir / "stdin") << kNonce << "\n";
-  const std::string cmd = absl::StrCat("/usr/bin/python3 -I ", (dir / "main.py").string(), " < ",
-                                       (dir / "stdin").string(), " > ", (dir / "out").string());
+  const std::string cmd =
+      absl::StrCat("cd ", dir.string(), " && /usr/bin/python3 -I main.py < stdin > out");
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::stringstream out;
   out << std::ifstream(dir / "out").rdbuf();

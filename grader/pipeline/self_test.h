@@ -7,6 +7,9 @@
 //                verdict rule (Python's in its harness): must be passed / failed;
 //   <status>     compiled, then run as it is under kSelfTestLimits: must end with exactly
 //                that sandbox status (ok, nonzero_exit, signaled, cpu_timeout, ...).
+//                memory_limit is skipped without the cgroup layer: RLIMIT_DATA stands in,
+//                and a program sees its allocations fail (each language ends its own way)
+//                rather than the status.
 //
 // Thread safety: RunSelfTests runs its own threads and returns when they are done.
 #ifndef FATHOM_GRADER_PIPELINE_SELF_TEST_H_
@@ -35,7 +38,9 @@ struct SelfTestResult {
   std::string got;       // the same vocabulary; "compile_error", "sandbox_error" too
   std::string detail;    // when !ok: the diagnostics, stderr or sandbox error
   int64_t wall_ms = 0;   // the run's (compile excluded)
-  bool ok() const { return expected == got; }
+  // Why the test was not run (a status the active layers cannot produce); "" when it ran.
+  std::string skipped;
+  bool ok() const { return !skipped.empty() || expected == got; }
 };
 
 // Runs the `names` of `policy.self_test` (all when empty) with `runtime` (the context of
