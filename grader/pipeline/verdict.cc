@@ -18,6 +18,49 @@ static_assert(std::size(kStatusNames) == static_cast<size_t>(SampleStatus::kCoun
 
 constexpr char kNoRecordResult[] = "timed out";
 
+// What every verdict rule takes from the run alone. MeasureRun copies its measurements.
+// SandboxDecides applies the sandbox's own outcomes: sandbox_error and timeouts end the
+// verdict (result set); memory_limit, output_limit and syscall_violation (with its
+// syscall) set the status and leave the result to the rule. False for ok, nonzero_exit
+// and signaled, which the rule decides.
+void MeasureRun(const sandbox::RunResult& r, Verdict* v) {
+  v->cpu_ms = r.cpu_ms;
+  v->wall_ms = r.wall_ms;
+  v->max_rss_kb = r.max_rss_kb;
+  v->stderr_tail = Utf8Tail(r.stderr_data, kStderrTailBytes);
+}
+
+bool SandboxDecides(const sandbox::RunResult& r, Verdict* v) {
+  using sandbox::RunStatus;
+  switch (r.status) {
+    case RunStatus::kSandboxError:
+      v->status = SampleStatus::kSandboxError;
+      v->result = "failed: sandbox error";
+      return true;
+    case RunStatus::kCpuTimeout:
+    case RunStatus::kWallTimeout:
+      v->status = SampleStatus::kTimeout;
+      v->result = "timed out";
+      return true;
+    case RunStatus::kMemoryLimit:
+      v->status = SampleStatus::kMemoryLimit;
+      return true;
+    case RunStatus::kOutputLimit:
+      v->status = SampleStatus::kOutputLimit;
+      return true;
+    case RunStatus::kSyscallViolation:
+      v->status = SampleStatus::kSyscallViolation;
+      v->syscall = r.syscall;
+      v->syscall_name = r.syscall_name;
+      return true;
+    case RunStatus::kOk:
+    case RunStatus::kNonzeroExit:
+    case RunStatus::kSignaled:
+      break;
+  }
+  return false;
+}
+
 }  // namespace
 
 const char* SampleStatusName(SampleStatus status) {
@@ -43,10 +86,7 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
     return v;
   }
   const sandbox::RunResult& r = *run;
-  v.cpu_ms = r.cpu_ms;
-  v.wall_ms = r.wall_ms;
-  v.max_rss_kb = r.max_rss_kb;
-  v.stderr_tail = Utf8Tail(r.stderr_data, kStderrTailBytes);
+  MeasureRun(r, &v);
   HarnessRecord record = ParseHarnessRecord(r.stdout_data, nonce);
   v.trace = r.trace;
   v.trace.child.insert(v.trace.child.end(), record.trace.begin(), record.trace.end());
@@ -55,34 +95,9 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
           ? SanitizeUtf8(absl::StrCat("failed: ", record.message))
           : std::string(kNoRecordResult);
   using sandbox::RunStatus;
-  switch (r.status) {
-    case RunStatus::kSandboxError:
-      v.status = SampleStatus::kSandboxError;
-      v.result = "failed: sandbox error";
-      return v;
-    case RunStatus::kCpuTimeout:
-    case RunStatus::kWallTimeout:
-      v.status = SampleStatus::kTimeout;
-      v.result = "timed out";
-      return v;
-    case RunStatus::kMemoryLimit:
-      v.status = SampleStatus::kMemoryLimit;
-      v.result = record_result;
-      return v;
-    case RunStatus::kOutputLimit:
-      v.status = SampleStatus::kOutputLimit;
-      v.result = record_result;
-      return v;
-    case RunStatus::kSyscallViolation:
-      v.status = SampleStatus::kSyscallViolation;
-      v.result = record_result;
-      v.syscall = r.syscall;
-      v.syscall_name = r.syscall_name;
-      return v;
-    case RunStatus::kOk:
-    case RunStatus::kNonzeroExit:
-    case RunStatus::kSignaled:
-      break;
+  if (SandboxDecides(r, &v)) {
+    if (v.result.empty()) v.result = record_result;
+    return v;
   }
   if (record.kind == HarnessRecord::Kind::kPassed && r.status == RunStatus::kOk) {
     v.status = SampleStatus::kPassed;
@@ -109,33 +124,16 @@ Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run,
     return v;
   }
   const sandbox::RunResult& r = *run;
-  v.cpu_ms = r.cpu_ms;
-  v.wall_ms = r.wall_ms;
-  v.max_rss_kb = r.max_rss_kb;
-  v.stderr_tail = Utf8Tail(r.stderr_data, kStderrTailBytes);
+  MeasureRun(r, &v);
   const std::string failed = absl::StrCat(
       "failed: ", r.stderr_data.empty() ? Utf8Tail(r.stdout_data, kStderrTailBytes)
                                         : v.stderr_tail);
   using sandbox::RunStatus;
+  if (SandboxDecides(r, &v)) {
+    if (v.result.empty()) v.result = failed;
+    return v;
+  }
   switch (r.status) {
-    case RunStatus::kSandboxError:
-      v.status = SampleStatus::kSandboxError;
-      v.result = "failed: sandbox error";
-      return v;
-    case RunStatus::kCpuTimeout:
-    case RunStatus::kWallTimeout:
-      v.status = SampleStatus::kTimeout;
-      v.result = "timed out";
-      return v;
-    case RunStatus::kMemoryLimit:
-      v.status = SampleStatus::kMemoryLimit;
-      break;
-    case RunStatus::kOutputLimit:
-      v.status = SampleStatus::kOutputLimit;
-      break;
-    case RunStatus::kSyscallViolation:
-      v.status = SampleStatus::kSyscallViolation;
-      break;
     case RunStatus::kOk:
       if (require_silence && (!r.stdout_data.empty() || !r.stderr_data.empty())) {
         v.status = SampleStatus::kFailed;
@@ -150,6 +148,8 @@ Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run,
       break;
     case RunStatus::kSignaled:
       v.status = r.signal == SIGABRT ? SampleStatus::kFailed : SampleStatus::kError;
+      break;
+    default:  // decided by SandboxDecides above
       break;
   }
   v.result = failed;

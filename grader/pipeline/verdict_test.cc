@@ -150,6 +150,14 @@ TEST(VerdictTest, ExitVerdictWithRequiredSilence) {
             SampleStatus::kTimeout);
   EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kMemoryLimit), true).status,
             SampleStatus::kMemoryLimit);
+  // A violation keeps its syscall under this rule too (the results file's syscall_name).
+  RunResult violation = Result(RunStatus::kSyscallViolation);
+  violation.syscall = 57;
+  violation.syscall_name = "fork";
+  v = DecideExitVerdict(violation);
+  EXPECT_EQ(v.status, SampleStatus::kSyscallViolation);
+  EXPECT_EQ(v.syscall, 57);
+  EXPECT_EQ(v.syscall_name, "fork");
 }
 
 TEST(VerdictTest, StderrTailIsBoundedAndValidUtf8) {
