@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -24,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "fathom/v1/grader.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/ill_formed_utf8.h"
@@ -414,6 +416,57 @@ TEST_F(ServeE2eTest, CompiledRuntimesExecuteAndGrade) {
   st = refused->Finish();
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(st.error_message(), HasSubstr("'CPP/1000' is a cpp problem"));
+}
+
+// Every runtime the server lists (those installed here), through Execute by its name:
+// the status programs of its own self-test (policies/runtimes/*.yaml `self_test:`) that
+// need no special limits end with exactly the status they are named after, as they do
+// in `fathom runtimes --self-test` (the grade path). The policies are the server's
+// (FATHOM_SOURCE_DIR/policies).
+TEST_F(ServeE2eTest, EveryListedRuntimeExecutesItsSelfTestStatusPrograms) {
+  absl::StatusOr<grader::Policy> policy =
+      grader::LoadPolicy(std::string(FATHOM_SOURCE_DIR) + "/policies");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  grpc::ClientContext c1;
+  v1::ListRuntimesResponse runtimes;
+  ASSERT_TRUE(stub_->ListRuntimes(&c1, {}, &runtimes).ok());
+  ASSERT_GE(runtimes.runtimes_size(), 1);
+  std::map<std::string, std::set<std::string>> ran;  // runtime -> status programs run
+  for (const v1::Runtime& listed : runtimes.runtimes()) {
+    absl::StatusOr<const grader::RuntimePolicy*> rp = policy->Runtime(listed.name());
+    ASSERT_TRUE(rp.ok()) << rp.status();
+    for (const auto& [name, code] : (*rp)->self_test) {
+      if (name != "ok" && name != "nonzero_exit" && name != "signaled" &&
+          name != "syscall_violation") {
+        continue;  // pass/fail are verdicts; the rest need the self-test's tight limits
+      }
+      SCOPED_TRACE(listed.name() + " " + name);
+      v1::ExecuteResponse r;
+      grpc::Status s = Execute(
+          code, &r, [&](v1::ExecuteRequest& q) { q.set_runtime(listed.name()); }, 180000);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      ran[listed.name()].insert(name);
+      EXPECT_EQ(r.result().status(), name)
+          << "stderr: " << r.result().stderr() << "\nerror: " << r.result().error();
+      if (name == "ok") {
+        EXPECT_EQ(r.result().exit_code(), 0);
+        EXPECT_EQ(r.result().signal(), 0);
+      } else if (name == "nonzero_exit") {
+        EXPECT_GT(r.result().exit_code(), 0);
+      } else if (name == "signaled") {
+        EXPECT_GT(r.result().signal(), 0);
+      } else {
+        EXPECT_FALSE(r.result().syscall_name().empty());
+      }
+    }
+  }
+  // Every runtime we ship declares at least ok and nonzero_exit programs.
+  ASSERT_EQ(ran.size(), static_cast<size_t>(runtimes.runtimes_size()));
+  for (const auto& [runtime, names] : ran) {
+    EXPECT_TRUE(names.count("ok") && names.count("nonzero_exit")) << runtime;
+  }
+  EXPECT_EQ(ran["python"], (std::set<std::string>{"nonzero_exit", "ok", "signaled",
+                                                    "syscall_violation"}));
 }
 
 TEST_F(ServeE2eTest, ListingsAndPassAtK) {
