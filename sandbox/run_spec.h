@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -124,6 +125,13 @@ struct RunSpec {
   std::shared_ptr<const SeccompFilter> seccomp;
   // Optional: cancelling it kills the run at once (see CancelToken). Null: runs to the end.
   std::shared_ptr<CancelToken> cancel;
+  // Optional: called by the supervisor with the whole stdout so far, each time it grew
+  // (on the supervisor's thread, so it must be quick and must not block). Returning true
+  // kills the run at once: it ends kSignaled (SIGKILL) with RunResult::stopped set and
+  // keeps the output read so far. For callers that can tell from the output that the
+  // rest of the run cannot change what they decide (grader/iomode/io_mode.h:
+  // IoEarlyStop). Never called once the run is being killed for another reason.
+  std::function<bool(absl::string_view stdout_so_far)> stop_when;
   // Record where the run's time goes (RunResult::trace): a diagnostic, off by default.
   // The zygote runner records its phases; the fresh path records none. A program that
   // takes part (the grader's harnesses) is told by its caller, not by the sandbox.
@@ -217,6 +225,8 @@ struct RunResult {
   bool stdout_truncated = false;
   bool stderr_truncated = false;
   LayerSet layers;  // isolation layers that were active for this run
+  // RunSpec::stop_when asked for the kill (the status is then kSignaled, SIGKILL).
+  bool stopped = false;
   RunTrace trace;   // with RunSpec::trace_phases on a runner that records them; else empty
 };
 

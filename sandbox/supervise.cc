@@ -60,7 +60,19 @@ class Supervisor {
       KillRun(KillReason::kOutput);
     }
     Violated();
+    MaybeStop();
     return run_.AfterPoll(fds);
+  }
+
+  // RunSpec::stop_when, asked each time stdout grew while nothing else is killing the run.
+  void MaybeStop() {
+    const std::string* out = pump_.streams[0].data;
+    if (!spec_.stop_when || out == nullptr || out->size() == stdout_seen_ ||
+        out_.reason != KillReason::kNone || out_.cancelled) {
+      return;
+    }
+    stdout_seen_ = out->size();
+    if (spec_.stop_when(*out)) KillRun(KillReason::kStopped);
   }
 
   void KillRun(KillReason why) {
@@ -85,6 +97,7 @@ class Supervisor {
   RunCounters& counters_;
   SupervisedRun& run_;
   Supervision& out_;
+  size_t stdout_seen_ = 0;  // stdout's size when stop_when was last asked
 };
 
 }  // namespace

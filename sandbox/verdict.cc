@@ -47,6 +47,12 @@ void DecideStatus(const Observation& obs, RunResult* r) {
       r->syscall = obs.violation_syscall;
       r->syscall_name = SyscallName(obs.violation_syscall, obs.violation_arch);
       return;
+    case KillReason::kStopped:
+      // Not the program's doing, and no limit: the caller had what it needed.
+      r->status = RunStatus::kSignaled;
+      r->signal = SIGKILL;
+      r->stopped = true;
+      return;
     case KillReason::kNone:
       break;
   }

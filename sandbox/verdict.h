@@ -10,7 +10,8 @@ namespace fathom::sandbox {
 
 // Why the parent killed the run, if it did. kSyscall: the filter notified the
 // supervisor of a kill-list syscall (sandbox/seccomp_notify.h).
-enum class KillReason { kNone, kOutput, kCpu, kWall, kSyscall };
+// kStopped: the caller's RunSpec::stop_when asked for the kill.
+enum class KillReason { kNone, kOutput, kCpu, kWall, kSyscall, kStopped };
 
 struct Observation {
   KillReason kill_reason = KillReason::kNone;

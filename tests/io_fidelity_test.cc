@@ -255,5 +255,41 @@ TEST_F(IoFidelityTest, OrdinaryWrongAnswersFail) {
   }
 }
 
+// EvalPlus stops a group at its first wrong answer, and the verdict is decided there: the
+// grader stops the run at that point (IoEarlyStop) instead of letting it call every input
+// left. This answer is right on every base input and wrong on the first plus input, then
+// spins on the next one with the CPU timer ignored: only the stop ends it before the
+// run's CPU limit.
+TEST_F(IoFidelityTest, TheRunEndsAtItsFirstWrongPlusAnswer) {
+  absl::StatusOr<ProblemSet> plus = LoadProblems(kData + "/humanevalplus/HumanEvalPlus.jsonl.gz");
+  ASSERT_TRUE(plus.ok());
+  size_t base = 0;
+  for (const Problem& p : plus->problems) {
+    if (p.task_id == "HumanEval/13") base = p.base_inputs.size();
+  }
+  ASSERT_GT(base, 0u);
+  const std::string completion = absl::StrCat(
+      "    import math, signal\n"
+      "    global calls\n"
+      "    calls = globals().get('calls', 0) + 1\n"
+      "    if calls <= ", base, ":\n"
+      "        return math.gcd(a, b)\n"
+      "    if calls == ", base + 1, ":\n"
+      "        return -1\n"
+      "    signal.signal(signal.SIGPROF, signal.SIG_IGN)\n"
+      "    while True:\n"
+      "        pass\n");
+  std::vector<nlohmann::json> results =
+      Grade(*plus, {{{"task_id", "HumanEval/13"}, {"completion", completion}}});
+  ASSERT_EQ(results.size(), 1u);
+  const nlohmann::json& r = results[0];
+  EXPECT_EQ(r["status"], "failed") << r.dump();
+  EXPECT_EQ(r["result"], "failed: plus input 0: wrong output");
+  EXPECT_EQ(r["base_status"], "pass");
+  EXPECT_EQ(r["plus_status"], "fail");
+  EXPECT_EQ(r["plus_failed_inputs"], nlohmann::json::array({0}));
+  EXPECT_LT(r["cpu_ms"].get<int64_t>(), r["cpu_limit_ms"].get<int64_t>()) << r.dump();
+}
+
 }  // namespace
 }  // namespace fathom::grader

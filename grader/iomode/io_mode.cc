@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "absl/strings/escaping.h"
@@ -303,34 +304,30 @@ std::string IoProgram(const Problem& problem, absl::string_view solution,
   return out;
 }
 
-IoRecords ParseIoRecords(absl::string_view data, absl::string_view nonce,
-                         int64_t output_cap) {
-  IoRecords out;
-  if (nonce.empty()) return out;
-  // How much longer the stream so far would be with every 'W' answer sent as its value.
-  int64_t extra = 0;
-  const std::string marker = absl::StrCat("\n#", nonce, " ");
-  std::set<std::pair<int, int64_t>> seen;
-  size_t pos = 0;
-  while (true) {
-    size_t at = data.find(marker, pos);
-    if (at == absl::string_view::npos) break;
-    size_t head_begin = at + marker.size();
+IoRecordParser::IoRecordParser(absl::string_view nonce, int64_t output_cap)
+    : marker_(absl::StrCat("\n#", nonce, " ")), cap_(output_cap), stopped_(nonce.empty()) {}
+
+bool IoRecordParser::Feed(absl::string_view data, IoRecords* out) {
+  while (!stopped_) {
+    size_t at = data.find(marker_, pos_);
+    if (at == absl::string_view::npos) return true;  // the next record has not begun
+    size_t head_begin = at + marker_.size();
     size_t head_end = data.find('\n', head_begin);
-    if (head_end == absl::string_view::npos) break;
+    if (head_end == absl::string_view::npos) return true;  // its header is not complete
     std::vector<absl::string_view> f =
         absl::StrSplit(data.substr(head_begin, head_end - head_begin), ' ');
     int64_t index = 0, cpu_us = 0;
     uint64_t len = 0;
     if (f.size() != 5 || f[2].size() != 1 || !absl::SimpleAtoi(f[1], &index) ||
-        !absl::SimpleAtoi(f[3], &cpu_us) || !absl::SimpleAtoi(f[4], &len) ||
-        len > data.size() - head_end - 1) {
+        !absl::SimpleAtoi(f[3], &cpu_us) || !absl::SimpleAtoi(f[4], &len)) {
+      stopped_ = true;  // malformed: what came before counts
       break;
     }
+    if (len > data.size() - head_end - 1) return true;  // its payload is not complete
     absl::string_view payload = data.substr(head_end + 1, len);
-    pos = head_end + 1 + len;
+    const size_t end = head_end + 1 + len;
     const char kind = f[2][0];
-    if (output_cap > 0) {
+    if (cap_ > 0) {
       int64_t longer = 0;
       if (kind == 'W') {
         if (std::optional<DigestRecord> d = ParseDigestRecord(payload)) {
@@ -339,35 +336,146 @@ IoRecords ParseIoRecords(absl::string_view data, absl::string_view nonce,
                                             static_cast<int64_t>(len));
         }
       }
-      if (static_cast<int64_t>(pos) + extra + longer > output_cap) {
-        out.output_cut = true;  // the sandbox would have cut the stream before its end
-        return out;
+      if (static_cast<int64_t>(end) + extra_ + longer > cap_) {
+        out->output_cut = true;  // the sandbox would have cut the stream before its end
+        stopped_ = true;
+        break;
       }
-      extra += longer;
+      extra_ += longer;
     }
+    pos_ = end;
     int group = f[0] == "base" ? kBase : f[0] == "plus" ? kPlus : -1;
     if (group < 0) {
-      if (kind == 'X' && !out.setup_failed) {
-        out.setup_failed = true;
-        out.setup_payload = std::string(payload);
+      if (kind == 'X' && !out->setup_failed) {
+        out->setup_failed = true;
+        out->setup_payload = std::string(payload);
       } else if (kind == 'Z') {
-        out.all_done = true;
-        out.trace = std::string(payload);
+        out->all_done = true;
+        out->trace = std::string(payload);
       }
       continue;
     }
     if (kind == 'D') {
-      out.group_done[group] = true;
+      out->group_done[group] = true;
       continue;
     }
     if (kind != 'V' && kind != 'W' && kind != 'E' && kind != 'T' && kind != 'U') continue;
-    if (index < 0 || !seen.insert({group, index}).second) continue;  // first one counts
-    out.groups[group].push_back({index, IoRecord{kind, cpu_us, payload}});
+    if (index < 0 || !seen_.insert({group, index}).second) continue;  // first one counts
+    out->groups[group].push_back({index, IoRecord{kind, cpu_us, payload}});
   }
-  if (output_cap > 0 && static_cast<int64_t>(data.size()) + extra > output_cap) {
-    out.output_cut = true;
-  }
+  return false;
+}
+
+void IoRecordParser::Finish(absl::string_view data, IoRecords* out) {
+  if (marker_.size() == 3) return;  // no nonce: nothing is a record
+  Feed(data, out);
+  if (cap_ > 0 && static_cast<int64_t>(data.size()) + extra_ > cap_) out->output_cut = true;
+}
+
+IoRecords ParseIoRecords(absl::string_view data, absl::string_view nonce,
+                         int64_t output_cap) {
+  IoRecords out;
+  IoRecordParser parser(nonce, output_cap);
+  parser.Finish(data, &out);
   return out;
+}
+
+namespace {
+
+// Whether input `i` of group `g` failed, by its record: the rule DecideIoVerdict and
+// IoEarlyStop share. `i` < the group's expected outputs.
+std::optional<Failure> RecordFailure(OracleState& state, const Problem& problem,
+                                     const IoOracle& oracle,
+                                     const std::vector<int64_t>& limits_ms, int g, int64_t i,
+                                     const IoRecord& rec) {
+  const std::vector<std::string>& inputs = g == kBase ? problem.base_inputs : problem.plus_inputs;
+  // The harness's CPU timer enforces the input's limit; a program that blocks the timer
+  // (SIG_IGN on SIGPROF) still reports what the call cost, and an answer that came too
+  // late is a timeout, however right.
+  const bool late = i < static_cast<int64_t>(limits_ms.size()) &&
+                    rec.cpu_us > limits_ms[static_cast<size_t>(i)] * 1000;
+  switch (late ? 'T' : rec.kind) {
+    case 'V':
+    case 'W': {
+      std::optional<bool> accepted = Accepts(
+          state, i < static_cast<int64_t>(inputs.size()) ? absl::string_view(inputs[i])
+                                                         : absl::string_view(),
+          rec, oracle, oracle.expected[g][static_cast<size_t>(i)]);
+      if (!accepted) {
+        return Failure{g, i, SampleStatus::kFailed, "returned a value that could not be read"};
+      }
+      if (!*accepted) return Failure{g, i, SampleStatus::kFailed, "wrong output"};
+      return std::nullopt;
+    }
+    case 'E': {
+      std::string type, message;
+      SplitException(rec.payload, &type, &message);
+      return Failure{g, i,
+                     type == "MemoryError" ? SampleStatus::kMemoryLimit : SampleStatus::kError,
+                     message.empty() ? type : absl::StrCat(type, ": ", message)};
+    }
+    case 'T':
+      return Failure{g, i, SampleStatus::kTimeout, "time limit"};
+    default:  // 'U'
+      return Failure{g, i, SampleStatus::kFailed, SanitizeUtf8(rec.payload)};
+  }
+}
+
+// IoEarlyStop's state: the stream parsed so far and the plus answers judged so far.
+class EarlyStop {
+ public:
+  EarlyStop(absl::string_view nonce, const Problem& problem, const IoOracle& oracle,
+            const IoSettings& settings, int64_t output_cap)
+      : parser_(nonce, output_cap),
+        problem_(problem),
+        oracle_(oracle),
+        limits_ms_(IoInputLimitsMs(oracle, kPlus, settings)),
+        state_{DatasetOf(problem), problem.entry_point, problem.atol} {}
+
+  bool operator()(absl::string_view stdout_so_far) {
+    IoRecords recs;
+    parser_.Feed(stdout_so_far, &recs);
+    if (recs.group_done[kBase]) base_done_ = true;
+    const int64_t n = static_cast<int64_t>(oracle_.expected[kPlus].size());
+    for (const auto& [index, rec] : recs.groups[kPlus]) {
+      // Judged as they come (the records point into this call's text only).
+      if (index < n) {
+        failed_[index] =
+            RecordFailure(state_, problem_, oracle_, limits_ms_, kPlus, index, rec).has_value();
+      }
+    }
+    // DecideIoVerdict reads plus answers in input order up to the first missing one.
+    for (auto it = failed_.find(next_); it != failed_.end(); it = failed_.find(++next_)) {
+      if (it->second) {
+        plus_failed_ = true;
+        break;
+      }
+    }
+    return plus_failed_ && base_done_;
+  }
+
+ private:
+  IoRecordParser parser_;
+  const Problem& problem_;
+  const IoOracle& oracle_;
+  const std::vector<int64_t> limits_ms_;
+  OracleState state_;
+  std::map<int64_t, bool> failed_;  // plus input -> its answer failed
+  int64_t next_ = 0;                // the first plus input not judged a pass in order
+  bool base_done_ = false;
+  bool plus_failed_ = false;
+};
+
+}  // namespace
+
+std::function<bool(absl::string_view)> IoEarlyStop(absl::string_view nonce,
+                                                   const Problem& problem,
+                                                   const IoOracle& oracle,
+                                                   const IoSettings& settings,
+                                                   int64_t output_cap) {
+  if (settings.test_details || nonce.empty()) return nullptr;
+  auto stop = std::make_shared<EarlyStop>(nonce, problem, oracle, settings, output_cap);
+  return [stop](absl::string_view out) { return (*stop)(out); };
 }
 
 Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::string_view nonce,
@@ -402,7 +510,6 @@ Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::str
   bool all_complete = true;
   for (int g = 0; g < 2; ++g) {
     OracleState state{DatasetOf(problem), problem.entry_point, problem.atol};
-    const std::vector<std::string>& inputs = g == kBase ? problem.base_inputs : problem.plus_inputs;
     std::map<int64_t, const IoRecord*> by_index;
     for (const auto& [index, rec] : recs.groups[g]) by_index[index] = &rec;
     const int64_t n = static_cast<int64_t>(oracle.expected[g].size());
@@ -417,42 +524,8 @@ Verdict DecideIoVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::str
         complete = recs.group_done[g] && !failed.empty();
         break;
       }
-      const IoRecord& rec = *it->second;
-      std::optional<Failure> f;
-      // The harness's CPU timer enforces the input's limit; a program that blocks the
-      // timer (SIG_IGN on SIGPROF) still reports what the call cost, and an answer
-      // that came too late is a timeout, however right.
-      const bool late = i < static_cast<int64_t>(limits_ms.size()) &&
-                        rec.cpu_us > limits_ms[static_cast<size_t>(i)] * 1000;
-      switch (late ? 'T' : rec.kind) {
-        case 'V':
-        case 'W': {
-          std::optional<bool> accepted = Accepts(
-              state, i < static_cast<int64_t>(inputs.size()) ? absl::string_view(inputs[i])
-                                                             : absl::string_view(),
-              rec, oracle, oracle.expected[g][static_cast<size_t>(i)]);
-          if (!accepted) {
-            f = Failure{g, i, SampleStatus::kFailed, "returned a value that could not be read"};
-          } else if (!*accepted) {
-            f = Failure{g, i, SampleStatus::kFailed, "wrong output"};
-          }
-          break;
-        }
-        case 'E': {
-          std::string type, message;
-          SplitException(rec.payload, &type, &message);
-          f = Failure{g, i,
-                      type == "MemoryError" ? SampleStatus::kMemoryLimit : SampleStatus::kError,
-                      message.empty() ? type : absl::StrCat(type, ": ", message)};
-          break;
-        }
-        case 'T':
-          f = Failure{g, i, SampleStatus::kTimeout, "time limit"};
-          break;
-        default:  // 'U'
-          f = Failure{g, i, SampleStatus::kFailed, SanitizeUtf8(rec.payload)};
-          break;
-      }
+      std::optional<Failure> f =
+          RecordFailure(state, problem, oracle, limits_ms, g, i, *it->second);
       if (f) {
         if (failed.empty() || settings.test_details) failed.push_back(i);
         if (!first) first = *f;

@@ -33,6 +33,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -255,6 +256,43 @@ struct IoRecords {
 // save the grader's memory; they change no verdict.
 IoRecords ParseIoRecords(absl::string_view stdout_data, absl::string_view nonce,
                          int64_t output_cap = 0);
+
+// ParseIoRecords a piece at a time, for a stream that only grows (a running program's
+// stdout): ParseIoRecords(data) is Finish(data) on a new parser, and Feed on successive
+// prefixes of data yields the same records in the same order.
+class IoRecordParser {
+ public:
+  IoRecordParser(absl::string_view nonce, int64_t output_cap);
+  // `data`: the whole stream so far (what the last call saw, and maybe more). Appends to
+  // *out the records completed since the last call (they point into `data`) and sets
+  // its flags; false once parsing has stopped for good (a malformed record, or the
+  // stream went over the cap: output_cut).
+  bool Feed(absl::string_view data, IoRecords* out);
+  // The end of the stream: Feed, then the cap check of the whole stream.
+  void Finish(absl::string_view data, IoRecords* out);
+
+ private:
+  std::string marker_;
+  int64_t cap_;
+  int64_t extra_ = 0;  // how much longer the stream would be with 'W' answers as values
+  size_t pos_ = 0;     // where the next record is looked for
+  bool stopped_;
+  std::set<std::pair<int, int64_t>> seen_;
+};
+
+// For RunSpec::stop_when: true once the run's stdout holds a failed plus answer (in
+// input order, as DecideIoVerdict reads them) after the base group's end. EvalPlus
+// stops a group at its first failure, and so does DecideIoVerdict without test
+// details: with base decided and a plus input failed, nothing the run does later can
+// change the verdict, so the grader stops it instead of letting it call every input
+// left (a wrong answer on a slow task cost as much as a right one). Base failures do
+// not stop a run: plus_status is reported too. Null (never stop) with test_details.
+// The problem and oracle must outlive the function.
+std::function<bool(absl::string_view)> IoEarlyStop(absl::string_view nonce,
+                                                   const Problem& problem,
+                                                   const IoOracle& oracle,
+                                                   const IoSettings& settings,
+                                                   int64_t output_cap);
 
 // The verdict of a candidate run whose stdin carried `nonce` and whose output cap was
 // `output_cap` (see the header comment and ParseIoRecords).

@@ -1,8 +1,10 @@
 // I/O mode logic without a sandbox: records, verdicts, limits, program text.
 #include "grader/iomode/io_mode.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -649,6 +651,147 @@ TEST_F(IoOracleCacheTest, AWallTimeoutOfTheReferenceIsNotCached) {
   EXPECT_TRUE(second.oracles[0].usable) << second.oracles[0].failure;
   EXPECT_EQ(Build().oracles[0].digest, second.oracles[0].digest);
   EXPECT_EQ(runner_.runs, 2);  // read from the cache
+}
+
+// What a parse yields, as plain values (records copied out of the text they point into).
+struct Parsed {
+  std::vector<std::tuple<int, int64_t, char, int64_t, std::string>> records;
+  bool done[2] = {false, false};
+  bool all_done = false, setup_failed = false, output_cut = false;
+  void Add(const IoRecords& r) {
+    for (int g = 0; g < 2; ++g) {
+      for (const auto& [i, rec] : r.groups[g]) {
+        records.emplace_back(g, i, rec.kind, rec.cpu_us, std::string(rec.payload));
+      }
+      done[g] = done[g] || r.group_done[g];
+    }
+    all_done = all_done || r.all_done;
+    setup_failed = setup_failed || r.setup_failed;
+    output_cut = output_cut || r.output_cut;
+  }
+  bool operator==(const Parsed& o) const {
+    // One parse lists base's records before plus's; the pieces list them as they came.
+    auto a = records, b = o.records;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b && done[0] == o.done[0] && done[1] == o.done[1] &&
+           all_done == o.all_done && setup_failed == o.setup_failed &&
+           output_cut == o.output_cut;
+  }
+};
+
+TEST(IoModeTest, ParsingPieceByPieceYieldsWhatOneParseDoes) {
+  const std::string huge = Rec("base", 1, 'W', DigestOf(PyValue::Int(2), 5000000));
+  const std::vector<std::pair<std::string, int64_t>> streams = {
+      {AllRecords("i1;", "i2;", "i3;"), kCap},
+      {"noise #n0nce base 0 V 1 1\n" + Rec("base", 0, 'V', "i1;") + Rec("base", 0, 'V', "i9;") +
+           Rec("base", 1, 'E', "ValueError\nbad") + Rec("base", 0, 'D', "") +
+           Rec("-", 0, 'X', "X\ny") + "\n#n0nce base 2 V x 1\nmalformed" +
+           Rec("plus", 0, 'V', "i3;"),
+       kCap},
+      {Records({Rec("base", 0, 'V', "i1;"), huge}, Rec("plus", 0, 'V', "i3;")), 4000000},
+      {AllRecords("i1;", "i2;", "i3;"), 200},  // over the cap at its end only
+  };
+  for (const auto& [text, cap] : streams) {
+    Parsed whole;
+    whole.Add(ParseIoRecords(text, kNonce, cap));
+    for (size_t step : {size_t{1}, size_t{7}, size_t{64}}) {
+      IoRecordParser parser(kNonce, cap);
+      Parsed pieces;
+      for (size_t n = 0; n < text.size(); n += step) {
+        IoRecords r;
+        parser.Feed(absl::string_view(text).substr(0, n), &r);
+        pieces.Add(r);
+      }
+      IoRecords r;
+      parser.Finish(text, &r);
+      pieces.Add(r);
+      EXPECT_TRUE(pieces == whole) << "step " << step << " of\n" << text;
+    }
+  }
+}
+
+Problem ThreePlusProblem() {
+  Problem p = TwoInputProblem();
+  p.plus_inputs = {"[3]", "[4]", "[5]"};
+  return p;
+}
+
+// The byte count of `text` after which `stop` first says stop, fed one byte at a time
+// (as a slow pipe would); npos when it never does.
+size_t StopsAfter(const std::function<bool(absl::string_view)>& stop, const std::string& text) {
+  for (size_t n = 1; n <= text.size(); ++n) {
+    if (stop(absl::string_view(text).substr(0, n))) return n;
+  }
+  return std::string::npos;
+}
+
+TEST(IoModeTest, EarlyStopComesRightAfterTheFirstFailedPlusAnswerOnceBaseIsDone) {
+  Problem p = ThreePlusProblem();
+  IoOracle o = IoOracleFromValues(p, {PyValue::Int(1), PyValue::Int(2)},
+                                  {PyValue::Int(3), PyValue::Int(4), PyValue::Int(5)},
+                                  {100, 100}, {100, 100, 100});
+  auto stop = [&] { return IoEarlyStop(kNonce, p, o, IoSettings{}, kCap); };
+  const std::string base = Rec("base", 0, 'V', "i1;") + Rec("base", 1, 'V', "i2;") +
+                           Rec("base", 0, 'D', "");
+  const std::string wrong = Rec("plus", 1, 'V', "i9;");
+  // plus 0 right, plus 1 wrong: stopped as soon as plus 1's record is complete.
+  std::string head = base + Rec("plus", 0, 'V', "i3;") + wrong;
+  std::string text = head + Rec("plus", 2, 'V', "i5;") + Rec("plus", 0, 'D', "");
+  EXPECT_EQ(StopsAfter(stop(), text), head.size());
+  // A timeout or an exception is a failure too, as is a right answer after its limit.
+  for (const std::string& fail : {Rec("plus", 0, 'T', ""), Rec("plus", 0, 'E', "KeyError\n1"),
+                                  Rec("plus", 0, 'V', "i3;", 3000000)}) {
+    EXPECT_EQ(StopsAfter(stop(), base + fail + Rec("plus", 0, 'D', "")), (base + fail).size());
+  }
+  // Every plus answer right: never (nor when base failed: plus_status is reported).
+  EXPECT_EQ(StopsAfter(stop(), AllRecords("i1;", "i2;", "i3;")), std::string::npos);
+  EXPECT_EQ(StopsAfter(stop(), Rec("base", 0, 'V', "i8;") + Rec("base", 0, 'D', "") +
+                                   Rec("plus", 0, 'V', "i3;") + Rec("plus", 1, 'V', "i4;")),
+            std::string::npos);
+  // Answers out of input order (a forged stream): judged in input order.
+  head = base + wrong;
+  EXPECT_EQ(StopsAfter(stop(), head + Rec("plus", 0, 'V', "i3;")), head.size() + Rec("plus", 0, 'V', "i3;").size());
+  EXPECT_EQ(StopsAfter(stop(), head + Rec("plus", 0, 'V', "i7;")), head.size() + Rec("plus", 0, 'V', "i7;").size());
+  // A plus failure before base's end waits for it.
+  head = Rec("base", 0, 'V', "i1;") + Rec("plus", 0, 'V', "i9;") + Rec("base", 1, 'V', "i2;");
+  EXPECT_EQ(StopsAfter(stop(), head + Rec("base", 0, 'D', "")),
+            (head + Rec("base", 0, 'D', "")).size());
+  EXPECT_EQ(StopsAfter(stop(), head), std::string::npos);
+  // Test details list every failing input: never stopped.
+  IoSettings details;
+  details.test_details = true;
+  EXPECT_EQ(IoEarlyStop(kNonce, p, o, details, kCap), nullptr);
+}
+
+TEST(IoModeTest, AStoppedRunHasTheVerdictOfTheWholeRun) {
+  Problem p = ThreePlusProblem();
+  IoOracle o = IoOracleFromValues(p, {PyValue::Int(1), PyValue::Int(2)},
+                                  {PyValue::Int(3), PyValue::Int(4), PyValue::Int(5)},
+                                  {100, 100}, {100, 100, 100});
+  const std::vector<std::string> runs = {
+      Rec("base", 0, 'V', "i1;") + Rec("base", 1, 'V', "i2;") + Rec("base", 0, 'D', "") +
+          Rec("plus", 0, 'V', "i3;") + Rec("plus", 1, 'V', "i9;") + Rec("plus", 2, 'V', "i5;") +
+          Rec("plus", 0, 'D', "") + Rec("-", 0, 'Z', ""),
+      Rec("base", 0, 'V', "i7;") + Rec("base", 1, 'V', "i2;") + Rec("base", 0, 'D', "") +
+          Rec("plus", 0, 'E', "ValueError\nx") + Rec("plus", 0, 'D', "") + Rec("-", 0, 'Z', ""),
+  };
+  for (const std::string& whole : runs) {
+    const size_t at = StopsAfter(IoEarlyStop(kNonce, p, o, IoSettings{}, kCap), whole);
+    ASSERT_NE(at, std::string::npos) << whole;
+    sandbox::RunResult stopped = grader::Run(whole.substr(0, at), sandbox::RunStatus::kSignaled);
+    stopped.signal = SIGKILL;
+    stopped.stopped = true;
+    Verdict a = DecideIoVerdict(grader::Run(whole), kNonce, p, o, IoSettings{}, kCap);
+    Verdict b = DecideIoVerdict(stopped, kNonce, p, o, IoSettings{}, kCap);
+    EXPECT_FALSE(b.passed);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.result, b.result);
+    EXPECT_EQ(a.base_status, b.base_status);
+    EXPECT_EQ(a.plus_status, b.plus_status);
+    EXPECT_EQ(a.base_failed, b.base_failed);
+    EXPECT_EQ(a.plus_failed, b.plus_failed);
+  }
 }
 
 TEST(IoModeTest, ModeSelection) {

@@ -40,6 +40,7 @@ Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Pro
   spec.has_stdin = true;
   spec.stdin_data = nonce + (spec.trace_phases ? " trace\n" : "\n");
   const int64_t output_cap = spec.limits.max_output_bytes;
+  spec.stop_when = IoEarlyStop(nonce, problem, oracle, settings, output_cap);
   return DecideIoVerdict(runner.Run(spec), nonce, problem, oracle, settings, output_cap);
 }
 
