@@ -21,7 +21,8 @@ cache: `--prepare` computes them (running every canonical solution once, in this
 and pickles them to CACHE; a grading run loads CACHE, as EvalPlus loads its cache and
 fathom its expected-output file. Writes one JSON line per sample, in input order: task_id,
 completion_id, status (passed | failed | error | timeout, fathom's names: a wrong output
-is failed, an exception error), wall_ms (float: exec + every call).
+is failed, an exception error), wall_ms and cpu_ms (floats: exec + every call; cpu_ms is
+this process's CPU time, comparable with fathom's per-sample cpu_ms under any load).
 
 A benchmark tool, not a grader: the programs run with this process's full rights.
 """
@@ -252,13 +253,15 @@ def main():
         for line in inp:
             sample = json.loads(line)
             problem = problems[sample["task_id"]]
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             status = grade_one(problem, sample, truth[sample["task_id"]],
                                rebuild_for(problem, table))
             wall_ms = (time.perf_counter() - start) * 1000.0
+            cpu_ms = (time.process_time() - cpu_start) * 1000.0
             out.write(json.dumps({"task_id": sample["task_id"],
                                   "completion_id": sample["completion_id"],
-                                  "status": status, "wall_ms": round(wall_ms, 4)}) + "\n")
+                                  "status": status, "wall_ms": round(wall_ms, 4),
+                                  "cpu_ms": round(cpu_ms, 4)}) + "\n")
 
 
 if __name__ == "__main__":
