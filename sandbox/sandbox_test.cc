@@ -18,6 +18,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -128,6 +129,30 @@ TEST_P(SandboxTest, StdinReachesTheProgramAndOutputIsDrainedWhileRunning) {
   EXPECT_EQ(r.stdout_data.size(), spec.stdin_data.size());
   EXPECT_TRUE(r.stdout_data == spec.stdin_data) << "stdout differs from stdin";
   EXPECT_FALSE(r.stdout_truncated);
+}
+
+// RunSpec::stop_when sees stdout as it grows; true kills the run, which keeps its output.
+TEST_P(SandboxTest, StopWhenKillsTheRunAndKeepsItsOutput) {
+  RunSpec spec = Shell("echo ready; echo more; sleep 30");
+  int asked = 0;
+  spec.stop_when = [&](absl::string_view out) {
+    ++asked;
+    return absl::StrContains(out, "more\n");
+  };
+  RunResult r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kSignaled);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_EQ(r.stdout_data, "ready\nmore\n");
+  EXPECT_GE(asked, 1);
+
+  // Never true: the run ends as it would have.
+  spec = Shell("echo a; exit 3");
+  spec.stop_when = [](absl::string_view) { return false; };
+  r = MustRun(spec);
+  EXPECT_EQ(r.status, RunStatus::kNonzeroExit);
+  EXPECT_FALSE(r.stopped);
+  EXPECT_EQ(r.stdout_data, "a\n");
 }
 
 TEST_P(SandboxTest, StdinIsDevNullByDefault) {
