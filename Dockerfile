@@ -61,12 +61,13 @@ RUN apt-get update -qq \
       lua5.3 lua-unit ruby php-cli perl libtest-deep-perl \
  && /opt/fathom/toolchains/prepare \
  && rm -rf /var/lib/apt/lists/*
-# Runtimes: Java (javac, java; zip packs the classes), JavaScript and TypeScript (node,
-# tsc); javac's class-data-sharing archive (scripts/javac-cds, java.yaml).
+# Runtimes: Java (javac, java; zip packs the classes; javatuples for MultiPL-E's Java,
+# java-multipl-e.yaml), JavaScript and TypeScript (node, tsc); javac's class-data-sharing
+# archive (scripts/javac-cds, java.yaml).
 COPY scripts/javac-cds /opt/fathom/scripts/javac-cds
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      openjdk-17-jdk-headless zip nodejs node-typescript \
+      openjdk-17-jdk-headless zip libjavatuples-java nodejs node-typescript \
  && rm -rf /var/lib/apt/lists/* \
  && /opt/fathom/scripts/javac-cds
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom
