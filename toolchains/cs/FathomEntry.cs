@@ -23,9 +23,37 @@ static class FathomEntry__ {
     }
   }
 
+  // Makes `listener` the only trace listener without reading any configuration. The
+  // public way, Trace.Listeners, makes Mono 6.8 read the application's and the machine's
+  // config files first (System.Configuration and an XML parse: ~50 ms of CPU, five times
+  // a MultiPL-E program's whole run), which no program here has a use for. So the
+  // listener collection is set through TraceInternal's own fields, marked as initialised;
+  // on a Mono whose internals differ this returns false and the public way is taken.
+  static bool InstallWithoutConfig(TraceListener listener) {
+    const BindingFlags kStatic = BindingFlags.Static | BindingFlags.NonPublic;
+    Type inner = typeof(Trace).Assembly.GetType("System.Diagnostics.TraceInternal");
+    FieldInfo listeners = inner == null ? null : inner.GetField("listeners", kStatic);
+    FieldInfo initialized = inner == null ? null : inner.GetField("settingsInitialized", kStatic);
+    ConstructorInfo make = typeof(TraceListenerCollection).GetConstructor(
+        BindingFlags.Instance | BindingFlags.NonPublic, null, Type.EmptyTypes, null);
+    if (listeners == null || initialized == null || make == null ||
+        listeners.FieldType != typeof(TraceListenerCollection) ||
+        initialized.FieldType != typeof(bool)) {
+      return false;
+    }
+    initialized.SetValue(null, true);
+    var all = (TraceListenerCollection)make.Invoke(null);
+    all.Add(listener);
+    listeners.SetValue(null, all);
+    return true;
+  }
+
   static int Main(string[] args) {
-    Trace.Listeners.Clear();
-    Trace.Listeners.Add(new ExitOnFail());
+    var exitOnFail = new ExitOnFail();
+    if (!InstallWithoutConfig(exitOnFail)) {
+      Trace.Listeners.Clear();
+      Trace.Listeners.Add(exitOnFail);
+    }
     MethodInfo main = null;
     foreach (Type t in Assembly.GetExecutingAssembly().GetTypes()) {
       if (t == typeof(FathomEntry__)) continue;
