@@ -50,23 +50,26 @@ RUN apt-get update -qq \
       g++ gcc libboost-dev libssl-dev bash coreutils sed grep mawk bc \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 fathom
-# The go, rust, rust-test, lua, ruby, php and perl runtimes: Debian's toolchains, and the files
-# toolchains/prepare builds for them (Go's build cache with testify, the crates
-# HumanEval-X's Rust tests use) under /usr/local/lib/fathom.
+# The go, rust, rust-test, lua, ruby, php, perl, r, cs and d runtimes: Debian's
+# toolchains, and the files toolchains/prepare builds for them (Go's build cache with
+# testify, the crates HumanEval-X's Rust tests use, C#'s entry point) under
+# /usr/local/lib/fathom.
 COPY toolchains /opt/fathom/toolchains
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       golang-go golang-github-stretchr-testify-dev \
       rustc cargo librust-rand-dev librust-regex-dev librust-md5-dev \
       lua5.3 lua-unit ruby php-cli perl libtest-deep-perl \
+      r-base-core mono-mcs mono-runtime libmono-system-numerics4.0-cil gdc \
  && /opt/fathom/toolchains/prepare \
  && rm -rf /var/lib/apt/lists/*
-# Runtimes: Java (javac, java; zip packs the classes), JavaScript and TypeScript (node,
-# tsc); javac's class-data-sharing archive (scripts/javac-cds, java.yaml).
+# Runtimes: Java (javac, java; zip packs the classes; javatuples for MultiPL-E's Java,
+# java-multipl-e.yaml), JavaScript and TypeScript (node, tsc); javac's class-data-sharing
+# archive (scripts/javac-cds, java.yaml).
 COPY scripts/javac-cds /opt/fathom/scripts/javac-cds
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      openjdk-17-jdk-headless zip nodejs node-typescript \
+      openjdk-17-jdk-headless zip libjavatuples-java nodejs node-typescript \
  && rm -rf /var/lib/apt/lists/* \
  && /opt/fathom/scripts/javac-cds
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom

@@ -10,8 +10,10 @@
 // to see whether one run can reach another.
 //
 // Other languages (tests/hostile/native/*.c|*.cpp, tests/hostile/bash/*.sh,
-// tests/hostile/java/*.java, tests/hostile/js/*.js; headers in "//" or "#" comments) run in full isolation under their own runtime (the file's
-// extension picks it, as `fathom run` does): a compiled one is compiled in the sandbox
+// tests/hostile/java/*.java, tests/hostile/js/*.js, and php, ts, r, cs, d; headers in "//"
+// or "#" comments, a PHP file's after its "<?php" line) run in full isolation under their
+// own runtime (the file's extension picks it, as `fathom run` does): a compiled one is
+// compiled in the sandbox
 // first (its compile step is a sandbox run like the others) and its binary run; the same
 // host checks follow every run. Compiled runtimes need the mount namespace, so they have
 // no namespaces-off mode; the zygote is Python's.
@@ -252,11 +254,14 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
   if (p.text.empty()) return absl::NotFoundError(absl::StrCat(file, ": empty or missing"));
   const absl::string_view comment =
       IsPython(file) || absl::EndsWith(file, ".sh") || absl::EndsWith(file, ".rb") ||
-              absl::EndsWith(file, ".pl")
+              absl::EndsWith(file, ".pl") || absl::EndsWith(file, ".r")
           ? "#"
       : absl::EndsWith(file, ".lua") ? "--"
                                      : "//";
-  for (absl::string_view line : absl::StrSplit(p.text, '\n')) {
+  // A PHP file opens with "<?php" (text before it is output, not code); the header follows.
+  absl::string_view header = p.text;
+  if (absl::EndsWith(file, ".php")) absl::ConsumePrefix(&header, "<?php\n");
+  for (absl::string_view line : absl::StrSplit(header, '\n')) {
     if (!absl::ConsumePrefix(&line, comment)) break;
     absl::ConsumePrefix(&line, " ");
     size_t colon = line.find(": ");
@@ -283,7 +288,8 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
 
 // The Python corpus (tests/hostile/*.py) when `python`, else the other languages'
 // sections (native/*.c, native/*.cpp, bash/*.sh, go/*.go, rust/*.rs, lua/*.lua,
-// ruby/*.rb, perl/*.pl, java/*.java, js/*.js), as paths relative to the corpus.
+// ruby/*.rb, perl/*.pl, java/*.java, js/*.js, php/*.php, ts/*.ts, r/*.r, cs/*.cs, d/*.d),
+// as paths relative to the corpus.
 std::vector<std::string> CorpusFiles(bool python = true) {
   std::vector<std::string> files;
   std::error_code ec;
@@ -292,12 +298,13 @@ std::vector<std::string> CorpusFiles(bool python = true) {
       if (e.path().extension() == ".py") files.push_back(e.path().filename().string());
     }
   } else {
-    for (const char* section :
-         {"native", "bash", "go", "rust", "lua", "ruby", "perl", "java", "js"}) {
+    const std::set<std::string> extensions = {".c",  ".cpp",  ".sh", ".go", ".rs", ".lua",
+                                              ".rb", ".pl",   ".java", ".js", ".php", ".ts",
+                                              ".r",  ".cs",   ".d"};
+    for (const char* section : {"native", "bash", "go", "rust", "lua", "ruby", "perl", "java",
+                                "js", "php", "ts", "r", "cs", "d"}) {
       for (const auto& e : fs::directory_iterator(kCorpusDir + "/" + section, ec)) {
-        const std::string ext = e.path().extension().string();
-        if (ext == ".c" || ext == ".cpp" || ext == ".sh" || ext == ".go" || ext == ".rs" ||
-            ext == ".lua" || ext == ".rb" || ext == ".pl" || ext == ".java" || ext == ".js") {
+        if (extensions.contains(e.path().extension().string())) {
           files.push_back(absl::StrCat(section, "/", e.path().filename().string()));
         }
       }
@@ -938,9 +945,9 @@ TEST(HostileCorpus, EveryProgramHasAValidHeader) {
     }
   }
   // The other languages' sections: C/C++ (fork bomb, execve of /bin/sh, raw syscalls to
-  // the kill list, /proc, network) and Bash.
+  // the kill list, /proc, network), Bash, and each other runtime's.
   std::vector<std::string> others = CorpusFiles(/*python=*/false);
-  EXPECT_GE(others.size(), 24u);
+  EXPECT_GE(others.size(), 57u);
   for (const std::string& f : others) {
     absl::StatusOr<Program> p = LoadProgram(f);
     ASSERT_TRUE(p.ok()) << p.status();

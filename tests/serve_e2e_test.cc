@@ -469,6 +469,57 @@ TEST_F(ServeE2eTest, EveryListedRuntimeExecutesItsSelfTestStatusPrograms) {
                                                     "syscall_violation"}));
 }
 
+// Grade of an inline MultiPL-E Java problem picks java-multipl-e from its language "java"
+// (class Problem, javatuples on the class path, asserts on): a wrong answer that throws
+// nothing fails, which it would not under the java runtime's run (no -ea). Skips where the
+// runtime is not installed.
+TEST_F(ServeE2eTest, MultiplEJavaGradesWithJavatuplesAndAssertionsOn) {
+  grpc::ClientContext c1;
+  v1::ListRuntimesResponse runtimes;
+  ASSERT_TRUE(stub_->ListRuntimes(&c1, {}, &runtimes).ok());
+  const v1::Runtime* java = nullptr;
+  for (const v1::Runtime& r : runtimes.runtimes()) {
+    if (r.name() == "java-multipl-e") java = &r;
+  }
+  if (java == nullptr) GTEST_SKIP() << "the java-multipl-e runtime is not installed here";
+  EXPECT_TRUE(java->compiled());
+
+  v1::GradeRequest req;
+  req.add_inline_problems(
+      nlohmann::json{
+          {"name", "FathomServeLast"},
+          {"language", "java"},
+          {"prompt",
+           "import java.util.*;\nimport org.javatuples.*;\nclass Problem {\n"
+           "    // The first and the last element of a non-empty list.\n"
+           "    public static Pair<Long, Long> ends(ArrayList<Long> xs) {\n"},
+          {"tests",
+           "    }\n    public static void main(String[] args) {\n"
+           "    assert(ends((new ArrayList<Long>(Arrays.asList((long)4l, (long)5l, "
+           "(long)6l)))).equals((Pair.with(4l, 6l))));\n    }\n\n}\n"},
+          {"stop_tokens", {"\n    }\n"}}}
+          .dump());
+  for (const char* completion : {"        return Pair.with(xs.get(0), xs.get(xs.size() - 1));",
+                                 "        return Pair.with(xs.get(0), xs.get(0));",
+                                 "        return xs.get(0);"}) {
+    v1::Sample* sample = req.add_samples();
+    sample->set_task_id("FathomServeLast");
+    sample->set_completion(completion);
+  }
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, 300000);
+  auto reader = stub_->Grade(&ctx, req);
+  std::map<int64_t, std::string> status;
+  v1::GradeResponse resp;
+  while (reader->Read(&resp)) {
+    if (resp.has_result()) status[resp.result().index()] = resp.result().status();
+  }
+  grpc::Status st = reader->Finish();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(status, (std::map<int64_t, std::string>{
+                        {0, "passed"}, {1, "failed"}, {2, "compile_error"}}));
+}
+
 TEST_F(ServeE2eTest, ListingsAndPassAtK) {
   grpc::ClientContext c1;
   v1::ListRuntimesResponse runtimes;

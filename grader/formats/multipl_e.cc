@@ -94,6 +94,20 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& tex
 
 }  // namespace
 
+std::string MultiplERuntimeName(const std::string& language) {
+  // MultiPL-E's language -> the runtime, where the runtime of that name or alias grades
+  // another benchmark's programs. `java` follows HumanEval-X (public class Main, tests
+  // that throw) and keeps its name, so HumanEval-X rows and `fathom run x.java` are
+  // unchanged.
+  static constexpr std::pair<const char*, const char*> kRenamed[] = {
+      {"java", "java-multipl-e"},
+  };
+  for (const auto& [from, to] : kRenamed) {
+    if (language == from) return to;
+  }
+  return language;
+}
+
 bool IsMultiplECompletions(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {

@@ -12,6 +12,11 @@
 // "Exception" (anything else that failed). Fathom keeps the end of stderr, not stdout
 // (stdout is ""), and no exit code beyond 0 for OK and -1 for Timeout (null otherwise).
 //
+// A file's `language` names the runtime that grades it (a runtime's name or alias: "rs",
+// "go_test.go"), except where that name is taken by the runtime of another benchmark's
+// layout: MultiPL-E's "java" is the java-multipl-e runtime (class Problem, javatuples,
+// asserts run with -ea), HumanEval-X's Java the java runtime (MultiplERuntimeName).
+//
 // Grading goes through the ordinary pipeline: the completions become a problems file and
 // a samples file (WriteMultiplEInputs), graded and journaled as any other (so a killed
 // run resumes), and the results JSONL becomes the results files (WriteMultiplEResults).
@@ -35,6 +40,10 @@ struct MultiplEFile {
   std::vector<std::string> completions;
   bool gzip = false;                  // the input was .json.gz: the results are too
 };
+
+// The runtime that grades MultiPL-E's `language`: "java" -> "java-multipl-e", any other
+// name as it is (the policy's names and aliases resolve it).
+std::string MultiplERuntimeName(const std::string& language);
 
 // True when `path` is a MultiPL-E completions file (.json or .json.gz whose object has
 // `completions`), or a directory holding at least one (its *.results.json files aside).

@@ -123,5 +123,26 @@ TEST_F(MultiplETest, RoundTripThroughFathomsFiles) {
   EXPECT_EQ(r["results"][1]["stderr"], "error[E0308]");
 }
 
+// MultiPL-E's "java" is graded by java-multipl-e (class Problem, javatuples, -ea), while a
+// HumanEval-X Java row keeps the java runtime; every other language name is the runtime's.
+TEST_F(MultiplETest, JavaIsTheMultiplEJavaRuntime) {
+  EXPECT_EQ(MultiplERuntimeName("java"), "java-multipl-e");
+  for (const char* same : {"rs", "go_test.go", "cpp", "js", "ts", "sh", "py", "lua"}) {
+    EXPECT_EQ(MultiplERuntimeName(same), same);
+  }
+  absl::StatusOr<Problem> multipl_e = ParseProblem(
+      nlohmann::json::parse(R"J({"name": "HumanEval_0_x", "language": "java", "prompt": "",)J"
+                            R"J( "tests": "", "stop_tokens": []})J"),
+      "m.jsonl:1");
+  ASSERT_TRUE(multipl_e.ok()) << multipl_e.status();
+  EXPECT_EQ(multipl_e->format, ProblemFormat::kMultiplE);
+  EXPECT_EQ(multipl_e->language, "java-multipl-e");
+  absl::StatusOr<Problem> humaneval_x = ParseProblem(
+      nlohmann::json::parse(R"J({"task_id": "Java/0", "prompt": "", "test": ""})J"), "x.jsonl:1");
+  ASSERT_TRUE(humaneval_x.ok()) << humaneval_x.status();
+  EXPECT_EQ(humaneval_x->format, ProblemFormat::kHumanEvalX);
+  EXPECT_EQ(humaneval_x->language, "java");
+}
+
 }  // namespace
 }  // namespace fathom::grader

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "grader/formats/humanevalx.h"
 #include "grader/formats/line_reader.h"
+#include "grader/formats/multipl_e.h"
 #include "grader/formats/raw_json.h"
 #include "grader/formats/sha256.h"
 
@@ -92,10 +93,12 @@ absl::StatusOr<Problem> ParseProblem(const nlohmann::json& record, const std::st
   absl::Status s;
   if (!has("task_id") && has("name") && has("tests")) {
     // MultiPL-E (nuprl/MultiPL-E): name, language, prompt, tests, stop_tokens; its
-    // language names the runtime (a runtime's name or alias: "rs", "go_test.go").
+    // language names the runtime (a runtime's name or alias: "rs", "go_test.go"), but
+    // for "java" (multipl_e.h, MultiplERuntimeName).
     p.format = ProblemFormat::kMultiplE;
     if (!(s = GetString(record, where, "name", true, &p.task_id)).ok()) return s;
     if (!(s = GetString(record, where, "language", true, &p.language)).ok()) return s;
+    p.language = MultiplERuntimeName(p.language);
     if (!(s = GetString(record, where, "prompt", true, &p.prompt)).ok()) return s;
     if (!(s = GetString(record, where, "tests", true, &p.test)).ok()) return s;
     if (has("stop_tokens") && !record["stop_tokens"].is_null()) {

@@ -47,8 +47,9 @@ struct Problem {
   std::string task_id;  // as a string; MBPP's integer ids become "2"
   ProblemFormat format = ProblemFormat::kHumanEval;
   // The runtime a problem is written for, when the file says: HumanEval-X's task_id
-  // prefix ("CPP/3" -> "cpp"), MultiPL-E's `language` ("rs"). Empty: the runtime the
-  // grader is given (Python by default).
+  // prefix ("CPP/3" -> "cpp"), MultiPL-E's `language` ("rs"; "java" is the
+  // java-multipl-e runtime, multipl_e.h). Empty: the runtime the grader is given
+  // (Python by default).
   std::string language;
   // Code that a `completion` is appended to. Empty for MBPP and MBPP+ OriginFmt, whose
   // prompt is prose: their samples are always whole programs.
