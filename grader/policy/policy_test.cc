@@ -490,6 +490,27 @@ const BrokenCase kBrokenCases[] = {
     {"runtime_exit_status_without_version",
      "runtimes/bash.yaml:1:1: version_command: required key is missing (prints the "
      "toolchain's version: part of every cache key)"},
+    {"verdict_unknown_rule",
+     "runtimes/bash.yaml:3:9: verdict.rule: unknown rule 'exit_code' (expected exit_status or "
+     "harness)"},
+    {"verdict_unknown_key",
+     "runtimes/bash.yaml:4:3: verdict.silent: unknown key (expected one of: rule, "
+     "require_silence)"},
+    {"verdict_missing_rule",
+     "runtimes/bash.yaml:3:3: verdict.rule: required key is missing"},
+    {"verdict_unknown_stream",
+     "runtimes/bash.yaml:4:29: verdict.require_silence[1]: unknown stream 'stdrr' (expected "
+     "stdout or stderr)"},
+    {"verdict_silence_twice",
+     "runtimes/bash.yaml:4:37: verdict.require_silence[2]: 'stderr' is listed twice"},
+    {"verdict_silence_empty",
+     "runtimes/bash.yaml:4:20: verdict.require_silence: must name stdout, stderr or both "
+     "(leave the key out for neither)"},
+    {"verdict_silence_not_list",
+     "runtimes/bash.yaml:4:20: verdict.require_silence: expected a list of strings"},
+    {"verdict_silence_with_harness",
+     "runtimes/bash.yaml:4:20: verdict.require_silence: only with rule: exit_status (the "
+     "harness's record decides a harness run, whatever it prints)"},
     {"runtime_extension_taken",
      "runtimes/b.yaml:4:20: extensions[1]: '.py' already belongs to runtime 'a'"},
     {"self_test_missing_fail",
