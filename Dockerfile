@@ -62,11 +62,12 @@ RUN apt-get update -qq \
  && /opt/fathom/toolchains/prepare \
  && rm -rf /var/lib/apt/lists/*
 # Runtimes: Java (javac, java; zip packs the classes), JavaScript and TypeScript (node,
-# tsc); javac's class-data-sharing archive (scripts/javac-cds, java.yaml).
+# tsc); javac's class-data-sharing archive (scripts/javac-cds, java.yaml); MultiPL-E's
+# Racket (racket, rackunit) and Scala (scala 2.11, on the JDK installed with it).
 COPY scripts/javac-cds /opt/fathom/scripts/javac-cds
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      openjdk-17-jdk-headless zip nodejs node-typescript \
+      openjdk-17-jdk-headless zip nodejs node-typescript racket scala \
  && rm -rf /var/lib/apt/lists/* \
  && /opt/fathom/scripts/javac-cds
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom

@@ -10,7 +10,9 @@
 // to see whether one run can reach another.
 //
 // Other languages (tests/hostile/native/*.c|*.cpp, tests/hostile/bash/*.sh,
-// tests/hostile/java/*.java, tests/hostile/js/*.js; headers in "//" or "#" comments) run in full isolation under their own runtime (the file's
+// tests/hostile/java/*.java, tests/hostile/js/*.js, racket/*.rkt, scala/*.scala ...;
+// headers in "//", "#", "--" or ";;" comments) run in full isolation under their own
+// runtime (the file's
 // extension picks it, as `fathom run` does): a compiled one is compiled in the sandbox
 // first (its compile step is a sandbox run like the others) and its binary run; the same
 // host checks follow every run. Compiled runtimes need the mount namespace, so they have
@@ -255,6 +257,7 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
               absl::EndsWith(file, ".pl")
           ? "#"
       : absl::EndsWith(file, ".lua") ? "--"
+      : absl::EndsWith(file, ".rkt") ? ";;"
                                      : "//";
   for (absl::string_view line : absl::StrSplit(p.text, '\n')) {
     if (!absl::ConsumePrefix(&line, comment)) break;
@@ -283,7 +286,8 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
 
 // The Python corpus (tests/hostile/*.py) when `python`, else the other languages'
 // sections (native/*.c, native/*.cpp, bash/*.sh, go/*.go, rust/*.rs, lua/*.lua,
-// ruby/*.rb, perl/*.pl, java/*.java, js/*.js), as paths relative to the corpus.
+// ruby/*.rb, perl/*.pl, java/*.java, js/*.js, racket/*.rkt, scala/*.scala), as paths
+// relative to the corpus.
 std::vector<std::string> CorpusFiles(bool python = true) {
   std::vector<std::string> files;
   std::error_code ec;
@@ -293,11 +297,13 @@ std::vector<std::string> CorpusFiles(bool python = true) {
     }
   } else {
     for (const char* section :
-         {"native", "bash", "go", "rust", "lua", "ruby", "perl", "java", "js"}) {
+         {"native", "bash", "go", "rust", "lua", "ruby", "perl", "java", "js", "racket",
+          "scala"}) {
       for (const auto& e : fs::directory_iterator(kCorpusDir + "/" + section, ec)) {
         const std::string ext = e.path().extension().string();
         if (ext == ".c" || ext == ".cpp" || ext == ".sh" || ext == ".go" || ext == ".rs" ||
-            ext == ".lua" || ext == ".rb" || ext == ".pl" || ext == ".java" || ext == ".js") {
+            ext == ".lua" || ext == ".rb" || ext == ".pl" || ext == ".java" || ext == ".js" ||
+            ext == ".rkt" || ext == ".scala") {
           files.push_back(absl::StrCat(section, "/", e.path().filename().string()));
         }
       }

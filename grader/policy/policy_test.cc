@@ -145,6 +145,32 @@ TEST(ShippedPolicy, UnknownRuntimeIsNotFound) {
   EXPECT_THAT(prepared.status().message(), HasSubstr(", python"));
 }
 
+// MultiPL-E's Racket and Scala fail a run that wrote to stderr (`verdict.require_silence`);
+// no other shipped runtime asks for silence (HumanEval-X's JavaScript rows ask per row).
+TEST(ShippedPolicy, RacketAndScalaRequireSilenceOnStderr) {
+  Policy policy = LoadShipped();
+  for (const char* name : {"rkt", "scala"}) {
+    absl::StatusOr<const RuntimePolicy*> r = policy.Runtime(name);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ((*r)->verdict, VerdictRule::kExitStatus) << name;
+    EXPECT_EQ((*r)->require_silence, (RequireSilence{.on_stderr = true})) << name;
+  }
+  EXPECT_TRUE((*policy.Runtime("scala"))->has_compile);
+  EXPECT_EQ((*policy.Runtime("rkt"))->name, "racket");
+  for (const auto& [name, r] : policy.runtimes) {
+    if (name == "racket" || name == "scala") continue;
+    EXPECT_FALSE(r.require_silence.any()) << name;
+  }
+}
+
+// The scalar form is the rule alone; the mapping form names it under `rule:`.
+TEST(ShippedPolicy, VerdictScalarAndMappingForms) {
+  Policy policy = LoadShipped();
+  EXPECT_EQ(policy.runtimes.at("ruby").verdict, VerdictRule::kExitStatus);
+  EXPECT_EQ(policy.runtimes.at("python").verdict, VerdictRule::kHarness);
+  EXPECT_EQ(policy.runtimes.at("racket").verdict, VerdictRule::kExitStatus);
+}
+
 TEST(ShippedPolicy, CppCompilesThroughTheShellAndRunsItsArtefact) {
   Policy policy = LoadShipped();
   absl::StatusOr<PreparedRuntime> cpp = PrepareRuntime(policy, "c++", true);  // an alias
