@@ -65,13 +65,16 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/*
 # Runtimes: Java (javac, java; zip packs the classes; javatuples for MultiPL-E's Java,
 # java-multipl-e.yaml), JavaScript and TypeScript (node, tsc); javac's class-data-sharing
-# archive (scripts/javac-cds, java.yaml).
-COPY scripts/javac-cds /opt/fathom/scripts/javac-cds
+# archive (scripts/javac-cds, java.yaml); MultiPL-E's Racket (racket, rackunit) and Scala
+# (scala 2.11, on the JDK installed with it) with scalac's class-data-sharing archive
+# (scripts/scalac-cds, scala.yaml).
+COPY scripts/javac-cds scripts/scalac-cds /opt/fathom/scripts/
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      openjdk-17-jdk-headless zip libjavatuples-java nodejs node-typescript \
+      openjdk-17-jdk-headless zip libjavatuples-java nodejs node-typescript racket scala \
  && rm -rf /var/lib/apt/lists/* \
- && /opt/fathom/scripts/javac-cds
+ && /opt/fathom/scripts/javac-cds \
+ && /opt/fathom/scripts/scalac-cds
 COPY --from=build /src/build/fathom /opt/fathom/bin/fathom
 COPY policies /opt/fathom/policies
 COPY problems /opt/fathom/problems

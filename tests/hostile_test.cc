@@ -10,10 +10,10 @@
 // to see whether one run can reach another.
 //
 // Other languages (tests/hostile/native/*.c|*.cpp, tests/hostile/bash/*.sh,
-// tests/hostile/java/*.java, tests/hostile/js/*.js, and php, ts, r, cs, d; headers in "//"
-// or "#" comments, a PHP file's after its "<?php" line) run in full isolation under their
-// own runtime (the file's extension picks it, as `fathom run` does): a compiled one is
-// compiled in the sandbox
+// tests/hostile/java/*.java, tests/hostile/js/*.js, and php, ts, r, cs, d, racket, scala;
+// headers in "//", "#", "--" or ";;" comments, a PHP file's after its "<?php" line) run in
+// full isolation under their own runtime (the file's extension picks it, as `fathom run`
+// does): a compiled one is compiled in the sandbox
 // first (its compile step is a sandbox run like the others) and its binary run; the same
 // host checks follow every run. Compiled runtimes need the mount namespace, so they have
 // no namespaces-off mode; the zygote is Python's.
@@ -257,6 +257,7 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
               absl::EndsWith(file, ".pl") || absl::EndsWith(file, ".r")
           ? "#"
       : absl::EndsWith(file, ".lua") ? "--"
+      : absl::EndsWith(file, ".rkt") ? ";;"
                                      : "//";
   // A PHP file opens with "<?php" (text before it is output, not code); the header follows.
   absl::string_view header = p.text;
@@ -288,8 +289,8 @@ absl::StatusOr<Program> LoadProgram(const std::string& file) {
 
 // The Python corpus (tests/hostile/*.py) when `python`, else the other languages'
 // sections (native/*.c, native/*.cpp, bash/*.sh, go/*.go, rust/*.rs, lua/*.lua,
-// ruby/*.rb, perl/*.pl, java/*.java, js/*.js, php/*.php, ts/*.ts, r/*.r, cs/*.cs, d/*.d),
-// as paths relative to the corpus.
+// ruby/*.rb, perl/*.pl, java/*.java, js/*.js, php/*.php, ts/*.ts, r/*.r, cs/*.cs, d/*.d,
+// racket/*.rkt, scala/*.scala), as paths relative to the corpus.
 std::vector<std::string> CorpusFiles(bool python = true) {
   std::vector<std::string> files;
   std::error_code ec;
@@ -298,11 +299,12 @@ std::vector<std::string> CorpusFiles(bool python = true) {
       if (e.path().extension() == ".py") files.push_back(e.path().filename().string());
     }
   } else {
-    const std::set<std::string> extensions = {".c",  ".cpp",  ".sh", ".go", ".rs", ".lua",
-                                              ".rb", ".pl",   ".java", ".js", ".php", ".ts",
-                                              ".r",  ".cs",   ".d"};
+    const std::set<std::string> extensions = {".c",  ".cpp", ".sh",  ".go", ".rs",
+                                              ".lua", ".rb", ".pl",  ".java", ".js",
+                                              ".php", ".ts", ".r",   ".cs", ".d",
+                                              ".rkt", ".scala"};
     for (const char* section : {"native", "bash", "go", "rust", "lua", "ruby", "perl", "java",
-                                "js", "php", "ts", "r", "cs", "d"}) {
+                                "js", "php", "ts", "r", "cs", "d", "racket", "scala"}) {
       for (const auto& e : fs::directory_iterator(kCorpusDir + "/" + section, ec)) {
         if (extensions.contains(e.path().extension().string())) {
           files.push_back(absl::StrCat(section, "/", e.path().filename().string()));

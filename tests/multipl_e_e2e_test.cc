@@ -80,7 +80,8 @@ TEST_P(MultiplEE2ETest, ResultsFileHasMultiplEStatusesAndLayout) {
 
 INSTANTIATE_TEST_SUITE_P(Languages, MultiplEE2ETest,
                          ::testing::Values("go_test.go", "rs", "lua", "rb", "php", "pl", "java",
-                                           "cpp", "js", "ts", "sh", "py", "r", "cs", "d"),
+                                           "cpp", "js", "ts", "sh", "py", "r", "cs", "d", "rkt",
+                                           "scala"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return fs::path(info.param).stem().string();
                          });

@@ -30,7 +30,8 @@
 // console.assert prints "Assertion failed" to stderr and the program goes on to exit 0.
 // CodeGeeX passes a JavaScript run only when it printed nothing on stdout and stderr;
 // such a row has quiet_pass set, and Fathom passes it only when it exited 0 AND printed
-// nothing (DecideExitVerdict's require_silence).
+// nothing on either stream (DecideExitVerdict with RequireSilence on both; a runtime can
+// ask the same for its every run with `verdict.require_silence`, policy.h).
 //
 // Pure functions over constant tables; thread-safe.
 #ifndef FATHOM_GRADER_FORMATS_HUMANEVALX_H_

@@ -89,7 +89,7 @@ sandbox::Limits GradingPlan::TaskLimits(size_t problem, const SampleMode& mode) 
 GradedSample GradingPlan::Sample(size_t problem, const SampleCode& code, const SampleMode& mode,
                                  const sandbox::Limits& limits) const {
   return MakeGradedSample(problems_.problems[problem], code, mode, runtime_.fingerprint, limits,
-                          RuleOf(runtime_));
+                          RuleOf(runtime_), SilenceOf(runtime_));
 }
 
 GradedSample GradingPlan::Sample(size_t problem, const SampleCode& code) const {

@@ -77,6 +77,9 @@ class Language {
                                       const sandbox::Limits& limits) const = 0;
   // How a run of this language becomes a verdict (verdict.h).
   virtual VerdictRule rule() const { return VerdictRule::kExitStatus; }
+  // The streams an exit-0 run must leave empty to pass (the policy's
+  // `verdict.require_silence`); none by default.
+  virtual RequireSilence silence() const { return {}; }
 };
 
 // Python, exactly as the policy's runtime describes it: MakeRunSpec, no compile step,
@@ -117,6 +120,7 @@ class PolicyLanguage final : public Language {
   sandbox::RunSpec RunSpecFor(std::string source, const Artefact* artefact,
                               const sandbox::Limits& limits) const override;
   VerdictRule rule() const override { return runtime_.policy->verdict; }
+  RequireSilence silence() const override { return runtime_.policy->require_silence; }
   bool has_pch() const { return pch_ != nullptr; }
 
  private:

@@ -25,6 +25,10 @@ VerdictRule RuleOf(const RuntimeContext& runtime) {
   return runtime.language != nullptr ? runtime.language->rule() : VerdictRule::kHarness;
 }
 
+RequireSilence SilenceOf(const RuntimeContext& runtime) {
+  return runtime.language != nullptr ? runtime.language->silence() : RequireSilence{};
+}
+
 Verdict RunAndDecide(sandbox::Runner& runner, sandbox::RunSpec spec) {
   AddHarnessFile(&spec);
   std::string nonce = NewNonce();
@@ -46,7 +50,8 @@ Verdict RunAndDecideIo(sandbox::Runner& runner, sandbox::RunSpec spec, const Pro
 
 GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
                               const SampleMode& mode, absl::string_view runtime_fingerprint,
-                              const sandbox::Limits& limits, VerdictRule rule) {
+                              const sandbox::Limits& limits, VerdictRule rule,
+                              RequireSilence silence) {
   static const std::vector<std::string> kNoStops;
   const std::vector<std::string>& stops = code.stops != nullptr ? *code.stops : kNoStops;
   GradedSample out;
@@ -62,12 +67,19 @@ GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
     return out;
   }
   out.rule = rule;
-  out.quiet_pass = rule == VerdictRule::kExitStatus && HumanEvalXQuietPass(problem);
+  if (rule == VerdictRule::kExitStatus) {
+    out.silence = HumanEvalXQuietPass(problem)
+                      ? silence.Or({.on_stdout = true, .on_stderr = true})
+                      : silence;
+  }
   out.program = SampleProgram(problem, code.code, code.is_solution, code.extract, stops, rule);
-  // The same program text decided by another rule is another verdict.
-  out.key = ProgramKey(out.quiet_pass ? absl::StrCat(runtime_fingerprint, "\x1fquiet-pass")
-                                      : std::string(runtime_fingerprint),
-                       limits, out.program);
+  // The same program text decided by another rule is another verdict. (Both streams keep
+  // the key HumanEval-X's JavaScript had before a runtime could ask for silence.)
+  const char* silence_key = out.silence.on_stdout && out.silence.on_stderr ? "\x1fquiet-pass"
+                            : out.silence.on_stderr                        ? "\x1fquiet-stderr"
+                            : out.silence.on_stdout                        ? "\x1fquiet-stdout"
+                                                                           : "";
+  out.key = ProgramKey(absl::StrCat(runtime_fingerprint, silence_key), limits, out.program);
   return out;
 }
 
@@ -89,7 +101,7 @@ Verdict RunAndDecideSample(sandbox::Runner& runner, sandbox::RunSpec spec,
     return RunAndDecideIo(runner, std::move(spec), *sample.problem, *io->oracle, io->settings);
   }
   if (sample.rule == VerdictRule::kExitStatus) {
-    return DecideExitVerdict(runner.Run(spec), sample.quiet_pass);
+    return DecideExitVerdict(runner.Run(spec), sample.silence);
   }
   return RunAndDecide(runner, std::move(spec));
 }
@@ -131,6 +143,7 @@ Verdict RunProgram(sandbox::Runner& runner, const RuntimeContext& runtime, std::
   sample.limits = limits;
   sample.mode = AssertMode{};
   sample.rule = RuleOf(runtime);
+  if (sample.rule == VerdictRule::kExitStatus) sample.silence = SilenceOf(runtime);
   return RunGradedSample(runner, runtime, sample, std::move(cancel));
 }
 

@@ -44,6 +44,8 @@ std::string SampleProgram(const Problem& problem, absl::string_view code, bool i
 // How `runtime`'s runs become verdicts: its language's rule; kHarness without a language
 // (test fakes).
 VerdictRule RuleOf(const RuntimeContext& runtime);
+// The runtime's `verdict.require_silence` (none without a language).
+RequireSilence SilenceOf(const RuntimeContext& runtime);
 
 // Runs `spec` (a harness program's RunSpec; its stdin is replaced) once through `runner`
 // with a fresh nonce on stdin and decides the verdict. A Runner error (a cancelled run
@@ -85,17 +87,20 @@ struct GradedSample {
   SampleMode mode;
   const Problem* problem = nullptr;  // I/O mode: the problem (outlives the sample); else null
   VerdictRule rule = VerdictRule::kHarness;  // how its run is decided (assert mode)
-  // kExitStatus only: a pass also needs empty stdout and stderr (HumanEval-X's
-  // JavaScript, humanevalx.h's quiet_pass). Part of `key`.
-  bool quiet_pass = false;
+  // kExitStatus only: the streams a pass also needs empty: the runtime's
+  // `verdict.require_silence` (MultiPL-E's Racket and Scala: stderr), and both for a
+  // HumanEval-X row with quiet_pass (its JavaScript, humanevalx.h). Part of `key`.
+  RequireSilence silence;
 };
 
-// Assert mode: SampleProgram under `rule` (quiet_pass from the problem's HumanEval-X row).
+// Assert mode: SampleProgram under `rule`, with `silence` (the runtime's) and the
+// problem's HumanEval-X quiet_pass.
 // I/O mode (kHarness only): IoProgram around the extracted solution.
 GradedSample MakeGradedSample(const Problem& problem, const SampleCode& code,
                               const SampleMode& mode, absl::string_view runtime_fingerprint,
                               const sandbox::Limits& limits,
-                              VerdictRule rule = VerdictRule::kHarness);
+                              VerdictRule rule = VerdictRule::kHarness,
+                              RequireSilence silence = {});
 
 // `spec` (built from sample.program and sample.limits) run once and decided by the
 // sample's mode: RunAndDecide or RunAndDecideIo.

@@ -32,6 +32,61 @@ TEST(SampleProgramTest, IsTheHarnessAroundTheExtractedAssertProgram) {
             WrapInHarness("def f(): return 1\n\ndef check(c):\n    assert c() == 1\ncheck(f)"));
 }
 
+// The runtime's `verdict.require_silence` reaches the sample (and its key); a HumanEval-X
+// JavaScript row adds both streams; the harness rule takes none.
+TEST(MakeGradedSampleTest, CarriesTheRuntimesSilenceIntoVerdictAndKey) {
+  Problem multipl_e;
+  multipl_e.format = ProblemFormat::kHumanEval;
+  multipl_e.prompt = "#lang racket\n(define (f) ";
+  multipl_e.test = "(require rackunit)\n(check-equal? (f) 1)";
+  const SampleCode code{.code = "1)"};
+  const sandbox::Limits limits;
+  constexpr RequireSilence kStderr{.on_stderr = true};
+  const GradedSample loud = MakeGradedSample(multipl_e, code, AssertMode{}, "fp", limits,
+                                             VerdictRule::kExitStatus);
+  const GradedSample quiet = MakeGradedSample(multipl_e, code, AssertMode{}, "fp", limits,
+                                              VerdictRule::kExitStatus, kStderr);
+  EXPECT_EQ(loud.silence, RequireSilence{});
+  EXPECT_EQ(quiet.silence, kStderr);
+  EXPECT_EQ(quiet.program, loud.program);
+  EXPECT_NE(quiet.key, loud.key);  // the same program decided by another rule
+
+  Problem js = multipl_e;
+  js.format = ProblemFormat::kHumanEvalX;
+  js.task_id = "JavaScript/0";
+  const GradedSample row = MakeGradedSample(js, code, AssertMode{}, "fp", limits,
+                                            VerdictRule::kExitStatus, kStderr);
+  EXPECT_EQ(row.silence, (RequireSilence{.on_stdout = true, .on_stderr = true}));
+  EXPECT_NE(row.key, quiet.key);
+
+  const GradedSample harness = MakeGradedSample(HumanEvalProblem(), code, AssertMode{}, "fp",
+                                                limits, VerdictRule::kHarness, kStderr);
+  EXPECT_EQ(harness.silence, RequireSilence{});
+}
+
+// Runs nothing; answers every run with `result` (an exit-status runtime's run).
+class FixedRunner final : public sandbox::Runner {
+ public:
+  absl::StatusOr<sandbox::RunResult> Run(const sandbox::RunSpec&) override { return result; }
+  sandbox::LayerSet active_layers() const override { return {}; }
+  sandbox::RunResult result;
+};
+
+// rackunit's failed check: exit 0 and a report on stderr, failed under the silence rule.
+TEST(RunAndDecideSampleTest, SilenceRuleDecidesAnExitZeroRunThatWroteToStderr) {
+  FixedRunner runner;
+  runner.result.status = sandbox::RunStatus::kOk;
+  runner.result.stderr_data = "FAILURE\n";
+  GradedSample sample;
+  sample.rule = VerdictRule::kExitStatus;
+  Verdict v = RunAndDecideSample(runner, sandbox::RunSpec{}, sample);
+  EXPECT_EQ(v.status, SampleStatus::kPassed);
+  sample.silence = RequireSilence{.on_stderr = true};
+  v = RunAndDecideSample(runner, sandbox::RunSpec{}, sample);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_EQ(v.result, "failed: FAILURE\n");
+}
+
 // Answers with the record the harness would write for `outcome`, using the nonce it was
 // given on stdin; or fails as a runner when `fail` is set.
 class RecordRunner final : public sandbox::Runner {

@@ -116,7 +116,7 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
 }
 
 Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run,
-                          bool require_silence) {
+                          RequireSilence silence) {
   Verdict v;
   if (!run.ok()) {
     v.status = SampleStatus::kSandboxError;
@@ -135,7 +135,8 @@ Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run,
   }
   switch (r.status) {
     case RunStatus::kOk:
-      if (require_silence && (!r.stdout_data.empty() || !r.stderr_data.empty())) {
+      if ((silence.on_stdout && !r.stdout_data.empty()) ||
+          (silence.on_stderr && !r.stderr_data.empty())) {
         v.status = SampleStatus::kFailed;
         break;
       }

@@ -31,9 +31,11 @@
 //   kSignaled SIGABRT (a failed assert()) -> failed         "failed: <output>"
 //   kSignaled, any other signal           -> error          "failed: <output>"
 // <output> is the end of stderr, or of stdout when stderr is empty (CodeGeeX's choice),
-// at most kStderrTailBytes. With `require_silence` (HumanEval-X's JavaScript, whose
-// console.assert prints and goes on; humanevalx.h), kOk that printed anything on stdout
-// or stderr is failed "failed: <output>", as CodeGeeX decides it.
+// at most kStderrTailBytes. With `silence` (policy.h's RequireSilence: a runtime's
+// `verdict.require_silence`, MultiPL-E's Racket and Scala: stderr; HumanEval-X's
+// JavaScript, whose console.assert prints and goes on, humanevalx.h: both), kOk that
+// wrote anything to a stream the rule names is failed "failed: <output>", as MultiPL-E
+// and CodeGeeX decide it; output on a stream it does not name changes nothing.
 //
 // Pure functions; thread-safe.
 #ifndef FATHOM_GRADER_PIPELINE_VERDICT_H_
@@ -45,6 +47,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "grader/policy/policy.h"
 #include "nlohmann/json.hpp"
 #include "sandbox/run_spec.h"
 
@@ -112,7 +115,7 @@ Verdict DecideVerdict(const absl::StatusOr<sandbox::RunResult>& run, absl::strin
 
 // Decides the verdict of one run by its exit status (the second table above).
 Verdict DecideExitVerdict(const absl::StatusOr<sandbox::RunResult>& run,
-                          bool require_silence = false);
+                          RequireSilence silence = {});
 
 // Round trip through JSON (journal and cache entries). FromJson is InvalidArgument on
 // missing or mistyped fields.

@@ -124,14 +124,17 @@ TEST(VerdictTest, ASyscallViolationKeepsTheSyscall) {
 
 // HumanEval-X's JavaScript (humanevalx.h): console.assert prints and exits 0, so a pass
 // also needs silence there, and only there.
+constexpr RequireSilence kBoth{.on_stdout = true, .on_stderr = true};
+constexpr RequireSilence kStderr{.on_stderr = true};
+
 TEST(VerdictTest, ExitVerdictWithRequiredSilence) {
   RunResult quiet = Result(RunStatus::kOk);
-  EXPECT_EQ(DecideExitVerdict(quiet, /*require_silence=*/true).status, SampleStatus::kPassed);
+  EXPECT_EQ(DecideExitVerdict(quiet, kBoth).status, SampleStatus::kPassed);
 
   RunResult asserted = Result(RunStatus::kOk);
   asserted.stderr_data = "Assertion failed\n";
   EXPECT_EQ(DecideExitVerdict(asserted).status, SampleStatus::kPassed);
-  Verdict v = DecideExitVerdict(asserted, /*require_silence=*/true);
+  Verdict v = DecideExitVerdict(asserted, kBoth);
   EXPECT_EQ(v.status, SampleStatus::kFailed);
   EXPECT_FALSE(v.passed);
   EXPECT_EQ(v.result, "failed: Assertion failed\n");
@@ -139,16 +142,16 @@ TEST(VerdictTest, ExitVerdictWithRequiredSilence) {
 
   // Output on stdout alone fails too (CodeGeeX's rule), and is what `result` quotes.
   RunResult printed = Result(RunStatus::kOk, "debug 42\n");
-  v = DecideExitVerdict(printed, /*require_silence=*/true);
+  v = DecideExitVerdict(printed, kBoth);
   EXPECT_EQ(v.status, SampleStatus::kFailed);
   EXPECT_EQ(v.result, "failed: debug 42\n");
 
   // Other statuses keep their meaning.
-  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kNonzeroExit, "x"), true).status,
+  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kNonzeroExit, "x"), kBoth).status,
             SampleStatus::kFailed);
-  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kCpuTimeout, "x"), true).status,
+  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kCpuTimeout, "x"), kBoth).status,
             SampleStatus::kTimeout);
-  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kMemoryLimit), true).status,
+  EXPECT_EQ(DecideExitVerdict(Result(RunStatus::kMemoryLimit), kBoth).status,
             SampleStatus::kMemoryLimit);
   // A violation keeps its syscall under this rule too (the results file's syscall_name).
   RunResult violation = Result(RunStatus::kSyscallViolation);
@@ -158,6 +161,64 @@ TEST(VerdictTest, ExitVerdictWithRequiredSilence) {
   EXPECT_EQ(v.status, SampleStatus::kSyscallViolation);
   EXPECT_EQ(v.syscall, 57);
   EXPECT_EQ(v.syscall_name, "fork");
+}
+
+// MultiPL-E's Racket and Scala (a runtime's `verdict.require_silence: [stderr]`): rackunit
+// reports a failed check on stderr and exits 0, so output on stderr fails an exit-0 run;
+// output on stdout (a program that prints while it computes) does not.
+TEST(VerdictTest, ExitVerdictWithSilenceOnStderrOnly) {
+  RunResult rackunit = Result(RunStatus::kOk);
+  rackunit.stderr_data =
+      "--------------------\nFAILURE\nname:       check-equal?\nactual:     2\n"
+      "expected:   3\n--------------------\n";
+  Verdict v = DecideExitVerdict(rackunit, kStderr);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.result, "failed: " + rackunit.stderr_data);
+  EXPECT_EQ(v.stderr_tail, rackunit.stderr_data);
+  // Without the rule the same run passes: what the rule exists for.
+  EXPECT_EQ(DecideExitVerdict(rackunit).status, SampleStatus::kPassed);
+
+  // Stdout alone is not stderr: passed, "passed".
+  v = DecideExitVerdict(Result(RunStatus::kOk, "debug 42\n"), kStderr);
+  EXPECT_EQ(v.status, SampleStatus::kPassed);
+  EXPECT_TRUE(v.passed);
+  EXPECT_EQ(v.result, "passed");
+
+  // Both streams written: failed, and `result` quotes stderr (CodeGeeX's choice).
+  RunResult both = Result(RunStatus::kOk, "debug 42\n");
+  both.stderr_data = "boom\n";
+  v = DecideExitVerdict(both, kStderr);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_EQ(v.result, "failed: boom\n");
+
+  // A stdout-only rule ignores stderr.
+  RunResult warned = Result(RunStatus::kOk);
+  warned.stderr_data = "warning\n";
+  EXPECT_EQ(DecideExitVerdict(warned, RequireSilence{.on_stdout = true}).status,
+            SampleStatus::kPassed);
+
+  // A Scala assertion: non-zero exit and a stack trace, failed with or without the rule.
+  RunResult thrown = Result(RunStatus::kNonzeroExit);
+  thrown.stderr_data = "java.lang.AssertionError: assertion failed\n";
+  v = DecideExitVerdict(thrown, kStderr);
+  EXPECT_EQ(v.status, SampleStatus::kFailed);
+  EXPECT_EQ(v.result, "failed: java.lang.AssertionError: assertion failed\n");
+
+  // The sandbox's own outcomes keep their statuses and texts.
+  v = DecideExitVerdict(Result(RunStatus::kWallTimeout), kStderr);
+  EXPECT_EQ(v.status, SampleStatus::kTimeout);
+  EXPECT_EQ(v.result, "timed out");
+  RunResult flood = Result(RunStatus::kOutputLimit);
+  flood.stderr_data = "xxxx";
+  v = DecideExitVerdict(flood, kStderr);
+  EXPECT_EQ(v.status, SampleStatus::kOutputLimit);
+  EXPECT_EQ(v.result, "failed: xxxx");
+  RunResult sig = Result(RunStatus::kSignaled);
+  sig.signal = 11;
+  v = DecideExitVerdict(sig, kStderr);
+  EXPECT_EQ(v.status, SampleStatus::kError);
+  EXPECT_EQ(v.result, "failed: ");
 }
 
 TEST(VerdictTest, StderrTailIsBoundedAndValidUtf8) {

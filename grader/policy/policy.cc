@@ -698,6 +698,62 @@ absl::Status LoadSelfTest(const PolicyFile& file, const Entry& e, RuntimePolicy&
   return absl::OkStatus();
 }
 
+// `verdict:` is a rule's name (`exit_status`, `harness`) or a mapping that names the rule
+// and what else a pass needs: `{rule: exit_status, require_silence: [stderr]}`.
+absl::Status LoadVerdict(const PolicyFile& file, const Entry& e, RuntimePolicy& runtime) {
+  auto parse_rule = [&](const Entry& at, absl::string_view key) -> absl::Status {
+    absl::StatusOr<std::string> rule = file.String(at, key);
+    if (!rule.ok()) return rule.status();
+    if (*rule == "exit_status") {
+      runtime.verdict = VerdictRule::kExitStatus;
+    } else if (*rule == "harness") {
+      runtime.verdict = VerdictRule::kHarness;
+    } else {
+      return file.Error(at, key,
+                        absl::StrCat("unknown rule '", *rule,
+                                     "' (expected exit_status or harness)"));
+    }
+    return absl::OkStatus();
+  };
+  if (!e.value.IsMap()) return parse_rule(e, "verdict");
+
+  static constexpr std::array<absl::string_view, 2> kKeys = {"rule", "require_silence"};
+  absl::StatusOr<Entries> entries = file.Mapping(e, e.value, "verdict", kKeys);
+  if (!entries.ok()) return entries.status();
+  absl::StatusOr<const Entry*> rule = file.Required(*entries, e.value, "verdict", "rule");
+  if (!rule.ok()) return rule.status();
+  if (absl::Status s = parse_rule(**rule, "verdict.rule"); !s.ok()) return s;
+
+  const Entry* silence = Find(*entries, "require_silence");
+  if (silence == nullptr) return absl::OkStatus();
+  if (runtime.verdict != VerdictRule::kExitStatus) {
+    return file.Error(*silence, "verdict.require_silence",
+                      "only with rule: exit_status (the harness's record decides a "
+                      "harness run, whatever it prints)");
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> streams =
+      file.StringList(*silence, "verdict.require_silence");
+  if (!streams.ok()) return streams.status();
+  if (streams->empty()) {
+    return file.Error(*silence, "verdict.require_silence",
+                      "must name stdout, stderr or both (leave the key out for neither)");
+  }
+  for (size_t i = 0; i < streams->size(); ++i) {
+    const auto& [stream, node] = (*streams)[i];
+    const std::string key = absl::StrCat("verdict.require_silence[", i, "]");
+    bool* flag = stream == "stdout"   ? &runtime.require_silence.on_stdout
+                 : stream == "stderr" ? &runtime.require_silence.on_stderr
+                                      : nullptr;
+    if (flag == nullptr) {
+      return file.Error(node, key,
+                        absl::StrCat("unknown stream '", stream, "' (expected stdout or stderr)"));
+    }
+    if (*flag) return file.Error(node, key, absl::StrCat("'", stream, "' is listed twice"));
+    *flag = true;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
   static constexpr std::array<absl::string_view, 17> kKeys = {
       "name",     "interpreter", "flags",           "file_name", "env",
@@ -807,15 +863,7 @@ absl::Status LoadRuntimeYaml(const PolicyFile& file, Policy& policy) {
   }
 
   if (const Entry* e = Find(*entries, "verdict")) {
-    absl::StatusOr<std::string> rule = file.String(*e, "verdict");
-    if (!rule.ok()) return rule.status();
-    if (*rule == "exit_status") {
-      runtime.verdict = VerdictRule::kExitStatus;
-    } else if (*rule != "harness") {
-      return file.Error(*e, "verdict",
-                        absl::StrCat("unknown rule '", *rule,
-                                     "' (expected exit_status or harness)"));
-    }
+    if (absl::Status s = LoadVerdict(file, *e, runtime); !s.ok()) return s;
   }
   if (const Entry* e = Find(*entries, "version_command")) {
     absl::StatusOr<std::vector<std::string>> argv =

@@ -51,6 +51,22 @@ enum class VerdictRule {
   kHarness,     // Python's assert-mode harness record (program.h); the default
 };
 
+// `verdict: {rule: exit_status, require_silence: [stderr]}`: the output streams an exit-0
+// run must leave empty to pass (verdict.h, DecideExitVerdict). MultiPL-E fails a Racket or
+// Scala run that wrote anything to stderr (rackunit reports a failed check there and
+// exits 0); CodeGeeX fails a HumanEval-X JavaScript run that printed anything at all.
+struct RequireSilence {
+  bool on_stdout = false;
+  bool on_stderr = false;
+
+  bool any() const { return on_stdout || on_stderr; }
+  // Both when either asks: a HumanEval-X row's rule on top of its runtime's.
+  RequireSilence Or(RequireSilence other) const {
+    return {on_stdout || other.on_stdout, on_stderr || other.on_stderr};
+  }
+  bool operator==(const RequireSilence&) const = default;
+};
+
 // One language runtime, from policies/runtimes/<name>.yaml. docs/languages.md explains
 // every field and how to add a runtime.
 struct RuntimePolicy {
@@ -73,6 +89,8 @@ struct RuntimePolicy {
   // `verdict:`; kHarness when absent (every runtime was Python before there were
   // others), so other runtimes say `verdict: exit_status`.
   VerdictRule verdict = VerdictRule::kHarness;
+  // `verdict.require_silence` (only with rule exit_status); none by default.
+  RequireSilence require_silence;
   std::vector<std::string> aliases;     // other names for --language ("c++")
   std::vector<std::string> extensions;  // `fathom run` picks the runtime by these (".cpp")
   std::vector<std::string> packages;    // Debian packages that install the toolchain

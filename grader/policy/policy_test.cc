@@ -145,6 +145,32 @@ TEST(ShippedPolicy, UnknownRuntimeIsNotFound) {
   EXPECT_THAT(prepared.status().message(), HasSubstr(", python"));
 }
 
+// MultiPL-E's Racket and Scala fail a run that wrote to stderr (`verdict.require_silence`);
+// no other shipped runtime asks for silence (HumanEval-X's JavaScript rows ask per row).
+TEST(ShippedPolicy, RacketAndScalaRequireSilenceOnStderr) {
+  Policy policy = LoadShipped();
+  for (const char* name : {"rkt", "scala"}) {
+    absl::StatusOr<const RuntimePolicy*> r = policy.Runtime(name);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ((*r)->verdict, VerdictRule::kExitStatus) << name;
+    EXPECT_EQ((*r)->require_silence, (RequireSilence{.on_stderr = true})) << name;
+  }
+  EXPECT_TRUE((*policy.Runtime("scala"))->has_compile);
+  EXPECT_EQ((*policy.Runtime("rkt"))->name, "racket");
+  for (const auto& [name, r] : policy.runtimes) {
+    if (name == "racket" || name == "scala") continue;
+    EXPECT_FALSE(r.require_silence.any()) << name;
+  }
+}
+
+// The scalar form is the rule alone; the mapping form names it under `rule:`.
+TEST(ShippedPolicy, VerdictScalarAndMappingForms) {
+  Policy policy = LoadShipped();
+  EXPECT_EQ(policy.runtimes.at("ruby").verdict, VerdictRule::kExitStatus);
+  EXPECT_EQ(policy.runtimes.at("python").verdict, VerdictRule::kHarness);
+  EXPECT_EQ(policy.runtimes.at("racket").verdict, VerdictRule::kExitStatus);
+}
+
 TEST(ShippedPolicy, CppCompilesThroughTheShellAndRunsItsArtefact) {
   Policy policy = LoadShipped();
   absl::StatusOr<PreparedRuntime> cpp = PrepareRuntime(policy, "c++", true);  // an alias
@@ -490,6 +516,27 @@ const BrokenCase kBrokenCases[] = {
     {"runtime_exit_status_without_version",
      "runtimes/bash.yaml:1:1: version_command: required key is missing (prints the "
      "toolchain's version: part of every cache key)"},
+    {"verdict_unknown_rule",
+     "runtimes/bash.yaml:3:9: verdict.rule: unknown rule 'exit_code' (expected exit_status or "
+     "harness)"},
+    {"verdict_unknown_key",
+     "runtimes/bash.yaml:4:3: verdict.silent: unknown key (expected one of: rule, "
+     "require_silence)"},
+    {"verdict_missing_rule",
+     "runtimes/bash.yaml:3:3: verdict.rule: required key is missing"},
+    {"verdict_unknown_stream",
+     "runtimes/bash.yaml:4:29: verdict.require_silence[1]: unknown stream 'stdrr' (expected "
+     "stdout or stderr)"},
+    {"verdict_silence_twice",
+     "runtimes/bash.yaml:4:37: verdict.require_silence[2]: 'stderr' is listed twice"},
+    {"verdict_silence_empty",
+     "runtimes/bash.yaml:4:20: verdict.require_silence: must name stdout, stderr or both "
+     "(leave the key out for neither)"},
+    {"verdict_silence_not_list",
+     "runtimes/bash.yaml:4:20: verdict.require_silence: expected a list of strings"},
+    {"verdict_silence_with_harness",
+     "runtimes/bash.yaml:4:20: verdict.require_silence: only with rule: exit_status (the "
+     "harness's record decides a harness run, whatever it prints)"},
     {"runtime_extension_taken",
      "runtimes/b.yaml:4:20: extensions[1]: '.py' already belongs to runtime 'a'"},
     {"self_test_missing_fail",
