@@ -256,6 +256,22 @@ class ServeE2eTest : public ::testing::Test {
     stub_ = v1::Grader::NewStub(channel_);
   }
 
+  // Grade of `req`, read to its end: each result's status by sample index (empty, with
+  // a failure recorded, when the call does not end OK).
+  std::map<int64_t, std::string> GradeStatuses(const v1::GradeRequest& req) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx, 300000);
+    auto reader = stub_->Grade(&ctx, req);
+    std::map<int64_t, std::string> status;
+    v1::GradeResponse resp;
+    while (reader->Read(&resp)) {
+      if (resp.has_result()) status[resp.result().index()] = resp.result().status();
+    }
+    grpc::Status st = reader->Finish();
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return st.ok() ? status : std::map<int64_t, std::string>{};
+  }
+
   grpc::Status Execute(const std::string& code, v1::ExecuteResponse* out,
                        const std::function<void(v1::ExecuteRequest&)>& edit = nullptr,
                        int deadline_ms = 30000) {
@@ -393,27 +409,18 @@ TEST_F(ServeE2eTest, CompiledRuntimesExecuteAndGrade) {
     sample->set_task_id("CPP/1000");
     sample->set_completion(completion);
   }
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx, 300000);
-  auto reader = stub_->Grade(&ctx, req);
-  std::map<int64_t, std::string> status;
-  v1::GradeResponse resp;
-  while (reader->Read(&resp)) {
-    if (resp.has_result()) status[resp.result().index()] = resp.result().status();
-  }
-  grpc::Status st = reader->Finish();
-  ASSERT_TRUE(st.ok()) << st.error_message();
-  EXPECT_EQ(status, (std::map<int64_t, std::string>{
-                        {0, "passed"}, {1, "failed"}, {2, "compile_error"}}));
+  EXPECT_EQ(GradeStatuses(req), (std::map<int64_t, std::string>{
+                                    {0, "passed"}, {1, "failed"}, {2, "compile_error"}}));
 
   // Another runtime's language for a C++ problem is refused, naming the sample.
   req.set_language("python");
   grpc::ClientContext ctx2;
   SetDeadline(&ctx2, 30000);
   auto refused = stub_->Grade(&ctx2, req);
+  v1::GradeResponse resp;
   while (refused->Read(&resp)) {
   }
-  st = refused->Finish();
+  grpc::Status st = refused->Finish();
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(st.error_message(), HasSubstr("'CPP/1000' is a cpp problem"));
 }
@@ -506,18 +513,8 @@ TEST_F(ServeE2eTest, MultiplEJavaGradesWithJavatuplesAndAssertionsOn) {
     sample->set_task_id("FathomServeLast");
     sample->set_completion(completion);
   }
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx, 300000);
-  auto reader = stub_->Grade(&ctx, req);
-  std::map<int64_t, std::string> status;
-  v1::GradeResponse resp;
-  while (reader->Read(&resp)) {
-    if (resp.has_result()) status[resp.result().index()] = resp.result().status();
-  }
-  grpc::Status st = reader->Finish();
-  ASSERT_TRUE(st.ok()) << st.error_message();
-  EXPECT_EQ(status, (std::map<int64_t, std::string>{
-                        {0, "passed"}, {1, "failed"}, {2, "compile_error"}}));
+  EXPECT_EQ(GradeStatuses(req), (std::map<int64_t, std::string>{
+                                    {0, "passed"}, {1, "failed"}, {2, "compile_error"}}));
 }
 
 TEST_F(ServeE2eTest, ListingsAndPassAtK) {
