@@ -87,6 +87,16 @@ class ZygoteTest : public ::testing::Test {
     return grader::MakeRunSpec(*runtime_, program, limits);
   }
 
+  // `program` run by a fresh interpreter and by the zygote; both must have run.
+  std::pair<RunResult, RunResult> FreshAndWarm(const std::string& program) const {
+    absl::StatusOr<RunResult> fresh = sandbox_->Run(Spec(program));
+    absl::StatusOr<RunResult> warm = zygote_->Run(Spec(program));
+    EXPECT_TRUE(fresh.ok()) << fresh.status();
+    EXPECT_TRUE(warm.ok()) << warm.status();
+    return {fresh.ok() ? *std::move(fresh) : RunResult{},
+            warm.ok() ? *std::move(warm) : RunResult{}};
+  }
+
   static std::string Describe(const absl::StatusOr<RunResult>& r) {
     if (!r.ok()) return r.status().ToString();
     return absl::StrCat(RunStatusName(r->status), " exit=", r->exit_code,
@@ -348,6 +358,41 @@ sys.stdout = Out()
   EXPECT_EQ(warm->stdout_data, "flush alive=0\n");
   EXPECT_EQ(warm->status, RunStatus::kOk) << Describe(warm);
   EXPECT_EQ(zygote_->stats().restarts, 0);
+}
+
+// The shutdown skip above must still wait for a thread the program left running: the
+// script's end is not the program's end while a non-daemon thread works, in a fresh
+// interpreter and in a zygote's child alike. (Python 3.11 keeps the main thread's own lock
+// among the locks shutdown waits for; the child tells it from another thread's.)
+TEST_F(ZygoteTest, ARunningNonDaemonThreadIsWaitedForAsInAFreshInterpreter) {
+  const std::string program = R"PY(
+import os, threading, time
+def late():
+    time.sleep(0.3)
+    os.write(1, b"thread done\n")
+threading.Thread(target=late).start()
+os.write(1, b"main done\n")
+)PY";
+  const auto [fresh, warm] = FreshAndWarm(program);
+  EXPECT_EQ(fresh.stdout_data, "main done\nthread done\n") << Describe(fresh);
+  EXPECT_EQ(warm.stdout_data, fresh.stdout_data) << Describe(warm);
+  EXPECT_EQ(warm.status, RunStatus::kOk) << Describe(warm);
+}
+
+// The child asks atexit for the program's exit functions through a module object of the
+// zygote's own: a program's sys.modules has no `atexit` until it imports it, as in a
+// fresh interpreter, and what it registers through its own import still runs.
+TEST_F(ZygoteTest, AtexitIsNotImportedForTheProgramAsInAFreshInterpreter) {
+  const std::string program = R"PY(
+import os, sys
+os.write(1, b"before %d\n" % ("atexit" in sys.modules))
+import atexit
+atexit.register(os.write, 1, b"registered ran\n")
+os.write(1, b"after %d\n" % ("atexit" in sys.modules))
+)PY";
+  const auto [fresh, warm] = FreshAndWarm(program);
+  EXPECT_EQ(fresh.stdout_data, "before 0\nafter 1\nregistered ran\n") << Describe(fresh);
+  EXPECT_EQ(warm.stdout_data, fresh.stdout_data) << Describe(warm);
 }
 
 // With RunSpec::trace_phases the run reports where its time went: the zygote's fork and
