@@ -59,7 +59,6 @@ struct RequireSilence {
   bool on_stdout = false;
   bool on_stderr = false;
 
-  bool any() const { return on_stdout || on_stderr; }
   // Both when either asks: a HumanEval-X row's rule on top of its runtime's.
   RequireSilence Or(RequireSilence other) const {
     return {on_stdout || other.on_stdout, on_stderr || other.on_stderr};
