@@ -253,6 +253,22 @@ TEST_F(GradeE2eTest, FathomMiniSameVerdictsOnZygoteAndFreshPaths) {
     EXPECT_EQ(by_zygote[i]["passed"], expected[i]["passed"]) << id;
     EXPECT_EQ(by_fresh[i]["passed"], expected[i]["passed"]) << id;
   }
+  // The two hostile samples whose status problems/README.md names: a flood of the real
+  // stdout ends at the output cap (not at a memory or CPU limit, which would depend on the
+  // machine's speed), and ptrace at the filter.
+  auto status_of = [&](const std::vector<nlohmann::json>& graded, const std::string& task,
+                       int completion) {
+    for (size_t i = 0; i < samples.size(); ++i) {
+      if (samples[i]["task_id"] == task && samples[i]["completion_id"] == completion) {
+        return graded[i]["status"].get<std::string>();
+      }
+    }
+    return std::string("(no such sample)");
+  };
+  for (const auto* graded : {&by_zygote, &by_fresh}) {
+    EXPECT_EQ(status_of(*graded, "FathomMini/27", 3), "output_limit");
+    EXPECT_EQ(status_of(*graded, "FathomMini/32", 3), "syscall_violation");
+  }
 }
 
 TEST_F(GradeE2eTest, HumanEvalCanonicalSolutionsAllPass) {
