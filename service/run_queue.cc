@@ -8,12 +8,15 @@
 namespace fathom::service {
 
 void Tenant::Cancel() {
-  token_->Cancel();
   std::vector<Job> dropped;
   std::vector<std::function<void()>> admitted;
   {
     std::lock_guard<std::mutex> lock(queue_->mu_);
+    // The queued jobs leave the queue before the token kills the running ones, and both
+    // under the lock: a worker freed by a killed run must not pop one of this tenant's
+    // queued jobs in between, and no Submit can add one after.
     dropped = queue_->TakeJobsLocked(this);
+    token_->Cancel();
     admitted = queue_->AdmitParkedLocked();  // the freed room goes to parked batches
   }
   if (!admitted.empty()) queue_->work_cv_.notify_all();

@@ -152,6 +152,32 @@ TEST(RunQueueTest, CancelFiresTheTokenAndDropsQueuedJobsOnce) {
   EXPECT_EQ(dropped.load(), 3);
 }
 
+// A run killed by the token frees its worker at once. By then the tenant's queued jobs must
+// be gone from the queue, or the freed worker starts one of them (a Grade cancelled with
+// samples queued used to start them, as cancelled runs).
+TEST(RunQueueTest, TheTokenFiresOnlyWhenTheQueuedJobsAreGone) {
+  for (int round = 0; round < 50; ++round) {
+    RunQueue q({1, 100});
+    auto victim = NewTenant(q);
+    std::atomic<bool> running{false};
+    std::atomic<size_t> queued_when_killed{100};
+    std::atomic<int> started_later{0}, dropped{0};
+    ASSERT_TRUE(q.Submit(victim, {[&](int) {
+                   running = true;
+                   while (!victim->cancel_token()->cancelled()) std::this_thread::yield();
+                   queued_when_killed = q.queued();
+                 }}).ok());
+    ASSERT_TRUE(Eventually([&] { return running.load(); }));
+    auto job = [&](int w) { (w < 0 ? dropped : started_later)++; };
+    ASSERT_TRUE(q.Submit(victim, {job, job}).ok());
+    victim->Cancel();
+    ASSERT_TRUE(Eventually([&] { return q.running() == 0 && dropped.load() == 2; }));
+    EXPECT_EQ(queued_when_killed.load(), 0u) << "round " << round;
+    EXPECT_EQ(started_later.load(), 0) << "round " << round;
+    if (HasFailure()) return;
+  }
+}
+
 TEST(RunQueueTest, ParkedBatchWaitsForRoomAndGoesBeforeNewSubmits) {
   RunQueue q({1, 2});
   Gate gate;
