@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -356,6 +357,20 @@ ServiceSpec ZygoteRunner::ServiceSpecFor(int control_fd) const {
         {absl::StrCat(kZygotePreloadPrefix, source.name, ".py"), source.content});
   }
   svc.run.env = options_.env;
+  // The zygote's interpreter preloads the children's library: before CPython allocates
+  // anything it aligns the heap and takes the arenas into one region, so that the zygote's
+  // memory can be put in huge pages before its first fork (sandbox/zygote_memory.c). Ours
+  // goes last in LD_PRELOAD, and the zygote takes it out of its environment at once
+  // (python_zygote.py), so no program sees it.
+  const std::string ours = absl::StrCat(kSandboxWorkDir, "/", kZygoteChildSoName);
+  auto preload = std::find_if(svc.run.env.begin(), svc.run.env.end(), [](const std::string& e) {
+    return absl::StartsWith(e, "LD_PRELOAD=");
+  });
+  if (preload == svc.run.env.end()) {
+    svc.run.env.push_back(absl::StrCat("LD_PRELOAD=", ours));
+  } else {
+    absl::StrAppend(&*preload, preload->size() > strlen("LD_PRELOAD=") ? ":" : "", ours);
+  }
   svc.run.ro_binds = options_.ro_binds;
   // The slot's cgroup starts with the default limits (and the zygote); every run sets
   // its own.
