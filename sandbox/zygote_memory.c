@@ -57,7 +57,8 @@ struct arena_allocator {
 };
 
 /* The reservation: kArenaSlots arenas, 2 MiB-aligned. Bit i of `arena_used`: slot i holds
- * an arena. Arenas come and go under the GIL only. */
+ * an arena. Arenas come and go under an interpreter's GIL, but interpreters with a GIL
+ * of their own (Python 3.12+) share this allocator: the bits change atomically. */
 static char* arena_region;
 static uint64_t arena_used;
 
@@ -68,13 +69,18 @@ static int in_region(const char* p) {
 
 static void* arena_alloc(void* ctx, size_t size) {
   (void)ctx;
-  if (size == kArenaSize && arena_used != UINT64_MAX) {
-    const int i = __builtin_ctzll(~arena_used);  /* the lowest free slot: arenas pack */
-    char* p = arena_region + (size_t)i * kArenaSize;
-    if (mprotect(p, kArenaSize, PROT_READ | PROT_WRITE) == 0) {
-      arena_used |= 1ULL << i;
-      return p;
+  uint64_t used = __atomic_load_n(&arena_used, __ATOMIC_ACQUIRE);
+  while (size == kArenaSize && arena_region != NULL && used != UINT64_MAX) {
+    const int i = __builtin_ctzll(~used);  /* the lowest free slot: arenas pack */
+    const uint64_t bit = 1ULL << i;
+    if (!__atomic_compare_exchange_n(&arena_used, &used, used | bit, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+      continue;  /* another interpreter took a slot (own-GIL subinterpreters): `used` is new */
     }
+    char* p = arena_region + (size_t)i * kArenaSize;
+    if (mprotect(p, kArenaSize, PROT_READ | PROT_WRITE) == 0) return p;
+    __atomic_fetch_and(&arena_used, ~bit, __ATOMIC_ACQ_REL);
+    break;
   }
   void* p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
@@ -86,7 +92,8 @@ static void arena_free(void* ctx, void* ptr, size_t size) {
     /* Back to a fresh PROT_NONE reservation: the pages are freed, as munmap frees them. */
     if (mmap(ptr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
              0) != MAP_FAILED) {
-      arena_used &= ~(1ULL << (((char*)ptr - arena_region) / kArenaSize));
+      __atomic_fetch_and(&arena_used, ~(1ULL << (((char*)ptr - arena_region) / kArenaSize)),
+                         __ATOMIC_ACQ_REL);
     }
     return;
   }
@@ -128,8 +135,9 @@ __attribute__((constructor)) static void zygote_memory_init(void) {
  * collapsed (0 where the kernel cannot), or -1 with errno set if /proc/self/maps cannot
  * be read. */
 long long fathom_zygote_collapse(void) {
-  if (arena_region != NULL && arena_used != 0) {
-    const int top = 64 - __builtin_clzll(arena_used);  /* slots [0, top) hold the last */
+  const uint64_t used = __atomic_load_n(&arena_used, __ATOMIC_ACQUIRE);
+  if (arena_region != NULL && used != 0) {
+    const int top = 64 - __builtin_clzll(used);  /* slots [0, top) hold the last */
     const size_t end = round_up((size_t)top * kArenaSize, kHugePage);
     for (size_t off = (size_t)top * kArenaSize; off < end && off < (size_t)kArenaSlots * kArenaSize;
          off += kArenaSize) {
