@@ -34,10 +34,13 @@ import struct
 import sys
 import types
 
-# The grader preloaded our library into this interpreter, last in LD_PRELOAD
+# The children's library (sandbox/zygote_child.c; loaded below as CHILD_LIB).
+CHILD_LIB_PATH = "/tmp/fathom_zygote_child.so"
+
+# The grader preloaded that library into this interpreter, last in LD_PRELOAD
 # (sandbox/zygote_memory.c); nothing after us may see it there, the programs least.
 _PRELOAD = [p for p in os.environ.get("LD_PRELOAD", "").split(":")
-            if p and p != "/tmp/fathom_zygote_child.so"]
+            if p and p != CHILD_LIB_PATH]
 if _PRELOAD:
     os.environ["LD_PRELOAD"] = ":".join(_PRELOAD)
 else:
@@ -63,7 +66,7 @@ if not _ATEXIT_WAS_IMPORTED:
 # (nested virtualisation) they cost 10-15 ms per child of copy-on-write faults. The zygote
 # holds no lock at a fork, so the child needs none of them; `random`, the one hook with a
 # visible effect, is reseeded below when it was imported.
-CHILD_LIB = ctypes.PyDLL("/tmp/fathom_zygote_child.so", use_errno=True)
+CHILD_LIB = ctypes.PyDLL(CHILD_LIB_PATH, use_errno=True)
 CHILD_LIB.fathom_zygote_install_filter.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 CHILD_LIB.fathom_zygote_collapse.restype = ctypes.c_longlong
 # Phase tracing (a request with a "T" record; RunTrace in sandbox/run_spec.h).

@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -147,8 +148,9 @@ long long fathom_zygote_collapse(void) {
   FILE* maps = fopen("/proc/self/maps", "re");
   if (maps == NULL) return -1;
   long long collapsed = 0;
-  char line[512];
-  while (fgets(line, sizeof(line), maps) != NULL) {
+  char* line = NULL;  /* whole lines: a long path must not split one */
+  size_t cap = 0;
+  while (getline(&line, &cap, maps) > 0) {
     unsigned long lo, hi;
     char perms[5];
     int path_at = 0;
@@ -162,6 +164,7 @@ long long fathom_zygote_collapse(void) {
       if (madvise((void*)u, kHugePage, MADV_COLLAPSE) == 0) collapsed += kHugePage;
     }
   }
+  free(line);
   fclose(maps);
   return collapsed;
 }
