@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <string.h>
 
 #include <algorithm>
@@ -28,6 +29,45 @@ absl::Status MakePipe(UniqueFd* r, UniqueFd* w) {
   r->reset(p[0]);
   w->reset(p[1]);
   return absl::OkStatus();
+}
+
+std::vector<int> AllowedCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+std::vector<int> CpusToPin(int count) {
+  const std::vector<int> cpus = AllowedCpus();
+  std::vector<int> pins;
+  if (cpus.size() < 2 || count < static_cast<int>(cpus.size())) return pins;
+  for (int k = 0; k < count; ++k) pins.push_back(cpus[k % cpus.size()]);
+  return pins;
+}
+
+absl::Status PinToCpu(pid_t tid, int cpu) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (sched_setaffinity(tid, sizeof(one), &one) != 0) {
+    return ErrnoStatus(absl::StrCat("pinning ", tid, " to CPU ", cpu));
+  }
+  return absl::OkStatus();
+}
+
+ThreadOnCpu::ThreadOnCpu(int cpu) {
+  CPU_ZERO(&saved_);
+  if (cpu < 0 || sched_getaffinity(0, sizeof(saved_), &saved_) != 0) return;
+  pinned_ = PinToCpu(0, cpu).ok();
+}
+
+ThreadOnCpu::~ThreadOnCpu() {
+  if (pinned_) (void)sched_setaffinity(0, sizeof(saved_), &saved_);
 }
 
 int64_t MonotonicMs() {

@@ -374,12 +374,16 @@ def main():
     os.dup2(null, 0)
     os.close(null)
     # argv: ipc=own|ipc=shared (does each child get its own IPC namespace), then modules
-    # to import, source=NAME (ZygoteOptions::preload_sources) and script=NAME (the script
-    # of the usual request: expect_usual).
+    # to import, source=NAME (ZygoteOptions::preload_sources), script=NAME (the script
+    # of the usual request: expect_usual) and cpu=N (the one CPU to stay on:
+    # ZygoteOptions::pin_slots; refused, the zygote runs where the scheduler puts it).
     share_ipc = 1 if sys.argv[1] == "ipc=shared" else 0
+    for arg in sys.argv[2:]:
+        if arg.startswith("cpu="):
+            CHILD_LIB.fathom_zygote_pin(int(arg[len("cpu="):]))
     for name in sys.argv[2:]:
-        if name.startswith("script="):
-            continue  # expect_usual, below
+        if name.startswith(("script=", "cpu=")):
+            continue  # expect_usual, below; pinned above
         if name.startswith("source="):
             preload_source(name[len("source="):])
             continue

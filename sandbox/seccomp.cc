@@ -101,9 +101,9 @@ constexpr const char* kZygoteSetupSyscalls[] = {
     "fcntl",     "getdents64", "getpid",     "kill",       "lseek",        "madvise",
     "mmap",      "mount",      "mremap",     "munmap",     "open",         "openat",
     "pidfd_open", "pipe2",     "poll",       "ppoll",      "prctl",        "prlimit64",
-    "read",      "recvfrom",   "recvmsg",    "rt_sigaction", "rt_sigprocmask", "seccomp",
-    "sendmsg",   "sendto",     "setrlimit",  "umount2",    "unlinkat",     "unshare",
-    "wait4",     "write",
+    "read",      "recvfrom",   "recvmsg",    "rt_sigaction", "rt_sigprocmask", "sched_setaffinity",
+    "seccomp",   "sendmsg",    "sendto",     "setrlimit",  "umount2",      "unlinkat",
+    "unshare",   "wait4",      "write",
 };
 
 bool IsZygoteSetupSyscall(const std::string& name) {

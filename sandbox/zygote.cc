@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +37,7 @@ struct ZygoteRunner::Slot {
   bool busy = false;
   pid_t pid = 0;  // of the live zygote; guarded by the runner's mu_
   int64_t runs_since_rss_check = 0;
+  int cpu = -1;  // the CPU its zygote is pinned to; -1: none
 
   // Waits for the started zygote's READY, then shields it from the OOM killer and
   // measures its own memory. On failure the process is gone.
@@ -303,10 +305,13 @@ absl::StatusOr<std::unique_ptr<ZygoteRunner>> ZygoteRunner::Create(Sandbox* sand
     return absl::InvalidArgumentError("zygote: both seccomp filters or neither");
   }
   std::unique_ptr<ZygoteRunner> runner(new ZygoteRunner(sandbox, std::move(options)));
+  const std::vector<int> pins =
+      runner->options_.pin_slots ? CpusToPin(runner->options_.slots) : std::vector<int>();
   // Every slot's zygote imports its modules at the same time: started one after the
   // other, N slots took N start-ups (about 0.1 s each) before the first program.
   for (int i = 0; i < runner->options_.slots; ++i) {
     runner->slots_.push_back(std::make_unique<Slot>());
+    if (!pins.empty()) runner->slots_.back()->cpu = pins[i];
     if (absl::Status s = runner->LaunchSlot(*runner->slots_.back()); !s.ok()) return s;
   }
   for (auto& slot : runner->slots_) {
@@ -340,12 +345,13 @@ absl::StatusOr<std::unique_ptr<ZygoteRunner>> ZygoteRunner::Create(Sandbox* sand
   return runner;
 }
 
-ServiceSpec ZygoteRunner::ServiceSpecFor(int control_fd) const {
+ServiceSpec ZygoteRunner::ServiceSpecFor(int control_fd, int cpu) const {
   ServiceSpec svc;
   svc.run.argv = options_.command;
   svc.run.argv.push_back("-c");
   svc.run.argv.push_back(kPythonZygoteSource);
   svc.run.argv.push_back(options_.per_program_ipc_namespace ? "ipc=own" : "ipc=shared");
+  if (cpu >= 0) svc.run.argv.push_back(absl::StrCat("cpu=", cpu));
   svc.run.argv.insert(svc.run.argv.end(), options_.preload.begin(), options_.preload.end());
   if (!options_.usual_script.empty()) {
     svc.run.argv.push_back(absl::StrCat("script=", options_.usual_script));
@@ -426,7 +432,7 @@ absl::Status ZygoteRunner::LaunchSlot(Slot& slot) {
   }
   slot.control.reset(sv[0]);
   UniqueFd theirs(sv[1]);
-  const ServiceSpec svc = ServiceSpecFor(theirs.get());
+  const ServiceSpec svc = ServiceSpecFor(theirs.get(), slot.cpu);
   slot.cgroup_limits = {svc.run.limits.memory_bytes, svc.run.limits.max_processes};
   absl::StatusOr<std::unique_ptr<ServiceProcess>> proc = sandbox_->StartService(svc);
   if (!proc.ok()) return proc.status();
@@ -474,15 +480,13 @@ absl::StatusOr<RunResult> ZygoteRunner::Run(const RunSpec& spec) {
 
 ZygoteRunner::Slot* ZygoteRunner::AcquireSlot() {
   Slot* slot = nullptr;
+  const int here = sched_getcpu();
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] {
     for (auto& s : slots_) {
-      if (!s->busy) {
-        slot = s.get();
-        return true;
-      }
+      if (!s->busy && (slot == nullptr || s->cpu == here)) slot = s.get();
     }
-    return false;
+    return slot != nullptr;
   });
   slot->busy = true;
   ++stats_.runs;
@@ -509,7 +513,13 @@ absl::StatusOr<RunResult> ZygoteRunner::RunWithRetry(Slot& slot, const RunSpec& 
     if (slot.process == nullptr) {
       if (absl::Status s = StartSlot(slot); !s.ok()) return s;
     }
-    result = RunInSlot(slot, spec, &lost);
+    {
+      // The caller waits on the zygote's CPU: the request, the program's end and the
+      // report then wake no other CPU (ZygoteOptions::pin_slots). Not while it starts a
+      // zygote, which would inherit the pin as the CPUs its programs may use.
+      ThreadOnCpu on_slot_cpu(slot.cpu);
+      result = RunInSlot(slot, spec, &lost);
+    }
     if (!lost) break;
     if (spec.cancel != nullptr && spec.cancel->cancelled()) {
       return absl::CancelledError("run cancelled");  // the next run restarts the slot

@@ -67,7 +67,8 @@
 // reported as a sandbox error (never as the program's failure).
 //
 // Thread safety: Run() may be called from many threads; each call takes a free slot (at
-// most `slots` run at once; more callers wait for one).
+// most `slots` run at once; more callers wait for one), the one on the caller's CPU
+// first when the slots are pinned (ZygoteOptions::pin_slots).
 #ifndef FATHOM_SANDBOX_ZYGOTE_H_
 #define FATHOM_SANDBOX_ZYGOTE_H_
 
@@ -131,6 +132,17 @@ struct ZygoteOptions {
   // tearing one down is a measurable part of a trivial program's cost.
   bool per_program_ipc_namespace = true;
   int slots = 1;                     // zygotes, i.e. programs run at once
+  // Slot k's zygote stays on one CPU (CpusToPin in process_util.h: only when the slots
+  // take every CPU this process may use, as serve and grade do by default; it pins
+  // itself, sandbox/zygote_child.c). A caller gets the free slot on the CPU it runs on
+  // first, and waits for its run on that slot's CPU. So a program is forked, set up,
+  // reaped and reported on one CPU, whose caches hold the zygote's memory, and no
+  // hand-over between the caller, the zygote and its child wakes another CPU: on the
+  // development VM such a wake-up costs ten times one on the same CPU (bench/fork_floor).
+  // The program itself is not pinned: before it runs, the child takes back every CPU
+  // the zygote had, which a fresh run of it would have. False: the scheduler places
+  // them all.
+  bool pin_slots = true;
 };
 
 struct ZygoteStats {
@@ -162,8 +174,9 @@ class ZygoteRunner final : public Runner {
  private:
   struct Slot;
   ZygoteRunner(Sandbox* sandbox, ZygoteOptions options);
-  // The service spec of a slot's zygote, controlled through `control_fd`.
-  ServiceSpec ServiceSpecFor(int control_fd) const;
+  // The service spec of a slot's zygote, controlled through `control_fd` and pinned to
+  // `cpu` (-1: not pinned).
+  ServiceSpec ServiceSpecFor(int control_fd, int cpu) const;
   absl::Status StartSlot(Slot& slot);  // LaunchSlot, then AwaitSlot
   // Starts the slot's zygote; AwaitSlot waits for it to be ready (its imports done).
   absl::Status LaunchSlot(Slot& slot);

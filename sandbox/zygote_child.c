@@ -267,6 +267,27 @@ static char* read_all(int fd, size_t* len) {
   return NULL;
 }
 
+/* The CPUs the zygote could run on before it pinned itself to one (fathom_zygote_pin):
+ * its children's, which each takes back before its program runs, so that a program sees
+ * (os.sched_getaffinity) and may use what a fresh run of it would. Set in the zygote
+ * before its first fork; children only read it. */
+static cpu_set_t started_cpus;
+static int pinned;
+
+/* In the zygote, before its first fork: keeps it, and so the children it forks, on
+ * `cpu` (ZygoteOptions::pin_slots in sandbox/zygote.h). Returns 0 or an errno (the
+ * zygote then runs unpinned). */
+int fathom_zygote_pin(int cpu) {
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
+  if (sched_getaffinity(0, sizeof(started_cpus), &started_cpus) != 0) return errno;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (sched_setaffinity(0, sizeof(one), &one) != 0) return errno;
+  pinned = 1;
+  return 0;
+}
+
 /* The name a waiting child shows in ps (/proc/PID/comm), and the zygote's own, which
  * the child takes back before the program runs. */
 static const char kSpareName[] = "fathom-spare";
@@ -525,6 +546,10 @@ static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_p
     memcpy(&hard, r.value + 12, 8);
     struct rlimit lim = {(rlim_t)soft, (rlim_t)hard};
     if (setrlimit(res, &lim) != 0) return fail(err_fd, "setting rlimits", errno);
+  }
+  /* It was forked, and has set up, on its zygote's CPU; the program may use them all. */
+  if (pinned && sched_setaffinity(0, sizeof(started_cpus), &started_cpus) != 0) {
+    return fail(err_fd, "restoring the CPU affinity", errno);
   }
 
   if (bpf != NULL) {

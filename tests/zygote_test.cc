@@ -5,6 +5,7 @@
 // tests/hostile_test.cc, suite Zygote.) Needs root, like the sandbox tests.
 #include "sandbox/zygote.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "absl/strings/str_join.h"
 #include "grader/policy/policy.h"
 #include "gtest/gtest.h"
+#include "sandbox/process_util.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/test_process_handle.h"
 
@@ -172,6 +174,86 @@ raise SystemExit(3)
     EXPECT_EQ(fresh->stderr_data, "to stderr\n");
   }
   EXPECT_EQ(zygote_->stats().runs, 2);
+}
+
+// Workers are pinned only when they take every CPU the process may use, in order,
+// round-robin past the last.
+TEST(CpusToPinTest, OnlyWhenTheWorkersTakeEveryCpu) {
+  const std::vector<int> cpus = sandbox::AllowedCpus();
+  ASSERT_FALSE(cpus.empty());
+  const int n = static_cast<int>(cpus.size());
+  if (n < 2) {
+    EXPECT_TRUE(sandbox::CpusToPin(4).empty());
+    return;
+  }
+  EXPECT_TRUE(sandbox::CpusToPin(n - 1).empty());
+  EXPECT_EQ(sandbox::CpusToPin(n), cpus);
+  std::vector<int> wrapped = cpus;
+  wrapped.push_back(cpus[0]);
+  EXPECT_EQ(sandbox::CpusToPin(n + 1), wrapped);
+}
+
+// With a slot for every CPU the process may use (serve's and grade's default), slot k's
+// zygote stays on the k-th CPU (ZygoteOptions::pin_slots); its programs still see, and
+// may use, every CPU a fresh run may, and the caller's thread gets its own CPUs back
+// after each run.
+TEST_F(ZygoteTest, SlotsAreEachPinnedToACpuButTheProgramsAreNot) {
+  const std::vector<int> cpus = sandbox::AllowedCpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "one CPU: nothing to pin";
+  const std::string program = "import os\nprint(sorted(os.sched_getaffinity(0)))\n";
+  absl::StatusOr<RunResult> fresh = sandbox_->Run(Spec(program));
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->stdout_data, absl::StrCat("[", absl::StrJoin(cpus, ", "), "]\n"));
+
+  auto cpus_of = [](pid_t pid) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> out;
+    if (sched_getaffinity(pid, sizeof(set), &set) != 0) return out;
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &set)) out.push_back(c);
+    }
+    return out;
+  };
+  for (bool pin : {true, false}) {
+    SCOPED_TRACE(pin ? "pinned" : "pin_slots = false");
+    sandbox::ZygoteOptions options =
+        grader::MakeZygoteOptions(*runtime_, static_cast<int>(cpus.size()));
+    options.pin_slots = pin;
+    absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+        sandbox::ZygoteRunner::Create(sandbox_, std::move(options));
+    ASSERT_TRUE(z.ok()) << z.status();
+    std::vector<int> zygote_cpus;
+    for (pid_t pid : (*z)->zygote_pids()) {
+      const std::vector<int> own = cpus_of(pid);
+      if (pin) {
+        ASSERT_EQ(own.size(), 1u) << "zygote " << pid;
+        zygote_cpus.push_back(own[0]);
+      } else {
+        EXPECT_EQ(own, cpus) << "zygote " << pid;
+      }
+    }
+    std::sort(zygote_cpus.begin(), zygote_cpus.end());
+    if (pin) {
+      EXPECT_EQ(zygote_cpus, cpus);
+    }
+    // Programs from twice as many threads as slots, at once.
+    std::vector<std::string> outputs(2 * cpus.size());
+    std::vector<std::thread> callers;
+    std::atomic<int> failed{0}, kept_pinned{0};
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      callers.emplace_back([&, i] {
+        absl::StatusOr<RunResult> r = (*z)->Run(Spec(program));
+        if (!r.ok() || r->status != RunStatus::kOk) ++failed;
+        if (r.ok()) outputs[i] = r->stdout_data;
+        if (cpus_of(0) != cpus) ++kept_pinned;  // the caller's thread has its CPUs back
+      });
+    }
+    for (auto& t : callers) t.join();
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(kept_pinned.load(), 0);
+    for (const std::string& out : outputs) EXPECT_EQ(out, fresh->stdout_data);
+  }
 }
 
 // Between two runs the zygote keeps one child forked ahead for the next program. It is
