@@ -50,20 +50,15 @@ std::vector<int> CpusToPin(int count) {
   return pins;
 }
 
-absl::Status PinToCpu(pid_t tid, int cpu) {
+ThreadOnCpu::ThreadOnCpu(int cpu) {
+  CPU_ZERO(&saved_);
+  if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(saved_), &saved_) != 0) {
+    return;
+  }
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);
-  if (sched_setaffinity(tid, sizeof(one), &one) != 0) {
-    return ErrnoStatus(absl::StrCat("pinning ", tid, " to CPU ", cpu));
-  }
-  return absl::OkStatus();
-}
-
-ThreadOnCpu::ThreadOnCpu(int cpu) {
-  CPU_ZERO(&saved_);
-  if (cpu < 0 || sched_getaffinity(0, sizeof(saved_), &saved_) != 0) return;
-  pinned_ = PinToCpu(0, cpu).ok();
+  pinned_ = sched_setaffinity(0, sizeof(one), &one) == 0;
 }
 
 ThreadOnCpu::~ThreadOnCpu() {

@@ -59,17 +59,14 @@ void SetNonBlocking(int fd);
 
 // The CPUs this process may run on (sched_getaffinity), ascending.
 std::vector<int> AllowedCpus();
-// Where `count` long-lived workers of this process (the server's, or a runner's slots)
-// should each stay: worker k on the k-th allowed CPU (round-robin past the last). Empty,
+// Where `count` long-lived workers of this process (a zygote runner's slots) should each
+// stay: worker k on the k-th allowed CPU (round-robin past the last). Empty,
 // pin nothing, unless the workers are at least as many as the CPUs, i.e. they take the
 // whole machine (or cgroup cpuset) as serve and grade do by default: fewer workers than
 // CPUs leave the scheduler free to place them around whatever else runs there. Pinned,
 // a worker's wake-ups stay on one CPU: on the development VM a wake-up across CPUs costs
 // about ten times one on the same CPU (bench/fork_floor: 77 against 8.6 us per round trip).
 std::vector<int> CpusToPin(int count);
-// Pins thread or process `tid` (0: the calling thread) to `cpu`.
-absl::Status PinToCpu(pid_t tid, int cpu);
-
 // Keeps the calling thread on `cpu` (-1: anywhere, nothing done) for the object's life,
 // then gives it back the CPUs it had. Where the kernel refuses, the thread stays as it was.
 class ThreadOnCpu {
