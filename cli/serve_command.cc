@@ -453,7 +453,10 @@ int ServeMain(int argc, char** argv) {
   if (choice.zygote != nullptr) {
     core_options.zygote_stats = [z = choice.zygote.get()] { return z->stats(); };
   }
-  service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(args.queue_capacity)});
+  // Pinned workers (when they take every core, as by default): each meets the zygote slot
+  // on its core, and a run's wake-ups stay there (service/run_queue.h).
+  service::RunQueue queue({static_cast<int>(workers), static_cast<size_t>(args.queue_capacity),
+                           /*pin_workers=*/true});
   if (!core_options.cache_dir.empty()) {
     if (absl::Status s = grader::DiskCache::Open(core_options.cache_dir).status(); !s.ok()) {
       PrintError("serve", absl::StrCat("--cache ", s.message()));

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -228,6 +229,7 @@ bool ReapAll(const ChildPlan& p, pid_t program, int* program_status) {
 }  // namespace
 
 [[noreturn]] void InitMain(const InitStart& start) {
+  if (start.cpus != nullptr) (void)sched_setaffinity(0, sizeof(cpu_set_t), start.cpus);
   ArrangeFds(start);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   ResetSignals();

@@ -8,6 +8,8 @@
 #ifndef FATHOM_SANDBOX_CHILD_INIT_H_
 #define FATHOM_SANDBOX_CHILD_INIT_H_
 
+#include <sched.h>
+
 #include <cstddef>
 
 #include "sandbox/child_plan.h"
@@ -37,6 +39,10 @@ struct InitStart {
   const ChildPlan* const* plan = nullptr;
   // The program's stack until its exec (VforkSharingFds), kProgramStackBytes.
   char* program_stack = nullptr;
+  // The CPUs init takes before anything else, null: it keeps the cloning thread's. Set
+  // when that thread is pinned (the server's workers are), so that neither init, nor its
+  // program, nor a service it execs is left on one CPU.
+  const cpu_set_t* cpus = nullptr;
 };
 
 // The body of the cloned child. Never returns; async-signal-safe.

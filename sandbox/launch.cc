@@ -211,6 +211,7 @@ absl::Status Sandbox::StartInit(const LaunchOptions& how, const Limits& limits,
   start.plan = &reinterpret_cast<PlanHeader*>(out->plan_buf)->plan;
   out->program_stack = std::make_unique<char[]>(kProgramStackBytes);
   start.program_stack = out->program_stack.get();
+  if (ThreadIsPinned()) start.cpus = StartCpus();
 
   if (active_.Has(Layer::kCgroup)) {
     CgroupLimits cl{limits.memory_bytes, limits.max_processes};

@@ -31,11 +31,36 @@ absl::Status MakePipe(UniqueFd* r, UniqueFd* w) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Filled before main (a constructor function, while the process has one thread): a
+// function-local static would be read on first use, perhaps by a thread pinned by then.
+cpu_set_t start_cpus;
+bool have_start_cpus = false;
+
+__attribute__((constructor)) void ReadStartCpus() {
+  CPU_ZERO(&start_cpus);
+  have_start_cpus = sched_getaffinity(0, sizeof(start_cpus), &start_cpus) == 0;
+}
+
+// The CPU this thread's innermost ThreadOnCpu keeps it on, -1: none.
+thread_local int pinned_cpu = -1;
+
+}  // namespace
+
+const cpu_set_t* StartCpus() { return have_start_cpus ? &start_cpus : nullptr; }
+
+bool ThreadIsPinned() { return pinned_cpu >= 0; }
+
 std::vector<int> AllowedCpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
   std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  if (have_start_cpus) {
+    set = start_cpus;
+  } else if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+    return cpus;
+  }
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
     if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
   }
@@ -50,19 +75,23 @@ std::vector<int> CpusToPin(int count) {
   return pins;
 }
 
-ThreadOnCpu::ThreadOnCpu(int cpu) {
+ThreadOnCpu::ThreadOnCpu(int cpu) : outer_cpu_(pinned_cpu) {
   CPU_ZERO(&saved_);
-  if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(saved_), &saved_) != 0) {
+  if (cpu < 0 || cpu >= CPU_SETSIZE || cpu == outer_cpu_ ||
+      sched_getaffinity(0, sizeof(saved_), &saved_) != 0) {
     return;
   }
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);
   pinned_ = sched_setaffinity(0, sizeof(one), &one) == 0;
+  if (pinned_) pinned_cpu = cpu;
 }
 
 ThreadOnCpu::~ThreadOnCpu() {
-  if (pinned_) (void)sched_setaffinity(0, sizeof(saved_), &saved_);
+  if (!pinned_) return;
+  (void)sched_setaffinity(0, sizeof(saved_), &saved_);
+  pinned_cpu = outer_cpu_;
 }
 
 int64_t MonotonicMs() {

@@ -57,8 +57,17 @@ absl::Status MakePipe(UniqueFd* r, UniqueFd* w);
 int64_t MonotonicMs();
 void SetNonBlocking(int fd);
 
-// The CPUs this process may run on (sched_getaffinity), ascending.
+// The CPUs this process may run on (sched_getaffinity), ascending: those it was started
+// with (StartCpus), so that a thread pinned for a while does not shrink what long-lived
+// workers are spread over.
 std::vector<int> AllowedCpus();
+// The CPU set the process had when it started (read before main, while it had one
+// thread), or null when the kernel would not say. Every process a pinned thread starts
+// for a program gets this set back (child_init.cc), so a program sees and may use what it
+// would have seen without pinning.
+const cpu_set_t* StartCpus();
+// Whether the calling thread is kept on one CPU by a ThreadOnCpu now.
+bool ThreadIsPinned();
 // Where `count` long-lived workers of this process (a zygote runner's slots) should each
 // stay: worker k on the k-th allowed CPU (round-robin past the last). Empty,
 // pin nothing, unless the workers are at least as many as the CPUs, i.e. they take the
@@ -69,6 +78,8 @@ std::vector<int> AllowedCpus();
 std::vector<int> CpusToPin(int count);
 // Keeps the calling thread on `cpu` (-1: anywhere, nothing done) for the object's life,
 // then gives it back the CPUs it had. Where the kernel refuses, the thread stays as it was.
+// Nests: inside another ThreadOnCpu for the same CPU it costs no system call. Destroy on
+// the thread that made it, innermost first.
 class ThreadOnCpu {
  public:
   explicit ThreadOnCpu(int cpu);
@@ -77,7 +88,8 @@ class ThreadOnCpu {
   ThreadOnCpu& operator=(const ThreadOnCpu&) = delete;
 
  private:
-  bool pinned_ = false;
+  bool pinned_ = false;  // this object changed the thread's CPUs
+  int outer_cpu_ = -1;   // the CPU the thread was pinned to before, -1: none
   cpu_set_t saved_;
 };
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sandbox/process_util.h"
 
 namespace fathom::service {
 
@@ -25,8 +26,11 @@ void Tenant::Cancel() {
 }
 
 RunQueue::RunQueue(const Options& options) : capacity_(options.capacity) {
+  const std::vector<int> cpus =
+      options.pin_workers ? sandbox::CpusToPin(options.workers) : std::vector<int>();
   for (int i = 0; i < options.workers; ++i) {
-    threads_.emplace_back([this, i] { WorkerLoop(i); });
+    const int cpu = cpus.empty() ? -1 : cpus[i];
+    threads_.emplace_back([this, i, cpu] { WorkerLoop(i, cpu); });
   }
 }
 
@@ -159,7 +163,8 @@ std::vector<Job> RunQueue::TakeJobsLocked(Tenant* tenant) {
   return taken;
 }
 
-void RunQueue::WorkerLoop(int worker_id) {
+void RunQueue::WorkerLoop(int worker_id, int cpu) {
+  sandbox::ThreadOnCpu on_cpu(cpu);
   for (;;) {
     Job job;
     std::vector<std::function<void()>> admitted;

@@ -67,6 +67,11 @@ class RunQueue {
   struct Options {
     int workers = 1;        // >= 1
     size_t capacity = 256;  // queued jobs (not counting running ones), >= 1
+    // Worker k stays on one CPU for its life (sandbox::CpusToPin: only when the workers
+    // take every CPU the process may use). Its runs' wake-ups then stay on that CPU, and
+    // it meets the zygote slot pinned there; the runs it starts get every CPU back
+    // (sandbox/child_init.h), so programs are not pinned.
+    bool pin_workers = false;
   };
 
   // Starts the workers. REQUIRES: options valid.
@@ -107,7 +112,7 @@ class RunQueue {
     std::vector<Job> jobs;
     std::function<void()> on_queued;
   };
-  void WorkerLoop(int worker_id);
+  void WorkerLoop(int worker_id, int cpu);
   // The errors Submit and SubmitWhenRoom share. REQUIRES: mu_ held.
   absl::Status CheckSubmitLocked(const Tenant& tenant, size_t jobs) const;
   // REQUIRES: mu_ held.

@@ -3,6 +3,8 @@
 // batches go first when room frees up.
 #include "service/run_queue.h"
 
+#include <sched.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +15,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sandbox/process_util.h"
 
 namespace fathom::service {
 namespace {
@@ -237,6 +240,63 @@ TEST(RunQueueTest, DestructorDropsWhatIsLeftAndShutdownRefuses) {
   }
   opener.join();
   EXPECT_EQ(dropped.load(), 1);
+}
+
+// The CPUs the calling thread may run on.
+std::vector<int> ThreadCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> out;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return out;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) out.push_back(c);
+  }
+  return out;
+}
+
+// pin_workers keeps worker k on the k-th CPU when the workers take every CPU, and pins
+// nothing with fewer workers than CPUs (or without the option).
+TEST(RunQueueTest, PinnedWorkersEachKeepOneCpuOnlyWhenTheyTakeThemAll) {
+  const std::vector<int> cpus = sandbox::AllowedCpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "one CPU: nothing to pin";
+  const int n = static_cast<int>(cpus.size());
+  struct Case {
+    int workers;
+    bool pin;
+    bool pinned;
+  };
+  for (const Case& c : {Case{n, true, true}, Case{n - 1, true, false}, Case{n, false, false}}) {
+    SCOPED_TRACE(::testing::Message() << c.workers << " workers, pin_workers " << c.pin);
+    std::mutex mu;
+    std::vector<std::vector<int>> seen(c.workers);
+    {
+      RunQueue q({c.workers, 100, c.pin});
+      auto t = NewTenant(q);
+      // Every worker gets a job: each job holds its worker until all have started.
+      std::atomic<int> started{0};
+      std::vector<Job> jobs;
+      for (int i = 0; i < c.workers; ++i) {
+        jobs.push_back([&](int w) {
+          ASSERT_GE(w, 0);
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            seen[w] = ThreadCpus();
+          }
+          ++started;
+          ASSERT_TRUE(Eventually([&] { return started.load() == c.workers; }));
+        });
+      }
+      ASSERT_TRUE(q.Submit(t, std::move(jobs)).ok());
+      ASSERT_TRUE(Eventually([&] { return started.load() == c.workers; }));
+    }
+    for (int w = 0; w < c.workers; ++w) {
+      if (c.pinned) {
+        EXPECT_EQ(seen[w], std::vector<int>{cpus[w]}) << "worker " << w;
+      } else {
+        EXPECT_EQ(seen[w], cpus) << "worker " << w;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -64,6 +64,26 @@ std::vector<std::string> FdTargets(const std::string& dir) {
   return out;
 }
 
+// The CPUs `pid` (0: the calling thread) may run on, ascending.
+std::vector<int> CpusOf(pid_t pid) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> out;
+  if (sched_getaffinity(pid, sizeof(set), &set) != 0) return out;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) out.push_back(c);
+  }
+  return out;
+}
+
+// What RunnerOnEveryCpu finds for unpinned slots: each of the cpus.size() zygotes on
+// every CPU, ascending.
+std::vector<int> EveryCpuForEachZygote(const std::vector<int>& cpus) {
+  std::vector<int> out;
+  for (int cpu : cpus) out.insert(out.end(), cpus.size(), cpu);
+  return out;
+}
+
 class ZygoteTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -93,6 +113,26 @@ class ZygoteTest : public ::testing::Test {
     sandbox::Limits limits = runtime_->policy->limits;
     limits.cpu_time_ms = cpu_ms;
     return grader::MakeRunSpec(*runtime_, program, limits);
+  }
+
+  // A runner with one slot per CPU the process may use, slots pinned or not; null (and a
+  // failure) when it cannot start. *zygote_cpus: every zygote's CPUs together, ascending.
+  std::unique_ptr<sandbox::ZygoteRunner> RunnerOnEveryCpu(bool pin,
+                                                          std::vector<int>* zygote_cpus) const {
+    sandbox::ZygoteOptions options = grader::MakeZygoteOptions(
+        *runtime_, static_cast<int>(sandbox::AllowedCpus().size()));
+    options.pin_slots = pin;
+    absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
+        sandbox::ZygoteRunner::Create(sandbox_, std::move(options));
+    EXPECT_TRUE(z.ok()) << z.status();
+    if (!z.ok()) return nullptr;
+    zygote_cpus->clear();
+    for (pid_t pid : (*z)->zygote_pids()) {
+      const std::vector<int> own = CpusOf(pid);
+      zygote_cpus->insert(zygote_cpus->end(), own.begin(), own.end());
+    }
+    std::sort(zygote_cpus->begin(), zygote_cpus->end());
+    return *std::move(z);
   }
 
   // `program` run by a fresh interpreter and by the zygote; both must have run.
@@ -205,48 +245,23 @@ TEST_F(ZygoteTest, SlotsAreEachPinnedToACpuButTheProgramsAreNot) {
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_EQ(fresh->stdout_data, absl::StrCat("[", absl::StrJoin(cpus, ", "), "]\n"));
 
-  auto cpus_of = [](pid_t pid) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    std::vector<int> out;
-    if (sched_getaffinity(pid, sizeof(set), &set) != 0) return out;
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-      if (CPU_ISSET(c, &set)) out.push_back(c);
-    }
-    return out;
-  };
   for (bool pin : {true, false}) {
     SCOPED_TRACE(pin ? "pinned" : "pin_slots = false");
-    sandbox::ZygoteOptions options =
-        grader::MakeZygoteOptions(*runtime_, static_cast<int>(cpus.size()));
-    options.pin_slots = pin;
-    absl::StatusOr<std::unique_ptr<sandbox::ZygoteRunner>> z =
-        sandbox::ZygoteRunner::Create(sandbox_, std::move(options));
-    ASSERT_TRUE(z.ok()) << z.status();
     std::vector<int> zygote_cpus;
-    for (pid_t pid : (*z)->zygote_pids()) {
-      const std::vector<int> own = cpus_of(pid);
-      if (pin) {
-        ASSERT_EQ(own.size(), 1u) << "zygote " << pid;
-        zygote_cpus.push_back(own[0]);
-      } else {
-        EXPECT_EQ(own, cpus) << "zygote " << pid;
-      }
-    }
-    std::sort(zygote_cpus.begin(), zygote_cpus.end());
-    if (pin) {
-      EXPECT_EQ(zygote_cpus, cpus);
-    }
+    std::unique_ptr<sandbox::ZygoteRunner> z = RunnerOnEveryCpu(pin, &zygote_cpus);
+    ASSERT_NE(z, nullptr);
+    // Pinned: one CPU each, all of them covered; else every CPU each.
+    EXPECT_EQ(zygote_cpus, pin ? cpus : EveryCpuForEachZygote(cpus));
     // Programs from twice as many threads as slots, at once.
     std::vector<std::string> outputs(2 * cpus.size());
     std::vector<std::thread> callers;
     std::atomic<int> failed{0}, kept_pinned{0};
     for (size_t i = 0; i < outputs.size(); ++i) {
       callers.emplace_back([&, i] {
-        absl::StatusOr<RunResult> r = (*z)->Run(Spec(program));
+        absl::StatusOr<RunResult> r = z->Run(Spec(program));
         if (!r.ok() || r->status != RunStatus::kOk) ++failed;
         if (r.ok()) outputs[i] = r->stdout_data;
-        if (cpus_of(0) != cpus) ++kept_pinned;  // the caller's thread has its CPUs back
+        if (CpusOf(0) != cpus) ++kept_pinned;  // the caller's thread has its CPUs back
       });
     }
     for (auto& t : callers) t.join();
@@ -254,6 +269,42 @@ TEST_F(ZygoteTest, SlotsAreEachPinnedToACpuButTheProgramsAreNot) {
     EXPECT_EQ(kept_pinned.load(), 0);
     for (const std::string& out : outputs) EXPECT_EQ(out, fresh->stdout_data);
   }
+}
+
+// The server's workers are pinned (service/run_queue.h). What a pinned thread starts gets
+// the process's CPUs back: a fresh run's program, and a zygote (with pin_slots off it has
+// every CPU; with it on, the slots are still spread over every CPU, not the thread's one).
+TEST_F(ZygoteTest, WhatAPinnedThreadStartsGetsEveryCpuBack) {
+  const std::vector<int> cpus = sandbox::AllowedCpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "one CPU: nothing to pin";
+  const std::string all = absl::StrCat("[", absl::StrJoin(cpus, ", "), "]\n");
+  const std::string program = "import os\nprint(sorted(os.sched_getaffinity(0)))\n";
+  std::thread pinned([&] {
+    sandbox::ThreadOnCpu on_cpu(cpus.back());
+    ASSERT_TRUE(sandbox::ThreadIsPinned());
+    {
+      // Nested on the same CPU: nothing changes, and leaving it keeps the outer pin.
+      sandbox::ThreadOnCpu again(cpus.back());
+    }
+    ASSERT_TRUE(sandbox::ThreadIsPinned());
+    ASSERT_EQ(CpusOf(0), std::vector<int>{cpus.back()});
+    absl::StatusOr<RunResult> fresh = sandbox_->Run(Spec(program));
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    EXPECT_EQ(fresh->stdout_data, all);
+    for (bool pin : {false, true}) {
+      SCOPED_TRACE(pin ? "pin_slots" : "pin_slots = false");
+      std::vector<int> zygote_cpus;
+      std::unique_ptr<sandbox::ZygoteRunner> z = RunnerOnEveryCpu(pin, &zygote_cpus);
+      ASSERT_NE(z, nullptr);
+      EXPECT_EQ(zygote_cpus, pin ? cpus : EveryCpuForEachZygote(cpus));
+      absl::StatusOr<RunResult> r = z->Run(Spec(program));
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->stdout_data, all);
+      EXPECT_EQ(CpusOf(0), std::vector<int>{cpus.back()}) << "the thread stays pinned";
+    }
+  });
+  pinned.join();
+  EXPECT_FALSE(sandbox::ThreadIsPinned());
 }
 
 // Between two runs the zygote keeps one child forked ahead for the next program. It is
