@@ -30,6 +30,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "grader/policy/policy.h"
 #include "gtest/gtest.h"
 #include "sandbox/process_util.h"
@@ -551,6 +552,38 @@ bool KernelCollapsesHugePages(std::string* why) {
   return ok;
 }
 
+// One mapping of /proc/PID/smaps: its range, permissions, path ("" when anonymous) and
+// how much of it is in huge pages.
+struct Vma {
+  uint64_t lo = 0, hi = 0;
+  std::string perms, path;
+  int64_t anon_huge_kb = 0;
+};
+
+std::vector<Vma> ReadSmaps(pid_t pid) {
+  std::ifstream smaps(absl::StrCat("/proc/", pid, "/smaps"));
+  std::vector<Vma> out;
+  std::string line;
+  while (std::getline(smaps, line)) {
+    Vma v;
+    char perms[5] = {};
+    int path_at = 0;
+    if (sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %4s %*s %*s %*s %n", &v.lo, &v.hi, perms,
+               &path_at) == 3 && path_at > 0) {
+      v.perms = perms;
+      v.path = std::string(absl::StripAsciiWhitespace(line.substr(path_at)));
+      out.push_back(std::move(v));
+      continue;
+    }
+    if (!out.empty() && absl::StartsWith(line, "AnonHugePages:")) {
+      EXPECT_TRUE(absl::SimpleAtoi(
+          absl::StripAsciiWhitespace(line.substr(14, line.size() - 17)), &out.back().anon_huge_kb))
+          << line;
+    }
+  }
+  return out;
+}
+
 // The zygote keeps its heap and CPython's arenas in huge pages (sandbox/zygote_memory.c):
 // every whole 2 MiB of both is one, and stays one however many programs it has forked
 // (the zygote writes none of it after the fork, which would split them again). At least
@@ -566,35 +599,75 @@ TEST_F(ZygoteTest, TheZygotesHeapAndArenasStayInHugePagesAcrossRuns) {
   }
   const std::vector<pid_t> zygotes = zygote_->zygote_pids();
   ASSERT_EQ(zygotes.size(), 1u);
-  std::ifstream smaps(absl::StrCat("/proc/", zygotes[0], "/smaps"));
-  std::string line, vma;
-  int64_t heap_units = 0, anonymous_units = 0, units = 0;
-  bool counted = false;
-  while (std::getline(smaps, line)) {
-    uint64_t lo = 0, hi = 0;
-    char perms[5] = {};
-    int path_at = 0;
-    if (sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %4s %*s %*s %*s %n", &lo, &hi, perms,
-               &path_at) == 3 && path_at > 0) {
-      const std::string path(absl::StripAsciiWhitespace(line.substr(path_at)));
-      constexpr uint64_t kHuge = 2 << 20;
-      const uint64_t a = (lo + kHuge - 1) & ~(kHuge - 1), b = hi & ~(kHuge - 1);
-      units = b > a ? static_cast<int64_t>((b - a) / kHuge) : 0;
-      counted = std::string(perms) == "rw-p" && (path.empty() || path == "[heap]");
-      if (counted && path == "[heap]") heap_units += units;
-      if (counted && path.empty()) anonymous_units += units;
-      vma = line;
-      continue;
-    }
-    int64_t kb = 0;
-    if (!counted || !absl::StartsWith(line, "AnonHugePages:") ||
-        !absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(14, line.size() - 17)), &kb)) {
-      continue;
-    }
-    EXPECT_EQ(kb, units * 2048) << vma;
+  int64_t heap_units = 0, anonymous_units = 0;
+  for (const Vma& v : ReadSmaps(zygotes[0])) {
+    if (v.perms != "rw-p" || !(v.path.empty() || v.path == "[heap]")) continue;
+    constexpr uint64_t kHuge = 2 << 20;
+    const uint64_t a = (v.lo + kHuge - 1) & ~(kHuge - 1), b = v.hi & ~(kHuge - 1);
+    const int64_t units = b > a ? static_cast<int64_t>((b - a) / kHuge) : 0;
+    (v.path.empty() ? anonymous_units : heap_units) += units;
+    EXPECT_EQ(v.anon_huge_kb, units * 2048) << std::hex << v.lo << "-" << v.hi << " " << v.path;
   }
   EXPECT_GE(heap_units, 1);
   EXPECT_GE(anonymous_units, 1);
+}
+
+// The zygote moves every whole 2 MiB unit of the interpreter's read-only segments (code,
+// constants) into anonymous huge pages, at the same addresses (zygote_memory.c:
+// code_in_huge_pages): its children see the same bytes there as a fresh interpreter, and
+// the units stay whole huge pages however many programs ran.
+TEST_F(ZygoteTest, TheInterpretersCodeMovesIntoHugePagesWithTheSameBytes) {
+  std::string why;
+  if (!KernelCollapsesHugePages(&why)) GTEST_SKIP() << "this kernel cannot: " << why;
+  // A fresh interpreter finds the first run of its executable's unwritable mappings and
+  // prints that run's whole 2 MiB units and their bytes' digest.
+  const std::string fresh_program = R"PY(
+import hashlib, os
+exe = os.readlink("/proc/self/exe")
+lo = hi = None
+for line in open("/proc/self/maps"):
+    f = line.split()
+    a, b = (int(x, 16) for x in f[0].split("-"))
+    ours = len(f) > 5 and f[5] == exe and f[1][1] == "-" and f[1][3] == "p"
+    if ours and (hi is None or a == hi):
+        lo = a if hi is None else lo
+        hi = b
+    elif hi is not None:
+        break
+H = 2 << 20
+a, b = (lo + H - 1) // H * H, hi // H * H
+with open("/proc/self/mem", "rb") as m:
+    m.seek(a)
+    print(a, b, hashlib.sha256(m.read(max(b - a, 0))).hexdigest())
+)PY";
+  absl::StatusOr<RunResult> fresh = sandbox_->Run(Spec(fresh_program));
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  const std::vector<std::string> f = absl::StrSplit(
+      absl::StripAsciiWhitespace(fresh->stdout_data), ' ');
+  ASSERT_EQ(f.size(), 3u) << Describe(*fresh);
+  uint64_t from = 0, to = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(f[0], &from) && absl::SimpleAtoi(f[1], &to)) << fresh->stdout_data;
+  if (to <= from) GTEST_SKIP() << "the interpreter's code holds no whole 2 MiB unit";
+
+  const std::string warm_program = absl::StrCat(
+      "import hashlib\nwith open('/proc/self/mem', 'rb') as m:\n    m.seek(", from,
+      ")\n    print(hashlib.sha256(m.read(", to - from, ")).hexdigest())\n");
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<RunResult> r = zygote_->Run(Spec(warm_program));
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->stdout_data, absl::StrCat(f[2], "\n")) << Describe(*r);
+  }
+  const std::vector<pid_t> zygotes = zygote_->zygote_pids();
+  ASSERT_EQ(zygotes.size(), 1u);
+  bool found = false;
+  for (const Vma& v : ReadSmaps(zygotes[0])) {
+    if (v.lo != from || v.hi != to) continue;
+    found = true;
+    EXPECT_EQ(v.perms, "r-xp");
+    EXPECT_EQ(v.path, "") << "anonymous";
+    EXPECT_EQ(static_cast<uint64_t>(v.anon_huge_kb), (to - from) / 1024);
+  }
+  EXPECT_TRUE(found) << "no mapping [" << from << ", " << to << ") in the zygote";
 }
 
 // CPython's arenas come from the zygote's region of 64 (zygote_memory.c) and past it from
