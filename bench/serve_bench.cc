@@ -11,7 +11,9 @@
 // The load average before and after each table is printed with it.
 //
 //   build/bench/serve_bench [--requests 200] [--clients 16] [--seconds 20] [--workers N]
-//                           [--runner zygote|fresh|both]
+//                           [--runner zygote|fresh|both] [--grade 0]
+// --grade 0 leaves out the Grade comparison (for many short interleaved A/B rounds of the
+// Execute figures on a machine whose speed drifts).
 #include <signal.h>
 #include <unistd.h>
 
@@ -115,7 +117,7 @@ bool ExecuteOnce(v1::Grader::Stub& stub, const std::string& code, double* run_wa
 }
 
 // One table: the server with warm zygotes (`zygote`) or fresh interpreters.
-int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
+int Bench(bool zygote, int requests, int clients, int seconds, int workers, bool with_grade) {
   const std::string source = FATHOM_SOURCE_DIR;
   const std::string mini = source + "/problems/fathom-mini.jsonl";
   const std::string samples = source + "/problems/fathom-mini.samples.jsonl";
@@ -222,6 +224,7 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
       "fathom_zygote_restarts_total");
 
   // 3. Grade throughput vs `fathom grade` on the same samples and workers.
+  if (!with_grade) (*server)->Stop(SIGTERM, std::chrono::seconds(30));
   v1::GradeRequest grade;
   grade.set_problem_set("mini");
   std::ifstream in(samples);
@@ -237,25 +240,32 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
     }
     s->set_completion_id(j["completion_id"].dump());
   }
-  auto t_grade = Clock::now();
-  grpc::ClientContext gctx;
-  auto reader = stub->Grade(&gctx, grade);
-  v1::GradeResponse resp;
   int results = 0;
-  while (reader->Read(&resp)) results += resp.has_result();
-  const bool grade_ok = reader->Finish().ok();
-  const double grade_s = Ms(Clock::now() - t_grade) / 1000;
-  (*server)->Stop(SIGTERM, std::chrono::seconds(30));
+  bool grade_ok = false;
+  double grade_s = 0, cli_s = 0;
+  int cli_rc = 1;
+  if (with_grade) {
+    auto t_grade = Clock::now();
+    grpc::ClientContext gctx;
+    auto reader = stub->Grade(&gctx, grade);
+    v1::GradeResponse resp;
+    while (reader->Read(&resp)) results += resp.has_result();
+    grade_ok = reader->Finish().ok();
+    grade_s = Ms(Clock::now() - t_grade) / 1000;
+    (*server)->Stop(SIGTERM, std::chrono::seconds(30));
+  }
 
   const std::string out = "/tmp/fathom-serve-bench-results.jsonl";
   const std::string cmd = absl::StrCat(FATHOM_BINARY, " grade --no-progress --no-resume --workers ",
                                        workers, zygote ? "" : " --no-zygote", " --problems ",
                                        mini, " --samples ", samples, " --out ", out,
                                        " > /dev/null");
-  auto t_cli = Clock::now();
-  const int cli_rc = std::system(cmd.c_str());
-  const double cli_s = Ms(Clock::now() - t_cli) / 1000;
-  std::remove(out.c_str());
+  if (with_grade) {
+    auto t_cli = Clock::now();
+    cli_rc = std::system(cmd.c_str());
+    cli_s = Ms(Clock::now() - t_cli) / 1000;
+    std::remove(out.c_str());
+  }
 
   std::printf("fathom serve, %d workers, full isolation, %s; load average %s before, %s after\n",
               workers, zygote ? "warm zygotes (default)" : "fresh interpreters (--no-zygote)",
@@ -286,6 +296,10 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers) {
               client_cpu_ms / answered);
   std::printf("%-44s %10.2f\n", "  cores busy (server + client CPU / wall)",
               (server_cpu_ms + client_cpu_ms) / (rate_s * 1000));
+  if (!with_grade) {
+    std::printf("\n");
+    return 0;
+  }
   std::printf("%-44s %10.1f\n", "Grade samples/s (fathom-mini, 160 samples)",
               grade_ok ? results / grade_s : 0.0);
   std::printf("%-44s %10.1f\n", "fathom grade samples/s (same samples)",
@@ -306,8 +320,9 @@ int main(int argc, char** argv) {
     std::cerr << "serve_bench: --runner zygote|fresh|both\n";
     return 2;
   }
+  const bool with_grade = Flag(argc, argv, "grade", 1) != 0;
   int rc = 0;
-  if (runner != "fresh") rc |= Bench(true, requests, clients, seconds, workers);
-  if (runner != "zygote") rc |= Bench(false, requests, clients, seconds, workers);
+  if (runner != "fresh") rc |= Bench(true, requests, clients, seconds, workers, with_grade);
+  if (runner != "zygote") rc |= Bench(false, requests, clients, seconds, workers, with_grade);
   return rc;
 }
