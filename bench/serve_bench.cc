@@ -223,28 +223,28 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers, bool
       fathom::testing::HttpGet((*server)->metrics_port(), "/metrics"),
       "fathom_zygote_restarts_total");
 
-  // 3. Grade throughput vs `fathom grade` on the same samples and workers.
-  if (!with_grade) (*server)->Stop(SIGTERM, std::chrono::seconds(30));
-  v1::GradeRequest grade;
-  grade.set_problem_set("mini");
-  std::ifstream in(samples);
-  std::string line;
-  while (std::getline(in, line)) {
-    nlohmann::json j = nlohmann::json::parse(line);
-    v1::Sample* s = grade.add_samples();
-    s->set_task_id(j["task_id"].get<std::string>());
-    if (j.contains("solution")) {
-      s->set_solution(j["solution"].get<std::string>());
-    } else {
-      s->set_completion(j["completion"].get<std::string>());
-    }
-    s->set_completion_id(j["completion_id"].dump());
-  }
+  // 3. Grade throughput vs `fathom grade` on the same samples and workers (not with
+  // --grade 0).
   int results = 0;
   bool grade_ok = false;
   double grade_s = 0, cli_s = 0;
   int cli_rc = 1;
   if (with_grade) {
+    v1::GradeRequest grade;
+    grade.set_problem_set("mini");
+    std::ifstream in(samples);
+    std::string line;
+    while (std::getline(in, line)) {
+      nlohmann::json j = nlohmann::json::parse(line);
+      v1::Sample* s = grade.add_samples();
+      s->set_task_id(j["task_id"].get<std::string>());
+      if (j.contains("solution")) {
+        s->set_solution(j["solution"].get<std::string>());
+      } else {
+        s->set_completion(j["completion"].get<std::string>());
+      }
+      s->set_completion_id(j["completion_id"].dump());
+    }
     auto t_grade = Clock::now();
     grpc::ClientContext gctx;
     auto reader = stub->Grade(&gctx, grade);
@@ -252,15 +252,14 @@ int Bench(bool zygote, int requests, int clients, int seconds, int workers, bool
     while (reader->Read(&resp)) results += resp.has_result();
     grade_ok = reader->Finish().ok();
     grade_s = Ms(Clock::now() - t_grade) / 1000;
-    (*server)->Stop(SIGTERM, std::chrono::seconds(30));
   }
-
-  const std::string out = "/tmp/fathom-serve-bench-results.jsonl";
-  const std::string cmd = absl::StrCat(FATHOM_BINARY, " grade --no-progress --no-resume --workers ",
-                                       workers, zygote ? "" : " --no-zygote", " --problems ",
-                                       mini, " --samples ", samples, " --out ", out,
-                                       " > /dev/null");
+  (*server)->Stop(SIGTERM, std::chrono::seconds(30));
   if (with_grade) {
+    const std::string out = "/tmp/fathom-serve-bench-results.jsonl";
+    const std::string cmd = absl::StrCat(
+        FATHOM_BINARY, " grade --no-progress --no-resume --workers ", workers,
+        zygote ? "" : " --no-zygote", " --problems ", mini, " --samples ", samples, " --out ",
+        out, " > /dev/null");
     auto t_cli = Clock::now();
     cli_rc = std::system(cmd.c_str());
     cli_s = Ms(Clock::now() - t_cli) / 1000;

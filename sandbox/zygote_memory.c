@@ -106,6 +106,41 @@ static void arena_free(void* ctx, void* ptr, size_t size) {
 
 static uintptr_t round_up(uintptr_t x, uintptr_t to) { return (x + to - 1) & ~(to - 1); }
 
+/* A private anonymous mapping of `len` bytes that starts on a 2 MiB boundary (what the
+ * kernel needs to map it by PMDs), or NULL. */
+static char* map_aligned(size_t len, int prot) {
+  char* raw = mmap(NULL, len + kHugePage, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+  if (raw == MAP_FAILED) return NULL;
+  char* start = (char*)round_up((uintptr_t)raw, kHugePage);
+  if (start != raw) munmap(raw, (size_t)(start - raw));
+  munmap(start + len, (size_t)(raw + len + kHugePage - (start + len)));  /* never empty */
+  return start;
+}
+
+/* One line of /proc/self/maps. */
+struct mapping {
+  unsigned long lo, hi;
+  char perms[5];
+  const char* path;  /* "" when anonymous; no newline */
+};
+
+/* The next line of `maps` into *m (*line and *cap as getline's: whole lines, so that a
+ * long path never splits one). 0 at the end. */
+static int next_mapping(FILE* maps, char** line, size_t* cap, struct mapping* m) {
+  while (getline(line, cap, maps) > 0) {
+    int path_at = 0;
+    if (sscanf(*line, "%lx-%lx %4s %*s %*s %*s %n", &m->lo, &m->hi, m->perms, &path_at) != 3) {
+      continue;
+    }
+    char* path = *line + path_at;
+    path[strcspn(path, "\n")] = '\0';
+    m->path = path;
+    return 1;
+  }
+  return 0;
+}
+
 /* Runs when the dynamic linker loads the library: in the zygote's interpreter, where it
  * is preloaded, before CPython's main(). */
 __attribute__((constructor)) static void zygote_memory_init(void) {
@@ -120,13 +155,8 @@ __attribute__((constructor)) static void zygote_memory_init(void) {
     if (pad != 0) (void)sbrk((intptr_t)pad);
   }
 
-  const size_t region = (size_t)kArenaSlots * kArenaSize;
-  char* raw = mmap(NULL, region + kHugePage, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (raw == MAP_FAILED) return;
-  char* start = (char*)round_up((uintptr_t)raw, kHugePage);
-  if (start != raw) munmap(raw, (size_t)(start - raw));
-  munmap(start + region, (size_t)(raw + region + kHugePage - (start + region)));
+  char* start = map_aligned((size_t)kArenaSlots * kArenaSize, PROT_NONE);
+  if (start == NULL) return;
   arena_region = start;
   static struct arena_allocator allocator = {NULL, arena_alloc, arena_free};
   set_allocator(&allocator);
@@ -157,17 +187,12 @@ static long long code_in_huge_pages(void) {
   uintptr_t lo = 0, hi = 0;
   char* line = NULL;
   size_t cap = 0;
-  while (getline(&line, &cap, maps) > 0) {
-    unsigned long a, b;
-    char perms[5];
-    int path_at = 0;
-    if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &a, &b, perms, &path_at) != 3) continue;
-    char* path = line + path_at;
-    path[strcspn(path, "\n")] = '\0';
-    const int ours = strcmp(path, exe) == 0 && perms[1] == '-' && perms[3] == 'p';
-    if (ours && (hi == 0 || a == hi)) {
-      if (hi == 0) lo = a;
-      hi = b;
+  struct mapping m;
+  while (next_mapping(maps, &line, &cap, &m)) {
+    const int ours = strcmp(m.path, exe) == 0 && m.perms[1] == '-' && m.perms[3] == 'p';
+    if (ours && (hi == 0 || m.lo == hi)) {
+      if (hi == 0) lo = m.lo;
+      hi = m.hi;
     } else if (hi != 0) {
       break;
     }
@@ -177,14 +202,8 @@ static long long code_in_huge_pages(void) {
   const uintptr_t from = round_up(lo, kHugePage), to = hi & ~(uintptr_t)(kHugePage - 1);
   if (hi == 0 || to <= from) return 0;
   const size_t len = to - from;
-  char* raw = mmap(NULL, len + kHugePage, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (raw == MAP_FAILED) return 0;
-  char* copy = (char*)round_up((uintptr_t)raw, kHugePage);
-  if (copy != raw) munmap(raw, (size_t)(copy - raw));
-  if (copy + len != raw + len + kHugePage) {
-    munmap(copy + len, (size_t)(raw + len + kHugePage - (copy + len)));
-  }
+  char* copy = map_aligned(len, PROT_READ | PROT_WRITE);
+  if (copy == NULL) return 0;
   (void)madvise(copy, len, MADV_HUGEPAGE);
   memcpy(copy, (const void*)from, len);
   int whole = 1;
@@ -221,18 +240,14 @@ long long fathom_zygote_collapse(void) {
   FILE* maps = fopen("/proc/self/maps", "re");
   if (maps == NULL) return -1;
   long long collapsed = 0;
-  char* line = NULL;  /* whole lines: a long path must not split one */
+  char* line = NULL;
   size_t cap = 0;
-  while (getline(&line, &cap, maps) > 0) {
-    unsigned long lo, hi;
-    char perms[5];
-    int path_at = 0;
-    if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perms, &path_at) != 3) continue;
-    const char* path = line + path_at;
-    const int heap = strncmp(path, "[heap]", 6) == 0;
-    const int anonymous = *path == '\n' || *path == '\0';
-    if (strcmp(perms, "rw-p") != 0 || !(heap || anonymous)) continue;
-    const uintptr_t a = round_up(lo, kHugePage), b = hi & ~(uintptr_t)(kHugePage - 1);
+  struct mapping m;
+  while (next_mapping(maps, &line, &cap, &m)) {
+    const int heap = strcmp(m.path, "[heap]") == 0;
+    const int anonymous = *m.path == '\0';
+    if (strcmp(m.perms, "rw-p") != 0 || !(heap || anonymous)) continue;
+    const uintptr_t a = round_up(m.lo, kHugePage), b = m.hi & ~(uintptr_t)(kHugePage - 1);
     for (uintptr_t u = a; u < b; u += kHugePage) {
       if (madvise((void*)u, kHugePage, MADV_COLLAPSE) == 0) collapsed += kHugePage;
     }
