@@ -16,11 +16,13 @@
 # copied for one of them.
 #
 # Control socket (SOCK_SEQPACKET, our stdin at start):
-#   grader -> zygote  b"R" + SCM_RIGHTS[stdin, stdout, stderr, body(, listener channel)]
-#                                                                     run one program; the
-#                     child sends its seccomp listener over the channel (zygote_child.c)
+#   grader -> zygote  b"R" + SCM_RIGHTS[stdin, stdout, stderr, body]  run one program
+#                     b"N" + the same                                 the same, and send
+#                                                      back the child's seccomp listener
 #                     b"K"                                            kill the running one
 #   zygote -> grader  b"READY"                                        once, after imports
+#                     b"L" + SCM_RIGHTS[listener]      after "N", ahead of the report
+#                                                      (the child sent it to the zygote)
 #                     b"X status utime_us stime_us maxrss_kb"         the child was reaped
 #                     b"E text"                                       its setup failed
 # A "K" that arrives when no child runs is stale (the child ended first) and is ignored.

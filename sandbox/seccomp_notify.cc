@@ -71,52 +71,102 @@ pid_t VforkSharingFds(int (*fn)(void*), void* arg, char* stack, size_t stack_byt
 
 const char* SeccompNotifyUnsupported() { return Sizes().unsupported.c_str(); }
 
-void ViolationWatch::AddPollFds(pollfd* fds, int* n) const {
-  if (listener_.get() >= 0) {
-    if (!listener_gone_) fds[(*n)++] = {listener_.get(), POLLIN, 0};
-  } else if (channel_.get() >= 0) {
-    fds[(*n)++] = {channel_.get(), POLLIN, 0};
-  }
-}
-
-void ViolationWatch::TakeListener() {
-  char byte;
-  iovec iov = {&byte, 1};
+ssize_t RecvWithFd(int sock, char* buf, size_t cap, UniqueFd* fd, int flags) {
+  iovec iov = {buf, cap};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr mh = {};
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
   mh.msg_control = control;
   mh.msg_controllen = sizeof(control);
-  const ssize_t n = recvmsg(channel_.get(), &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  int fd = -1;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); n > 0 && c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
+  const ssize_t n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); n >= 0 && c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
         c->cmsg_len == CMSG_LEN(sizeof(int))) {
-      memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      int got;
+      memcpy(&got, CMSG_DATA(c), sizeof(int));
+      fd->reset(got);
     }
   }
+  return n;
+}
+
+void ViolationWatch::AddPollFds(pollfd* fds, int* n) {
+  int fd = -1;
+  if (listener_.get() >= 0) {
+    if (!listener_gone_) fd = listener_.get();
+  } else if (channel_.get() >= 0) {
+    fd = channel_.get();
+  }
+  polled_index_ = fd >= 0 ? *n : -1;
+  polled_fd_ = fd;
+  if (fd >= 0) fds[(*n)++] = {fd, POLLIN, 0};
+}
+
+void ViolationWatch::Polled(const pollfd* fds) {
+  fresh_fd_ = polled_index_ >= 0 ? polled_fd_ : -1;
+  fresh_revents_ = polled_index_ >= 0 ? fds[polled_index_].revents : 0;
+  polled_index_ = -1;
+}
+
+void ViolationWatch::TakeFromChannel() {
+  char byte;
+  UniqueFd fd;
+  const ssize_t n = RecvWithFd(channel_.get(), &byte, 1, &fd, MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   // One listener per run, sent once: whatever happened, the channel is done.
   channel_.reset();
-  if (fd < 0) return;  // the child ended before sending (its setup failed)
-  if (!IsSeccompListener(fd)) {
-    close(fd);
-    return;
+  if (n > 0) Accept(std::move(fd));  // none: the child ended before sending (setup failed)
+}
+
+void ViolationWatch::TakeFromControl() {
+  char tag;
+  if (recv(control_, &tag, 1, MSG_DONTWAIT | MSG_PEEK) != 1 || tag != 'L') return;
+  UniqueFd fd;
+  if (RecvWithFd(control_, &tag, 1, &fd, MSG_DONTWAIT) == 1) Accept(std::move(fd));
+}
+
+void ViolationWatch::Adopt(UniqueFd listener) {
+  if (control_ >= 0) Accept(std::move(listener));
+}
+
+void ViolationWatch::Accept(UniqueFd listener) {
+  if (listener_.get() >= 0 || listener.get() < 0 || !IsSeccompListener(listener.get())) return;
+  listener_ = std::move(listener);
+  control_ = -1;  // one listener per run
+  fresh_fd_ = -1;
+}
+
+short ViolationWatch::ListenerEvents() {
+  if (fresh_fd_ == listener_.get()) {
+    fresh_fd_ = -1;  // once: a notification it reported is read below
+    return fresh_revents_;
   }
-  listener_.reset(fd);
+  pollfd p = {listener_.get(), POLLIN, 0};
+  return poll(&p, 1, 0) == 1 ? p.revents : 0;
 }
 
 int ViolationWatch::Poll() {
   if (syscall_ >= 0) return syscall_;
-  if (listener_.get() < 0 && channel_.get() >= 0) {
-    pollfd p = {channel_.get(), POLLIN, 0};
-    if (poll(&p, 1, 0) == 1) TakeListener();
+  if (listener_.get() < 0) {
+    if (channel_.get() >= 0) {
+      short ev = 0;
+      if (fresh_fd_ == channel_.get()) {
+        ev = fresh_revents_;
+        fresh_fd_ = -1;
+      } else {
+        pollfd p = {channel_.get(), POLLIN, 0};
+        if (poll(&p, 1, 0) == 1) ev = p.revents;
+      }
+      if (ev != 0) TakeFromChannel();
+    } else if (control_ >= 0) {
+      TakeFromControl();
+    }
   }
   if (listener_.get() < 0 || listener_gone_) return -1;
-  pollfd p = {listener_.get(), POLLIN, 0};
-  if (poll(&p, 1, 0) != 1) return -1;
-  if ((p.revents & POLLIN) == 0) {
+  const short ev = ListenerEvents();
+  if (ev == 0) return -1;
+  if ((ev & POLLIN) == 0) {
     // POLLHUP: no task uses the filter any more; nothing can be notified again.
     listener_gone_ = true;
     return -1;

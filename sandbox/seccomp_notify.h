@@ -4,7 +4,7 @@
 //
 // Life of one run's listener:
 //   child       installs the filter with SECCOMP_FILTER_FLAG_NEW_LISTENER; the listener
-//               reaches the supervisor over a socketpair (SCM_RIGHTS) and no copy of it
+//               reaches the supervisor over a unix socket (SCM_RIGHTS) and no copy of it
 //               is left in the program's hands when untrusted code starts (a program
 //               holding it could answer its own notifications, CONTINUE included);
 //   supervisor  (ViolationWatch) polls it with the run's other descriptors, reads the
@@ -32,12 +32,18 @@
 //               listener itself: sendmsg and close are the only calls it makes under the
 //               filter before the program starts (both allowed by every profile that can
 //               run Python; a profile that refuses them fails the zygote's trial run).
+//               It sends it to its zygote over the socket its request came on, and the
+//               zygote forwards it to the supervisor on the control socket ("L"), ahead
+//               of the run's report. No unix socket is ever in flight: a socketpair per
+//               run, sent through the zygote, was, and while one is the kernel schedules
+//               its unix-socket garbage collector at every unix socket's close.
 //
 // Thread safety: free functions are thread-safe; a ViolationWatch belongs to one run.
 #ifndef FATHOM_SANDBOX_SECCOMP_NOTIFY_H_
 #define FATHOM_SANDBOX_SECCOMP_NOTIFY_H_
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "absl/status/status.h"
@@ -61,30 +67,63 @@ pid_t VforkSharingFds(int (*fn)(void*), void* arg, char* stack, size_t stack_byt
 // why not (SECCOMP_GET_NOTIF_SIZES failed). Cached after the first call.
 const char* SeccompNotifyUnsupported();
 
-// The supervisor's side of one run. Give it the channel the listener will arrive on (or
-// nothing: a run without notification, where syscall() stays -1).
+// Receives one message of at most `cap` bytes from `sock` (flags: MSG_DONTWAIT, MSG_PEEK,
+// ...) with at most one descriptor (close-on-exec) into *fd; a message carrying more is
+// received with none (the kernel closes what did not fit). Returns recvmsg's result.
+ssize_t RecvWithFd(int sock, char* buf, size_t cap, UniqueFd* fd, int flags);
+
+// The supervisor's side of one run. The listener reaches it one of two ways:
+//   on a channel of its own (the fresh path: the channel carries the listener alone), or
+//   as an "L" message on the zygote's control socket, which carries the run's report too
+//   (OnControl). The watch then takes it only when it is the next message there, so no
+//   report is ever consumed here; the socket's reader hands in one it finds (Adopt).
+// Either way the listener is never lost unread: a listener dropped unanswered would turn
+// the violation into ENOSYS for the program instead of a kill.
 class ViolationWatch {
  public:
   ViolationWatch() = default;
   explicit ViolationWatch(UniqueFd channel) : channel_(std::move(channel)) {}
+  // `control` is not owned and must outlive the watch.
+  static ViolationWatch OnControl(int control) {
+    ViolationWatch w;
+    w.control_ = control;
+    return w;
+  }
 
   // Adds the one descriptor worth waiting on (the channel until the listener came, then
-  // the listener until its program is gone) to fds[*n]; nothing once neither is left.
-  void AddPollFds(pollfd* fds, int* n) const;
+  // the listener until its program is gone) to fds[*n]; nothing once neither is left, and
+  // nothing for a control socket (its reader polls it).
+  void AddPollFds(pollfd* fds, int* n);
+  // After the poll that AddPollFds filled: what it said about that descriptor, so that the
+  // next Poll() need not ask the kernel again.
+  void Polled(const pollfd* fds);
   // Without blocking: takes the listener if it has arrived, then the first pending
   // notification. Returns the syscall number of the first notification received in the
   // run's life (the same number on every later call), or -1 while there was none.
   int Poll();
+  // A listener the control socket's reader received (an "L" message). Taken only by a
+  // watch OnControl that has none yet, and only if it is one.
+  void Adopt(UniqueFd listener);
   int syscall() const { return syscall_; }
   // The notification's seccomp_data.arch (AUDIT_ARCH_*): which ABI the number belongs to.
   uint32_t arch() const { return arch_; }
   bool has_listener() const { return listener_.get() >= 0; }
 
  private:
-  void TakeListener();
+  void TakeFromChannel();
+  void TakeFromControl();
+  void Accept(UniqueFd listener);
+  // Whether the listener has a notification (or hung up), by the last Polled() when it
+  // covered the listener, else by asking.
+  short ListenerEvents();
   UniqueFd channel_;
+  int control_ = -1;
   UniqueFd listener_;
   bool listener_gone_ = false;  // its filter has no task left (POLLHUP)
+  int polled_index_ = -1;       // where AddPollFds put the descriptor (-1: nowhere)
+  int polled_fd_ = -1;          // which descriptor that was
+  int fresh_fd_ = -1;           // the descriptor Polled() last reported on (-1: none)
+  short fresh_revents_ = 0;
   int syscall_ = -1;
   uint32_t arch_ = 0;
 };

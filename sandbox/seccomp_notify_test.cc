@@ -7,12 +7,14 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -63,10 +65,14 @@ class SeccompNotifyTest : public ::testing::Test {
 
   // Forks a child that installs the notifying filter, sends its listener over the
   // channel (or `decoy` instead when >= 0), then calls mkdir(dir_) and exits with the
-  // errno it got (0: it ran).
-  pid_t StartChild(UniqueFd* ours, int decoy = -1) {
+  // errno it got (0: it ran). `ahead`: a message queued on the channel before the child's.
+  pid_t StartChild(UniqueFd* ours, int decoy = -1, const std::string& ahead = "") {
     UniqueFd theirs;
     EXPECT_TRUE(MakeListenerChannel(ours, &theirs).ok());
+    if (!ahead.empty()) {
+      EXPECT_EQ(send(theirs.get(), ahead.data(), ahead.size(), 0),
+                static_cast<ssize_t>(ahead.size()));
+    }
     const pid_t pid = fork();
     if (pid == 0) {
       int listener = -1;
@@ -126,6 +132,75 @@ TEST_F(SeccompNotifyTest, ADescriptorThatIsNoListenerIsRefused) {
   const int status = Wait(pid);
   EXPECT_EQ(watch.Poll(), -1);
   EXPECT_FALSE(watch.has_listener());
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), ENOSYS);
+}
+
+// Waits (10 s at most) until `pid` is stopped in mkdir, its notification pending: by then
+// the listener it sent first is on the channel.
+bool WaitUntilInMkdir(pid_t pid) {
+  const std::string want = absl::StrCat(SYS_mkdir, " ");
+  for (int i = 0; i < 1000; ++i) {
+    std::string line;
+    if (std::ifstream(absl::StrCat("/proc/", pid, "/syscall")) >> line; line + " " == want) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// The zygote's control socket carries the run's report as well as the listener: the watch
+// takes the listener only when it is the next message, and leaves a report for its reader.
+TEST_F(SeccompNotifyTest, OnControlTheListenerIsTakenOnlyWhenItIsTheNextMessage) {
+  UniqueFd control;
+  const pid_t pid = StartChild(&control, -1, "X 0 1 2 3");
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitUntilInMkdir(pid));
+  ViolationWatch watch = ViolationWatch::OnControl(control.get());
+  EXPECT_EQ(watch.Poll(), -1);
+  EXPECT_FALSE(watch.has_listener());
+  char buf[32];
+  UniqueFd none;
+  ASSERT_EQ(RecvWithFd(control.get(), buf, sizeof(buf), &none, MSG_DONTWAIT), 9);
+  EXPECT_EQ(std::string(buf, 9), "X 0 1 2 3");
+  EXPECT_LT(none.get(), 0);
+  EXPECT_EQ(watch.Poll(), SYS_mkdir);
+  EXPECT_TRUE(watch.has_listener());
+  watch = ViolationWatch();
+  const int status = Wait(pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), ENOSYS);
+}
+
+// What the control socket's reader hands in: taken only by a watch on a control socket,
+// and only if it is a listener.
+TEST_F(SeccompNotifyTest, AdoptTakesOnlyAListenerAndOnlyOnControl) {
+  UniqueFd channel;
+  const pid_t pid = StartChild(&channel);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitUntilInMkdir(pid));
+  char tag = 0;
+  UniqueFd listener;
+  ASSERT_EQ(RecvWithFd(channel.get(), &tag, 1, &listener, MSG_DONTWAIT), 1);
+  EXPECT_EQ(tag, 'L');
+  ASSERT_GE(listener.get(), 0);
+
+  ViolationWatch plain;
+  plain.Adopt(UniqueFd(dup(listener.get())));
+  ASSERT_FALSE(plain.has_listener());  // (a copy held would keep the child waiting)
+
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  UniqueFd w(p[1]);
+  ViolationWatch watch = ViolationWatch::OnControl(channel.get());
+  watch.Adopt(UniqueFd(p[0]));
+  EXPECT_FALSE(watch.has_listener());
+  watch.Adopt(std::move(listener));
+  EXPECT_TRUE(watch.has_listener());
+  EXPECT_EQ(watch.Poll(), SYS_mkdir);
+  watch = ViolationWatch();
+  const int status = Wait(pid);
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), ENOSYS);
 }

@@ -154,12 +154,9 @@ std::string RequestBody(const RunSpec& spec, size_t first_arg, const LayerSet& l
 
 // One request's descriptors: ours, and the child's ends that go with the request.
 struct RequestPipes {
-  UniqueFd out_r, out_w, err_r, err_w, body_r, body_w, in_r, in_w, channel_r, channel_w;
+  UniqueFd out_r, out_w, err_r, err_w, body_r, body_w, in_r, in_w;
 
-  absl::Status Make(bool notify, bool has_stdin) {
-    if (notify) {
-      if (absl::Status s = MakeListenerChannel(&channel_r, &channel_w); !s.ok()) return s;
-    }
+  absl::Status Make(bool has_stdin) {
     if (absl::Status s = MakePipe(&out_r, &out_w); !s.ok()) return s;
     if (absl::Status s = MakePipe(&err_r, &err_w); !s.ok()) return s;
     if (absl::Status s = MakePipe(&body_r, &body_w); !s.ok()) return s;
@@ -168,15 +165,15 @@ struct RequestPipes {
     return absl::OkStatus();
   }
   // Sends the request with the child's ends (false with errno set), then closes ours of
-  // them. With notification the child sends its listener back over the fifth.
+  // them. "N" instead of "R" asks for the child's seccomp listener, which the zygote
+  // then sends back as "L" ahead of the report (sandbox/seccomp_notify.h).
   bool Send(int control, bool notify) {
-    const int fds[5] = {in_r.get(), out_w.get(), err_w.get(), body_r.get(), channel_w.get()};
-    if (fathom_send_fds(control, 'R', fds, notify ? 5 : 4) != 0) return false;
+    const int fds[4] = {in_r.get(), out_w.get(), err_w.get(), body_r.get()};
+    if (fathom_send_fds(control, notify ? 'N' : 'R', fds, 4) != 0) return false;
     in_r.reset();
     out_w.reset();
     err_w.reset();
     body_r.reset();
-    channel_w.reset();
     return true;
   }
 };
@@ -188,11 +185,12 @@ struct RequestPipes {
 class ZygoteRun final : public SupervisedRun {
  public:
   ZygoteRun(int control, int zygote_pidfd, const std::string& body, UniqueFd body_w,
-            bool* lost)
+            ViolationWatch* violations, bool* lost)
       : control_(control),
         zygote_pidfd_(zygote_pidfd),
         body_(body),
         body_w_(std::move(body_w)),
+        violations_(violations),
         lost_(lost) {
     SetNonBlocking(body_w_.get());
   }
@@ -204,13 +202,17 @@ class ZygoteRun final : public SupervisedRun {
     if (body_w_.get() >= 0 && WriteSome(body_w_.get(), body_, &body_done_)) body_w_.reset();
     if (own[0].revents != 0) {
       char buf[8192];  // zygote_child.c's largest report
-      ssize_t m = recv(control_, buf, sizeof(buf), MSG_DONTWAIT);
+      UniqueFd fd;
+      ssize_t m = RecvWithFd(control_, buf, sizeof(buf), &fd, MSG_DONTWAIT);
       if (m < 0 && (errno == EAGAIN || errno == EINTR)) return false;
-      if (m <= 0 || !ParseReport(absl::string_view(buf, m), &report_)) {
+      if (m == 1 && buf[0] == 'L') {
+        violations_->Adopt(std::move(fd));  // the listener, ahead of the report
+      } else if (m <= 0 || !ParseReport(absl::string_view(buf, m), &report_)) {
         *lost_ = true;
         return true;
+      } else {
+        have_report_ = true;
       }
-      have_report_ = true;
     }
     pollfd dead = {zygote_pidfd_, POLLIN, 0};
     if (!have_report_ && poll(&dead, 1, 0) == 1) *lost_ = true;
@@ -229,6 +231,7 @@ class ZygoteRun final : public SupervisedRun {
   const std::string& body_;
   UniqueFd body_w_;
   size_t body_done_ = 0;
+  ViolationWatch* const violations_;
   bool* const lost_;
   Report report_;
   bool have_report_ = false;
@@ -590,7 +593,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
     if (spec.seccomp == nullptr) l.Remove(Layer::kSeccomp);
     return l;
   }();
-  // With notification the child sends its listener back over a fifth descriptor
+  // With notification the child's listener comes back on the control socket
   // (sandbox/seccomp_notify.h).
   const SeccompFilter* filter =
       layers.Has(Layer::kSeccomp) ? options_.child_filter.get() : nullptr;
@@ -601,7 +604,7 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   if (absl::Status s = slot.FitCgroup(limits); !s.ok()) return s;
 
   RequestPipes pipes;
-  if (absl::Status s = pipes.Make(notify, spec.has_stdin); !s.ok()) return s;
+  if (absl::Status s = pipes.Make(spec.has_stdin); !s.ok()) return s;
   RunCounters counters;
   counters.cgroup = cgroup;
   counters.cpu_base_ns = cgroup != nullptr ? cgroup->CpuUsageNs() : 0;
@@ -617,9 +620,10 @@ absl::StatusOr<RunResult> ZygoteRunner::RunInSlot(Slot& slot, const RunSpec& spe
   result.layers = layers;
   StdioPump pump =
       StdioPump::For(&result, pipes.out_r.get(), pipes.err_r.get(), &pipes.in_w, spec.stdin_data);
-  ZygoteRun run(slot.control.get(), slot.process->pidfd(), body, std::move(pipes.body_w), lost);
   Supervision sup;
-  sup.violations = ViolationWatch(std::move(pipes.channel_r));
+  if (notify) sup.violations = ViolationWatch::OnControl(slot.control.get());
+  ZygoteRun run(slot.control.get(), slot.process->pidfd(), body, std::move(pipes.body_w),
+                &sup.violations, lost);
   if (absl::Status s = Supervise(spec, start_ms, &pump, &counters, &run, &sup); !s.ok()) {
     return s;
   }

@@ -422,13 +422,13 @@ static int usual_request(const char* body, size_t len, const char** script, size
 /* In a child forked by fork_named, right away. Before its request comes:
  * closes every descriptor but `sock` and err_fd and, unless share_ipc, gives itself a
  * fresh IPC namespace. Then it waits on `sock` for the request's descriptors {stdin,
- * stdout, stderr, body, listener channel (with notification)}, takes the zygote's name
+ * stdout, stderr, body} (tag "R", or "N" for notification), takes the zygote's name
  * back, moves the stdio to 0..2, reads the request, sizes the (empty) work dir and
  * /dev/shm to its limit, writes the program files, drops every capability, applies the rlimits and finally the
  * seccomp filter (the zygote's part of a split filter is inherited; this adds the rest);
- * with a listener channel the filter notifies the grader of kill-list syscalls, and its
- * listener is sent over the channel and closed here, before any program code runs (see
- * sandbox/seccomp_notify.h). On success *out holds the request (the caller reads argv,
+ * with "N" the filter notifies the grader of kill-list syscalls, and its listener is
+ * sent back over `sock` (the zygote forwards it) and closed here with `sock`, before any
+ * program code runs (see sandbox/seccomp_notify.h). On success *out holds the request (the caller reads argv,
  * env and the program from it, or only the script when it is a usual one) and 0 is
  * returned; on failure the reason is on err_fd and -1 is returned. `born`: the child's
  * first trace point. */
@@ -445,24 +445,29 @@ static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_p
     return fail(err_fd, "unsharing the IPC namespace", errno);
   }
 
-  int fds[5] = {-1, -1, -1, -1, -1};
+  int fds[4] = {-1, -1, -1, -1};
   char tag;
   int nfds, extra;
-  const ssize_t got = recv_with_fds(sock, &tag, 1, fds, 5, &nfds, &extra);
+  const ssize_t got = recv_with_fds(sock, &tag, 1, fds, 4, &nfds, &extra);
   struct trace_point requested;
   trace_now(&requested);
   if (got < 0) return fail(err_fd, "receiving the request", errno);
-  close(sock);
   if (got == 0) return fail(err_fd, "receiving the request", ECONNRESET);
-  if (extra != 0 || (nfds != 4 && nfds != 5)) {
+  if (extra != 0 || nfds != 4 || (tag != 'R' && tag != 'N')) {
     return fail(err_fd, "receiving the request", EPROTO);
   }
+  /* "N": the listener goes back over this socket to the zygote, which forwards it. */
+  int channel_fd = -1;
+  if (tag == 'N') {
+    channel_fd = sock >= 3 ? sock : fcntl(sock, F_DUPFD_CLOEXEC, 3);  /* clear of the stdio */
+    if (channel_fd < 0) return fail(err_fd, "arranging descriptors", errno);
+  }
+  if (channel_fd != sock) close(sock);
   if (zygote_name[0] != '\0') prctl(PR_SET_NAME, zygote_name, 0, 0, 0);
   for (int i = 0; i < 3; ++i) {
     if (dup2(fds[i], i) < 0) return fail(err_fd, "arranging descriptors", errno);
   }
   const int body_fd = fds[3];
-  const int channel_fd = fds[4];
   int keep3[3] = {body_fd, err_fd, channel_fd};
   for (int i = 0; i < 3; ++i) {  /* ascending */
     for (int j = i + 1; j < 3; ++j) {
@@ -600,7 +605,8 @@ int fathom_zygote_install_filter(const char* bpf, size_t len) {
 /* The spare: the child forked ahead of its request. */
 struct spare {
   pid_t pid;
-  int sock;   /* ours of the socketpair the request's descriptors go over */
+  int sock;   /* ours of the socketpair the request's descriptors go over (and with "N"
+               * its listener comes back on); -1 once closed */
   int err_r;  /* the read end of its error pipe */
   struct trace_point fork_start, fork_end;  /* the zygote's, around the fork */
 };
@@ -653,19 +659,40 @@ static int send_msg(int ctl, const char* text, size_t n) {
   return w == (ssize_t)n ? 0 : -1;
 }
 
-/* Waits for the running child `pid` to end, killing it on "K". Returns 0 once it can be
- * reaped, 1 when the grader closed the control socket, -1 on error. */
-static int await_child(int ctl, pid_t pid) {
+/* Sends the listener the child sent on `sock` (if that is what came) to the grader as
+ * "L", ahead of the report; closes `sock` (one listener per run) and sets it to -1. The
+ * grader takes it only if it is a seccomp listener. Returns 0, or -1 when ctl failed. */
+static int forward_listener(int ctl, int* sock) {
+  char tag = 0;
+  int fd = -1, nfds, extra;
+  const ssize_t n = recv_with_fds(*sock, &tag, 1, &fd, 1, &nfds, &extra);
+  close(*sock);
+  *sock = -1;
+  if (n != 1 || nfds != 1) {  /* its setup failed first: the report will say why */
+    if (nfds == 1) close(fd);
+    return 0;
+  }
+  const int r = fathom_send_fds(ctl, 'L', &fd, 1);
+  close(fd);
+  return r;
+}
+
+/* Waits for the running child `pid` to end, killing it on "K" and forwarding its seccomp
+ * listener when it sends one on *sock (-1: none asked). Returns 0 once it can be reaped,
+ * 1 when the grader closed the control socket, -1 on error. Closes *sock. */
+static int await_child(int ctl, pid_t pid, int* sock) {
   const int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd < 0) return -1;
   int rc = -1;
   for (;;) {
-    struct pollfd p[2] = {{ctl, POLLIN, 0}, {pidfd, POLLIN, 0}};
-    if (poll(p, 2, -1) < 0) {
+    struct pollfd p[3] = {{ctl, POLLIN, 0}, {pidfd, POLLIN, 0}, {*sock, POLLIN, 0}};
+    if (poll(p, *sock >= 0 ? 3 : 2, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (*sock >= 0 && p[2].revents != 0 && forward_listener(ctl, sock) != 0) break;
     if (p[1].revents != 0) {
+      /* A listener not forwarded by now has no task left to notify about. */
       rc = 0;
       break;
     }
@@ -681,6 +708,8 @@ static int await_child(int ctl, pid_t pid) {
     }
   }
   close(pidfd);
+  if (*sock >= 0) close(*sock);
+  *sock = -1;
   return rc;
 }
 
@@ -707,12 +736,12 @@ int fathom_zygote_serve(int ctl, int share_ipc, struct child_request* req) {
   if (send_msg(ctl, "READY", 5) != 0) return -1;
   for (;;) {
     char m[64];
-    int fds[5];
+    int fds[4];
     int nfds, extra;
-    const ssize_t n = recv_with_fds(ctl, m, sizeof(m), fds, 5, &nfds, &extra);
+    const ssize_t n = recv_with_fds(ctl, m, sizeof(m), fds, 4, &nfds, &extra);
     if (n < 0) return -1;
     if (n == 0) return 1;  /* the grader closed its end: leave (our pid namespace goes too) */
-    if (m[0] != 'R' || extra != 0 || (nfds != 4 && nfds != 5)) {
+    if ((m[0] != 'R' && m[0] != 'N') || extra != 0 || nfds != 4) {
       for (int i = 0; i < nfds; ++i) close(fds[i]);
       if (m[0] != 'K') {  /* a stale kill is expected; anything else is a bug */
         char e[128];
@@ -723,10 +752,13 @@ int fathom_zygote_serve(int ctl, int share_ipc, struct child_request* req) {
       continue;
     }
     /* A spare that died getting ready makes this fail; its reason is on its error pipe. */
-    (void)fathom_send_fds(sp.sock, 'R', fds, nfds);
-    close(sp.sock);
+    (void)fathom_send_fds(sp.sock, m[0], fds, nfds);
     for (int i = 0; i < nfds; ++i) close(fds[i]);
-    r = await_child(ctl, sp.pid);
+    if (m[0] != 'N') {  /* "N": its listener comes back on it */
+      close(sp.sock);
+      sp.sock = -1;
+    }
+    r = await_child(ctl, sp.pid, &sp.sock);
     if (r != 0) return r;
     struct trace_point exited;
     trace_now(&exited);
