@@ -154,7 +154,18 @@ KillReason RunClock::Check(const std::function<int64_t()>& cpu_ms,
     if (waited <= wall_allowance_ms_) break;
     wall_allowance_ms_ = waited;
   }
-  const int64_t cpu_left = cpu_limit_ms_ - cpu_ms();
+  // The most CPU the run can have used by now: what it had when last asked, plus every
+  // core for the whole time since, plus a millisecond each side for the clocks'
+  // truncation (MonotonicMs) and for the caller's base read just before start_ms.
+  const int64_t now = MonotonicMs();
+  const int64_t since = cpu_known_at_ < 0 ? start_ms_ : cpu_known_at_;
+  int64_t cpu_at_most = cpu_known_ms_ + (now - since + 2) * ncpu;
+  if (cpu_at_most >= cpu_limit_ms_) {
+    cpu_known_ms_ = cpu_ms();
+    cpu_known_at_ = now;
+    cpu_at_most = cpu_known_ms_;
+  }
+  const int64_t cpu_left = cpu_limit_ms_ - cpu_at_most;
   if (cpu_left <= 0) return KillReason::kCpu;
   timeout = std::min(timeout, std::max<int64_t>(1, cpu_left / ncpu));
   if (timeout <= 0) return KillReason::kWall;
@@ -162,7 +173,9 @@ KillReason RunClock::Check(const std::function<int64_t()>& cpu_ms,
   return KillReason::kNone;
 }
 
-void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+// One fcntl, not F_GETFL then F_SETFL: F_SETFL ignores the access mode, and the pipe ends
+// this is for have no other status flag to keep.
+void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, O_NONBLOCK); }
 
 bool OutputStream::Drain(int64_t cap) {
   char buf[65536];

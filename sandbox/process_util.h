@@ -55,6 +55,7 @@ class UniqueFd {
 absl::Status MakePipe(UniqueFd* r, UniqueFd* w);
 
 int64_t MonotonicMs();
+// Makes a pipe end we made (pipe2 with O_CLOEXEC only) non-blocking.
 void SetNonBlocking(int fd);
 
 // The CPUs this process may run on (sched_getaffinity), ascending: those it was started
@@ -112,13 +113,18 @@ class RunClock {
       : start_ms_(start_ms), cpu_limit_ms_(cpu_limit_ms), wall_limit_ms_(wall_limit_ms) {}
   // The limit reached now (kNone: none), given the run's CPU so far and, when asked, the
   // time it waited for a CPU. Otherwise *sleep_ms is how long the monitor may wait before
-  // asking again (CPU accrues at most one ms per core per wall ms).
+  // asking again (CPU accrues at most one ms per core per wall ms). The CPU is asked for
+  // only when the run could have reached its limit since it was last asked (or since
+  // start_ms, when the caller read its CPU base): reading a cgroup's cpu.stat flushes its
+  // statistics, and a short run would pay that at every wake-up for nothing.
   KillReason Check(const std::function<int64_t()>& cpu_ms,
                    const std::function<int64_t()>& queue_wait_ms, int64_t* sleep_ms);
 
  private:
   int64_t start_ms_, cpu_limit_ms_, wall_limit_ms_;
   int64_t wall_allowance_ms_ = 0;
+  int64_t cpu_known_ms_ = 0;   // the run's CPU when last asked (0 at start)
+  int64_t cpu_known_at_ = -1;  // when that was (-1: start_ms_)
 };
 
 // One output pipe of a run, read into `*data` up to a cap.
