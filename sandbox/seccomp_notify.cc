@@ -97,6 +97,8 @@ void ViolationWatch::AddPollFds(pollfd* fds, int* n) {
     if (!listener_gone_) fd = listener_.get();
   } else if (channel_.get() >= 0) {
     fd = channel_.get();
+  } else {
+    fd = control_;  // its reader polls it too; this answer spares a peek
   }
   polled_index_ = fd >= 0 ? *n : -1;
   polled_fd_ = fd;
@@ -137,12 +139,12 @@ void ViolationWatch::Accept(UniqueFd listener) {
   fresh_fd_ = -1;
 }
 
-short ViolationWatch::ListenerEvents() {
-  if (fresh_fd_ == listener_.get()) {
-    fresh_fd_ = -1;  // once: a notification it reported is read below
+short ViolationWatch::Events(int fd) {
+  if (fresh_fd_ == fd) {
+    fresh_fd_ = -1;  // once: what it reported is read by the caller
     return fresh_revents_;
   }
-  pollfd p = {listener_.get(), POLLIN, 0};
+  pollfd p = {fd, POLLIN, 0};
   return poll(&p, 1, 0) == 1 ? p.revents : 0;
 }
 
@@ -150,21 +152,17 @@ int ViolationWatch::Poll() {
   if (syscall_ >= 0) return syscall_;
   if (listener_.get() < 0) {
     if (channel_.get() >= 0) {
-      short ev = 0;
-      if (fresh_fd_ == channel_.get()) {
-        ev = fresh_revents_;
-        fresh_fd_ = -1;
-      } else {
-        pollfd p = {channel_.get(), POLLIN, 0};
-        if (poll(&p, 1, 0) == 1) ev = p.revents;
-      }
-      if (ev != 0) TakeFromChannel();
+      if (Events(channel_.get()) != 0) TakeFromChannel();
     } else if (control_ >= 0) {
-      TakeFromControl();
+      // A peek costs what a poll does: it is skipped only when the last poll said there
+      // was nothing to read.
+      const bool fresh = fresh_fd_ == control_;
+      if (fresh) fresh_fd_ = -1;
+      if (!fresh || (fresh_revents_ & POLLIN) != 0) TakeFromControl();
     }
   }
   if (listener_.get() < 0 || listener_gone_) return -1;
-  const short ev = ListenerEvents();
+  const short ev = Events(listener_.get());
   if (ev == 0) return -1;
   if ((ev & POLLIN) == 0) {
     // POLLHUP: no task uses the filter any more; nothing can be notified again.

@@ -90,9 +90,9 @@ class ViolationWatch {
     return w;
   }
 
-  // Adds the one descriptor worth waiting on (the channel until the listener came, then
-  // the listener until its program is gone) to fds[*n]; nothing once neither is left, and
-  // nothing for a control socket (its reader polls it).
+  // Adds the one descriptor worth waiting on (the channel or control socket until the
+  // listener came, then the listener until its program is gone) to fds[*n]; nothing once
+  // none is left.
   void AddPollFds(pollfd* fds, int* n);
   // After the poll that AddPollFds filled: what it said about that descriptor, so that the
   // next Poll() need not ask the kernel again.
@@ -113,9 +113,9 @@ class ViolationWatch {
   void TakeFromChannel();
   void TakeFromControl();
   void Accept(UniqueFd listener);
-  // Whether the listener has a notification (or hung up), by the last Polled() when it
-  // covered the listener, else by asking.
-  short ListenerEvents();
+  // What the last Polled() said about `fd` when it covered it (once), else what a
+  // poll(0) says now.
+  short Events(int fd);
   UniqueFd channel_;
   int control_ = -1;
   UniqueFd listener_;
