@@ -424,14 +424,14 @@ static int usual_request(const char* body, size_t len, const char** script, size
  * fresh IPC namespace. Then it waits on `sock` for the request's descriptors {stdin,
  * stdout, stderr, body} (tag "R", or "N" for notification), takes the zygote's name
  * back, moves the stdio to 0..2, reads the request, sizes the (empty) work dir and
- * /dev/shm to its limit, writes the program files, drops every capability, applies the rlimits and finally the
- * seccomp filter (the zygote's part of a split filter is inherited; this adds the rest);
- * with "N" the filter notifies the grader of kill-list syscalls, and its listener is
- * sent back over `sock` (the zygote forwards it) and closed here with `sock`, before any
- * program code runs (see sandbox/seccomp_notify.h). On success *out holds the request (the caller reads argv,
- * env and the program from it, or only the script when it is a usual one) and 0 is
- * returned; on failure the reason is on err_fd and -1 is returned. `born`: the child's
- * first trace point. */
+ * /dev/shm to its limit, writes the program files, drops every capability, applies the
+ * rlimits and finally the seccomp filter (the zygote's part of a split filter is
+ * inherited; this adds the rest); with "N" the filter notifies the grader of kill-list
+ * syscalls, and its listener is sent back over `sock` (the zygote forwards it) and closed
+ * here with `sock`, before any program code runs (see sandbox/seccomp_notify.h). On
+ * success *out holds the request (the caller reads argv, env and the program from it, or
+ * only the script when it is a usual one) and 0 is returned; on failure the reason is on
+ * err_fd and -1 is returned. `born`: the child's first trace point. */
 static int child_setup(int sock, int err_fd, int share_ipc, const struct trace_point* born,
                        struct child_request* out) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
