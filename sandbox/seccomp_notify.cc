@@ -101,12 +101,11 @@ void ViolationWatch::AddPollFds(pollfd* fds, int* n) {
     fd = control_;  // its reader polls it too; this answer spares a peek
   }
   polled_index_ = fd >= 0 ? *n : -1;
-  polled_fd_ = fd;
   if (fd >= 0) fds[(*n)++] = {fd, POLLIN, 0};
 }
 
 void ViolationWatch::Polled(const pollfd* fds) {
-  fresh_fd_ = polled_index_ >= 0 ? polled_fd_ : -1;
+  fresh_fd_ = polled_index_ >= 0 ? fds[polled_index_].fd : -1;
   fresh_revents_ = polled_index_ >= 0 ? fds[polled_index_].revents : 0;
   polled_index_ = -1;
 }
@@ -156,9 +155,7 @@ int ViolationWatch::Poll() {
     } else if (control_ >= 0) {
       // A peek costs what a poll does: it is skipped only when the last poll said there
       // was nothing to read.
-      const bool fresh = fresh_fd_ == control_;
-      if (fresh) fresh_fd_ = -1;
-      if (!fresh || (fresh_revents_ & POLLIN) != 0) TakeFromControl();
+      if (fresh_fd_ != control_ || (Events(control_) & POLLIN) != 0) TakeFromControl();
     }
   }
   if (listener_.get() < 0 || listener_gone_) return -1;

@@ -121,7 +121,6 @@ class ViolationWatch {
   UniqueFd listener_;
   bool listener_gone_ = false;  // its filter has no task left (POLLHUP)
   int polled_index_ = -1;       // where AddPollFds put the descriptor (-1: nowhere)
-  int polled_fd_ = -1;          // which descriptor that was
   int fresh_fd_ = -1;           // the descriptor Polled() last reported on (-1: none)
   short fresh_revents_ = 0;
   int syscall_ = -1;
